@@ -1,0 +1,1 @@
+//! Image encodings of a time series, each matching pyts 0.14.

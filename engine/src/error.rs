@@ -1,0 +1,37 @@
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong between a user's file and an encoded image.
+///
+/// Each message says what is wrong and, where it helps, what is accepted instead,
+/// because it is shown to a clinician as it is.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum Error {
+    #[error("{file}: not a recognised ECG file. Accepted: WFDB records (.hea header with its .dat files)")]
+    UnknownFormat { file: String },
+
+    #[error("{file}: header line {line}: {message}")]
+    InvalidHeader { file: String, line: usize, message: String },
+
+    #[error("{file}: the header needs the signal file '{missing}', which was not given. Drop the .hea together with all of its .dat files")]
+    MissingFile { file: String, missing: String },
+
+    #[error("{file}: a signal file without its header. Drop the matching '{header}' as well")]
+    MissingHeader { file: String, header: String },
+
+    #[error("{file}: storage format {format} is not supported. Supported WFDB formats: 8, 16, 24, 32, 61, 80, 160, 212, 310, 311")]
+    UnsupportedFormat { file: String, format: String },
+
+    #[error("{file}: the file is truncated: expected {expected} bytes of samples, found {found}")]
+    Truncated { file: String, expected: u64, found: u64 },
+
+    #[error("{file}: too large: {what} is {actual}, the limit is {limit}")]
+    TooLarge { file: String, what: &'static str, actual: u64, limit: u64 },
+
+    #[error("{record}: {message}")]
+    InvalidRecord { record: String, message: String },
+
+    #[error("{0}")]
+    InvalidArgument(String),
+}

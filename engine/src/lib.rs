@@ -1,0 +1,14 @@
+//! ECGMatch engine: reads ECG files, prepares signals and encodes them as images.
+//!
+//! The same code runs natively (CLI, training) and in the browser (wasm32), so
+//! every reader works on bytes that the caller already holds, never on paths.
+
+pub mod encode;
+pub mod error;
+pub mod formats;
+pub mod record;
+pub mod signal;
+
+pub use error::{Error, Result};
+pub use formats::{read_records, InputFile};
+pub use record::{Channel, Lead, Metadata, Record, Sex};

@@ -1,1 +1,13 @@
+//! Signal preparation: resampling, zero-phase filtering, R-peak detection, beats, scaling.
+
+pub mod beats;
 pub mod filter;
+pub mod resample;
+pub mod rpeaks;
+pub mod scale;
+
+pub use beats::{beat_window, central_beat};
+pub use filter::{Butterworth, FilterKind};
+pub use resample::resample;
+pub use rpeaks::detect_r_peaks;
+pub use scale::robust_scale;

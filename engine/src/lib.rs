@@ -7,6 +7,7 @@ pub mod encode;
 pub mod error;
 pub mod formats;
 pub mod record;
+pub mod render;
 pub mod signal;
 
 pub use error::{Error, Result};

@@ -2,12 +2,14 @@
 
 pub mod beats;
 pub mod filter;
+pub mod prepare;
 pub mod resample;
 pub mod rpeaks;
 pub mod scale;
 
 pub use beats::{beat_window, central_beat};
 pub use filter::{Butterworth, FilterKind};
+pub use prepare::{prepare, PrepareConfig, PreparedLeads};
 pub use resample::resample;
 pub use rpeaks::detect_r_peaks;
 pub use scale::robust_scale;

@@ -94,7 +94,7 @@ pub fn read_records(files: &[InputFile]) -> Vec<ReadOutcome> {
         });
         outcomes.push(ReadOutcome { files: names, result });
     }
-    for (i, file) in files.iter().enumerate().filter(|(i, _)| !used[*i]) {
+    for file in files.iter().zip(&used).filter(|(_, used)| !**used).map(|(file, _)| file) {
         outcomes.push(ReadOutcome { files: vec![file.name.clone()], result: Err(orphan_error(file)) });
     }
     outcomes

@@ -1,0 +1,38 @@
+# ECGMatch: the two commands a newcomer needs are `make serve` and `make test`.
+# Both first install whatever this machine is missing (idempotent, nothing downloaded twice).
+
+SHELL := /bin/bash
+TRUNK_VERSION := 0.21.14
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print}' Cargo.lock)
+PATH := $(HOME)/.cargo/bin:$(PATH)
+export PATH
+
+.PHONY: setup serve build test test-native test-browser bench fuzz
+
+## Install the wasm target, trunk, wasm-bindgen-cli (pinned to Cargo.lock), Chromium and the test's node packages.
+setup:
+	@command -v cargo >/dev/null || { echo "error: Rust is missing: install it from rustup.rs, then run make again"; exit 1; }
+	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@command -v chromium >/dev/null && command -v node >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver nodejs npm; }
+	cd tests/e2e && npm ci --no-audit --no-fund
+
+## Build the page and serve it on http://127.0.0.1:8080
+serve: setup
+	trunk serve --release
+
+build: setup
+	trunk build --release
+	cargo build --release -p ecgmatch-engine --bin ecgmatch
+
+## Every test: native unit and golden tests, then the browser end-to-end tests.
+test: setup test-native test-browser
+
+test-native:
+	cargo test --workspace --exclude ecgmatch-app
+
+test-browser: build
+	cd tests/e2e && npm test

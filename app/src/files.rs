@@ -1,0 +1,41 @@
+//! Getting the user's files into memory without ever reading one that is too big.
+
+use ecgmatch_engine::formats::MAX_FILE_BYTES;
+use ecgmatch_engine::InputFile;
+use js_sys::Uint8Array;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::Notice;
+
+/// Reads every file in `list`. Files over the size limit are refused before reading, so a
+/// 1 GB drop costs nothing; each refusal becomes a notice and the others are read.
+pub async fn read_file_list(list: web_sys::FileList) -> (Vec<InputFile>, Vec<Notice>) {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for i in 0..list.length() {
+        let Some(file) = list.item(i) else { continue };
+        let name = file.name();
+        let size = file.size() as u64;
+        if size > MAX_FILE_BYTES {
+            refused.push(Notice {
+                id: 0,
+                files: vec![name.clone()],
+                message: format!(
+                    "{name}: too large ({} MB). Files up to {} MB are accepted; export a shorter excerpt of the recording",
+                    size / 1_000_000,
+                    MAX_FILE_BYTES / 1_000_000
+                ),
+            });
+            continue;
+        }
+        match JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => files.push(InputFile::new(name, Uint8Array::new(&buffer).to_vec())),
+            Err(_) => refused.push(Notice {
+                id: 0,
+                files: vec![name.clone()],
+                message: format!("{name}: the browser could not read this file. Try choosing it again"),
+            }),
+        }
+    }
+    (files, refused)
+}

@@ -1,0 +1,72 @@
+mod bench;
+mod encode;
+mod info;
+mod inputs;
+mod npy;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ecgmatch", version, about = "Find the clinical cases most similar to an ECG: read, encode and benchmark ECG records")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what was read from each record: leads, rate, duration and metadata
+    Info(info::Args),
+    /// Encode records as images (PNG per channel) and as a raw tensor (.npy)
+    Encode(encode::Args),
+    /// Encode real PTB-XL records with ours and with pyts in the same run; print records/s and the ratio
+    BenchEncode(bench::Args),
+}
+
+/// Runs the command and returns the process exit code. Errors are one line on stderr.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(args) => info::run(args),
+        Command::Encode(args) => encode::run(args),
+        Command::BenchEncode(args) => bench::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+/// The layouts a user can pick on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// The seed paper's: one beat per lead, GASF/RP/MTF tiled 3×4, 224×224
+    Paper,
+    /// Ours: whole-record GASF, GADF, MTF, RP per lead as channels
+    Stack,
+}
+
+impl LayoutArg {
+    pub fn layout(self, size: Option<usize>) -> ecgmatch_engine::encode::layout::Layout {
+        use ecgmatch_engine::encode::layout::{Layout, PaperConfig, StackConfig};
+        match self {
+            LayoutArg::Paper => {
+                let mut c = PaperConfig::default();
+                if let Some(s) = size {
+                    c.output_size = s;
+                }
+                Layout::Paper(c)
+            }
+            LayoutArg::Stack => {
+                let mut c = StackConfig::default();
+                if let Some(s) = size {
+                    c.image_size = s;
+                }
+                Layout::Stack(c)
+            }
+        }
+    }
+}

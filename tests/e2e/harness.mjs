@@ -1,0 +1,72 @@
+// Shared set-up for the browser tests: a static server over dist/ that logs every request,
+// and headless Chromium with WebGPU (SwiftShader) enabled.
+import { createServer } from 'node:http';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, extname, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'dist');
+export const FIXTURES = join(ROOT, 'tests', 'fixtures');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.webmanifest': 'application/manifest+json',
+};
+
+/** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes } of each request. */
+export async function serveDist() {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    let body = 0;
+    req.on('data', (chunk) => { body += chunk.length; });
+    await new Promise((r) => req.on('end', r));
+    requests.push({ method: req.method, url: req.url, bodyBytes: body });
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = join(DIST, path.endsWith('/') ? path + 'index.html' : path);
+    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    try {
+      const data = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+      res.end(data);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function launchBrowser() {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'ecgmatch-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu',
+    ],
+  });
+  return context;
+}
+
+/** Drops files on the drop zone as a user's drag and drop would: a real DataTransfer with File objects. */
+export async function dropFiles(page, files) {
+  const payload = files.map((f) => ({ name: f.name, bytes: Array.from(f.bytes) }));
+  await page.evaluate((payload) => {
+    const dt = new DataTransfer();
+    for (const f of payload) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    const zone = document.querySelector('#drop-zone');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, payload);
+}
+
+export async function fixture(...parts) {
+  const path = join(FIXTURES, ...parts);
+  return { name: parts[parts.length - 1], bytes: await readFile(path), path };
+}

@@ -38,7 +38,7 @@ def stack(series, size, mtf_bins):
     gasf = GramianAngularField(image_size=size, method="summation").fit_transform(series)
     gadf = GramianAngularField(image_size=size, method="difference").fit_transform(series)
     mtf = MarkovTransitionField(image_size=size, n_bins=mtf_bins).fit_transform(series)
-    rp = RecurrencePlot().fit_transform(PiecewiseAggregateApproximation(output_size=size).fit_transform(series))
+    rp = RecurrencePlot().fit_transform(PiecewiseAggregateApproximation(window_size=None, output_size=size, overlapping=False).fit_transform(series))
     return np.stack([gasf, gadf, mtf, rp], axis=1).reshape(-1, size, size).astype(np.float32)
 
 

@@ -1,0 +1,44 @@
+//! A WFDB drop from arbitrary bytes: a header and up to two signal files, separated by
+//! `SEPARATOR`. The signal files take the names the header gives, so that the fuzzer reaches
+//! the decoders instead of stopping at "missing file".
+#![no_main]
+
+use ecgmatch_engine::formats::readers;
+use ecgmatch_engine::{read_records, InputFile};
+use libfuzzer_sys::fuzz_target;
+
+const SEPARATOR: &[u8] = b"\n--dat--\n";
+
+fn split(mut data: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    while parts.len() < 2 {
+        let Some(at) = data.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) else { break };
+        parts.push(&data[..at]);
+        data = &data[at + SEPARATOR.len()..];
+    }
+    parts.push(data);
+    parts
+}
+
+fuzz_target!(|data: &[u8]| {
+    let parts = split(data);
+    let header = InputFile::new("r.hea", parts[0].to_vec());
+    let names = readers()[0].companions(&header);
+    let mut files = vec![header];
+    for (k, part) in parts[1..].iter().enumerate() {
+        let name = names.get(k).cloned().unwrap_or_else(|| format!("r{k}.dat"));
+        files.push(InputFile::new(name, part.to_vec()));
+    }
+    for outcome in read_records(&files) {
+        let Ok(record) = outcome.result else { continue };
+        // What a successful read promises the rest of the engine.
+        assert!(record.sampling_rate.is_finite() && record.sampling_rate > 0.0);
+        assert!(!record.channels.is_empty());
+        let n = record.num_samples();
+        assert!(n > 0);
+        for channel in &record.channels {
+            assert_eq!(channel.samples.len(), n);
+            assert!(!channel.units.is_empty());
+        }
+    }
+});

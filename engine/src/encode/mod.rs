@@ -38,3 +38,6 @@ pub mod gaf;
 pub mod mtf;
 pub mod paa;
 pub mod rp;
+pub mod image;
+pub mod layout;
+pub mod resize;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::resize::resize_bilinear;
+use super::resize::{resize_tiles, ResizeScratch};
 use crate::signal::{self, beat_window, central_beat, detect_r_peaks, robust_scale, PrepareConfig, PreparedLeads};
 use crate::{Error, Lead, Record, Result};
 
@@ -44,7 +44,7 @@ impl std::fmt::Display for ChannelName {
 }
 
 /// A `[channels, height, width]` f32 tensor, row-major.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EncodedImage {
     pub channels: usize,
     pub height: usize,
@@ -54,9 +54,11 @@ pub struct EncodedImage {
 }
 
 impl EncodedImage {
-    fn zeros(height: usize, width: usize, channel_names: Vec<ChannelName>) -> Self {
-        let channels = channel_names.len();
-        Self { channels, height, width, data: vec![0.0; channels * height * width], channel_names }
+    /// Reshapes to `channel_names.len()`×`height`×`width` zeros, keeping the allocation.
+    fn reset(&mut self, height: usize, width: usize, channel_names: Vec<ChannelName>) {
+        self.channels = channel_names.len();
+        (self.height, self.width, self.channel_names) = (height, width, channel_names);
+        reset(&mut self.data, self.channels * height * width);
     }
 
     pub fn channel(&self, c: usize) -> &[f32] {
@@ -179,34 +181,67 @@ pub fn paper_beats<'a>(leads: &'a PreparedLeads, config: &PaperConfig, name: &st
 
 /// GASF, RP and MTF of each beat, tiled as the leads are printed, resized to a square.
 pub fn encode_paper_beats(beats: &[Option<&[f32]>; 12], config: &PaperConfig) -> Result<EncodedImage> {
-    let beat_len = config.samples_before_r + config.samples_after_r;
-    let grid = &crate::render::sheet::GRID;
-    let (tile_h, tile_w) = (grid.len() * beat_len, grid[0].len() * beat_len);
-    let order = [Encoding::Gasf, Encoding::Rp, Encoding::Mtf];
-    let mut tiled = EncodedImage::zeros(tile_h, tile_w, order.map(|encoding| ChannelName { lead: None, encoding }).to_vec());
-    let mut scratch = vec![0.0f32; beat_len * beat_len];
-    for (row, grid_row) in grid.iter().enumerate() {
-        for (col, lead) in grid_row.iter().enumerate() {
-            let Some(beat) = beats[lead.index()] else { continue };
-            if beat.len() != beat_len {
-                return Err(Error::InvalidArgument(format!("a beat has {} samples, expected {beat_len}", beat.len())));
-            }
-            for (c, encoding) in order.iter().enumerate() {
-                ops::single(*encoding, beat, config.mtf_bins, &mut scratch)?;
-                let plane = tiled.channel_mut(c);
-                for y in 0..beat_len {
-                    let dst = (row * beat_len + y) * tile_w + col * beat_len;
-                    plane[dst..dst + beat_len].copy_from_slice(&scratch[y * beat_len..(y + 1) * beat_len]);
+    let mut out = EncodedImage::default();
+    Encoder::default().paper_beats_into(beats, config, &mut out)?;
+    Ok(out)
+}
+
+/// Encodes record after record into buffers it keeps, so that training and batch runs do
+/// not pay for fresh memory (page faults dominate otherwise) on every record.
+#[derive(Debug, Default)]
+pub struct Encoder {
+    tiles: Vec<f32>,
+    resize: ResizeScratch,
+}
+
+impl Encoder {
+    /// [`encode_paper_beats`] into `out`, reusing its memory.
+    pub fn paper_beats_into(&mut self, beats: &[Option<&[f32]>; 12], config: &PaperConfig, out: &mut EncodedImage) -> Result<()> {
+        let beat_len = config.samples_before_r + config.samples_after_r;
+        let grid = &crate::render::sheet::GRID;
+        let order = [Encoding::Gasf, Encoding::Rp, Encoding::Mtf];
+        let tile = beat_len * beat_len;
+        // One channel's tiles, in print order; a missing lead's tile stays zero.
+        self.tiles.clear();
+        self.tiles.resize(grid.len() * grid[0].len() * tile, 0.0);
+        let size = config.output_size;
+        out.reset(size, size, order.iter().map(|encoding| ChannelName { lead: None, encoding: *encoding }).collect());
+        for (c, encoding) in order.iter().enumerate() {
+            for (lead, dst) in grid.iter().flatten().zip(self.tiles.chunks_exact_mut(tile)) {
+                let Some(beat) = beats[lead.index()] else { continue };
+                if beat.len() != beat_len {
+                    return Err(Error::InvalidArgument(format!("a beat has {} samples, expected {beat_len}", beat.len())));
                 }
+                ops::single(*encoding, beat, config.mtf_bins, dst)?;
+            }
+            let tiles: Vec<&[f32]> = self.tiles.chunks_exact(tile).collect();
+            resize_tiles(&tiles, grid[0].len(), beat_len, beat_len, out.channel_mut(c), size, size, &mut self.resize);
+        }
+        Ok(())
+    }
+
+    /// [`encode_stack_series`] into `out`, reusing its memory.
+    pub fn stack_series_into(&mut self, series: &[Option<Vec<f32>>; 12], config: &StackConfig, out: &mut EncodedImage) -> Result<()> {
+        let size = config.image_size;
+        let names = config
+            .leads
+            .iter()
+            .flat_map(|lead| config.encodings.iter().map(|encoding| ChannelName { lead: Some(*lead), encoding: *encoding }))
+            .collect();
+        out.reset(size, size, names);
+        let lead_block = config.encodings.len() * size * size;
+        for (lead, channels) in config.leads.iter().zip(out.data.chunks_exact_mut(lead_block.max(1))) {
+            if let Some(x) = &series[lead.index()] {
+                ops::stack_lead(x, size, config.mtf_bins, &config.encodings, channels)?;
             }
         }
+        Ok(())
     }
-    let size = config.output_size;
-    let mut out = EncodedImage::zeros(size, size, tiled.channel_names.clone());
-    for c in 0..out.channels {
-        resize_bilinear(tiled.channel(c), tile_h, tile_w, out.channel_mut(c), size, size);
-    }
-    Ok(out)
+}
+
+fn reset(buffer: &mut Vec<f32>, len: usize) {
+    buffer.clear();
+    buffer.resize(len, 0.0);
 }
 
 /// Per standard lead: the first `duration_s` of the prepared lead, robustly scaled.
@@ -235,21 +270,8 @@ pub fn stack_series(leads: &PreparedLeads, config: &StackConfig, name: &str) -> 
 /// Every configured encoding of every configured lead as one channel each, lead-major.
 /// A missing lead leaves its channels zero.
 pub fn encode_stack_series(series: &[Option<Vec<f32>>; 12], config: &StackConfig) -> Result<EncodedImage> {
-    let size = config.image_size;
-    let names = config
-        .leads
-        .iter()
-        .flat_map(|lead| config.encodings.iter().map(|encoding| ChannelName { lead: Some(*lead), encoding: *encoding }))
-        .collect();
-    let mut out = EncodedImage::zeros(size, size, names);
-    let per_lead = config.encodings.len();
-    for (i, lead) in config.leads.iter().enumerate() {
-        if let Some(x) = &series[lead.index()] {
-            let plane = size * size;
-            let channels = &mut out.data[i * per_lead * plane..(i + 1) * per_lead * plane];
-            ops::stack_lead(x, size, config.mtf_bins, &config.encodings, channels)?;
-        }
-    }
+    let mut out = EncodedImage::default();
+    Encoder::default().stack_series_into(series, config, &mut out)?;
     Ok(out)
 }
 

@@ -3,6 +3,8 @@
 //! The same code runs natively (CLI, training) and in the browser (wasm32), so
 //! every reader works on bytes that the caller already holds, never on paths.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod dataset;
 pub mod encode;
 pub mod error;
 pub mod formats;

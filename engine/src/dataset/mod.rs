@@ -1,0 +1,6 @@
+//! Training and evaluation data: PTB-XL in its PhysioNet layout, and report texts.
+
+pub mod ptbxl;
+pub mod report;
+
+pub use ptbxl::{PtbXl, PtbXlEntry, Statement};

@@ -1,5 +1,6 @@
 //! Training and evaluation data: PTB-XL in its PhysioNet layout, and report texts.
 
+pub mod cache;
 pub mod ptbxl;
 pub mod report;
 

@@ -1,7 +1,12 @@
 //! ECG file formats. Each format is one [`RecordReader`] in its own module;
 //! [`read_records`] groups a set of dropped files into records and reads each.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod files;
 pub mod wfdb;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{read_file, read_record_files};
 
 use crate::{Error, Record, Result};
 

@@ -1,4 +1,5 @@
 mod bench;
+mod cache;
 mod encode;
 mod info;
 mod inputs;
@@ -21,6 +22,8 @@ enum Command {
     Encode(encode::Args),
     /// Encode real PTB-XL records with ours and with pyts in the same run; print records/s and the ratio
     BenchEncode(bench::Args),
+    /// Read and prepare all of PTB-XL once into a compact signal cache for training and evaluation
+    Cache(cache::Args),
 }
 
 /// Runs the command and returns the process exit code. Errors are one line on stderr.
@@ -30,6 +33,7 @@ pub fn run() -> i32 {
         Command::Info(args) => info::run(args),
         Command::Encode(args) => encode::run(args),
         Command::BenchEncode(args) => bench::run(args),
+        Command::Cache(args) => cache::run(args),
     };
     match result {
         Ok(()) => 0,

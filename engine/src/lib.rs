@@ -11,6 +11,7 @@ pub mod formats;
 pub mod record;
 pub mod render;
 pub mod signal;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use formats::{read_records, InputFile};

@@ -8,8 +8,11 @@ pub mod dataset;
 pub mod encode;
 pub mod error;
 pub mod formats;
+#[cfg(feature = "model")]
+pub mod model;
 pub mod record;
 pub mod render;
+pub mod retrieval;
 pub mod signal;
 pub mod text;
 

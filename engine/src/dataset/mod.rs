@@ -3,5 +3,6 @@
 pub mod cache;
 pub mod ptbxl;
 pub mod report;
+pub mod texts;
 
 pub use ptbxl::{PtbXl, PtbXlEntry, Statement};

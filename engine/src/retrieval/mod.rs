@@ -1,0 +1,6 @@
+//! Finding the nearest cases to a query embedding, and scoring how well that works.
+
+pub mod index;
+pub mod metrics;
+
+pub use index::{top_k, Neighbour};

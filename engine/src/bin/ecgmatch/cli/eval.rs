@@ -1,0 +1,96 @@
+//! `ecgmatch eval`: every method on fold 10 in one run.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use ecgmatch_engine::dataset::cache::SignalCache;
+use ecgmatch_engine::dataset::texts::TextTable;
+use ecgmatch_engine::dataset::PtbXl;
+use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, TrainedModel, ZeroShot};
+use ecgmatch_engine::text::TextEncoder;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// PTB-XL in its PhysioNet layout
+    #[arg(long)]
+    ptbxl: PathBuf,
+    #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
+    cache: PathBuf,
+    #[arg(long, default_value = ".cache/text-embeddings.bin")]
+    texts: PathBuf,
+    /// Folder with model.safetensors and vocab.txt, for the zero-shot prompts
+    #[arg(long, default_value = ".cache/weights/all-MiniLM-L6-v2")]
+    weights: PathBuf,
+    /// A trained model as NAME=FOLDER (the folder `ecgmatch train --out` wrote); repeat for several
+    #[arg(long = "run", value_parser = parse_run)]
+    runs: Vec<(String, PathBuf)>,
+    /// Neighbours that vote in kNN classification
+    #[arg(long, default_value_t = 10)]
+    knn_k: usize,
+    /// Also write the scores as JSON here
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn parse_run(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, dir) = s.split_once('=').ok_or("expected NAME=FOLDER, e.g. ours=.cache/runs/stack")?;
+    Ok((name.to_string(), PathBuf::from(dir)))
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let e = |e: ecgmatch_engine::Error| e.to_string();
+    let device = Device::flex();
+    let db = PtbXl::open(&args.ptbxl).map_err(e)?;
+    let cache = SignalCache::read(&args.cache).map_err(e)?;
+    let texts = TextTable::read(&args.texts).map_err(e)?;
+    let evaluation = Evaluation::new(&db, &cache, args.knn_k).map_err(e)?;
+    let mut methods = vec![
+        Method { name: "random retrieval".into(), ranker: Ranker::Random },
+        Method { name: "most-frequent report".into(), ranker: Ranker::MostFrequentReport },
+    ];
+    let (superclass_prompts, rhythm) = evaluation.prompts();
+    let read = |name: &str| {
+        std::fs::read(args.weights.join(name)).map_err(|err| format!("{}: {err}; run `make weights`", args.weights.join(name).display()))
+    };
+    let text_encoder = if args.runs.is_empty() {
+        None
+    } else {
+        Some(TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, &device).map_err(e)?)
+    };
+    for (name, dir) in &args.runs {
+        let started = std::time::Instant::now();
+        let trained = TrainedModel::load(dir, &device).map_err(e)?;
+        let vectors = trained.embed_records(&cache, &texts, &device).map_err(e)?;
+        let encoder = text_encoder.as_ref().expect("loaded when there are runs");
+        let embed = |prompts: &[String]| -> Result<Vec<f32>, String> {
+            let refs: Vec<&str> = prompts.iter().map(String::as_str).collect();
+            let sentences: Vec<Vec<f32>> = encoder.embed(&refs).map_err(e)?.into_iter().map(|v| v.to_vec()).collect();
+            trained.embed_texts(&sentences, &device).map_err(e)
+        };
+        let rhythm_descriptions: Vec<String> = rhythm.iter().map(|(_, d)| d.clone()).collect();
+        let zero_shot = ZeroShot {
+            superclass_prompts: embed(&superclass_prompts)?,
+            rhythm_codes: rhythm.iter().map(|(c, _)| c.clone()).collect(),
+            rhythm_prompts: embed(&rhythm_descriptions)?,
+        };
+        eprintln!("{name}: embedded {} records in {:.0} s", cache.records.len(), started.elapsed().as_secs_f64());
+        let dim = trained.config.model.image.embed_dim;
+        methods.push(Method { name: name.clone(), ranker: Ranker::Embeddings { vectors, dim, zero_shot: Some(zero_shot) } });
+    }
+    println!(
+        "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN k = {}\n",
+        evaluation.query_count(),
+        evaluation.library_size(),
+        args.knn_k
+    );
+    let mut all = serde_json::Map::new();
+    for method in &methods {
+        let scores = evaluation.score(method);
+        println!("{}", format_table(&method.name, &scores, args.knn_k));
+        all.insert(method.name.clone(), serde_json::to_value(&scores).unwrap());
+    }
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&all).unwrap()).map_err(|err| format!("{}: {err}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! `ecgmatch embed-texts` and `ecgmatch train`: the two steps after `ecgmatch cache`.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use ecgmatch_engine::dataset::cache::SignalCache;
+use ecgmatch_engine::dataset::texts::TextTable;
+use ecgmatch_engine::dataset::PtbXl;
+use ecgmatch_engine::text::TextEncoder;
+use ecgmatch_engine::train::{TrainConfig, TrainRun};
+
+#[derive(clap::Args)]
+pub struct EmbedArgs {
+    /// PTB-XL in its PhysioNet layout
+    #[arg(long)]
+    ptbxl: PathBuf,
+    /// Folder with model.safetensors and vocab.txt (see `ecgmatch fetch-weights`)
+    #[arg(long, default_value = ".cache/weights/all-MiniLM-L6-v2")]
+    weights: PathBuf,
+    #[arg(long, default_value = ".cache/text-embeddings.bin")]
+    out: PathBuf,
+}
+
+pub fn embed_texts(args: EmbedArgs) -> Result<(), String> {
+    let db = PtbXl::open(&args.ptbxl).map_err(|e| e.to_string())?;
+    let read = |name: &str| {
+        std::fs::read(args.weights.join(name))
+            .map_err(|e| format!("{}: {e}; run `ecgmatch fetch-weights` (or `make weights`) first", args.weights.join(name).display()))
+    };
+    let encoder = TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, &Device::flex()).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut done = 0usize;
+    let mut embed = |texts: &[&str]| {
+        let out = encoder.embed(texts).map(|v| v.into_iter().map(|e| e.to_vec()).collect());
+        done += texts.len();
+        eprint!("\rembedding distinct report texts: {done} ({:.0} s)   ", started.elapsed().as_secs_f64());
+        out
+    };
+    let table = TextTable::build(&db, 384, &mut embed).map_err(|e| e.to_string())?;
+    eprintln!();
+    table.write(&args.out).map_err(|e| e.to_string())?;
+    println!("{}: {} records, {} distinct texts", args.out.display(), table.by_record.len(), table.texts.len());
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Model {
+    /// Ours: whole-record stack layout
+    Stack,
+    /// The seed paper's pipeline, as the baseline
+    Paper,
+}
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Signal cache from `ecgmatch cache`
+    #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
+    cache: PathBuf,
+    /// Text table from `ecgmatch embed-texts`
+    #[arg(long, default_value = ".cache/text-embeddings.bin")]
+    texts: PathBuf,
+    #[arg(long, value_enum, default_value = "stack")]
+    model: Model,
+    /// Folder for checkpoints, config and log
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long)]
+    batch_size: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Continue from the last checkpoint in --out
+    #[arg(long)]
+    resume: bool,
+    /// Train on the GPU through wgpu when the binary is built with it (default: CPU)
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+pub fn train(args: TrainArgs) -> Result<(), String> {
+    let mut config = match args.model {
+        Model::Stack => TrainConfig::stack_default(),
+        Model::Paper => TrainConfig::paper_default(),
+    };
+    if let Some(e) = args.epochs {
+        config.epochs = e;
+    }
+    if let Some(b) = args.batch_size {
+        config.batch_size = b;
+    }
+    if let Some(s) = args.seed {
+        config.seed = s;
+    }
+    let device = match args.device.as_str() {
+        "cpu" => Device::flex().autodiff(),
+        other => return Err(format!("unknown device '{other}'; this build trains on: cpu")),
+    };
+    let cache = SignalCache::read(&args.cache).map_err(|e| e.to_string())?;
+    let texts = TextTable::read(&args.texts).map_err(|e| e.to_string())?;
+    eprintln!(
+        "training {:?} on {} records, image tower {} parameters",
+        args.model,
+        cache.records.iter().filter(|r| (1..=8).contains(&r.fold)).count(),
+        config.model.image.num_params()
+    );
+    TrainRun { config, cache: &cache, texts: &texts, out: args.out, resume: args.resume, device }.run().map_err(|e| e.to_string())?;
+    Ok(())
+}

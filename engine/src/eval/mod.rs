@@ -1,0 +1,286 @@
+//! `ecgmatch eval`: fold-10 queries against a fold 1–9 library, every method in one run,
+//! scored for exact-report retrieval, label-aware retrieval, kNN classification,
+//! zero-shot classification and report text overlap.
+
+pub mod text_metrics;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use burn::prelude::*;
+
+use crate::dataset::cache::SignalCache;
+use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD};
+use crate::dataset::report::{clean_report, normalise_report};
+use crate::dataset::texts::TextTable;
+use crate::model::clip::Clip;
+use crate::retrieval::metrics::{jaccard, macro_auc};
+use crate::retrieval::{top_k, Neighbour};
+use crate::train::batch::BatchBuilder;
+use crate::train::{checkpoint, SplitMix, TrainConfig};
+use crate::{Error, Result};
+use text_metrics::{bleu4, rouge_l};
+
+/// A trained dual encoder and the layout it reads.
+pub struct TrainedModel {
+    pub config: TrainConfig,
+    pub model: Clip,
+}
+
+impl TrainedModel {
+    /// The last checkpoint in a training folder.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        let bad = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("{}: {e}", dir.display()));
+        let text = std::fs::read_to_string(dir.join("config.json")).map_err(|e| bad(&e))?;
+        let config: TrainConfig = serde_json::from_str(&text).map_err(|e| bad(&e))?;
+        let state = checkpoint::latest(dir)?.ok_or_else(|| bad(&"no finished epoch yet"))?;
+        let model = checkpoint::load_model(config.model.init(device), &state.model_path(dir))?;
+        Ok(Self { config, model })
+    }
+
+    /// Image embeddings of every cached record, `records × embed_dim`.
+    pub fn embed_records(&self, cache: &SignalCache, texts: &TextTable, device: &Device) -> Result<Vec<f32>> {
+        let builder = BatchBuilder::new(self.config.layout, cache, texts);
+        let all: Vec<usize> = (0..cache.records.len()).collect();
+        let mut out = Vec::with_capacity(all.len() * self.config.model.image.embed_dim);
+        for chunk in all.chunks(256) {
+            let batch = builder.build(chunk, device)?;
+            out.extend(to_vec(self.model.image.forward(batch.patches))?);
+        }
+        Ok(out)
+    }
+
+    /// Embeddings of free text in the shared space.
+    pub fn embed_texts(&self, sentence_embeddings: &[Vec<f32>], device: &Device) -> Result<Vec<f32>> {
+        let dim = sentence_embeddings.first().map_or(0, Vec::len);
+        let flat: Vec<f32> = sentence_embeddings.iter().flatten().copied().collect();
+        to_vec(self.model.embed_text(Tensor::from_data(TensorData::new(flat, [sentence_embeddings.len(), dim]), device)))
+    }
+}
+
+fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+}
+
+/// How a method ranks the library for a query.
+pub enum Ranker {
+    /// A uniformly random ranking (seeded).
+    Random,
+    /// The library's most frequent reports first, whatever the query.
+    MostFrequentReport,
+    /// Cosine similarity of embeddings (`records × dim`, unit length, cache order), with
+    /// zero-shot scores where the method has prompts.
+    Embeddings { vectors: Vec<f32>, dim: usize, zero_shot: Option<ZeroShot> },
+}
+
+/// Prompt embeddings in the method's space for the superclasses and rhythm statements.
+pub struct ZeroShot {
+    pub superclass_prompts: Vec<f32>,
+    pub rhythm_codes: Vec<String>,
+    pub rhythm_prompts: Vec<f32>,
+}
+
+pub struct Method {
+    pub name: String,
+    pub ranker: Ranker,
+}
+
+/// Scores of one method.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Scores {
+    pub queries: usize,
+    pub exact_recall: [f64; 3],
+    pub exact_ceiling: f64,
+    pub superclass_precision_at_10: f64,
+    pub jaccard_at_1: f64,
+    pub knn_auc_all: f64,
+    pub knn_auc_all_labels: usize,
+    pub knn_auc_superclass: f64,
+    pub zero_shot_auc_superclass: Option<f64>,
+    pub zero_shot_auc_rhythm: Option<f64>,
+    pub zero_shot_rhythm_labels: usize,
+    pub bleu4: f64,
+    pub rouge_l: f64,
+}
+
+pub struct Evaluation<'a> {
+    pub db: &'a PtbXl,
+    pub cache: &'a SignalCache,
+    pub knn_k: usize,
+    entries: Vec<&'a PtbXlEntry>,
+    reports: Vec<String>,
+    codes: Vec<Vec<String>>,
+    superclasses: Vec<Vec<&'static str>>,
+    library: Vec<usize>,
+    queries: Vec<usize>,
+    statement_codes: Vec<String>,
+}
+
+impl<'a> Evaluation<'a> {
+    pub fn new(db: &'a PtbXl, cache: &'a SignalCache, knn_k: usize) -> Result<Self> {
+        let by_id: HashMap<u32, &PtbXlEntry> = db.entries.iter().map(|e| (e.ecg_id, e)).collect();
+        let entries: Vec<&PtbXlEntry> = cache
+            .records
+            .iter()
+            .map(|r| by_id.get(&r.ecg_id).copied().ok_or_else(|| Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id))))
+            .collect::<Result<_>>()?;
+        let reports = entries.iter().map(|e| normalise_report(&e.report)).collect();
+        let codes = entries.iter().map(|e| e.scp_codes.iter().map(|(c, _)| c.clone()).collect()).collect();
+        let superclasses = entries.iter().map(|e| db.superclasses(e)).collect();
+        let library = (0..entries.len()).filter(|i| entries[*i].fold != TEST_FOLD).collect();
+        let queries = (0..entries.len()).filter(|i| entries[*i].fold == TEST_FOLD).collect();
+        let statement_codes = db.statements.keys().cloned().collect();
+        Ok(Self { db, cache, knn_k, entries, reports, codes, superclasses, library, queries, statement_codes })
+    }
+
+    pub fn library_size(&self) -> usize {
+        self.library.len()
+    }
+
+    pub fn query_count(&self) -> usize {
+        self.queries.len()
+    }
+
+    fn rank(&self, method: &Method, query: usize, k: usize, rng: &mut SplitMix, frequent: &[usize], library_vectors: &[f32]) -> Vec<Neighbour> {
+        match &method.ranker {
+            Ranker::Random => {
+                let mut picks: Vec<Neighbour> = (0..k)
+                    .map(|j| Neighbour { index: self.library[(rng.next() % self.library.len() as u64) as usize], similarity: 1.0 - j as f32 / k as f32 })
+                    .collect();
+                picks.dedup_by_key(|n| n.index);
+                picks
+            }
+            Ranker::MostFrequentReport => {
+                frequent.iter().take(k).enumerate().map(|(j, i)| Neighbour { index: *i, similarity: 1.0 - j as f32 / k as f32 }).collect()
+            }
+            Ranker::Embeddings { vectors, dim, .. } => top_k(&vectors[query * dim..(query + 1) * dim], library_vectors, *dim, k, None)
+                .into_iter()
+                .map(|n| Neighbour { index: self.library[n.index], similarity: n.similarity })
+                .collect(),
+        }
+    }
+
+    pub fn score(&self, method: &Method) -> Scores {
+        let k = self.knn_k.max(10);
+        let mut rng = SplitMix(1234);
+        // Library cases ordered by how often their report occurs, for the frequency baseline.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for i in &self.library {
+            *counts.entry(self.reports[*i].as_str()).or_insert(0) += 1;
+        }
+        let mut frequent = self.library.clone();
+        frequent.sort_by_key(|i| (std::cmp::Reverse(counts[self.reports[*i].as_str()]), *i));
+
+        // The library's vectors gathered once, in library order.
+        let library_vectors: Vec<f32> = match &method.ranker {
+            Ranker::Embeddings { vectors, dim, .. } => self.library.iter().flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied()).collect(),
+            _ => Vec::new(),
+        };
+        let n_codes = self.statement_codes.len();
+        let (mut knn_scores, mut knn_truth) = (Vec::new(), Vec::new());
+        let (mut super_scores, mut super_truth) = (Vec::new(), Vec::new());
+        let mut s = Scores { queries: self.queries.len(), ..Scores::default() };
+        let (mut zs_super, mut zs_super_truth, mut zs_rhythm, mut zs_rhythm_truth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for &q in &self.queries {
+            let hits = self.rank(method, q, k, &mut rng, &frequent, &library_vectors);
+            let report = &self.reports[q];
+            s.exact_ceiling += f64::from(u8::from(counts.contains_key(report.as_str())));
+            for (slot, cut) in [1, 5, 10].iter().enumerate() {
+                s.exact_recall[slot] += f64::from(u8::from(hits.iter().take(*cut).any(|h| &self.reports[h.index] == report)));
+            }
+            let top10 = &hits[..hits.len().min(10)];
+            s.superclass_precision_at_10 +=
+                top10.iter().filter(|h| self.superclasses[h.index] == self.superclasses[q]).count() as f64 / top10.len().max(1) as f64;
+            if let Some(first) = hits.first() {
+                s.jaccard_at_1 += jaccard(&self.codes[first.index], &self.codes[q]);
+                s.bleu4 += bleu4(&clean_report(&self.entries[first.index].report), &clean_report(&self.entries[q].report));
+                s.rouge_l += rouge_l(&clean_report(&self.entries[first.index].report), &clean_report(&self.entries[q].report));
+            }
+            // Similarity-weighted vote of the k nearest cases.
+            let voters = &hits[..hits.len().min(self.knn_k)];
+            let weights: Vec<f32> = voters.iter().map(|h| h.similarity.max(0.0) + 1e-3).collect();
+            let total: f32 = weights.iter().sum();
+            for code in &self.statement_codes {
+                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.codes[h.index].contains(code)).map(|(_, w)| w).sum();
+                knn_scores.push(vote / total);
+                knn_truth.push(self.codes[q].contains(code));
+            }
+            for class in SUPERCLASSES {
+                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.superclasses[h.index].contains(&class)).map(|(_, w)| w).sum();
+                super_scores.push(vote / total);
+                super_truth.push(self.superclasses[q].contains(&class));
+            }
+            if let Ranker::Embeddings { vectors, dim, zero_shot: Some(z) } = &method.ranker {
+                let v = &vectors[q * dim..(q + 1) * dim];
+                let dot = |p: &[f32]| -> f32 { p.iter().zip(v).map(|(a, b)| a * b).sum() };
+                for (c, class) in SUPERCLASSES.iter().enumerate() {
+                    zs_super.push(dot(&z.superclass_prompts[c * dim..(c + 1) * dim]));
+                    zs_super_truth.push(self.superclasses[q].contains(class));
+                }
+                for (c, code) in z.rhythm_codes.iter().enumerate() {
+                    zs_rhythm.push(dot(&z.rhythm_prompts[c * dim..(c + 1) * dim]));
+                    zs_rhythm_truth.push(self.codes[q].contains(code));
+                }
+            }
+        }
+        let n = self.queries.len().max(1) as f64;
+        for r in &mut s.exact_recall {
+            *r /= n;
+        }
+        s.exact_ceiling /= n;
+        s.superclass_precision_at_10 /= n;
+        s.jaccard_at_1 /= n;
+        s.bleu4 /= n;
+        s.rouge_l /= n;
+        (s.knn_auc_all, s.knn_auc_all_labels) = macro_auc(&knn_scores, &knn_truth, n_codes);
+        s.knn_auc_superclass = macro_auc(&super_scores, &super_truth, SUPERCLASSES.len()).0;
+        if let Ranker::Embeddings { zero_shot: Some(z), .. } = &method.ranker {
+            s.zero_shot_auc_superclass = Some(macro_auc(&zs_super, &zs_super_truth, SUPERCLASSES.len()).0);
+            let (auc, used) = macro_auc(&zs_rhythm, &zs_rhythm_truth, z.rhythm_codes.len());
+            s.zero_shot_auc_rhythm = Some(auc);
+            s.zero_shot_rhythm_labels = used;
+        }
+        s
+    }
+
+    /// Zero-shot prompts: one per superclass and one per rhythm statement, in English.
+    pub fn prompts(&self) -> (Vec<String>, Vec<(String, String)>) {
+        let superclass = ["normal ECG", "myocardial infarction", "ST/T change", "conduction disturbance", "hypertrophy"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rhythm = self.db.statements.values().filter(|s| s.rhythm).map(|s| (s.code.clone(), s.description.clone())).collect();
+        (superclass, rhythm)
+    }
+}
+
+/// The scores as the table the CLI prints.
+pub fn format_table(name: &str, s: &Scores, knn_k: usize) -> String {
+    let opt = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.4}"));
+    format!(
+        "== {name} ({} fold-10 queries)\n\
+         exact-report recall@1 / @5 / @10   {:.4} / {:.4} / {:.4}   (ceiling {:.4})\n\
+         superclass-set precision@10        {:.4}\n\
+         Jaccard@1 over SCP statements       {:.4}\n\
+         kNN (k={knn_k}) macro AUC, all statements   {:.4}  ({} statements in the test set)\n\
+         kNN (k={knn_k}) macro AUC, 5 superclasses   {:.4}\n\
+         zero-shot macro AUC, superclasses   {}\n\
+         zero-shot macro AUC, rhythm         {}  ({} rhythm statements)\n\
+         top-1 report BLEU-4 / ROUGE-L       {:.4} / {:.4}\n",
+        s.queries,
+        s.exact_recall[0],
+        s.exact_recall[1],
+        s.exact_recall[2],
+        s.exact_ceiling,
+        s.superclass_precision_at_10,
+        s.jaccard_at_1,
+        s.knn_auc_all,
+        s.knn_auc_all_labels,
+        s.knn_auc_superclass,
+        opt(s.zero_shot_auc_superclass),
+        opt(s.zero_shot_auc_rhythm),
+        s.zero_shot_rhythm_labels,
+        s.bleu4,
+        s.rouge_l
+    )
+}

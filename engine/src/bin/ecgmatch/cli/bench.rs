@@ -64,26 +64,8 @@ pub fn run(args: Args) -> Result<(), String> {
     // Timed as a batch job runs: one encoder and one output reused record after record.
     // Each record's tensor is copied out after the clock stops, for the comparison with pyts.
     let beat_refs: Vec<[Option<&[f32]>; 12]> = beats_all.iter().map(|b| std::array::from_fn(|i| b[i].as_deref())).collect();
-    let run_paper = |k: usize| -> Result<(f64, Vec<Vec<f32>>), String> {
-        let (mut encoder, mut image, mut kept, mut elapsed) = (Encoder::default(), EncodedImage::default(), Vec::new(), 0.0);
-        for beats in &beat_refs[..k] {
-            let t = Instant::now();
-            encoder.paper_beats_into(beats, &paper, &mut image).map_err(|e| e.to_string())?;
-            elapsed += t.elapsed().as_secs_f64();
-            kept.push(image.data.clone());
-        }
-        Ok((elapsed, kept))
-    };
-    let run_stack = |k: usize| -> Result<(f64, Vec<Vec<f32>>), String> {
-        let (mut encoder, mut image, mut kept, mut elapsed) = (Encoder::default(), EncodedImage::default(), Vec::new(), 0.0);
-        for series in &series_all[..k] {
-            let t = Instant::now();
-            encoder.stack_series_into(series, &stack, &mut image).map_err(|e| e.to_string())?;
-            elapsed += t.elapsed().as_secs_f64();
-            kept.push(image.data.clone());
-        }
-        Ok((elapsed, kept))
-    };
+    let run_paper = |k: usize| time_encoding(&beat_refs[..k], |encoder, beats, image| encoder.paper_beats_into(beats, &paper, image));
+    let run_stack = |k: usize| time_encoding(&series_all[..k], |encoder, series, image| encoder.stack_series_into(series, &stack, image));
     let (paper_half, _) = run_paper(n / 2)?;
     let (paper_ours, paper_out) = run_paper(n)?;
     let (stack_half, _) = run_stack(n / 2)?;
@@ -127,6 +109,22 @@ pub fn run(args: Args) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Encodes every input with one reused encoder and output; returns the encoding time
+/// alone and a copy of each output.
+fn time_encoding<T>(
+    inputs: &[T],
+    encode: impl Fn(&mut Encoder, &T, &mut EncodedImage) -> ecgmatch_engine::Result<()>,
+) -> Result<(f64, Vec<Vec<f32>>), String> {
+    let (mut encoder, mut image, mut kept, mut elapsed) = (Encoder::default(), EncodedImage::default(), Vec::new(), 0.0);
+    for input in inputs {
+        let t = Instant::now();
+        encode(&mut encoder, input, &mut image).map_err(|e| e.to_string())?;
+        elapsed += t.elapsed().as_secs_f64();
+        kept.push(image.data.clone());
+    }
+    Ok((elapsed, kept))
 }
 
 /// The first `n` record headers under records100/, in ecg_id order.

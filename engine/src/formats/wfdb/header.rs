@@ -24,6 +24,24 @@ pub struct Header {
     pub warnings: Vec<String>,
 }
 
+impl Header {
+    /// A header with the WFDB defaults and nothing read yet.
+    pub fn new(record_name: &str) -> Self {
+        Self {
+            record_name: record_name.to_string(),
+            frequency: DEFAULT_FREQUENCY,
+            counter_frequency: None,
+            base_counter: None,
+            num_frames: None,
+            base_time: None,
+            base_date: None,
+            signals: vec![],
+            comments: vec![],
+            warnings: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalSpec {
     /// 1-based line of the header this signal was read from.
@@ -166,18 +184,7 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
         });
     }
 
-    let mut header = Header {
-        record_name: record_name.to_string(),
-        frequency: DEFAULT_FREQUENCY,
-        counter_frequency: None,
-        base_counter: None,
-        num_frames: None,
-        base_time: None,
-        base_date: None,
-        signals: vec![],
-        comments: vec![],
-        warnings: vec![],
-    };
+    let mut header = Header::new(record_name);
 
     if let Some(freq) = fields.next() {
         let (freq, counter) = match freq.split_once('/') {

@@ -78,18 +78,7 @@ mod tests {
     use super::*;
 
     fn meta(comments: &[&str]) -> Metadata {
-        let header = Header {
-            record_name: "r".into(),
-            frequency: 360.0,
-            counter_frequency: None,
-            base_counter: None,
-            num_frames: None,
-            base_time: None,
-            base_date: None,
-            signals: vec![],
-            comments: comments.iter().map(|c| c.to_string()).collect(),
-            warnings: vec![],
-        };
+        let header = Header { comments: comments.iter().map(|c| c.to_string()).collect(), ..Header::new("r") };
         from_header(&header)
     }
 
@@ -132,18 +121,8 @@ mod tests {
     fn date_and_time_as_written() {
         let mut h = meta(&[]);
         assert_eq!(h.date, None);
-        let header = Header {
-            record_name: "r".into(),
-            frequency: 1.0,
-            counter_frequency: None,
-            base_counter: None,
-            num_frames: None,
-            base_time: Some("12:44:02".into()),
-            base_date: Some("10/12/2009".into()),
-            signals: vec![],
-            comments: vec![],
-            warnings: vec![],
-        };
+        let header =
+            Header { base_time: Some("12:44:02".into()), base_date: Some("10/12/2009".into()), ..Header::new("r") };
         h = from_header(&header);
         assert_eq!(h.date.as_deref(), Some("12:44:02 10/12/2009"));
     }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, serveDist, launchBrowser, dropFiles, fixture } from './harness.mjs';
+import { ROOT, serveDist, launchBrowser, dropFiles, fixture, waitUntil } from './harness.mjs';
 
 let server, browser, page;
 
@@ -79,7 +79,7 @@ test('bad files get their own message and the loaded record stays', async () => 
   await page.waitForSelector('.notice');
   await dropFiles(page, [{ name: 'report.pdf', bytes: Buffer.from('%PDF-1.4 not an ecg') }]);
   await dropFiles(page, [hea, { name: '00001_lr.dat', bytes: dat.bytes.subarray(0, 5000) }]);
-  await page.waitForFunction(() => document.querySelectorAll('.notice').length >= 3);
+  await waitUntil(async () => (await page.locator('.notice').count()) >= 3);
   const notices = await page.$$eval('.notice span', (ns) => ns.map((n) => n.textContent));
   assert.ok(notices.some((n) => n.includes('lonely.dat') && n.includes('lonely.hea')), notices.join('\n'));
   assert.ok(notices.some((n) => n.includes('report.pdf') && n.includes('Accepted')), notices.join('\n'));

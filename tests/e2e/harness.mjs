@@ -70,3 +70,13 @@ export async function fixture(...parts) {
   const path = join(FIXTURES, ...parts);
   return { name: parts[parts.length - 1], bytes: await readFile(path), path };
 }
+
+/** Polls `condition` from Node until it holds. The page's CSP forbids eval, which
+ * playwright's in-page `waitForFunction` polling needs, so waiting happens out here. */
+export async function waitUntil(condition, { timeout = 10000, interval = 50 } = {}) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms: ${condition}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -112,3 +112,34 @@ impl<'a> BatchBuilder<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::PtbXl;
+    use std::path::Path;
+
+    #[test]
+    fn a_batch_holds_patches_texts_and_the_same_report_matrix() {
+        let mut db = PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap();
+        db.entries.retain(|e| e.ecg_id == 1);
+        db.entries[0].filename_lr = "00001_lr".into();
+        let cache = SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &|_| {}).unwrap();
+        let mut embed = |texts: &[&str]| Ok(texts.iter().map(|_| vec![1.0, 0.0, 0.0]).collect());
+        let texts = TextTable::build(&db, 3, &mut embed).unwrap();
+        let device = Device::flex();
+        for (layout, patches, dim) in
+            [(InputLayout::Stack { image_size: 64, patch: 8 }, 64, 48 * 64), (InputLayout::Paper { patch: 32 }, 49, 3 * 1024)]
+        {
+            assert_eq!(layout.patch_shape(), (patches, dim));
+            let batch = BatchBuilder::new(layout, &cache, &texts).build(&[0, 0], &device).unwrap();
+            assert_eq!(batch.patches.dims(), [2, patches, dim]);
+            assert_eq!(batch.texts.dims(), [2, 3]);
+            let same: Vec<f32> = batch.same.into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(same, vec![1.0; 4]);
+            let values: Vec<f32> = batch.patches.into_data().try_to_vec::<f32>().unwrap();
+            assert!(values.iter().all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5), "inputs are normalised to [-1, 1]");
+            assert!(values.iter().any(|v| *v != values[0]));
+        }
+    }
+}

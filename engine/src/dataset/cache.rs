@@ -187,10 +187,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_derives_the_limb_leads() {
-        let mut db = PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap();
-        db.entries.retain(|e| e.ecg_id == 1);
-        // The fixture keeps the record beside the tables rather than under records100/.
-        db.entries[0].filename_lr = "00001_lr".into();
+        let db = crate::dataset::ptbxl::fixtures::database_with_record();
         let (stack, paper) = (StackConfig::default(), PaperConfig::default());
         let cache = SignalCache::build(&db, &stack, &paper, &|_| {}).unwrap();
         assert_eq!((cache.records.len(), cache.samples, cache.beat_len), (1, 1000, 100));

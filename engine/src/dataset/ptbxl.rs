@@ -173,13 +173,31 @@ pub fn parse_scp_codes(text: &str) -> Option<Vec<(String, f32)>> {
         .collect()
 }
 
+/// The committed PTB-XL excerpt in `tests/fixtures/ptbxl/`, for tests across the crate.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use super::PtbXl;
+    use std::path::Path;
 
-    fn fixture() -> PtbXl {
+    /// The 48-row tables.
+    pub fn database() -> PtbXl {
         PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap()
     }
+
+    /// Only record 1, the one whose signal files are committed. The fixture keeps them
+    /// beside the tables rather than under records100/.
+    pub fn database_with_record() -> PtbXl {
+        let mut db = database();
+        db.entries.retain(|e| e.ecg_id == 1);
+        db.entries[0].filename_lr = "00001_lr".into();
+        db
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::database as fixture;
+    use super::*;
 
     #[test]
     fn scp_codes_parse() {

@@ -94,8 +94,6 @@ pub fn model_text(report: &str, codes: &[(String, f32)], statements: &BTreeMap<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::PtbXl;
-    use std::path::Path;
 
     #[test]
     fn boilerplate_is_removed() {
@@ -119,7 +117,7 @@ mod tests {
 
     #[test]
     fn composition_orders_rhythm_then_diagnoses() {
-        let db = PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap();
+        let db = crate::dataset::ptbxl::fixtures::database();
         let codes = vec![("LVOLT".to_string(), 0.0), ("NORM".to_string(), 100.0), ("SR".to_string(), 0.0)];
         assert_eq!(
             compose_english(&codes, &db.statements),

@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn identical_texts_share_an_entry_and_round_trip() {
-        let db = PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap();
+        let db = crate::dataset::ptbxl::fixtures::database();
         // A stand-in embedding (text length and first byte) is enough to test the bookkeeping.
         let mut embed = |texts: &[&str]| Ok(texts.iter().map(|t| vec![t.len() as f32, t.as_bytes()[0] as f32]).collect());
         let table = TextTable::build(&db, 2, &mut embed).unwrap();

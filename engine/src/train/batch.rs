@@ -116,14 +116,10 @@ impl<'a> BatchBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::PtbXl;
-    use std::path::Path;
 
     #[test]
     fn a_batch_holds_patches_texts_and_the_same_report_matrix() {
-        let mut db = PtbXl::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ptbxl")).unwrap();
-        db.entries.retain(|e| e.ecg_id == 1);
-        db.entries[0].filename_lr = "00001_lr".into();
+        let db = crate::dataset::ptbxl::fixtures::database_with_record();
         let cache = SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &|_| {}).unwrap();
         let mut embed = |texts: &[&str]| Ok(texts.iter().map(|_| vec![1.0, 0.0, 0.0]).collect());
         let texts = TextTable::build(&db, 3, &mut embed).unwrap();

@@ -32,6 +32,9 @@ pub enum Error {
     #[error("{record}: {message}")]
     InvalidRecord { record: String, message: String },
 
+    #[error("case library: {0}")]
+    InvalidBundle(String),
+
     #[error("{0}")]
     InvalidArgument(String),
 }

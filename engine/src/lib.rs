@@ -3,6 +3,7 @@
 //! The same code runs natively (CLI, training) and in the browser (wasm32), so
 //! every reader works on bytes that the caller already holds, never on paths.
 
+pub mod bundle;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod dataset;
 pub mod encode;
@@ -15,6 +16,8 @@ pub mod model;
 pub mod record;
 pub mod render;
 pub mod retrieval;
+#[cfg(feature = "model")]
+pub mod search;
 pub mod signal;
 pub mod text;
 #[cfg(all(feature = "model", not(target_arch = "wasm32")))]

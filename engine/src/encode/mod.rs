@@ -40,4 +40,5 @@ pub mod paa;
 pub mod rp;
 pub mod image;
 pub mod layout;
+pub mod patches;
 pub mod resize;

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use burn::prelude::*;
 
+use crate::bundle::write::SUPERCLASS_PROMPTS;
+use crate::bundle::{Bundle, SearchMode};
 use crate::dataset::cache::SignalCache;
 use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD};
 use crate::dataset::report::{clean_report, normalise_report};
@@ -25,17 +27,26 @@ use text_metrics::{bleu4, rouge_l};
 pub struct TrainedModel {
     pub config: TrainConfig,
     pub model: Clip,
+    /// The safetensors file the weights came from.
+    pub checkpoint: std::path::PathBuf,
 }
 
 impl TrainedModel {
-    /// The last checkpoint in a training folder.
+    /// The best checkpoint of a training folder (lowest fold-9 loss), else its last.
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
         let bad = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("{}: {e}", dir.display()));
         let text = std::fs::read_to_string(dir.join("config.json")).map_err(|e| bad(&e))?;
         let config: TrainConfig = serde_json::from_str(&text).map_err(|e| bad(&e))?;
         let state = checkpoint::latest(dir)?.ok_or_else(|| bad(&"no finished epoch yet"))?;
-        let model = checkpoint::load_model(config.model.init(device), &state.model_path(dir))?;
-        Ok(Self { config, model })
+        let checkpoint = state.best_model_path(dir);
+        let model = checkpoint::load_model(config.model.init(device), &checkpoint)?;
+        Ok(Self { config, model, checkpoint })
+    }
+
+    /// The model a bundle carries (f16 weights, back in f32).
+    pub fn from_bundle(bundle: &Bundle, device: &Device) -> Result<Self> {
+        let config = TrainConfig::new(bundle.manifest.layout, bundle.clip_config()?);
+        Ok(Self { config, model: bundle.load_model(device)?, checkpoint: std::path::PathBuf::from("bundle") })
     }
 
     /// Image embeddings of every cached record, `records × embed_dim`.
@@ -63,7 +74,7 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
 }
 
 /// How a method ranks the library for a query.
-pub enum Ranker {
+pub enum Ranker<'b> {
     /// A uniformly random ranking (seeded).
     Random,
     /// The library's most frequent reports first, whatever the query.
@@ -71,6 +82,23 @@ pub enum Ranker {
     /// Cosine similarity of embeddings (`records × dim`, unit length, cache order), with
     /// zero-shot scores where the method has prompts.
     Embeddings { vectors: Vec<f32>, dim: usize, zero_shot: Option<ZeroShot> },
+    /// A shipped bundle's quantized library, queried with `vectors` (the bundle's own
+    /// model on every cached record, cache order) minus its fold-10 cases.
+    Bundle { bundle: &'b Bundle, mode: SearchMode, vectors: Vec<f32>, zero_shot: Option<ZeroShot> },
+}
+
+impl Ranker<'_> {
+    /// The query's embedding and the method's prompts, for the zero-shot scores.
+    fn zero_shot(&self, query: usize) -> Option<(&[f32], &ZeroShot)> {
+        match self {
+            Ranker::Embeddings { vectors, dim, zero_shot: Some(z) } => Some((&vectors[query * dim..(query + 1) * dim], z)),
+            Ranker::Bundle { bundle, vectors, zero_shot: Some(z), .. } => {
+                let dim = bundle.embed_dim();
+                Some((&vectors[query * dim..(query + 1) * dim], z))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Prompt embeddings in the method's space for the superclasses and rhythm statements.
@@ -80,9 +108,9 @@ pub struct ZeroShot {
     pub rhythm_prompts: Vec<f32>,
 }
 
-pub struct Method {
+pub struct Method<'b> {
     pub name: String,
-    pub ranker: Ranker,
+    pub ranker: Ranker<'b>,
 }
 
 /// Scores of one method.
@@ -114,6 +142,7 @@ pub struct Evaluation<'a> {
     library: Vec<usize>,
     queries: Vec<usize>,
     statement_codes: Vec<String>,
+    by_ecg_id: HashMap<u32, usize>,
 }
 
 impl<'a> Evaluation<'a> {
@@ -130,7 +159,8 @@ impl<'a> Evaluation<'a> {
         let library = (0..entries.len()).filter(|i| entries[*i].fold != TEST_FOLD).collect();
         let queries = (0..entries.len()).filter(|i| entries[*i].fold == TEST_FOLD).collect();
         let statement_codes = db.statements.keys().cloned().collect();
-        Ok(Self { db, cache, knn_k, entries, reports, codes, superclasses, library, queries, statement_codes })
+        let by_ecg_id = cache.records.iter().enumerate().map(|(i, r)| (r.ecg_id, i)).collect();
+        Ok(Self { db, cache, knn_k, entries, reports, codes, superclasses, library, queries, statement_codes, by_ecg_id })
     }
 
     pub fn library_size(&self) -> usize {
@@ -157,6 +187,14 @@ impl<'a> Evaluation<'a> {
                 .into_iter()
                 .map(|n| Neighbour { index: self.library[n.index], similarity: n.similarity })
                 .collect(),
+            Ranker::Bundle { bundle, mode, vectors, .. } => {
+                let dim = bundle.embed_dim();
+                bundle
+                    .search(&vectors[query * dim..(query + 1) * dim], k, *mode, Some(TEST_FOLD))
+                    .into_iter()
+                    .filter_map(|n| Some(Neighbour { index: *self.by_ecg_id.get(&bundle.cases[n.index].ecg_id)?, similarity: n.similarity }))
+                    .collect()
+            }
         }
     }
 
@@ -210,8 +248,8 @@ impl<'a> Evaluation<'a> {
                 super_scores.push(vote / total);
                 super_truth.push(self.superclasses[q].contains(&class));
             }
-            if let Ranker::Embeddings { vectors, dim, zero_shot: Some(z) } = &method.ranker {
-                let v = &vectors[q * dim..(q + 1) * dim];
+            if let Some((v, z)) = method.ranker.zero_shot(q) {
+                let dim = v.len();
                 let dot = |p: &[f32]| -> f32 { p.iter().zip(v).map(|(a, b)| a * b).sum() };
                 for (c, class) in SUPERCLASSES.iter().enumerate() {
                     zs_super.push(dot(&z.superclass_prompts[c * dim..(c + 1) * dim]));
@@ -234,7 +272,7 @@ impl<'a> Evaluation<'a> {
         s.rouge_l /= n;
         (s.knn_auc_all, s.knn_auc_all_labels) = macro_auc(&knn_scores, &knn_truth, n_codes);
         s.knn_auc_superclass = macro_auc(&super_scores, &super_truth, SUPERCLASSES.len()).0;
-        if let Ranker::Embeddings { zero_shot: Some(z), .. } = &method.ranker {
+        if let Some((_, z)) = self.queries.first().and_then(|q| method.ranker.zero_shot(*q)) {
             s.zero_shot_auc_superclass = Some(macro_auc(&zs_super, &zs_super_truth, SUPERCLASSES.len()).0);
             let (auc, used) = macro_auc(&zs_rhythm, &zs_rhythm_truth, z.rhythm_codes.len());
             s.zero_shot_auc_rhythm = Some(auc);
@@ -245,12 +283,28 @@ impl<'a> Evaluation<'a> {
 
     /// Zero-shot prompts: one per superclass and one per rhythm statement, in English.
     pub fn prompts(&self) -> (Vec<String>, Vec<(String, String)>) {
-        let superclass = ["normal ECG", "myocardial infarction", "ST/T change", "conduction disturbance", "hypertrophy"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let superclass = SUPERCLASS_PROMPTS.iter().map(|(_, text)| text.to_string()).collect();
         let rhythm = self.db.statements.values().filter(|s| s.rhythm).map(|s| (s.code.clone(), s.description.clone())).collect();
         (superclass, rhythm)
+    }
+
+    /// The same prompts, taken from a bundle (embedded when it was built).
+    pub fn bundle_prompts(&self, bundle: &Bundle) -> Result<ZeroShot> {
+        let dim = bundle.embed_dim();
+        let find = |key: &str, superclass: bool| {
+            bundle
+                .manifest
+                .prompts
+                .iter()
+                .position(|p| p.key == key && p.superclass == superclass)
+                .map(|i| bundle.prompts[i * dim..(i + 1) * dim].to_vec())
+                .ok_or_else(|| Error::InvalidBundle(format!("no zero-shot prompt for {key}")))
+        };
+        let superclass_prompts = SUPERCLASS_PROMPTS.iter().map(|(key, _)| find(key, true)).collect::<Result<Vec<_>>>()?.concat();
+        let (_, rhythm) = self.prompts();
+        let rhythm_codes: Vec<String> = rhythm.into_iter().map(|(c, _)| c).collect();
+        let rhythm_prompts = rhythm_codes.iter().map(|c| find(c, false)).collect::<Result<Vec<_>>>()?.concat();
+        Ok(ZeroShot { superclass_prompts, rhythm_codes, rhythm_prompts })
     }
 }
 

@@ -1,12 +1,12 @@
 //! The image tower: a small Vision Transformer over an encoded ECG, cut into patches
-//! by [`patchify`] before it reaches the model (so no permute runs inside it).
+//! by [`crate::encode::patches::patchify`] before it reaches the model (so no permute
+//! runs inside it).
 
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::activation::ActivationConfig;
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 
-use crate::encode::layout::{EncodedImage, Encoding};
 
 #[derive(Config, Debug)]
 pub struct VitConfig {
@@ -75,38 +75,6 @@ pub fn l2_normalise(x: Tensor<2>) -> Tensor<2> {
     x / norm
 }
 
-/// Brings each encoding to a comparable range around zero: the angular fields already lie
-/// in [−1, 1]; transition probabilities are in [0, 1]; recurrence distances (robust units)
-/// are clipped at 10.
-fn normalise(encoding: Encoding, v: f32) -> f32 {
-    match encoding {
-        Encoding::Gasf | Encoding::Gadf => v,
-        Encoding::Mtf => 2.0 * v - 1.0,
-        Encoding::Rp => (v / 5.0).min(2.0) - 1.0,
-    }
-}
-
-/// The model's input for one image: `[num_patches, channels × patch²]`, patches in
-/// row-major order, each patch channel-major then row-major, values normalised.
-pub fn patchify(image: &EncodedImage, patch: usize, out: &mut Vec<f32>) {
-    let (h, w, c) = (image.height, image.width, image.channels);
-    let (ph, pw) = (h / patch, w / patch);
-    out.clear();
-    out.reserve(ph * pw * c * patch * patch);
-    for py in 0..ph {
-        for px in 0..pw {
-            for (ch, name) in image.channel_names.iter().enumerate() {
-                let plane = image.channel(ch);
-                for y in 0..patch {
-                    let row = &plane[(py * patch + y) * w + px * patch..][..patch];
-                    out.extend(row.iter().map(|v| normalise(name.encoding, *v)));
-                }
-            }
-        }
-    }
-    debug_assert_eq!(out.len(), ph * pw * c * patch * patch);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,21 +90,5 @@ mod tests {
         let norms: Vec<f32> = y.powi_scalar(2).sum_dim(1).sqrt().into_data().try_to_vec::<f32>().unwrap();
         assert!(norms.iter().all(|n| (n - 1.0).abs() < 1e-4), "{norms:?}");
         assert_eq!(vit.num_params(), config.num_params());
-    }
-
-    #[test]
-    fn patches_are_cut_in_row_major_order() {
-        use crate::encode::layout::ChannelName;
-        let image = EncodedImage {
-            channels: 1,
-            height: 4,
-            width: 4,
-            data: (0..16).map(|v| v as f32 / 16.0).collect(),
-            channel_names: vec![ChannelName { lead: None, encoding: Encoding::Gasf }],
-        };
-        let mut out = Vec::new();
-        patchify(&image, 2, &mut out);
-        let expect: Vec<f32> = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15].iter().map(|v| *v as f32 / 16.0).collect();
-        assert_eq!(out, expect);
     }
 }

@@ -2,5 +2,7 @@
 
 pub mod index;
 pub mod metrics;
+pub mod quantized;
 
 pub use index::{top_k, Neighbour};
+pub use quantized::{BinaryIndex, Int8Index};

@@ -2,61 +2,36 @@
 //! gigabytes of images), cut into patches, pair with the frozen text embeddings.
 
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::dataset::cache::SignalCache;
+use crate::dataset::labels::LabelTable;
 use crate::dataset::texts::TextTable;
 use crate::encode::layout::{EncodedImage, Encoder, PaperConfig, StackConfig};
-use crate::model::vit::patchify;
+pub use crate::encode::patches::InputLayout;
+use crate::encode::patches::patchify;
 use crate::signal::robust_scale;
 use crate::{Error, Result};
 
-/// The image layout the model reads, with its patch size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum InputLayout {
-    Stack { image_size: usize, patch: usize },
-    Paper { patch: usize },
-}
-
-impl InputLayout {
-    /// (number of patches, values per patch).
-    pub fn patch_shape(&self) -> (usize, usize) {
-        match *self {
-            InputLayout::Stack { image_size, patch } => {
-                let channels = StackConfig::default().leads.len() * StackConfig::default().encodings.len();
-                ((image_size / patch).pow(2), channels * patch * patch)
-            }
-            InputLayout::Paper { patch } => ((PaperConfig::default().output_size / patch).pow(2), 3 * patch * patch),
+/// Encodes one cached record in `layout` and appends its patches to `out`.
+pub fn append_cached(layout: InputLayout, cache: &SignalCache, index: usize, encoder: &mut Encoder, image: &mut EncodedImage, out: &mut Vec<f32>) -> Result<()> {
+    let record = &cache.records[index];
+    match layout {
+        InputLayout::Stack { image_size, .. } => {
+            let config = StackConfig { image_size, ..StackConfig::default() };
+            let leads = record.stack_leads(cache.samples);
+            let series: [Option<Vec<f32>>; 12] = std::array::from_fn(|l| Some(robust_scale(&leads[l])));
+            encoder.stack_series_into(&series, &config, image)?;
+        }
+        InputLayout::Paper { .. } => {
+            let beats = record.paper_beats(cache.beat_len);
+            let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
+            encoder.paper_beats_into(&refs, &PaperConfig::default(), image)?;
         }
     }
-
-    /// Encodes one cached record and appends its patches to `out`.
-    pub fn append(&self, cache: &SignalCache, index: usize, encoder: &mut Encoder, image: &mut EncodedImage, out: &mut Vec<f32>) -> Result<()> {
-        let record = &cache.records[index];
-        match *self {
-            InputLayout::Stack { image_size, patch } => {
-                let config = StackConfig { image_size, ..StackConfig::default() };
-                let leads = record.stack_leads(cache.samples);
-                let series: [Option<Vec<f32>>; 12] = std::array::from_fn(|l| Some(robust_scale(&leads[l])));
-                encoder.stack_series_into(&series, &config, image)?;
-                append_patches(image, patch, out);
-            }
-            InputLayout::Paper { patch } => {
-                let config = PaperConfig::default();
-                let beats = record.paper_beats(cache.beat_len);
-                let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
-                encoder.paper_beats_into(&refs, &config, image)?;
-                append_patches(image, patch, out);
-            }
-        }
-        Ok(())
-    }
-}
-
-fn append_patches(image: &EncodedImage, patch: usize, out: &mut Vec<f32>) {
     let mut patches = Vec::new();
-    patchify(image, patch, &mut patches);
+    patchify(image, layout.patch(), &mut patches);
     out.extend_from_slice(&patches);
+    Ok(())
 }
 
 pub struct Batch {
@@ -64,8 +39,12 @@ pub struct Batch {
     pub patches: Tensor<3>,
     /// `[batch, text dim]` frozen sentence embeddings.
     pub texts: Tensor<2>,
-    /// `[batch, batch]`: 1 where two records share their report text.
-    pub same: Tensor<2>,
+    /// `[batch, batch]` contrastive targets: 1 where two records share their report
+    /// text, otherwise the squared Jaccard overlap of their statements when the builder
+    /// has labels (so near-identical findings are soft positives, not negatives).
+    pub targets: Tensor<2>,
+    /// `[batch, statements]` multi-hot, when the builder has labels.
+    pub labels: Option<Tensor<2>>,
 }
 
 pub struct BatchBuilder<'a> {
@@ -73,12 +52,18 @@ pub struct BatchBuilder<'a> {
     cache: &'a SignalCache,
     texts: &'a TextTable,
     text_index: Vec<usize>,
+    labels: Option<&'a LabelTable>,
 }
 
 impl<'a> BatchBuilder<'a> {
     pub fn new(layout: InputLayout, cache: &'a SignalCache, texts: &'a TextTable) -> Self {
         let text_index = cache.records.iter().map(|r| texts.by_record.get(&r.ecg_id).copied().unwrap_or(usize::MAX)).collect();
-        Self { layout, cache, texts, text_index }
+        Self { layout, cache, texts, text_index, labels: None }
+    }
+
+    pub fn with_labels(mut self, labels: &'a LabelTable) -> Self {
+        self.labels = Some(labels);
+        self
     }
 
     /// The index into the text table of cached record `i`.
@@ -93,7 +78,7 @@ impl<'a> BatchBuilder<'a> {
         let (mut encoder, mut image) = (Encoder::default(), EncodedImage::default());
         let mut texts = Vec::with_capacity(n * self.texts.dim);
         for &i in indices {
-            self.layout.append(self.cache, i, &mut encoder, &mut image, &mut values)?;
+            append_cached(self.layout, self.cache, i, &mut encoder, &mut image, &mut values)?;
             let t = self.text_of(i);
             if t == usize::MAX {
                 return Err(Error::InvalidArgument(format!(
@@ -103,12 +88,28 @@ impl<'a> BatchBuilder<'a> {
             }
             texts.extend_from_slice(self.texts.embedding(t));
         }
-        let same: Vec<f32> =
-            indices.iter().flat_map(|a| indices.iter().map(move |b| (a, b))).map(|(a, b)| f32::from(self.text_of(*a) == self.text_of(*b))).collect();
+        let ids: Vec<u32> = indices.iter().map(|i| self.cache.records[*i].ecg_id).collect();
+        let targets: Vec<f32> = indices
+            .iter()
+            .zip(&ids)
+            .flat_map(|(a, ida)| indices.iter().zip(&ids).map(move |(b, idb)| (*a, *ida, *b, *idb)))
+            .map(|(a, ida, b, idb)| {
+                if self.text_of(a) == self.text_of(b) {
+                    1.0
+                } else {
+                    self.labels.map_or(0.0, |l| l.overlap(ida, idb).powi(2) as f32)
+                }
+            })
+            .collect();
+        let labels = self.labels.map(|l| {
+            let rows: Vec<f32> = ids.iter().flat_map(|id| l.multi_hot(*id)).collect();
+            Tensor::from_data(TensorData::new(rows, [n, l.codes.len()]), device)
+        });
         Ok(Batch {
             patches: Tensor::from_data(TensorData::new(values, [n, patches, dim]), device),
             texts: Tensor::from_data(TensorData::new(texts, [n, self.texts.dim]), device),
-            same: Tensor::from_data(TensorData::new(same, [n, n]), device),
+            targets: Tensor::from_data(TensorData::new(targets, [n, n]), device),
+            labels,
         })
     }
 }
@@ -128,11 +129,15 @@ mod tests {
             [(InputLayout::Stack { image_size: 64, patch: 8 }, 64, 48 * 64), (InputLayout::Paper { patch: 32 }, 49, 3 * 1024)]
         {
             assert_eq!(layout.patch_shape(), (patches, dim));
-            let batch = BatchBuilder::new(layout, &cache, &texts).build(&[0, 0], &device).unwrap();
+            let labels = LabelTable::build(&db);
+            let batch = BatchBuilder::new(layout, &cache, &texts).with_labels(&labels).build(&[0, 0], &device).unwrap();
             assert_eq!(batch.patches.dims(), [2, patches, dim]);
             assert_eq!(batch.texts.dims(), [2, 3]);
-            let same: Vec<f32> = batch.same.into_data().try_to_vec::<f32>().unwrap();
-            assert_eq!(same, vec![1.0; 4]);
+            let targets: Vec<f32> = batch.targets.into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(targets, vec![1.0; 4]);
+            let rows: Vec<f32> = batch.labels.unwrap().into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(rows.len(), 2 * labels.codes.len());
+            assert_eq!(rows.iter().sum::<f32>(), 2.0 * labels.columns(cache.records[0].ecg_id).len() as f32);
             let values: Vec<f32> = batch.patches.into_data().try_to_vec::<f32>().unwrap();
             assert!(values.iter().all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5), "inputs are normalised to [-1, 1]");
             assert!(values.iter().any(|v| *v != values[0]));

@@ -14,20 +14,31 @@ use crate::{Error, Result};
 pub struct State {
     /// Last finished epoch, from 0.
     pub epoch: usize,
+    /// The epoch (from 0) with the lowest fold-9 loss so far, and that loss.
+    #[serde(default)]
+    pub best: Option<(usize, f64)>,
 }
 
 impl State {
     pub fn model_path(&self, dir: &Path) -> PathBuf {
-        dir.join(format!("epoch-{}.safetensors", self.epoch + 1))
+        epoch_path(dir, self.epoch)
     }
+
+    /// The checkpoint to ship and evaluate: the best by validation, else the last.
+    pub fn best_model_path(&self, dir: &Path) -> PathBuf {
+        epoch_path(dir, self.best.map_or(self.epoch, |(e, _)| e))
+    }
+}
+
+fn epoch_path(dir: &Path, epoch: usize) -> PathBuf {
+    dir.join(format!("epoch-{}.safetensors", epoch + 1))
 }
 
 fn err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(format!("{}: {e}", path.display()))
 }
 
-pub fn save(model: &Clip, dir: &Path, epoch: usize) -> Result<()> {
-    let state = State { epoch };
+pub fn save(model: &Clip, dir: &Path, state: State) -> Result<()> {
     let path = state.model_path(dir);
     let mut store = SafetensorsStore::from_file(&path).overwrite(true);
     model.save_into(&mut store).map_err(|e| err(&path, e))?;

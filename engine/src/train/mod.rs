@@ -10,6 +10,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 
 use crate::dataset::cache::SignalCache;
+use crate::dataset::labels::LabelTable;
 use crate::dataset::ptbxl::{TRAIN_FOLDS, VALIDATION_FOLD};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::{Clip, ClipConfig};
@@ -88,6 +89,9 @@ pub struct TrainRun<'a> {
     pub config: TrainConfig,
     pub cache: &'a SignalCache,
     pub texts: &'a TextTable,
+    /// Statements for the soft targets and the classifier; `config.model.label_count`
+    /// must equal its column count.
+    pub labels: Option<&'a LabelTable>,
     pub out: PathBuf,
     pub resume: bool,
     pub device: Device,
@@ -100,6 +104,8 @@ pub struct Validation {
     /// Image → text: the record's own text among fold 9's distinct texts within the top k.
     pub text_recall_at_1: f64,
     pub text_recall_at_10: f64,
+    /// Macro ROC-AUC of the classifier over the statements present in fold 9.
+    pub classifier_auc: Option<f64>,
 }
 
 impl TrainRun<'_> {
@@ -114,17 +120,29 @@ impl TrainRun<'_> {
         let mut model = self.config.model.init(&self.device);
         let mut optim = AdamWConfig::new().with_weight_decay(self.config.weight_decay as f32).init();
         let mut start_epoch = 0;
+        let mut best = None;
         if self.resume {
             if let Some(state) = checkpoint::latest(&self.out)? {
                 model = checkpoint::load_model(model, &state.model_path(&self.out))?;
                 start_epoch = state.epoch + 1;
+                best = state.best;
                 eprintln!("resuming after epoch {} (optimizer moments restart)", state.epoch + 1);
             }
         }
         std::fs::create_dir_all(&self.out).map_err(|e| Error::InvalidArgument(format!("{}: {e}", self.out.display())))?;
         std::fs::write(self.out.join("config.json"), self.config.to_string()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let mut log = checkpoint::Log::open(&self.out.join("log.jsonl"))?;
-        let builder = BatchBuilder::new(self.config.layout, self.cache, self.texts);
+        let mut builder = BatchBuilder::new(self.config.layout, self.cache, self.texts);
+        if let Some(labels) = self.labels {
+            if labels.codes.len() != self.config.model.label_count {
+                return Err(Error::InvalidArgument(format!(
+                    "the model predicts {} statements but the label table has {}",
+                    self.config.model.label_count,
+                    labels.codes.len()
+                )));
+            }
+            builder = builder.with_labels(labels);
+        }
         let started = Instant::now();
         let mut steps_done = 0usize;
         for epoch in start_epoch..self.config.epochs {
@@ -134,7 +152,7 @@ impl TrainRun<'_> {
             for (b, chunk) in order.chunks_exact(self.config.batch_size).enumerate() {
                 let step = epoch * steps_per_epoch + b;
                 let batch = builder.build(chunk, &self.device)?;
-                let loss = model.loss(batch.patches, batch.texts, batch.same);
+                let loss = model.loss(batch.patches, batch.texts, batch.targets, batch.labels);
                 let value: f32 = loss.clone().into_scalar();
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
                 let lr = learning_rate(&self.config, step, total_steps);
@@ -163,15 +181,20 @@ impl TrainRun<'_> {
             let validation = self.validate(&model, &builder, &valid)?;
             let train_loss = epoch_loss / steps_per_epoch as f64;
             eprintln!(
-                "epoch {} done: train loss {train_loss:.4}, fold-9 loss {:.4}, text R@1 {:.3}, R@10 {:.3}, {} elapsed",
+                "epoch {} done: train loss {train_loss:.4}, fold-9 loss {:.4}, text R@1 {:.3}, R@10 {:.3}, classifier AUC {}, {} elapsed",
                 epoch + 1,
                 validation.loss,
                 validation.text_recall_at_1,
                 validation.text_recall_at_10,
+                validation.classifier_auc.map_or("-".into(), |a| format!("{a:.3}")),
                 checkpoint::duration(started.elapsed().as_secs_f64())
             );
             log.write(&serde_json::json!({"epoch": epoch + 1, "train_loss": train_loss, "validation": validation}))?;
-            checkpoint::save(&model, &self.out, epoch)?;
+            // The shipped checkpoint is the one with the lowest fold-9 loss, not the last.
+            if best.is_none_or(|(_, loss)| validation.loss < loss) {
+                best = Some((epoch, validation.loss));
+            }
+            checkpoint::save(&model, &self.out, checkpoint::State { epoch, best })?;
         }
         Ok(model)
     }
@@ -184,16 +207,23 @@ impl TrainRun<'_> {
         let mut loss = 0.0;
         let mut batches = 0;
         let mut images = Vec::new();
+        let (mut probabilities, mut truth) = (Vec::new(), Vec::new());
         for chunk in valid.chunks(self.config.batch_size) {
             let batch = builder.build(chunk, &self.device)?;
             if chunk.len() == self.config.batch_size {
-                let l: f32 = model.loss(batch.patches.clone(), batch.texts.clone(), batch.same).into_scalar();
+                let l: f32 = model.loss(batch.patches.clone(), batch.texts.clone(), batch.targets, batch.labels.clone()).into_scalar();
                 loss += l as f64;
                 batches += 1;
             }
             let embedded = model.image.forward(batch.patches);
+            if let (Some(p), Some(t)) = (model.classify(embedded.clone()), batch.labels) {
+                probabilities.extend(p.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?);
+                truth.extend(t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?.into_iter().map(|v| v > 0.5));
+            }
             images.extend(embedded.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?);
         }
+        let classifier_auc = (!probabilities.is_empty())
+            .then(|| crate::retrieval::metrics::macro_auc(&probabilities, &truth, self.config.model.label_count).0);
         // Distinct fold-9 texts, embedded by the text projection.
         let ids: Vec<usize> = valid.iter().map(|i| builder.text_of(*i)).collect();
         let mut distinct = ids.clone();
@@ -211,7 +241,12 @@ impl TrainRun<'_> {
             r10 += usize::from(hits.iter().any(|h| h.index == want));
         }
         let n = ids.len().max(1) as f64;
-        Ok(Validation { loss: loss / batches.max(1) as f64, text_recall_at_1: r1 as f64 / n, text_recall_at_10: r10 as f64 / n })
+        Ok(Validation {
+            loss: loss / batches.max(1) as f64,
+            text_recall_at_1: r1 as f64 / n,
+            text_recall_at_10: r10 as f64 / n,
+            classifier_auc,
+        })
     }
 }
 

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
+use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::dataset::cache::SignalCache;
 use ecgmatch_engine::dataset::texts::TextTable;
 use ecgmatch_engine::dataset::PtbXl;
 use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, TrainedModel, ZeroShot};
-use ecgmatch_engine::text::TextEncoder;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +24,13 @@ pub struct Args {
     /// A trained model as NAME=FOLDER (the folder `ecgmatch train --out` wrote); repeat for several
     #[arg(long = "run", value_parser = parse_run)]
     runs: Vec<(String, PathBuf)>,
+    /// A bundle (`ecgmatch bundle`) to score as shipped: its f16 model, int8 library, and
+    /// binary codes with int8 re-ranking
+    #[arg(long)]
+    bundle: Option<PathBuf>,
+    /// Candidates the binary codes pass to int8 re-ranking
+    #[arg(long, default_value_t = 1000)]
+    rerank_pool: usize,
     /// Neighbours that vote in kNN classification
     #[arg(long, default_value_t = 10)]
     knn_k: usize,
@@ -49,13 +56,17 @@ pub fn run(args: Args) -> Result<(), String> {
         Method { name: "most-frequent report".into(), ranker: Ranker::MostFrequentReport },
     ];
     let (superclass_prompts, rhythm) = evaluation.prompts();
-    let read = |name: &str| {
-        std::fs::read(args.weights.join(name)).map_err(|err| format!("{}: {err}; run `make weights`", args.weights.join(name).display()))
+    let bundle = match &args.bundle {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
+            Some(Bundle::from_bytes(&bytes).map_err(e)?)
+        }
+        None => None,
     };
     let text_encoder = if args.runs.is_empty() {
         None
     } else {
-        Some(TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, &device).map_err(e)?)
+        Some(super::train::load_text_encoder(&args.weights, &device)?)
     };
     for (name, dir) in &args.runs {
         let started = std::time::Instant::now();
@@ -76,6 +87,21 @@ pub fn run(args: Args) -> Result<(), String> {
         eprintln!("{name}: embedded {} records in {:.0} s", cache.records.len(), started.elapsed().as_secs_f64());
         let dim = trained.config.model.image.embed_dim;
         methods.push(Method { name: name.clone(), ranker: Ranker::Embeddings { vectors, dim, zero_shot: Some(zero_shot) } });
+    }
+    if let Some(bundle) = &bundle {
+        let started = std::time::Instant::now();
+        let trained = TrainedModel::from_bundle(bundle, &device).map_err(e)?;
+        let vectors = trained.embed_records(&cache, &texts, &device).map_err(e)?;
+        eprintln!("bundle: embedded {} records in {:.0} s", cache.records.len(), started.elapsed().as_secs_f64());
+        let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
+        methods.push(Method {
+            name: "bundle int8".into(),
+            ranker: Ranker::Bundle { bundle, mode: SearchMode::Int8, vectors: vectors.clone(), zero_shot: Some(zero_shot()?) },
+        });
+        methods.push(Method {
+            name: format!("bundle binary→int8 ({} candidates)", args.rerank_pool),
+            ranker: Ranker::Bundle { bundle, mode: SearchMode::BinaryRerank { pool: args.rerank_pool }, vectors, zero_shot: Some(zero_shot()?) },
+        });
     }
     println!(
         "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN k = {}\n",

@@ -1,4 +1,6 @@
 mod bench;
+#[cfg(feature = "model")]
+mod bundle;
 mod cache;
 mod encode;
 #[cfg(feature = "model")]
@@ -7,6 +9,8 @@ mod fetch_weights;
 mod info;
 mod inputs;
 mod npy;
+#[cfg(feature = "model")]
+mod search;
 #[cfg(feature = "model")]
 mod train;
 
@@ -40,6 +44,12 @@ enum Command {
     /// Evaluate trained models and baselines on fold 10 against folds 1-9
     #[cfg(feature = "model")]
     Eval(eval::Args),
+    /// Build the shipped case library (.ecgb) from a training run
+    #[cfg(feature = "model")]
+    Bundle(bundle::Args),
+    /// Find the cases most similar to each given ECG record in a case library
+    #[cfg(feature = "model")]
+    Search(search::Args),
 }
 
 /// Runs the command and returns the process exit code. Errors are one line on stderr.
@@ -57,6 +67,10 @@ pub fn run() -> i32 {
         Command::Train(args) => train::train(args),
         #[cfg(feature = "model")]
         Command::Eval(args) => eval::run(args),
+        #[cfg(feature = "model")]
+        Command::Bundle(args) => bundle::run(args),
+        #[cfg(feature = "model")]
+        Command::Search(args) => search::run(args),
     };
     match result {
         Ok(()) => 0,

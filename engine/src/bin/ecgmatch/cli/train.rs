@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::dataset::cache::SignalCache;
+use ecgmatch_engine::dataset::labels::LabelTable;
 use ecgmatch_engine::dataset::texts::TextTable;
 use ecgmatch_engine::dataset::PtbXl;
 use ecgmatch_engine::text::TextEncoder;
@@ -21,13 +22,17 @@ pub struct EmbedArgs {
     out: PathBuf,
 }
 
+/// The frozen text tower from a folder holding model.safetensors and vocab.txt.
+pub fn load_text_encoder(weights: &std::path::Path, device: &Device) -> Result<TextEncoder, String> {
+    let read = |name: &str| {
+        std::fs::read(weights.join(name)).map_err(|e| format!("{}: {e}; run `ecgmatch fetch-weights` (or `make weights`) first", weights.join(name).display()))
+    };
+    TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, device).map_err(|e| e.to_string())
+}
+
 pub fn embed_texts(args: EmbedArgs) -> Result<(), String> {
     let db = PtbXl::open(&args.ptbxl).map_err(|e| e.to_string())?;
-    let read = |name: &str| {
-        std::fs::read(args.weights.join(name))
-            .map_err(|e| format!("{}: {e}; run `ecgmatch fetch-weights` (or `make weights`) first", args.weights.join(name).display()))
-    };
-    let encoder = TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, &Device::flex()).map_err(|e| e.to_string())?;
+    let encoder = load_text_encoder(&args.weights, &Device::flex())?;
     let started = std::time::Instant::now();
     let mut done = 0usize;
     let mut embed = |texts: &[&str]| {
@@ -53,6 +58,12 @@ pub enum Model {
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
+    /// PTB-XL in its PhysioNet layout, for the records' SCP statements
+    #[arg(long)]
+    ptbxl: PathBuf,
+    /// Train on the reports alone: no statement-aware targets and no auxiliary classifier
+    #[arg(long)]
+    no_labels: bool,
     /// Signal cache from `ecgmatch cache`
     #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
     cache: PathBuf,
@@ -98,12 +109,14 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     };
     let cache = SignalCache::read(&args.cache).map_err(|e| e.to_string())?;
     let texts = TextTable::read(&args.texts).map_err(|e| e.to_string())?;
+    let labels = (!args.no_labels).then(|| PtbXl::open(&args.ptbxl).map(|db| LabelTable::build(&db))).transpose().map_err(|e| e.to_string())?;
+    config.model.label_count = labels.as_ref().map_or(0, |l| l.codes.len());
     eprintln!(
         "training {:?} on {} records, image tower {} parameters",
         args.model,
         cache.records.iter().filter(|r| (1..=8).contains(&r.fold)).count(),
         config.model.image.num_params()
     );
-    TrainRun { config, cache: &cache, texts: &texts, out: args.out, resume: args.resume, device }.run().map_err(|e| e.to_string())?;
+    TrainRun { config, cache: &cache, texts: &texts, labels: labels.as_ref(), out: args.out, resume: args.resume, device }.run().map_err(|e| e.to_string())?;
     Ok(())
 }

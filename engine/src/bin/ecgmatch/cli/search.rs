@@ -1,0 +1,82 @@
+//! `ecgmatch search`: the whole query natively, one query per record given.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use ecgmatch_engine::bundle::Bundle;
+use ecgmatch_engine::search::{consensus, Match, Searcher};
+
+use super::inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ECG records: a header such as 00001_lr.hea (its .dat files come along), or a folder
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The case library
+    #[arg(long, default_value = "static/bundle/ptbxl-v1.ecgb")]
+    bundle: PathBuf,
+    /// Cases to list per query
+    #[arg(short, long, default_value_t = 10)]
+    k: usize,
+    /// Print one JSON array with an entry per query, in the order given
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct QueryResult {
+    query: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    matches: Vec<Match>,
+    consensus: Vec<ecgmatch_engine::search::Vote>,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}; build it with `ecgmatch bundle` or use the shipped static/bundle/ptbxl-v1.ecgb", args.bundle.display()))?;
+    let bundle = Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;
+    let files = inputs::collect(&args.files)?;
+    let mut results = Vec::new();
+    for outcome in ecgmatch_engine::read_records(&files) {
+        let label = outcome.files.join(" + ");
+        let result = outcome.result.and_then(|record| {
+            let embedding = searcher.embed(&[&record])?;
+            Ok((record.name.clone(), embedding))
+        });
+        results.push(match result {
+            Ok((name, embedding)) => {
+                let matches = searcher.matches(&embedding, args.k);
+                let hits: Vec<_> = searcher.bundle.search(&embedding, args.k, ecgmatch_engine::bundle::SearchMode::Int8, None);
+                QueryResult { query: name, error: None, consensus: consensus(&searcher.bundle, &hits), matches }
+            }
+            Err(e) => QueryResult { query: label, error: Some(e.to_string()), matches: Vec::new(), consensus: Vec::new() },
+        });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
+    } else {
+        for r in &results {
+            print_text(r);
+        }
+    }
+    match results.iter().filter_map(|r| r.error.as_ref()).last() {
+        Some(e) if results.iter().all(|r| r.error.is_some()) => Err(e.clone()),
+        _ => Ok(()),
+    }
+}
+
+fn print_text(r: &QueryResult) {
+    println!("query {}", r.query);
+    if let Some(e) = &r.error {
+        println!("  error: {e}\n");
+        return;
+    }
+    for m in &r.matches {
+        let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
+        println!("  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}", m.rank, m.similarity, m.ecg_id, codes.join(", "), m.report.trim());
+    }
+    let votes: Vec<String> = r.consensus.iter().take(5).map(|v| format!("{} {:.0}%", v.code, v.weight * 100.0)).collect();
+    println!("  neighbours' statements: {}\n", votes.join(", "));
+}

@@ -1,0 +1,320 @@
+//! The case library the page downloads: the image tower's weights, every case's
+//! embedding (int8), its report, English text and SCP statements, the text side's
+//! embeddings for text search, and zero-shot prompts, in one checksummed `.ecgb` file.
+//!
+//! Reading needs no model code, so the search half works in any build.
+
+pub mod container;
+#[cfg(feature = "model")]
+pub mod weights;
+#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+pub mod write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::encode::patches::InputLayout;
+use crate::retrieval::{BinaryIndex, Int8Index, Neighbour};
+use crate::{Error, Result};
+pub use container::{Container, ContainerWriter};
+
+/// Section names.
+pub mod sections {
+    pub const CASES: &str = "cases.json";
+    pub const LIBRARY: &str = "library.i8";
+    pub const LIBRARY_SCALES: &str = "library.scales.f32";
+    pub const TEXTS: &str = "texts.i8";
+    pub const TEXT_SCALES: &str = "texts.scales.f32";
+    pub const PROMPTS: &str = "prompts.f32";
+    pub const MODEL: &str = "model.f16.safetensors";
+}
+
+/// A diagnostic statement as `scp_statements.csv` describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementInfo {
+    pub code: String,
+    pub description: String,
+    /// "diagnostic", "form" or "rhythm" (form and rhythm may overlap; the first wins).
+    pub kind: String,
+    pub superclass: Option<String>,
+}
+
+/// A zero-shot prompt: its English text and what it stands for (a superclass or a statement code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub key: String,
+    pub superclass: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub name: String,
+    /// Where the cases come from, with its licence and citation.
+    pub source: String,
+    pub cases: usize,
+    pub embed_dim: usize,
+    /// The input the image tower reads, and the tower's configuration (burn `ClipConfig`).
+    pub layout: InputLayout,
+    pub model: serde_json::Value,
+    pub statements: Vec<StatementInfo>,
+    pub prompts: Vec<Prompt>,
+    /// Free-form facts about how it was made (checkpoint, epoch, tool version).
+    pub provenance: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub ecg_id: u32,
+    pub fold: u8,
+    pub age: Option<f32>,
+    pub sex: Option<crate::Sex>,
+    /// The report as the hospital wrote it (mostly German).
+    pub report: String,
+    /// Index into [`Bundle::texts`]: the English text the text tower saw.
+    pub text: u32,
+    /// SCP statements with PTB-XL's likelihoods (0–100).
+    pub scp_codes: Vec<(String, f32)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CaseTable {
+    texts: Vec<String>,
+    cases: Vec<Case>,
+}
+
+/// How the library is scanned.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SearchMode {
+    /// Every int8 vector scored.
+    Int8,
+    /// Sign-bit codes pick `pool` candidates by Hamming distance; int8 re-ranks them.
+    BinaryRerank { pool: usize },
+}
+
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub texts: Vec<String>,
+    pub cases: Vec<Case>,
+    pub library: Int8Index,
+    binary: BinaryIndex,
+    /// One row per entry of `texts`, in the shared space.
+    pub text_library: Int8Index,
+    /// `prompts.len() × embed_dim`, unit length, in the shared space.
+    pub prompts: Vec<f32>,
+    /// The image and text towers' trained weights, f16 safetensors.
+    pub model: Vec<u8>,
+}
+
+fn bad(why: impl std::fmt::Display) -> Error {
+    Error::InvalidBundle(why.to_string())
+}
+
+fn f32s(bytes: &[u8]) -> Result<Vec<f32>> {
+    if bytes.len() % 4 != 0 {
+        return Err(bad("a float section has a length that is not a multiple of 4"));
+    }
+    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect())
+}
+
+pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn int8_index(codes: &[u8], scales: &[u8], dim: usize, rows: usize, what: &str) -> Result<Int8Index> {
+    let scales = f32s(scales)?;
+    if dim == 0 || codes.len() != rows * dim || scales.len() != rows {
+        return Err(bad(format!("the {what} holds {} values and {} scales, expected {rows} × {dim}", codes.len(), scales.len())));
+    }
+    Ok(Int8Index { dim, codes: codes.iter().map(|b| *b as i8).collect(), scales })
+}
+
+impl Bundle {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let c = Container::parse(bytes)?;
+        let manifest: Manifest = serde_json::from_value(c.manifest.clone()).map_err(|e| bad(format!("unreadable manifest: {e}")))?;
+        let table: CaseTable = serde_json::from_slice(c.section(sections::CASES)?).map_err(|e| bad(format!("unreadable case table: {e}")))?;
+        let dim = manifest.embed_dim;
+        if table.cases.len() != manifest.cases || table.cases.iter().any(|k| k.text as usize >= table.texts.len()) {
+            return Err(bad("the case table does not match the manifest"));
+        }
+        let library = int8_index(c.section(sections::LIBRARY)?, c.section(sections::LIBRARY_SCALES)?, dim, manifest.cases, "case embeddings")?;
+        let text_library = int8_index(c.section(sections::TEXTS)?, c.section(sections::TEXT_SCALES)?, dim, table.texts.len(), "text embeddings")?;
+        let prompts = f32s(c.section(sections::PROMPTS)?)?;
+        if prompts.len() != manifest.prompts.len() * dim {
+            return Err(bad("the prompt embeddings do not match the manifest"));
+        }
+        let model = c.section(sections::MODEL)?.to_vec();
+        Ok(Self { binary: BinaryIndex::from_int8(&library), manifest, texts: table.texts, cases: table.cases, library, text_library, prompts, model })
+    }
+
+    pub fn embed_dim(&self) -> usize {
+        self.manifest.embed_dim
+    }
+
+    /// The `k` cases most similar to a unit-length image embedding, best first, leaving
+    /// out cases of `exclude_fold` (an evaluation's held-out fold).
+    pub fn search(&self, query: &[f32], k: usize, mode: SearchMode, exclude_fold: Option<u8>) -> Vec<Neighbour> {
+        let keep = |i: usize| exclude_fold != Some(self.cases[i].fold);
+        match mode {
+            SearchMode::Int8 => self.library.top_k(query, k, keep),
+            SearchMode::BinaryRerank { pool } => {
+                let candidates = self.binary.candidates(query, pool.max(k), keep);
+                self.library.rerank(query, &candidates, k)
+            }
+        }
+    }
+
+    /// Cases ranked by how close their report text is to a text embedding (in the shared
+    /// space): the nearest texts first, each with all the cases that carry it.
+    pub fn search_text(&self, query: &[f32], k: usize) -> Vec<Neighbour> {
+        let texts = self.text_library.top_k(query, k, |_| true);
+        let mut out = Vec::with_capacity(k);
+        for t in texts {
+            for (i, case) in self.cases.iter().enumerate() {
+                if case.text as usize == t.index {
+                    out.push(Neighbour { index: i, similarity: t.similarity });
+                    if out.len() == k {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Cosine similarity of an image embedding to every prompt, in manifest order.
+    pub fn zero_shot(&self, query: &[f32]) -> Vec<f32> {
+        self.prompts.chunks_exact(self.embed_dim()).map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum()).collect()
+    }
+
+    /// The neighbours' statements, each weighted by the similarity of the cases that
+    /// carry it, as a share of the total weight; strongest first.
+    pub fn consensus(&self, hits: &[Neighbour]) -> Vec<(String, f32)> {
+        let weights: Vec<f32> = hits.iter().map(|h| h.similarity.max(0.0) + 1e-3).collect();
+        let total: f32 = weights.iter().sum();
+        let mut votes: Vec<(String, f32)> = Vec::new();
+        for (hit, w) in hits.iter().zip(&weights) {
+            for (code, _) in &self.cases[hit.index].scp_codes {
+                match votes.iter_mut().find(|(c, _)| c == code) {
+                    Some((_, v)) => *v += w / total,
+                    None => votes.push((code.clone(), w / total)),
+                }
+            }
+        }
+        votes.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        votes
+    }
+
+    pub fn statement(&self, code: &str) -> Option<&StatementInfo> {
+        self.manifest.statements.iter().find(|s| s.code == code)
+    }
+}
+
+/// Writes the sections of a bundle (used by `ecgmatch bundle` and by tests).
+pub struct BundleParts<'a> {
+    pub manifest: Manifest,
+    pub texts: Vec<String>,
+    pub cases: Vec<Case>,
+    /// `cases × embed_dim`, unit length.
+    pub case_embeddings: &'a [f32],
+    /// `texts × embed_dim`, unit length.
+    pub text_embeddings: &'a [f32],
+    pub prompt_embeddings: &'a [f32],
+    pub model_f16: &'a [u8],
+}
+
+impl BundleParts<'_> {
+    pub fn to_bytes(self) -> Vec<u8> {
+        let dim = self.manifest.embed_dim;
+        let library = Int8Index::build(self.case_embeddings, dim);
+        let texts = Int8Index::build(self.text_embeddings, dim);
+        let table = serde_json::to_vec(&CaseTable { texts: self.texts, cases: self.cases }).expect("cases serialise");
+        let i8_bytes = |codes: &[i8]| codes.iter().map(|c| *c as u8).collect::<Vec<u8>>();
+        let mut w = ContainerWriter::default();
+        w.add(sections::CASES, &table)
+            .add(sections::LIBRARY, &i8_bytes(&library.codes))
+            .add(sections::LIBRARY_SCALES, &f32_bytes(&library.scales))
+            .add(sections::TEXTS, &i8_bytes(&texts.codes))
+            .add(sections::TEXT_SCALES, &f32_bytes(&texts.scales))
+            .add(sections::PROMPTS, &f32_bytes(self.prompt_embeddings))
+            .add(sections::MODEL, self.model_f16);
+        w.finish(serde_json::to_value(&self.manifest).expect("the manifest serialises"))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn unit(v: &[f32]) -> Vec<f32> {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    /// A three-case library in two dimensions, with real structure but no model.
+    pub fn small_bundle() -> Vec<u8> {
+        let case = |ecg_id, fold, text, codes: &[&str]| Case {
+            ecg_id,
+            fold,
+            age: Some(60.0),
+            sex: Some(crate::Sex::Female),
+            report: format!("bericht {ecg_id}"),
+            text,
+            scp_codes: codes.iter().map(|c| (c.to_string(), 100.0)).collect(),
+        };
+        let embeddings: Vec<f32> = [unit(&[1.0, 0.0]), unit(&[0.8, 0.6]), unit(&[-1.0, 0.1])].concat();
+        let texts: Vec<f32> = [unit(&[1.0, 0.1]), unit(&[-1.0, 0.0])].concat();
+        let prompts: Vec<f32> = unit(&[0.0, 1.0]);
+        BundleParts {
+            manifest: Manifest {
+                name: "test".into(),
+                source: "synthetic".into(),
+                cases: 3,
+                embed_dim: 2,
+                layout: InputLayout::Stack { image_size: 64, patch: 8 },
+                model: serde_json::json!({}),
+                statements: vec![StatementInfo { code: "NORM".into(), description: "normal ECG".into(), kind: "diagnostic".into(), superclass: Some("NORM".into()) }],
+                prompts: vec![Prompt { key: "NORM".into(), superclass: true, text: "normal ECG".into() }],
+                provenance: serde_json::json!({}),
+            },
+            texts: vec!["normal ecg".into(), "inferior infarction".into()],
+            cases: vec![case(1, 1, 0, &["NORM", "SR"]), case(2, 10, 0, &["NORM"]), case(3, 2, 1, &["IMI"])],
+            case_embeddings: &embeddings,
+            text_embeddings: &texts,
+            prompt_embeddings: &prompts,
+            model_f16: b"weights",
+        }
+        .to_bytes()
+    }
+
+    #[test]
+    fn a_written_bundle_reads_back_and_searches() {
+        let bytes = small_bundle();
+        let b = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(b.cases.len(), 3);
+        assert_eq!(b.model, b"weights");
+        let q = unit(&[0.9, 0.5]);
+        let hits = b.search(&q, 2, SearchMode::Int8, None);
+        assert_eq!(hits.iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(b.search(&q, 2, SearchMode::Int8, Some(10))[0].index, 0, "fold 10 left out");
+        assert_eq!(b.search(&q, 2, SearchMode::BinaryRerank { pool: 3 }, None), hits);
+        let text_hits = b.search_text(&unit(&[-1.0, 0.05]), 3);
+        assert_eq!(text_hits[0].index, 2);
+        assert_eq!(text_hits.len(), 3);
+        let votes = b.consensus(&hits);
+        assert_eq!(votes[0].0, "NORM");
+        assert!((votes[0].1 - 1.0).abs() < 1e-5, "both neighbours carry NORM");
+        assert!(votes[1].1 < 1.0);
+        assert_eq!(b.zero_shot(&unit(&[0.0, 1.0])).len(), 1);
+    }
+
+    #[test]
+    fn a_damaged_bundle_is_refused_with_a_reason() {
+        let mut bytes = small_bundle();
+        let n = bytes.len();
+        bytes[n - 3] ^= 0xff;
+        let err = Bundle::from_bytes(&bytes).err().unwrap().to_string();
+        assert!(err.contains("case library") && err.contains("damaged"), "{err}");
+        assert!(Bundle::from_bytes(&bytes[..100]).is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! Building the shipped library from a training run: every PTB-XL record embedded by the
+//! trained image tower, every distinct report text by the text side, plus the prompts.
+
+use std::collections::HashMap;
+
+use burn::prelude::*;
+use safetensors::Dtype;
+
+use super::{weights, BundleParts, Case, Manifest, Prompt, StatementInfo};
+use crate::dataset::cache::SignalCache;
+use crate::dataset::ptbxl::{PtbXl, PtbXlEntry};
+use crate::dataset::texts::TextTable;
+use crate::eval::TrainedModel;
+use crate::text::TextEncoder;
+use crate::{Error, Result};
+
+pub const SOURCE: &str = "PTB-XL 1.0.3 (Wagner et al., Scientific Data 7:154, 2020; PhysioNet; CC BY 4.0)";
+
+/// Superclass prompts in the order of `SUPERCLASSES`, shared with the evaluation.
+pub const SUPERCLASS_PROMPTS: [(&str, &str); 5] = [
+    ("NORM", "normal ECG"),
+    ("MI", "myocardial infarction"),
+    ("STTC", "ST/T change"),
+    ("CD", "conduction disturbance"),
+    ("HYP", "hypertrophy"),
+];
+
+pub struct BundleSources<'a> {
+    pub name: String,
+    pub db: &'a PtbXl,
+    pub cache: &'a SignalCache,
+    pub texts: &'a TextTable,
+    pub trained: &'a TrainedModel,
+    pub text_encoder: &'a TextEncoder,
+    pub device: &'a Device,
+}
+
+fn statements(db: &PtbXl) -> Vec<StatementInfo> {
+    db.statements
+        .values()
+        .map(|s| StatementInfo {
+            code: s.code.clone(),
+            description: s.description.clone(),
+            kind: if s.diagnostic { "diagnostic" } else if s.rhythm { "rhythm" } else { "form" }.to_string(),
+            superclass: s.superclass.clone(),
+        })
+        .collect()
+}
+
+/// Zero-shot prompts: the superclasses, then every statement by its description.
+pub fn prompts(db: &PtbXl) -> Vec<Prompt> {
+    SUPERCLASS_PROMPTS
+        .iter()
+        .map(|(key, text)| Prompt { key: key.to_string(), superclass: true, text: text.to_string() })
+        .chain(db.statements.values().map(|s| Prompt { key: s.code.clone(), superclass: false, text: s.description.clone() }))
+        .collect()
+}
+
+impl BundleSources<'_> {
+    pub fn build(&self) -> Result<Vec<u8>> {
+        let by_id: HashMap<u32, &PtbXlEntry> = self.db.entries.iter().map(|e| (e.ecg_id, e)).collect();
+        let cases = self
+            .cache
+            .records
+            .iter()
+            .map(|r| {
+                let e = by_id.get(&r.ecg_id).ok_or_else(|| Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id)))?;
+                let text = *self.texts.by_record.get(&r.ecg_id).ok_or_else(|| Error::InvalidArgument(format!("record {} has no text", r.ecg_id)))?;
+                Ok(Case {
+                    ecg_id: e.ecg_id,
+                    fold: e.fold,
+                    age: e.age,
+                    sex: e.sex,
+                    report: e.report.clone(),
+                    text: text as u32,
+                    scp_codes: e.scp_codes.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let case_embeddings = self.trained.embed_records(self.cache, self.texts, self.device)?;
+        let sentences: Vec<Vec<f32>> = self.texts.embeddings.chunks_exact(self.texts.dim).map(<[f32]>::to_vec).collect();
+        let text_embeddings = self.trained.embed_texts(&sentences, self.device)?;
+        let prompts = prompts(self.db);
+        let prompt_texts: Vec<&str> = prompts.iter().map(|p| p.text.as_str()).collect();
+        let prompt_sentences: Vec<Vec<f32>> = self.text_encoder.embed(&prompt_texts)?.into_iter().map(|v| v.to_vec()).collect();
+        let prompt_embeddings = self.trained.embed_texts(&prompt_sentences, self.device)?;
+        let checkpoint = std::fs::read(&self.trained.checkpoint)
+            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", self.trained.checkpoint.display())))?;
+        let model_f16 = weights::convert(&checkpoint, Dtype::F16)?;
+        let config = &self.trained.config;
+        let manifest = Manifest {
+            name: self.name.clone(),
+            source: SOURCE.to_string(),
+            cases: cases.len(),
+            embed_dim: config.model.image.embed_dim,
+            layout: config.layout,
+            model: serde_json::to_value(&config.model).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+            statements: statements(self.db),
+            prompts,
+            provenance: serde_json::json!({
+                "checkpoint": self.trained.checkpoint.file_name().map(|n| n.to_string_lossy().to_string()),
+                "training": serde_json::to_value(config).ok(),
+                "engine": env!("CARGO_PKG_VERSION"),
+            }),
+        };
+        Ok(BundleParts {
+            manifest,
+            texts: self.texts.texts.clone(),
+            cases,
+            case_embeddings: &case_embeddings,
+            text_embeddings: &text_embeddings,
+            prompt_embeddings: &prompt_embeddings,
+            model_f16: &model_f16,
+        }
+        .to_bytes())
+    }
+}

@@ -22,8 +22,9 @@ pub struct ClipConfig {
     /// report's wording separates, which is what neighbour votes need.
     #[config(default = 0)]
     pub label_count: usize,
-    /// Weight of the classifier's binary cross-entropy against the contrastive loss.
-    #[config(default = 1.0)]
+    /// Weight of the classifier's binary cross-entropy (a mean over statements, so about
+    /// a tenth of the contrastive loss at equal weight) against the contrastive loss.
+    #[config(default = 10.0)]
     pub label_weight: f64,
 }
 

@@ -1,5 +1,7 @@
 mod bench;
 #[cfg(feature = "model")]
+mod bench_search;
+#[cfg(feature = "model")]
 mod bundle;
 mod cache;
 mod encode;
@@ -44,6 +46,9 @@ enum Command {
     /// Evaluate trained models and baselines on fold 10 against folds 1-9
     #[cfg(feature = "model")]
     Eval(eval::Args),
+    /// Time library search (f32, int8, binary + int8 re-rank) on the bundle and on a synthetic million vectors
+    #[cfg(feature = "model")]
+    BenchSearch(bench_search::Args),
     /// Build the shipped case library (.ecgb) from a training run
     #[cfg(feature = "model")]
     Bundle(bundle::Args),
@@ -67,6 +72,8 @@ pub fn run() -> i32 {
         Command::Train(args) => train::train(args),
         #[cfg(feature = "model")]
         Command::Eval(args) => eval::run(args),
+        #[cfg(feature = "model")]
+        Command::BenchSearch(args) => bench_search::run(args),
         #[cfg(feature = "model")]
         Command::Bundle(args) => bundle::run(args),
         #[cfg(feature = "model")]

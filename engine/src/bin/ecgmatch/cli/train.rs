@@ -64,6 +64,9 @@ pub struct TrainArgs {
     /// Train on the reports alone: no statement-aware targets and no auxiliary classifier
     #[arg(long)]
     no_labels: bool,
+    /// Weight of the statement classifier's loss against the contrastive loss
+    #[arg(long)]
+    label_weight: Option<f64>,
     /// Signal cache from `ecgmatch cache`
     #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
     cache: PathBuf,
@@ -111,6 +114,9 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let texts = TextTable::read(&args.texts).map_err(|e| e.to_string())?;
     let labels = (!args.no_labels).then(|| PtbXl::open(&args.ptbxl).map(|db| LabelTable::build(&db))).transpose().map_err(|e| e.to_string())?;
     config.model.label_count = labels.as_ref().map_or(0, |l| l.codes.len());
+    if let Some(w) = args.label_weight {
+        config.model.label_weight = w;
+    }
     eprintln!(
         "training {:?} on {} records, image tower {} parameters",
         args.model,

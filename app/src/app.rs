@@ -1,12 +1,111 @@
+use std::rc::Rc;
+
+use ecgmatch_engine::bundle::Bundle;
+use ecgmatch_engine::search::Searcher;
 use yew::prelude::*;
 
-use crate::components::{Disclaimer, DropZone, EcgSheet, EncodingsView, Notices, RecordTabs};
+use crate::components::{BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results};
+use crate::export;
 use crate::files::read_file_list;
-use crate::state::{Action, AppState};
+use crate::inference::{self, now_ms, Backend};
+use crate::library;
+use crate::state::{Action, AppState, Engine, LibraryStatus};
+
+/// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
+fn requested_backend() -> Option<Backend> {
+    let search = web_sys::window()?.location().search().ok()?;
+    if search.contains("backend=cpu") {
+        Some(Backend::Cpu)
+    } else if search.contains("backend=webgpu") {
+        Some(Backend::WebGpu)
+    } else {
+        None
+    }
+}
+
+async fn start_engine(searcher: Searcher, backend: Backend) -> Result<Engine, String> {
+    inference::warm_up(&searcher).await?;
+    Ok(Engine { searcher: Rc::new(searcher), backend })
+}
+
+/// Downloads (or reads back) the library, then starts the model on the best backend.
+async fn load_library(state: UseReducerHandle<AppState>) {
+    let last_percent = std::cell::Cell::new(-1i64);
+    let progress = |received: u64, total: Option<u64>| {
+        let percent = total.map_or(received as i64 >> 20, |t| (received * 100 / t.max(1)) as i64);
+        if percent != last_percent.get() {
+            last_percent.set(percent);
+            state.dispatch(Action::LibraryProgress { received, total });
+        }
+    };
+    let (bytes, origin) = match library::load(progress).await {
+        Ok(loaded) => loaded,
+        Err(message) => return state.dispatch(Action::LibraryFailed(message)),
+    };
+    let bundle = match Bundle::from_bytes(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            library::forget().await;
+            return state.dispatch(Action::LibraryFailed(format!("{e}. Retry to download it again")));
+        }
+    };
+    if origin == library::Origin::Network {
+        library::keep(&bytes).await;
+    }
+    state.dispatch(Action::LibraryReady { cases: bundle.cases.len(), bytes: bytes.len(), from_cache: origin == library::Origin::Cache });
+    let webgpu = inference::webgpu_available().await;
+    state.dispatch(Action::WebGpuDetected(webgpu));
+    let backend = requested_backend().unwrap_or(if webgpu { Backend::WebGpu } else { Backend::Cpu });
+    let started = async {
+        let device = inference::device(backend).await?;
+        let searcher = Searcher::new(bundle.clone(), device).map_err(|e| e.to_string())?;
+        start_engine(searcher, backend).await
+    };
+    match started.await {
+        Ok(engine) => state.dispatch(Action::EngineReady(engine)),
+        Err(e) if backend == Backend::WebGpu => {
+            // The GPU path failing must not leave the page without search.
+            state.dispatch(Action::EngineFailed(format!("{e}; using the CPU instead")));
+            match Searcher::new(bundle, ecgmatch_engine::burn::prelude::Device::flex()).map_err(|e| e.to_string()) {
+                Ok(s) => match start_engine(s, Backend::Cpu).await {
+                    Ok(engine) => state.dispatch(Action::EngineReady(engine)),
+                    Err(e) => state.dispatch(Action::EngineFailed(e)),
+                },
+                Err(e) => state.dispatch(Action::EngineFailed(e)),
+            }
+        }
+        Err(e) => state.dispatch(Action::EngineFailed(e)),
+    }
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
+    let generation = use_state(|| 0u32);
+
+    {
+        let state = state.clone();
+        use_effect_with(*generation, move |_| {
+            wasm_bindgen_futures::spawn_local(load_library(state));
+        });
+    }
+    // Search every record that is waiting, one after another, on the current engine.
+    {
+        let state = state.clone();
+        let waiting: Vec<usize> = state.waiting().iter().map(|r| r.id).collect();
+        use_effect_with(waiting, move |ids| {
+            if let (false, Some(engine)) = (ids.is_empty(), state.engine.clone()) {
+                let records = state.waiting();
+                state.dispatch(Action::QueriesStarted(ids.clone()));
+                wasm_bindgen_futures::spawn_local(async move {
+                    for r in records {
+                        let result = inference::run_query(&engine.searcher, engine.backend, &r.record).await;
+                        state.dispatch(Action::QueryFinished(r.id, result));
+                    }
+                });
+            }
+        });
+    }
 
     let on_files = {
         let state = state.clone();
@@ -14,10 +113,12 @@ pub fn app() -> Html {
             let state = state.clone();
             state.dispatch(Action::Reading);
             wasm_bindgen_futures::spawn_local(async move {
+                let started = now_ms();
                 let (files, refused) = read_file_list(list).await;
                 state.dispatch(Action::Refused(refused));
                 if !files.is_empty() {
-                    state.dispatch(Action::Read(ecgmatch_engine::read_records(&files)));
+                    let outcomes = ecgmatch_engine::read_records(&files);
+                    state.dispatch(Action::Read { outcomes, read_ms: now_ms() - started });
                 }
             });
         })
@@ -30,6 +131,52 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |id| state.dispatch(Action::Dismiss(id)))
     };
+    let on_retry = {
+        let (state, generation) = (state.clone(), generation.clone());
+        Callback::from(move |_| {
+            state.dispatch(Action::RetryLibrary);
+            generation.set(*generation + 1);
+        })
+    };
+    let on_switch = {
+        let state = state.clone();
+        Callback::from(move |backend: Backend| {
+            let Some(engine) = state.engine.clone() else { return };
+            let state = state.clone();
+            state.dispatch(Action::SwitchingBackend);
+            wasm_bindgen_futures::spawn_local(async move {
+                let started = async {
+                    let device = inference::device(backend).await?;
+                    start_engine(engine.searcher.on_device(device).map_err(|e| e.to_string())?, backend).await
+                };
+                match started.await {
+                    Ok(engine) => state.dispatch(Action::EngineReady(engine)),
+                    Err(e) => state.dispatch(Action::EngineFailed(e)),
+                }
+            });
+        })
+    };
+    let on_compare = {
+        let state = state.clone();
+        Callback::from(move |case| state.dispatch(Action::Compare(case)))
+    };
+    let on_export = {
+        let state = state.clone();
+        move |csv: bool| {
+            let state = state.clone();
+            Callback::from(move |_| {
+                let result = if csv {
+                    export::download("ecgmatch-results.csv", "text/csv", &export::to_csv(&state.records))
+                } else {
+                    export::download("ecgmatch-results.json", "application/json", &export::to_json(&state.records))
+                };
+                if let Err(e) = result {
+                    state.dispatch(Action::EngineFailed(format!("export failed: {e}")));
+                }
+            })
+        }
+    };
+    let searched = state.records.iter().filter(|r| matches!(r.query, crate::state::QueryStatus::Done(_))).count();
 
     html! {
         <main>
@@ -38,11 +185,23 @@ pub fn app() -> Html {
                 <p class="tagline">{ "Find the past cases most similar to an ECG. Everything runs in this browser: no ECG leaves your device." }</p>
             </header>
             <Disclaimer />
+            <LibraryStatusView status={state.library.clone()} on_retry={on_retry} />
+            if matches!(state.library, LibraryStatus::Ready { .. }) {
+                <BackendSwitch active={state.engine.as_ref().map(|e| e.backend)} webgpu_available={state.webgpu_available} switching={state.switching} on_switch={on_switch} />
+            }
             <DropZone on_files={on_files} busy={state.busy} />
             <Notices notices={state.notices.clone()} on_dismiss={on_dismiss} />
             <RecordTabs records={state.records.clone()} selected={state.selected} on_select={on_select} />
+            if searched > 0 {
+                <p class="export">
+                    { format!("{searched} record(s) searched. Export all results: ") }
+                    <button id="export-json" onclick={on_export(false)}>{ "JSON" }</button>
+                    <button id="export-csv" onclick={on_export(true)}>{ "CSV" }</button>
+                </p>
+            }
             if let Some(loaded) = state.selected_record() {
                 <EcgSheet loaded={loaded.clone()} />
+                <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />
                 <EncodingsView loaded={loaded.clone()} />
             }
         </main>

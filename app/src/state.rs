@@ -4,10 +4,22 @@ use std::rc::Rc;
 
 use ecgmatch_engine::encode::layout::{EncodedImage, Layout, StackConfig};
 use ecgmatch_engine::formats::ReadOutcome;
+use ecgmatch_engine::search::Searcher;
 use ecgmatch_engine::Record;
 use yew::Reducible;
 
-/// A record read from the user's files, with its encodings.
+use crate::inference::{Backend, QueryResults};
+
+/// Where a record's search stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryStatus {
+    Waiting,
+    Running,
+    Done(Rc<QueryResults>),
+    Failed(String),
+}
+
+/// A record read from the user's files, with its encodings and its search.
 #[derive(Debug, PartialEq)]
 pub struct LoadedRecord {
     pub id: usize,
@@ -15,6 +27,9 @@ pub struct LoadedRecord {
     pub record: Record,
     /// The per-lead encodings, or why they could not be made.
     pub encoded: Result<EncodedImage, String>,
+    pub query: QueryStatus,
+    /// Milliseconds spent reading the files and decoding the record.
+    pub read_ms: f64,
 }
 
 /// Something the user should know about one group of files.
@@ -25,22 +40,85 @@ pub struct Notice {
     pub message: String,
 }
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum LibraryStatus {
+    Loading { received: u64, total: Option<u64> },
+    Ready { cases: usize, bytes: usize, from_cache: bool },
+    Failed(String),
+}
+
+/// The model and library on one backend. Compared by identity: a new one means a
+/// (re)started engine.
+#[derive(Clone)]
+pub struct Engine {
+    pub searcher: Rc<Searcher>,
+    pub backend: Backend,
+}
+
+impl PartialEq for Engine {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.searcher, &other.searcher)
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Engine({:?})", self.backend)
+    }
+}
+
+#[derive(Debug, PartialEq)]
 pub struct AppState {
     pub records: Vec<Rc<LoadedRecord>>,
     pub notices: Vec<Notice>,
     pub selected: Option<usize>,
     pub busy: bool,
+    pub library: LibraryStatus,
+    pub engine: Option<Engine>,
+    /// None until detection has finished.
+    pub webgpu_available: Option<bool>,
+    /// A backend switch in progress.
+    pub switching: bool,
+    /// The case the user opened beside the query, by ecg_id.
+    pub compared_case: Option<u32>,
     next_id: usize,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            records: Vec::new(),
+            notices: Vec::new(),
+            selected: None,
+            busy: false,
+            library: LibraryStatus::Loading { received: 0, total: None },
+            engine: None,
+            webgpu_available: None,
+            switching: false,
+            compared_case: None,
+            next_id: 0,
+        }
+    }
 }
 
 pub enum Action {
     Reading,
     /// Groups read from one drop; a failed group never removes what was there.
-    Read(Vec<ReadOutcome>),
+    Read { outcomes: Vec<ReadOutcome>, read_ms: f64 },
     Refused(Vec<Notice>),
     Select(usize),
     Dismiss(usize),
+    LibraryProgress { received: u64, total: Option<u64> },
+    LibraryReady { cases: usize, bytes: usize, from_cache: bool },
+    LibraryFailed(String),
+    RetryLibrary,
+    WebGpuDetected(bool),
+    SwitchingBackend,
+    EngineReady(Engine),
+    EngineFailed(String),
+    QueriesStarted(Vec<usize>),
+    QueryFinished(usize, Result<QueryResults, String>),
+    Compare(Option<u32>),
 }
 
 /// The encoding shown on the page: whole-record images per lead.
@@ -57,20 +135,33 @@ impl Reducible for AppState {
             notices: self.notices.clone(),
             selected: self.selected,
             busy: self.busy,
+            library: self.library.clone(),
+            engine: self.engine.clone(),
+            webgpu_available: self.webgpu_available,
+            switching: self.switching,
+            compared_case: self.compared_case,
             next_id: self.next_id,
         };
         match action {
             Action::Reading => next.busy = true,
-            Action::Read(outcomes) => {
+            Action::Read { outcomes, read_ms } => {
                 next.busy = false;
+                let per_record = read_ms / outcomes.len().max(1) as f64;
                 for outcome in outcomes {
                     let id = next.take_id();
                     match outcome.result {
                         Ok(record) => {
-                            let encoded = ecgmatch_engine::encode::layout::encode(&record, &page_layout())
-                                .map_err(|e| e.to_string());
-                            next.records.push(Rc::new(LoadedRecord { id, files: outcome.files, record, encoded }));
+                            let encoded = ecgmatch_engine::encode::layout::encode(&record, &page_layout()).map_err(|e| e.to_string());
+                            next.records.push(Rc::new(LoadedRecord {
+                                id,
+                                files: outcome.files,
+                                record,
+                                encoded,
+                                query: QueryStatus::Waiting,
+                                read_ms: per_record,
+                            }));
                             next.selected = Some(id);
+                            next.compared_case = None;
                         }
                         Err(e) => next.notices.push(Notice { id, files: outcome.files, message: e.to_string() }),
                     }
@@ -83,8 +174,32 @@ impl Reducible for AppState {
                     next.notices.push(n);
                 }
             }
-            Action::Select(id) => next.selected = Some(id),
+            Action::Select(id) => {
+                next.selected = Some(id);
+                next.compared_case = None;
+            }
             Action::Dismiss(id) => next.notices.retain(|n| n.id != id),
+            Action::LibraryProgress { received, total } => next.library = LibraryStatus::Loading { received, total },
+            Action::LibraryReady { cases, bytes, from_cache } => next.library = LibraryStatus::Ready { cases, bytes, from_cache },
+            Action::LibraryFailed(message) => next.library = LibraryStatus::Failed(message),
+            Action::RetryLibrary => next.library = LibraryStatus::Loading { received: 0, total: None },
+            Action::WebGpuDetected(available) => next.webgpu_available = Some(available),
+            Action::SwitchingBackend => next.switching = true,
+            Action::EngineReady(engine) => {
+                next.switching = false;
+                next.engine = Some(engine);
+            }
+            Action::EngineFailed(message) => {
+                next.switching = false;
+                let id = next.take_id();
+                next.notices.push(Notice { id, files: Vec::new(), message });
+            }
+            Action::QueriesStarted(ids) => next.set_query(&ids, |_| QueryStatus::Running),
+            Action::QueryFinished(id, result) => next.set_query(&[id], |_| match &result {
+                Ok(r) => QueryStatus::Done(Rc::new(r.clone())),
+                Err(e) => QueryStatus::Failed(e.clone()),
+            }),
+            Action::Compare(case) => next.compared_case = case,
         }
         Rc::new(next)
     }
@@ -96,8 +211,33 @@ impl AppState {
         self.next_id
     }
 
+    fn set_query(&mut self, ids: &[usize], status: impl Fn(&LoadedRecord) -> QueryStatus) {
+        for r in &mut self.records {
+            if ids.contains(&r.id) {
+                let mut updated = LoadedRecord {
+                    id: r.id,
+                    files: r.files.clone(),
+                    record: r.record.clone(),
+                    encoded: r.encoded.clone(),
+                    query: QueryStatus::Waiting,
+                    read_ms: r.read_ms,
+                };
+                updated.query = status(r);
+                *r = Rc::new(updated);
+            }
+        }
+    }
+
     pub fn selected_record(&self) -> Option<&Rc<LoadedRecord>> {
         let id = self.selected?;
         self.records.iter().find(|r| r.id == id)
+    }
+
+    /// Records read but not yet searched, once an engine is ready.
+    pub fn waiting(&self) -> Vec<Rc<LoadedRecord>> {
+        if self.engine.is_none() {
+            return Vec::new();
+        }
+        self.records.iter().filter(|r| r.query == QueryStatus::Waiting).cloned().collect()
     }
 }

@@ -8,7 +8,7 @@ pub mod bundle;
 pub mod dataset;
 pub mod encode;
 pub mod error;
-#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod eval;
 pub mod formats;
 #[cfg(feature = "model")]
@@ -20,9 +20,12 @@ pub mod retrieval;
 pub mod search;
 pub mod signal;
 pub mod text;
-#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;
 
+/// The tensor library the model runs on, for callers that pick a device.
+#[cfg(feature = "model")]
+pub use burn;
 pub use error::{Error, Result};
 pub use formats::{read_records, InputFile};
 pub use record::{Channel, Lead, Metadata, Record, Sex};

@@ -82,6 +82,18 @@ impl Searcher {
         self.model.image.forward(Tensor::from_data(TensorData::new(inputs, [n, patches, dim]), &self.device))
     }
 
+    /// Embeddings of `n` inputs laid end to end, read back without blocking (the only
+    /// way a browser's GPU can be read).
+    pub async fn embed_async(&self, inputs: Vec<f32>, n: usize) -> Result<Vec<f32>> {
+        let data = self.embed_tensor(inputs, n).into_data_async().await.map_err(|e| Error::InvalidArgument(format!("reading the embedding back failed: {e:?}")))?;
+        data.try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+    }
+
+    /// The same library and model on another device.
+    pub fn on_device(&self, device: Device) -> Result<Self> {
+        Self::new(self.bundle.clone(), device)
+    }
+
     /// Embeddings of several records, `records × embed_dim`, reading back synchronously.
     pub fn embed(&self, records: &[&Record]) -> Result<Vec<f32>> {
         let mut inputs = Vec::new();

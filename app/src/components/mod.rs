@@ -1,14 +1,26 @@
+mod backend_switch;
+mod case_card;
+mod consensus;
 mod disclaimer;
 mod drop_zone;
 mod ecg_sheet;
 mod encodings_view;
 mod grey_canvas;
+mod library_status;
 mod notices;
 mod record_tabs;
+mod results;
+mod zero_shot;
 
+pub use backend_switch::BackendSwitch;
+pub use case_card::CaseCard;
+pub use consensus::Consensus;
 pub use disclaimer::Disclaimer;
 pub use drop_zone::DropZone;
 pub use ecg_sheet::EcgSheet;
 pub use encodings_view::EncodingsView;
+pub use library_status::LibraryStatusView;
 pub use notices::Notices;
 pub use record_tabs::RecordTabs;
+pub use results::Results;
+pub use zero_shot::ZeroShot;

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::state::LoadedRecord;
+use crate::state::{LoadedRecord, QueryStatus};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -11,7 +11,8 @@ pub struct Props {
     pub on_select: Callback<usize>,
 }
 
-/// One tab per record read so far, so nothing a user dropped is lost.
+/// One tab per record read so far, so nothing a user dropped is lost; each shows where
+/// its search stands (the queue).
 #[function_component(RecordTabs)]
 pub fn record_tabs(props: &Props) -> Html {
     if props.records.is_empty() {
@@ -23,7 +24,13 @@ pub fn record_tabs(props: &Props) -> Html {
                 let id = r.id;
                 let on_select = props.on_select.clone();
                 let class = classes!("tab", (props.selected == Some(id)).then_some("selected"));
-                html! { <button {class} onclick={move |_| on_select.emit(id)}>{ &r.record.name }</button> }
+                let (state, mark) = match r.query {
+                    QueryStatus::Waiting => ("waiting", " ·"),
+                    QueryStatus::Running => ("running", " …"),
+                    QueryStatus::Done(_) => ("done", " ✓"),
+                    QueryStatus::Failed(_) => ("failed", " !"),
+                };
+                html! { <button {class} data-state={state} onclick={move |_| on_select.emit(id)}>{ &r.record.name }{ mark }</button> }
             }) }
         </nav>
     }

@@ -7,7 +7,7 @@
 pub mod container;
 #[cfg(feature = "model")]
 pub mod weights;
-#[cfg(all(feature = "model", not(target_arch = "wasm32")))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod write;
 
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,7 @@ pub enum SearchMode {
     BinaryRerank { pool: usize },
 }
 
+#[derive(Clone)]
 pub struct Bundle {
     pub manifest: Manifest,
     pub texts: Vec<String>,

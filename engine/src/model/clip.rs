@@ -97,7 +97,7 @@ fn binary_cross_entropy(logits: Tensor<2>, truth: Tensor<2>) -> Tensor<1> {
     (logits.clone().clamp_min(0.0) - logits * truth + softplus_tail).mean()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "train"))]
 mod tests {
     use super::*;
     use burn::optim::{AdamWConfig, GradientsParams};

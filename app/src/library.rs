@@ -1,0 +1,90 @@
+//! Getting the case library into memory: from Cache Storage when an earlier visit kept
+//! it, otherwise downloaded once with progress and kept. Its SHA-256 is checked when it
+//! is parsed ([`ecgmatch_engine::bundle::Bundle::from_bytes`]).
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Cache, ReadableStreamDefaultReader, Response};
+
+/// Served by the page's own origin (see `index.html`); the only data the page fetches.
+pub const BUNDLE_URL: &str = "bundle/ptbxl-v1.ecgb";
+const CACHE_NAME: &str = "ecgmatch-library-v1";
+
+fn describe(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+async fn open_cache() -> Option<Cache> {
+    let caches = web_sys::window()?.caches().ok()?;
+    JsFuture::from(caches.open(CACHE_NAME)).await.ok()?.dyn_into().ok()
+}
+
+/// Where the bytes came from, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Origin {
+    Cache,
+    Network,
+}
+
+/// Fetches the bundle, calling `progress(received, total)` while it downloads.
+pub async fn load(progress: impl Fn(u64, Option<u64>)) -> Result<(Vec<u8>, Origin), String> {
+    let cache = open_cache().await;
+    if let Some(cache) = &cache {
+        if let Ok(hit) = JsFuture::from(cache.match_with_str(BUNDLE_URL)).await {
+            if let Ok(response) = hit.dyn_into::<Response>() {
+                if let Ok(bytes) = read_body(&response, &progress).await {
+                    return Ok((bytes, Origin::Cache));
+                }
+            }
+        }
+    }
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str(BUNDLE_URL))
+        .await
+        .map_err(|e| format!("the case library could not be downloaded ({}). Check the connection and retry", describe(e)))?
+        .dyn_into()
+        .map_err(|_| "the case library download returned no response".to_string())?;
+    if !response.ok() {
+        return Err(format!("the case library could not be downloaded: the server answered {} {}", response.status(), response.status_text()));
+    }
+    let bytes = read_body(&response, &progress).await?;
+    Ok((bytes, Origin::Network))
+}
+
+/// Keeps a verified bundle for the next visit. Only called after it parsed, so a damaged
+/// download is never kept.
+pub async fn keep(bytes: &[u8]) {
+    let Some(cache) = open_cache().await else { return };
+    let body = Uint8Array::from(bytes);
+    if let Ok(response) = Response::new_with_opt_buffer_source(Some(&body)) {
+        let _ = JsFuture::from(cache.put_with_str(BUNDLE_URL, &response)).await;
+    }
+}
+
+/// Drops a kept bundle (after it failed to parse, so a retry downloads afresh).
+pub async fn forget() {
+    if let Some(cache) = open_cache().await {
+        let _ = JsFuture::from(cache.delete_with_str(BUNDLE_URL)).await;
+    }
+}
+
+async fn read_body(response: &Response, progress: &impl Fn(u64, Option<u64>)) -> Result<Vec<u8>, String> {
+    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let body = response.body().ok_or("the case library response has no body")?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| "cannot read the download".to_string())?;
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    progress(0, total);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("the download broke off ({}). Retry", describe(e)))?;
+        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(describe)?;
+        bytes.extend(Uint8Array::new(&value).to_vec());
+        progress(bytes.len() as u64, total);
+    }
+    Ok(bytes)
+}

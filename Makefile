@@ -7,7 +7,9 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/
 PATH := $(HOME)/.cargo/bin:$(PATH)
 export PATH
 
-.PHONY: setup serve build test test-native test-browser bench fuzz weights
+TEXT_TOWER := static/bundle/text-tower-v1.ecgb
+
+.PHONY: setup serve build cli test test-native test-browser bench bench-browser fuzz weights
 
 ## Install the wasm target, trunk, wasm-bindgen-cli (pinned to Cargo.lock), Chromium and the test's node packages.
 setup:
@@ -20,13 +22,21 @@ setup:
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver nodejs npm; }
 	cd tests/e2e && npm ci --no-audit --no-fund
 
-## Build the page and serve it on http://127.0.0.1:8080
-serve: setup
+## Build the page and serve it, with the shipped case library, on http://127.0.0.1:8080
+serve: setup $(TEXT_TOWER)
 	trunk serve --release
 
-build: setup
+build: setup cli $(TEXT_TOWER)
 	trunk build --release
+
+## The native command line (training, evaluation, bundling, search).
+cli:
 	cargo build --release -p ecgmatch-engine --bin ecgmatch
+
+## The text tower as the page fetches it on first text search: made from the fetched
+## weights, not committed (it is derived, and 23 MB).
+$(TEXT_TOWER): | weights cli
+	target/release/ecgmatch pack-text --weights .cache/weights/all-MiniLM-L6-v2 --out $@
 
 ## Every test: native unit and golden tests, then the browser end-to-end tests.
 test: setup test-native test-browser
@@ -41,3 +51,7 @@ weights:
 
 test-browser: build
 	cd tests/e2e && npm test
+
+## Stage timings in headless Chromium on both backends (N real PTB-XL test-fold records).
+bench-browser: build
+	cd tests/e2e && node bench.mjs --n 30 $(if $(PTBXL),--ptbxl $(PTBXL))

@@ -4,12 +4,12 @@ use ecgmatch_engine::bundle::Bundle;
 use ecgmatch_engine::search::Searcher;
 use yew::prelude::*;
 
-use crate::components::{BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results};
+use crate::components::{BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results, TextSearchView};
 use crate::export;
 use crate::files::read_file_list;
 use crate::inference::{self, now_ms, Backend};
 use crate::library;
-use crate::state::{Action, AppState, Engine, LibraryStatus};
+use crate::state::{Action, AppState, Engine, LibraryStatus, TextSearch, TextTower};
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
 fn requested_backend() -> Option<Backend> {
@@ -38,19 +38,19 @@ async fn load_library(state: UseReducerHandle<AppState>) {
             state.dispatch(Action::LibraryProgress { received, total });
         }
     };
-    let (bytes, origin) = match library::load(progress).await {
+    let (bytes, origin) = match library::load(library::BUNDLE_URL, progress).await {
         Ok(loaded) => loaded,
         Err(message) => return state.dispatch(Action::LibraryFailed(message)),
     };
     let bundle = match Bundle::from_bytes(&bytes) {
         Ok(b) => b,
         Err(e) => {
-            library::forget().await;
+            library::forget(library::BUNDLE_URL).await;
             return state.dispatch(Action::LibraryFailed(format!("{e}. Retry to download it again")));
         }
     };
     if origin == library::Origin::Network {
-        library::keep(&bytes).await;
+        library::keep(library::BUNDLE_URL, &bytes).await;
     }
     state.dispatch(Action::LibraryReady { cases: bundle.cases.len(), bytes: bytes.len(), from_cache: origin == library::Origin::Cache });
     let webgpu = inference::webgpu_available().await;
@@ -76,6 +76,47 @@ async fn load_library(state: UseReducerHandle<AppState>) {
         }
         Err(e) => state.dispatch(Action::EngineFailed(e)),
     }
+}
+
+/// Loads the text tower (downloading it the first time), or returns the loaded one.
+async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, String> {
+    if let Some(tower) = state.text_tower.clone() {
+        return Ok(tower);
+    }
+    let progress = |received, total| state.dispatch(Action::TextSearch(TextSearch::Downloading { received, total }));
+    let (bytes, origin) = library::load(library::TEXT_TOWER_URL, progress).await?;
+    let unpacked = ecgmatch_engine::text::packed::unpack(&bytes);
+    let (weights, vocab) = match unpacked {
+        Ok(parts) => parts,
+        Err(e) => {
+            library::forget(library::TEXT_TOWER_URL).await;
+            return Err(format!("{e}. Try again to download it afresh"));
+        }
+    };
+    if origin == library::Origin::Network {
+        library::keep(library::TEXT_TOWER_URL, &bytes).await;
+    }
+    let encoder = ecgmatch_engine::text::TextEncoder::from_bytes(&weights, &vocab, &ecgmatch_engine::burn::prelude::Device::flex()).map_err(|e| e.to_string())?;
+    let tower = TextTower(Rc::new(encoder));
+    state.dispatch(Action::TextTowerReady(tower.clone()));
+    Ok(tower)
+}
+
+async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: String) {
+    state.dispatch(Action::TextSearch(TextSearch::Searching));
+    let result = async {
+        let tower = text_tower(&state).await?;
+        state.dispatch(Action::TextSearch(TextSearch::Searching));
+        let sentence = tower.0.embed(&[query.as_str()]).map_err(|e| e.to_string())?;
+        let embedding = engine.searcher.embed_sentence(&sentence[0]).map_err(|e| e.to_string())?;
+        let hits = engine.searcher.bundle.search_text(&embedding, inference::TOP_K);
+        Ok::<_, String>(ecgmatch_engine::search::describe(&engine.searcher.bundle, &hits))
+    };
+    let status = match result.await {
+        Ok(matches) => TextSearch::Done { query, matches },
+        Err(e) => TextSearch::Failed(e),
+    };
+    state.dispatch(Action::TextSearch(status));
 }
 
 #[function_component(App)]
@@ -176,6 +217,14 @@ pub fn app() -> Html {
             })
         }
     };
+    let on_text_search = {
+        let state = state.clone();
+        Callback::from(move |query: String| {
+            if let Some(engine) = state.engine.clone() {
+                wasm_bindgen_futures::spawn_local(search_text(state.clone(), engine, query));
+            }
+        })
+    };
     let searched = state.records.iter().filter(|r| matches!(r.query, crate::state::QueryStatus::Done(_))).count();
 
     html! {
@@ -190,6 +239,7 @@ pub fn app() -> Html {
                 <BackendSwitch active={state.engine.as_ref().map(|e| e.backend)} webgpu_available={state.webgpu_available} switching={state.switching} on_switch={on_switch} />
             }
             <DropZone on_files={on_files} busy={state.busy} />
+            <TextSearchView status={state.text_search.clone()} enabled={state.engine.is_some()} on_search={on_text_search} on_compare={on_compare.clone()} />
             <Notices notices={state.notices.clone()} on_dismiss={on_dismiss} />
             <RecordTabs records={state.records.clone()} selected={state.selected} on_select={on_select} />
             if searched > 0 {

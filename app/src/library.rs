@@ -1,6 +1,7 @@
-//! Getting the case library into memory: from Cache Storage when an earlier visit kept
-//! it, otherwise downloaded once with progress and kept. Its SHA-256 is checked when it
-//! is parsed ([`ecgmatch_engine::bundle::Bundle::from_bytes`]).
+//! Getting the case library (and, on first text search, the text tower) into memory:
+//! from Cache Storage when an earlier visit kept it, otherwise downloaded once with
+//! progress and kept. Their SHA-256 is checked when they are parsed
+//! ([`ecgmatch_engine::bundle::Container::parse`]).
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -9,6 +10,8 @@ use web_sys::{Cache, ReadableStreamDefaultReader, Response};
 
 /// Served by the page's own origin (see `index.html`); the only data the page fetches.
 pub const BUNDLE_URL: &str = "bundle/ptbxl-v1.ecgb";
+/// The packed text tower, fetched only when the user first searches by text.
+pub const TEXT_TOWER_URL: &str = "bundle/text-tower-v1.ecgb";
 const CACHE_NAME: &str = "ecgmatch-library-v1";
 
 fn describe(e: JsValue) -> String {
@@ -29,11 +32,11 @@ pub enum Origin {
     Network,
 }
 
-/// Fetches the bundle, calling `progress(received, total)` while it downloads.
-pub async fn load(progress: impl Fn(u64, Option<u64>)) -> Result<(Vec<u8>, Origin), String> {
+/// Fetches `url`, calling `progress(received, total)` while it downloads.
+pub async fn load(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<(Vec<u8>, Origin), String> {
     let cache = open_cache().await;
     if let Some(cache) = &cache {
-        if let Ok(hit) = JsFuture::from(cache.match_with_str(BUNDLE_URL)).await {
+        if let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await {
             if let Ok(response) = hit.dyn_into::<Response>() {
                 if let Ok(bytes) = read_body(&response, &progress).await {
                     return Ok((bytes, Origin::Cache));
@@ -42,38 +45,38 @@ pub async fn load(progress: impl Fn(u64, Option<u64>)) -> Result<(Vec<u8>, Origi
         }
     }
     let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(BUNDLE_URL))
+    let response: Response = JsFuture::from(window.fetch_with_str(url))
         .await
-        .map_err(|e| format!("the case library could not be downloaded ({}). Check the connection and retry", describe(e)))?
+        .map_err(|e| format!("{url} could not be downloaded ({}). Check the connection and retry", describe(e)))?
         .dyn_into()
-        .map_err(|_| "the case library download returned no response".to_string())?;
+        .map_err(|_| format!("{url}: the download returned no response"))?;
     if !response.ok() {
-        return Err(format!("the case library could not be downloaded: the server answered {} {}", response.status(), response.status_text()));
+        return Err(format!("{url} could not be downloaded: the server answered {} {}", response.status(), response.status_text()));
     }
     let bytes = read_body(&response, &progress).await?;
     Ok((bytes, Origin::Network))
 }
 
-/// Keeps a verified bundle for the next visit. Only called after it parsed, so a damaged
-/// download is never kept.
-pub async fn keep(bytes: &[u8]) {
+/// Keeps a verified download for the next visit. Only called after it parsed, so a
+/// damaged download is never kept.
+pub async fn keep(url: &str, bytes: &[u8]) {
     let Some(cache) = open_cache().await else { return };
     let body = Uint8Array::from(bytes);
     if let Ok(response) = Response::new_with_opt_buffer_source(Some(&body)) {
-        let _ = JsFuture::from(cache.put_with_str(BUNDLE_URL, &response)).await;
+        let _ = JsFuture::from(cache.put_with_str(url, &response)).await;
     }
 }
 
-/// Drops a kept bundle (after it failed to parse, so a retry downloads afresh).
-pub async fn forget() {
+/// Drops a kept download (after it failed to parse, so a retry downloads afresh).
+pub async fn forget(url: &str) {
     if let Some(cache) = open_cache().await {
-        let _ = JsFuture::from(cache.delete_with_str(BUNDLE_URL)).await;
+        let _ = JsFuture::from(cache.delete_with_str(url)).await;
     }
 }
 
 async fn read_body(response: &Response, progress: &impl Fn(u64, Option<u64>)) -> Result<Vec<u8>, String> {
     let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
-    let body = response.body().ok_or("the case library response has no body")?;
+    let body = response.body().ok_or("the download has no body")?;
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| "cannot read the download".to_string())?;
     let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
     progress(0, total);

@@ -4,7 +4,8 @@ use std::rc::Rc;
 
 use ecgmatch_engine::encode::layout::{EncodedImage, Layout, StackConfig};
 use ecgmatch_engine::formats::ReadOutcome;
-use ecgmatch_engine::search::Searcher;
+use ecgmatch_engine::search::{Match, Searcher};
+use ecgmatch_engine::text::TextEncoder;
 use ecgmatch_engine::Record;
 use yew::Reducible;
 
@@ -67,6 +68,31 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// The text tower, loaded on the first text search. Compared by identity.
+#[derive(Clone)]
+pub struct TextTower(pub Rc<TextEncoder>);
+
+impl PartialEq for TextTower {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for TextTower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TextTower")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextSearch {
+    Idle,
+    Downloading { received: u64, total: Option<u64> },
+    Searching,
+    Done { query: String, matches: Vec<Match> },
+    Failed(String),
+}
+
 #[derive(Debug, PartialEq)]
 pub struct AppState {
     pub records: Vec<Rc<LoadedRecord>>,
@@ -81,6 +107,8 @@ pub struct AppState {
     pub switching: bool,
     /// The case the user opened beside the query, by ecg_id.
     pub compared_case: Option<u32>,
+    pub text_search: TextSearch,
+    pub text_tower: Option<TextTower>,
     next_id: usize,
 }
 
@@ -96,6 +124,8 @@ impl Default for AppState {
             webgpu_available: None,
             switching: false,
             compared_case: None,
+            text_search: TextSearch::Idle,
+            text_tower: None,
             next_id: 0,
         }
     }
@@ -119,6 +149,8 @@ pub enum Action {
     QueriesStarted(Vec<usize>),
     QueryFinished(usize, Result<QueryResults, String>),
     Compare(Option<u32>),
+    TextSearch(TextSearch),
+    TextTowerReady(TextTower),
 }
 
 /// The encoding shown on the page: whole-record images per lead.
@@ -140,6 +172,8 @@ impl Reducible for AppState {
             webgpu_available: self.webgpu_available,
             switching: self.switching,
             compared_case: self.compared_case,
+            text_search: self.text_search.clone(),
+            text_tower: self.text_tower.clone(),
             next_id: self.next_id,
         };
         match action {
@@ -200,6 +234,8 @@ impl Reducible for AppState {
                 Err(e) => QueryStatus::Failed(e.clone()),
             }),
             Action::Compare(case) => next.compared_case = case,
+            Action::TextSearch(status) => next.text_search = status,
+            Action::TextTowerReady(tower) => next.text_tower = Some(tower),
         }
         Rc::new(next)
     }

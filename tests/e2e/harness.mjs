@@ -14,10 +14,12 @@ export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
 };
 
-/** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes } of each request. */
-export async function serveDist() {
+/** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes } of each
+ * request. `overrides` maps a URL path to bytes served in place of the file (a damaged bundle). */
+export async function serveDist({ overrides = {} } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     let body = 0;
@@ -28,7 +30,7 @@ export async function serveDist() {
     const file = join(DIST, path.endsWith('/') ? path + 'index.html' : path);
     if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
     try {
-      const data = await readFile(file);
+      const data = overrides[path] ?? await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
       res.end(data);
     } catch {
@@ -64,6 +66,36 @@ export async function dropFiles(page, files) {
       zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
   }, payload);
+}
+
+/** A record's header and signal file from a fixtures folder, e.g. record('ptbxl-fold10', '00009_lr'). */
+export function recordFiles(folder, name) {
+  return Promise.all([fixture(folder, `${name}.hea`), fixture(folder, `${name}.dat`)]);
+}
+
+/** Waits until the case library is loaded and the model runs on some backend. */
+export async function waitForEngine(page, timeout = 120000) {
+  await waitUntil(async () => (await page.getAttribute('#library-status', 'data-state').catch(() => null)) === 'ready', { timeout });
+  await waitUntil(async () => {
+    const b = await page.getAttribute('#backend', 'data-backend').catch(() => null);
+    return b && b !== 'starting…';
+  }, { timeout });
+}
+
+/** Drops a record and waits for its results; returns the ranked cases' ecg_ids and codes. */
+export async function search(page, files, timeout = 120000) {
+  const name = files[0].name.replace(/\.[^.]+$/, '');
+  await dropFiles(page, files);
+  await waitUntil(async () => {
+    const state = await page.getAttribute('#results', 'data-state').catch(() => null);
+    const record = await page.getAttribute('#results', 'data-record').catch(() => null);
+    // Yew renders child components after their parent, so wait for the cases themselves.
+    return record === name && (state === 'failed' || (state === 'done' && (await page.$$('#results .case')).length > 0));
+  }, { timeout });
+  const cases = await page.$$eval('#results .case', (els) => els.map((e) => ({ ecgId: Number(e.dataset.ecgId), codes: e.dataset.codes.split(' ') })));
+  const timings = JSON.parse((await page.getAttribute('#results', 'data-timings')) || '{}');
+  timings.render = Number(await page.getAttribute('#results', 'data-render-ms'));
+  return { cases, timings, state: await page.getAttribute('#results', 'data-state') };
 }
 
 export async function fixture(...parts) {

@@ -10,6 +10,7 @@ mod library_status;
 mod notices;
 mod record_tabs;
 mod results;
+mod text_search;
 mod zero_shot;
 
 pub use backend_switch::BackendSwitch;
@@ -23,4 +24,5 @@ pub use library_status::LibraryStatusView;
 pub use notices::Notices;
 pub use record_tabs::RecordTabs;
 pub use results::Results;
+pub use text_search::TextSearchView;
 pub use zero_shot::ZeroShot;

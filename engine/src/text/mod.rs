@@ -3,6 +3,8 @@
 
 #[cfg(feature = "model")]
 mod encoder;
+#[cfg(feature = "model")]
+pub mod packed;
 mod tables;
 pub mod tokenizer;
 

@@ -7,10 +7,14 @@ mod cache;
 mod encode;
 #[cfg(feature = "train")]
 mod eval;
+#[cfg(feature = "train")]
+mod eval_ood;
 mod fetch_weights;
 mod info;
 mod inputs;
 mod npy;
+#[cfg(feature = "train")]
+mod pack_text;
 #[cfg(feature = "train")]
 mod search;
 #[cfg(feature = "train")]
@@ -49,9 +53,15 @@ enum Command {
     /// Time library search (f32, int8, binary + int8 re-rank) on the bundle and on a synthetic million vectors
     #[cfg(feature = "train")]
     BenchSearch(bench_search::Args),
+    /// Query with records from other hospitals (CinC 2021) and score their mapped SNOMED diagnoses
+    #[cfg(feature = "train")]
+    EvalOod(eval_ood::Args),
     /// Build the shipped case library (.ecgb) from a training run
     #[cfg(feature = "train")]
     Bundle(bundle::Args),
+    /// Pack the text tower for the page (int8 matrices, about 23 MB), checked against the original
+    #[cfg(feature = "train")]
+    PackText(pack_text::Args),
     /// Find the cases most similar to each given ECG record in a case library
     #[cfg(feature = "train")]
     Search(search::Args),
@@ -75,7 +85,11 @@ pub fn run() -> i32 {
         #[cfg(feature = "train")]
         Command::BenchSearch(args) => bench_search::run(args),
         #[cfg(feature = "train")]
+        Command::EvalOod(args) => eval_ood::run(args),
+        #[cfg(feature = "train")]
         Command::Bundle(args) => bundle::run(args),
+        #[cfg(feature = "train")]
+        Command::PackText(args) => pack_text::run(args),
         #[cfg(feature = "train")]
         Command::Search(args) => search::run(args),
     };

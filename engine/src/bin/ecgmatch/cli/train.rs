@@ -87,7 +87,7 @@ pub struct TrainArgs {
     /// Continue from the last checkpoint in --out
     #[arg(long)]
     resume: bool,
-    /// Train on the GPU through wgpu when the binary is built with it (default: CPU)
+    /// `cpu`, or `wgpu` (Vulkan/Metal GPU) in a binary built with `--features webgpu`
     #[arg(long, default_value = "cpu")]
     device: String,
 }
@@ -108,7 +108,12 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     }
     let device = match args.device.as_str() {
         "cpu" => Device::flex().autodiff(),
-        other => return Err(format!("unknown device '{other}'; this build trains on: cpu")),
+        #[cfg(feature = "webgpu")]
+        "wgpu" => Device::wgpu_options().init().map_err(|e| format!("no usable GPU through wgpu: {e:?}"))?.autodiff(),
+        other => {
+            let built = if cfg!(feature = "webgpu") { "cpu, wgpu" } else { "cpu (rebuild with --features webgpu for wgpu)" };
+            return Err(format!("unknown device '{other}'; this build trains on: {built}"));
+        }
     };
     let cache = SignalCache::read(&args.cache).map_err(|e| e.to_string())?;
     let texts = TextTable::read(&args.texts).map_err(|e| e.to_string())?;

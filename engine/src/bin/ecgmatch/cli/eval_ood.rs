@@ -1,0 +1,114 @@
+//! `ecgmatch eval-ood`: records from other hospitals (CinC 2021 layout) queried against the
+//! whole PTB-XL library, scored on their SNOMED diagnoses mapped to SCP statements, with
+//! random retrieval in the same run.
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+use ecgmatch_engine::bundle::{Bundle, SearchMode};
+use ecgmatch_engine::dataset::cinc::{diagnoses, SnomedToScp};
+use ecgmatch_engine::retrieval::metrics::macro_auc;
+use ecgmatch_engine::retrieval::Neighbour;
+use ecgmatch_engine::search::Searcher;
+use ecgmatch_engine::train::SplitMix;
+
+use super::inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder of WFDB records with `# Dx:` SNOMED codes in their headers
+    #[arg(long, default_value = "../shared/data/cinc2021-sample")]
+    dir: PathBuf,
+    #[arg(long, default_value = "static/bundle/ptbxl-v1.ecgb")]
+    bundle: PathBuf,
+    #[arg(short, long, default_value_t = 10)]
+    k: usize,
+}
+
+#[derive(Default)]
+struct Tally {
+    top1_any: f64,
+    top1_finding: f64,
+    precision_at_k: f64,
+    scores: Vec<f32>,
+    truth: Vec<bool>,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let searcher = Searcher::new(Bundle::from_bytes(&bytes).map_err(|e| e.to_string())?, Device::flex()).map_err(|e| e.to_string())?;
+    let bundle = &searcher.bundle;
+    let map = SnomedToScp::default();
+    let mut headers: Vec<PathBuf> = std::fs::read_dir(&args.dir)
+        .map_err(|e| format!("{}: {e}", args.dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hea"))
+        .collect();
+    headers.sort();
+    // (mapped statements, ranked neighbours) per usable record.
+    let mut queries: Vec<(Vec<String>, Vec<Neighbour>)> = Vec::new();
+    let (mut unreadable, mut unmapped) = (Vec::new(), 0usize);
+    for header in &headers {
+        let text = std::fs::read_to_string(header).map_err(|e| format!("{}: {e}", header.display()))?;
+        let truth = map.map(&diagnoses(&text));
+        if truth.is_empty() {
+            unmapped += 1;
+            continue;
+        }
+        let files = inputs::collect(std::slice::from_ref(header))?;
+        let embedded = ecgmatch_engine::read_records(&files).remove(0).result.and_then(|r| searcher.embed(&[&r]));
+        match embedded {
+            Ok(e) => queries.push((truth, bundle.search(&e, args.k, SearchMode::Int8, None))),
+            Err(e) => unreadable.push(format!("{}: {e}", header.display())),
+        }
+    }
+    let mut labels: Vec<String> = queries.iter().flat_map(|(t, _)| t.iter().cloned()).collect();
+    labels.sort();
+    labels.dedup();
+    let mut rng = SplitMix(99);
+    let random: Vec<Vec<Neighbour>> = queries
+        .iter()
+        .map(|_| (0..args.k).map(|j| Neighbour { index: (rng.next() % bundle.cases.len() as u64) as usize, similarity: 1.0 - j as f32 / args.k as f32 }).collect())
+        .collect();
+    println!(
+        "{}: {} records, {} with a mapped diagnosis, {} searched ({} unreadable); {} statements occur; k = {}\n",
+        args.dir.display(),
+        headers.len(),
+        headers.len() - unmapped,
+        queries.len(),
+        unreadable.len(),
+        labels.len(),
+        args.k
+    );
+    for e in &unreadable {
+        eprintln!("  skipped {e}");
+    }
+    println!("{:<18} {:>10} {:>14} {:>12} {:>16}", "method", "top-1 any", "top-1 finding", "P@k finding", "kNN macro AUC");
+    for (name, ranked) in [("ours (bundle)", queries.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>()), ("random retrieval", random)] {
+        let mut t = Tally::default();
+        for ((truth, _), hits) in queries.iter().zip(&ranked) {
+            let codes = |h: &Neighbour| bundle.cases[h.index].scp_codes.iter().map(|(c, _)| c.clone()).collect::<Vec<String>>();
+            let findings: Vec<&String> = truth.iter().filter(|c| *c != "SR").collect();
+            let shares = |h: &Neighbour, only_findings: bool| codes(h).iter().any(|c| if only_findings { findings.contains(&c) } else { truth.contains(c) });
+            t.top1_any += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, false))));
+            t.top1_finding += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, true))));
+            t.precision_at_k += hits.iter().filter(|h| shares(h, true)).count() as f64 / hits.len().max(1) as f64;
+            let total: f32 = hits.iter().map(|h| h.similarity.max(0.0) + 1e-3).sum();
+            for label in &labels {
+                let vote: f32 = hits.iter().filter(|h| codes(h).contains(label)).map(|h| h.similarity.max(0.0) + 1e-3).sum();
+                t.scores.push(vote / total);
+                t.truth.push(truth.contains(label));
+            }
+        }
+        let n = queries.len().max(1) as f64;
+        let (auc, used) = macro_auc(&t.scores, &t.truth, labels.len());
+        println!(
+            "{name:<18} {:>10.3} {:>14.3} {:>12.3} {:>10.3} ({used} labels)",
+            t.top1_any / n,
+            t.top1_finding / n,
+            t.precision_at_k / n,
+            auc
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+// The product path: the page downloads the case library, runs the image tower in wasm
+// (CPU, and WebGPU on SwiftShader), and ranks real cases for real test-fold records,
+// sending no ECG data anywhere. Also: offline reload, a damaged library, a non-ECG file.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DIST, FIXTURES, serveDist, launchBrowser, dropFiles, fixture, recordFiles, search, waitForEngine, waitUntil } from './harness.mjs';
+
+const expected = JSON.parse(await readFile(join(FIXTURES, 'ptbxl-fold10', 'expected.json'), 'utf8'));
+const open = [];
+after(async () => {
+  for (const c of open.reverse()) await c();
+});
+
+async function start(query = '', serverOptions) {
+  const server = await serveDist(serverOptions);
+  const browser = await launchBrowser();
+  open.push(() => server.close(), () => browser.close());
+  const page = await browser.newPage();
+  await page.goto(server.url + query);
+  return { server, browser, page };
+}
+
+test('every committed test-fold record finds cases sharing its statements, and no ECG data leaves the page', async () => {
+  const { server, page } = await start('?backend=cpu');
+  await waitForEngine(page);
+  assert.equal(await page.getAttribute('#backend', 'data-backend'), 'CPU (wasm)');
+  const before = server.requests.length;
+  for (const [name, truth] of Object.entries(expected)) {
+    const { cases, state } = await search(page, await recordFiles('ptbxl-fold10', name));
+    assert.equal(state, 'done', name);
+    assert.equal(cases.length, 10, `${name}: ten ranked cases`);
+    const diagnostic = truth.codes.filter((c) => c !== 'SR');
+    const overlap = cases[0].codes.filter((c) => truth.codes.includes(c));
+    assert.ok(overlap.length > 0, `${name}: top case ${cases[0].ecgId} [${cases[0].codes}] shares nothing with [${truth.codes}]`);
+    const anyDiagnostic = cases.some((c) => c.codes.some((code) => diagnostic.includes(code)));
+    assert.ok(anyDiagnostic, `${name}: none of the ten cases carries any of [${diagnostic}]`);
+  }
+  // Privacy: over the whole visit, five records dropped and searched, the page only ever
+  // GET the app's own static files and the library: no body, no record name, no query
+  // data. (The service worker may re-fetch the static shell meanwhile; nothing else.)
+  const during = server.requests.slice(before);
+  for (const r of during) assert.doesNotMatch(r.url, /ecgb|\d{5}_lr|\?/, `request during search: ${JSON.stringify(r)}`);
+  for (const r of server.requests) {
+    assert.equal(r.method, 'GET', JSON.stringify(r));
+    assert.equal(r.bodyBytes, 0, JSON.stringify(r));
+    assert.match(new URL(r.url, 'http://x').pathname, /^\/(|index\.html|[\w.-]+\.(js|wasm|css|webmanifest|svg)|bundle\/ptbxl-v1\.ecgb)$/, r.url);
+  }
+});
+
+test('the page runs the model on WebGPU when the browser has it', async () => {
+  const { page } = await start();
+  await waitForEngine(page, 240000);
+  assert.equal(await page.getAttribute('#backend', 'data-backend'), 'WebGPU');
+  const { cases, state } = await search(page, await recordFiles('ptbxl-fold10', '00009_lr'), 240000);
+  assert.equal(state, 'done');
+  assert.ok(cases[0].codes.includes('NORM') || cases[0].codes.includes('SR'), JSON.stringify(cases[0]));
+});
+
+test('after one visit the page and its library work offline', async () => {
+  const { browser, page } = await start('?backend=cpu');
+  await waitForEngine(page);
+  assert.equal(await page.getAttribute('#library-status', 'data-from-cache'), 'false');
+  // The service worker has taken control once the shell is cached.
+  await waitUntil(async () => page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 30000 });
+  await browser.setOffline(true);
+  await page.reload();
+  await waitForEngine(page);
+  assert.equal(await page.getAttribute('#library-status', 'data-from-cache'), 'true');
+  const { state, cases } = await search(page, await recordFiles('ptbxl-fold10', '00065_lr'));
+  assert.equal(state, 'done');
+  assert.equal(cases.length, 10);
+});
+
+test('a damaged library is refused with a reason and a retry', async () => {
+  const bytes = await readFile(join(DIST, 'bundle', 'ptbxl-v1.ecgb'));
+  const damaged = Buffer.from(bytes);
+  damaged[damaged.length - 1000] ^= 0xff;
+  const { page } = await start('', { overrides: { '/bundle/ptbxl-v1.ecgb': damaged } });
+  await waitUntil(async () => (await page.getAttribute('#library-status', 'data-state').catch(() => null)) === 'failed', { timeout: 60000 });
+  const message = await page.textContent('#library-status');
+  assert.match(message, /damaged/);
+  assert.ok(await page.$('#library-retry'));
+  // Files can still be read and drawn while the library is unavailable.
+  await dropFiles(page, await recordFiles('ptbxl-fold10', '00009_lr'));
+  await page.waitForSelector('#ecg-sheet');
+});
+
+test('a file that is not an ECG gets a message and loses nothing else', async () => {
+  const { page } = await start('?backend=cpu');
+  await waitForEngine(page);
+  await search(page, await recordFiles('ptbxl-fold10', '00116_lr'));
+  await dropFiles(page, [await fixture('ptbxl-fold10', 'README.md')]);
+  await waitUntil(async () => (await page.$$('.notice')).length > 0);
+  assert.match(await page.textContent('.notice'), /not a recognised ECG file/);
+  assert.equal((await page.$$('.record-tabs .tab')).length, 1, 'the searched record is still there');
+  assert.equal(await page.getAttribute('#results', 'data-state'), 'done');
+});
+
+test('text search ranks cases by their reports, with the text model fetched on first use', async () => {
+  const { server, page } = await start('?backend=cpu');
+  await waitForEngine(page);
+  assert.ok(!server.requests.some((r) => r.url.includes('text-tower')), 'the text model is not fetched before it is needed');
+  assert.equal(await page.getAttribute('#text-query', 'placeholder'), 'e.g. atrial fibrillation with rapid ventricular response');
+  await page.fill('#text-query', 'atrial fibrillation');
+  await page.click('#text-search button[type=submit]');
+  await waitUntil(async () => (await page.getAttribute('#text-results', 'data-state').catch(() => null)) === 'done', { timeout: 180000 });
+  const cases = await page.$$eval('#text-results .case', (els) => els.map((e) => e.dataset.codes.split(' ')));
+  assert.equal(cases.length, 10);
+  assert.ok(cases[0].includes('AFIB'), `top case for "atrial fibrillation": [${cases[0]}]`);
+  const requests = server.requests.filter((r) => r.url.includes('text-tower'));
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].method, 'GET');
+});

@@ -5,30 +5,19 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ecgmatch_engine::bundle::write::BundleSources;
 use ecgmatch_engine::bundle::Container;
-use ecgmatch_engine::dataset::cache::SignalCache;
-use ecgmatch_engine::dataset::texts::TextTable;
-use ecgmatch_engine::dataset::PtbXl;
 use ecgmatch_engine::eval::TrainedModel;
 
-use super::train::load_text_encoder;
+use super::train::{load_text_encoder, PreparedData};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// PTB-XL in its PhysioNet layout
-    #[arg(long)]
-    ptbxl: PathBuf,
+    #[command(flatten)]
+    data: PreparedData,
     /// The training folder (`ecgmatch train --out`); its best checkpoint is used
     #[arg(long)]
     run: PathBuf,
     #[arg(long, default_value = "static/bundle/ptbxl-v1.ecgb")]
     out: PathBuf,
-    #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
-    cache: PathBuf,
-    #[arg(long, default_value = ".cache/text-embeddings.bin")]
-    texts: PathBuf,
-    /// Folder with model.safetensors and vocab.txt, for the zero-shot prompts
-    #[arg(long, default_value = ".cache/weights/all-MiniLM-L6-v2")]
-    weights: PathBuf,
     #[arg(long, default_value = "PTB-XL")]
     name: String,
 }
@@ -36,11 +25,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
-    let db = PtbXl::open(&args.ptbxl).map_err(e)?;
-    let cache = SignalCache::read(&args.cache).map_err(e)?;
-    let texts = TextTable::read(&args.texts).map_err(e)?;
+    let (db, cache, texts) = args.data.open()?;
     let trained = TrainedModel::load(&args.run, &device).map_err(e)?;
-    let text_encoder = load_text_encoder(&args.weights, &device)?;
+    let text_encoder = load_text_encoder(&args.data.weights, &device)?;
     eprintln!("embedding {} cases with {}", cache.records.len(), trained.checkpoint.display());
     let bytes = BundleSources { name: args.name, db: &db, cache: &cache, texts: &texts, trained: &trained, text_encoder: &text_encoder, device: &device }
         .build()

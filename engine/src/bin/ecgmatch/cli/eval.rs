@@ -4,23 +4,14 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
-use ecgmatch_engine::dataset::cache::SignalCache;
-use ecgmatch_engine::dataset::texts::TextTable;
-use ecgmatch_engine::dataset::PtbXl;
 use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, TrainedModel, ZeroShot};
+
+use super::train::PreparedData;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// PTB-XL in its PhysioNet layout
-    #[arg(long)]
-    ptbxl: PathBuf,
-    #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
-    cache: PathBuf,
-    #[arg(long, default_value = ".cache/text-embeddings.bin")]
-    texts: PathBuf,
-    /// Folder with model.safetensors and vocab.txt, for the zero-shot prompts
-    #[arg(long, default_value = ".cache/weights/all-MiniLM-L6-v2")]
-    weights: PathBuf,
+    #[command(flatten)]
+    data: PreparedData,
     /// A trained model as NAME=FOLDER (the folder `ecgmatch train --out` wrote); repeat for several
     #[arg(long = "run", value_parser = parse_run)]
     runs: Vec<(String, PathBuf)>,
@@ -47,9 +38,7 @@ fn parse_run(s: &str) -> Result<(String, PathBuf), String> {
 pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
-    let db = PtbXl::open(&args.ptbxl).map_err(e)?;
-    let cache = SignalCache::read(&args.cache).map_err(e)?;
-    let texts = TextTable::read(&args.texts).map_err(e)?;
+    let (db, cache, texts) = args.data.open()?;
     let evaluation = Evaluation::new(&db, &cache, args.knn_k).map_err(e)?;
     let mut methods = vec![
         Method { name: "random retrieval".into(), ranker: Ranker::Random },
@@ -66,7 +55,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let text_encoder = if args.runs.is_empty() {
         None
     } else {
-        Some(super::train::load_text_encoder(&args.weights, &device)?)
+        Some(super::train::load_text_encoder(&args.data.weights, &device)?)
     };
     for (name, dir) in &args.runs {
         let started = std::time::Instant::now();

@@ -22,6 +22,31 @@ pub struct EmbedArgs {
     out: PathBuf,
 }
 
+/// PTB-XL and what `ecgmatch cache` and `embed-texts` prepared from it.
+#[derive(clap::Args)]
+pub struct PreparedData {
+    /// PTB-XL in its PhysioNet layout
+    #[arg(long)]
+    pub ptbxl: PathBuf,
+    /// Signal cache from `ecgmatch cache`
+    #[arg(long, default_value = ".cache/ptbxl-signals.bin")]
+    pub cache: PathBuf,
+    /// Text table from `ecgmatch embed-texts`
+    #[arg(long, default_value = ".cache/text-embeddings.bin")]
+    pub texts: PathBuf,
+    /// Folder with model.safetensors and vocab.txt (the text tower, for prompts)
+    #[arg(long, default_value = ".cache/weights/all-MiniLM-L6-v2")]
+    pub weights: PathBuf,
+}
+
+impl PreparedData {
+    /// The database, the signal cache and the text table.
+    pub fn open(&self) -> Result<(PtbXl, SignalCache, TextTable), String> {
+        let e = |e: ecgmatch_engine::Error| e.to_string();
+        Ok((PtbXl::open(&self.ptbxl).map_err(e)?, SignalCache::read(&self.cache).map_err(e)?, TextTable::read(&self.texts).map_err(e)?))
+    }
+}
+
 /// The frozen text tower from a folder holding model.safetensors and vocab.txt.
 pub fn load_text_encoder(weights: &std::path::Path, device: &Device) -> Result<TextEncoder, String> {
     let read = |name: &str| {

@@ -53,6 +53,13 @@ impl Best {
     }
 }
 
+/// The cosine similarity an integer dot product stands for; rounding can push a
+/// near-identical pair just past 1, which would read oddly as "100.2% similar".
+#[inline]
+fn cosine(dot: i32, scale: f32, query_scale: f32) -> f32 {
+    (dot as f32 * scale * query_scale).clamp(-1.0, 1.0)
+}
+
 /// Rows scored per block, so the integer dot products stay in cache.
 const BLOCK: usize = 1024;
 
@@ -89,7 +96,7 @@ impl Int8Index {
             for (r, dot) in dots[..rows].iter().enumerate() {
                 let i = block * BLOCK + r;
                 if keep(i) {
-                    best.offer(i, *dot as f32 * self.scales[i] * q_scale);
+                    best.offer(i, cosine(*dot, self.scales[i], q_scale));
                 }
             }
         }
@@ -104,7 +111,7 @@ impl Int8Index {
         let mut dot = [0i32];
         for &i in candidates {
             int8_dots(&q, &self.codes[i * self.dim..(i + 1) * self.dim], &mut dot);
-            best.offer(i, dot[0] as f32 * self.scales[i] * q_scale);
+            best.offer(i, cosine(dot[0], self.scales[i], q_scale));
         }
         best.items
     }

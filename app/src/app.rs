@@ -140,7 +140,7 @@ pub fn app() -> Html {
                 state.dispatch(Action::QueriesStarted(ids.clone()));
                 wasm_bindgen_futures::spawn_local(async move {
                     for r in records {
-                        let result = inference::run_query(&engine.searcher, engine.backend, &r.record).await;
+                        let result = inference::run_query(&engine.searcher, engine.backend, &r.data.record).await;
                         state.dispatch(Action::QueryFinished(r.id, result));
                     }
                 });
@@ -250,9 +250,9 @@ pub fn app() -> Html {
                 </p>
             }
             if let Some(loaded) = state.selected_record() {
-                <EcgSheet loaded={loaded.clone()} />
+                <EcgSheet data={loaded.data.clone()} />
                 <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />
-                <EncodingsView loaded={loaded.clone()} />
+                <EncodingsView data={loaded.data.clone()} />
             }
         </main>
     }

@@ -18,7 +18,7 @@ pub fn to_json(records: &[std::rc::Rc<LoadedRecord>]) -> String {
     let rows: Vec<Exported> = records
         .iter()
         .filter_map(|r| match &r.query {
-            QueryStatus::Done(q) => Some(Exported { query: &r.record.name, files: &r.files, backend: q.backend.label(), matches: &q.matches }),
+            QueryStatus::Done(q) => Some(Exported { query: &r.data.record.name, files: &r.files, backend: q.backend.label(), matches: &q.matches }),
             _ => None,
         })
         .collect();
@@ -40,7 +40,7 @@ pub fn to_csv(records: &[std::rc::Rc<LoadedRecord>]) -> String {
         for m in &q.matches {
             let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
             let fields = [
-                csv_field(&r.record.name),
+                csv_field(&r.data.record.name),
                 m.rank.to_string(),
                 m.ecg_id.to_string(),
                 format!("{:.4}", m.similarity),

@@ -20,14 +20,38 @@ pub enum QueryStatus {
     Failed(String),
 }
 
-/// A record read from the user's files, with its encodings and its search.
+/// A record and its per-lead encodings (or why they could not be made): what the
+/// printout and the encodings view draw.
+#[derive(Debug)]
+pub struct RecordData {
+    pub record: Record,
+    pub encoded: Result<EncodedImage, String>,
+}
+
+/// Shared and compared by identity, so that a record's search progressing does not
+/// redraw its printout and 48 encodings.
+#[derive(Debug, Clone)]
+pub struct SharedRecord(pub Rc<RecordData>);
+
+impl PartialEq for SharedRecord {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for SharedRecord {
+    type Target = RecordData;
+    fn deref(&self) -> &RecordData {
+        &self.0
+    }
+}
+
+/// A record read from the user's files, with its search.
 #[derive(Debug, PartialEq)]
 pub struct LoadedRecord {
     pub id: usize,
     pub files: Vec<String>,
-    pub record: Record,
-    /// The per-lead encodings, or why they could not be made.
-    pub encoded: Result<EncodedImage, String>,
+    pub data: SharedRecord,
     pub query: QueryStatus,
     /// Milliseconds spent reading the files and decoding the record.
     pub read_ms: f64,
@@ -189,8 +213,7 @@ impl Reducible for AppState {
                             next.records.push(Rc::new(LoadedRecord {
                                 id,
                                 files: outcome.files,
-                                record,
-                                encoded,
+                                data: SharedRecord(Rc::new(RecordData { record, encoded })),
                                 query: QueryStatus::Waiting,
                                 read_ms: per_record,
                             }));
@@ -250,16 +273,7 @@ impl AppState {
     fn set_query(&mut self, ids: &[usize], status: impl Fn(&LoadedRecord) -> QueryStatus) {
         for r in &mut self.records {
             if ids.contains(&r.id) {
-                let mut updated = LoadedRecord {
-                    id: r.id,
-                    files: r.files.clone(),
-                    record: r.record.clone(),
-                    encoded: r.encoded.clone(),
-                    query: QueryStatus::Waiting,
-                    read_ms: r.read_ms,
-                };
-                updated.query = status(r);
-                *r = Rc::new(updated);
+                *r = Rc::new(LoadedRecord { id: r.id, files: r.files.clone(), data: r.data.clone(), query: status(r), read_ms: r.read_ms });
             }
         }
     }

@@ -1,25 +1,23 @@
-use std::rc::Rc;
-
 use ecgmatch_engine::render::{Sheet, SheetConfig};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-use crate::state::LoadedRecord;
+use crate::state::SharedRecord;
 
 /// Canvas pixels per millimetre of paper.
 const PX_PER_MM: f64 = 4.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub loaded: Rc<LoadedRecord>,
+    pub data: SharedRecord,
 }
 
 /// The record as a standard printout: 3×4 leads and a rhythm strip on millimetre paper.
 #[function_component(EcgSheet)]
 pub fn ecg_sheet(props: &Props) -> Html {
     let canvas = use_node_ref();
-    let sheet = use_memo(props.loaded.clone(), |loaded| Sheet::standard(&loaded.record, &SheetConfig::default()));
+    let sheet = use_memo(props.data.clone(), |loaded| Sheet::standard(&loaded.record, &SheetConfig::default()));
     {
         let canvas = canvas.clone();
         use_effect_with(sheet.clone(), move |sheet| {
@@ -28,7 +26,7 @@ pub fn ecg_sheet(props: &Props) -> Html {
             }
         });
     }
-    let record = &props.loaded.record;
+    let record = &props.data.record;
     let width = (sheet.width_mm * PX_PER_MM).round() as u32;
     let height = (sheet.height_mm * PX_PER_MM).round() as u32;
     let derived: Vec<&str> = record.channels.iter().filter(|c| c.derived).map(|c| c.name.as_str()).collect();

@@ -5,21 +5,21 @@ use ecgmatch_engine::encode::layout::EncodedImage;
 use yew::prelude::*;
 
 use super::grey_canvas::GreyCanvas;
-use crate::state::LoadedRecord;
+use crate::state::SharedRecord;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub loaded: Rc<LoadedRecord>,
+    pub data: SharedRecord,
 }
 
 /// Every lead's image encodings, one row per lead.
 #[function_component(EncodingsView)]
 pub fn encodings_view(props: &Props) -> Html {
-    let encoded = match &props.loaded.encoded {
+    let encoded = match &props.data.encoded {
         Ok(e) => e,
         Err(message) => return html! { <section class="encodings"><p class="warning">{ message }</p></section> },
     };
-    let images = use_memo(props.loaded.clone(), |loaded| match &loaded.encoded {
+    let images = use_memo(props.data.clone(), |loaded| match &loaded.encoded {
         Ok(e) => (0..e.channels).map(|c| Rc::new(channel_rgba(e, c))).collect::<Vec<_>>(),
         Err(_) => vec![],
     });

@@ -30,7 +30,7 @@ pub fn record_tabs(props: &Props) -> Html {
                     QueryStatus::Done(_) => ("done", " ✓"),
                     QueryStatus::Failed(_) => ("failed", " !"),
                 };
-                html! { <button {class} data-state={state} onclick={move |_| on_select.emit(id)}>{ &r.record.name }{ mark }</button> }
+                html! { <button {class} data-state={state} onclick={move |_| on_select.emit(id)}>{ &r.data.record.name }{ mark }</button> }
             }) }
         </nav>
     }

@@ -16,7 +16,7 @@ pub struct Props {
 /// scores, and the case opened beside the query.
 #[function_component(Results)]
 pub fn results(props: &Props) -> Html {
-    let name = props.loaded.record.name.clone();
+    let name = props.loaded.data.record.name.clone();
     let section = use_node_ref();
     {
         // Rendering time: from results ready to the DOM holding them.
@@ -40,7 +40,7 @@ pub fn results(props: &Props) -> Html {
             let compared = props.compared_case.and_then(|id| r.matches.iter().find(|m| m.ecg_id == id));
             html! {
                 <section ref={section} class="results" id="results" data-state="done" data-record={name} data-timings={timings} data-backend={r.backend.label()}>
-                    <h2>{ format!("Most similar cases to {}", props.loaded.record.name) }</h2>
+                    <h2>{ format!("Most similar cases to {}", props.loaded.data.record.name) }</h2>
                     <p class="meta">
                         { format!("read {:.0} ms · encode {:.0} ms · embed {:.0} ms on {} · search {:.1} ms", props.loaded.read_ms, t.encode, t.embed, r.backend.label(), t.search) }
                     </p>

@@ -135,6 +135,9 @@ impl Default for StackConfig {
 pub enum Layout {
     Paper(PaperConfig),
     Stack(StackConfig),
+    /// Morphology and rhythm: per lead, GASF, GADF and MTF of the R-centred beat (as the
+    /// paper cuts it) and the recurrence plot of the whole record, all at the stack size.
+    Hybrid(StackConfig),
 }
 
 impl Layout {
@@ -142,6 +145,7 @@ impl Layout {
         match self {
             Layout::Paper(_) => "paper",
             Layout::Stack(_) => "stack",
+            Layout::Hybrid(_) => "hybrid",
         }
     }
 }
@@ -155,6 +159,16 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
         Layout::Stack(config) => {
             let leads = signal::prepare(record, &config.prepare)?;
             encode_stack_series(&stack_series(&leads, config, &record.name)?, config)
+        }
+        Layout::Hybrid(config) => {
+            let paper = PaperConfig::default();
+            let beat_leads = signal::prepare(record, &paper.prepare)?;
+            // A record with no clean beat still has its rhythm; its beat planes stay zero.
+            let beats = paper_beats(&beat_leads, &paper, &record.name).unwrap_or_default();
+            let leads = signal::prepare(record, &config.prepare)?;
+            let mut out = EncodedImage::default();
+            Encoder::default().hybrid_into(&beats, &stack_series(&leads, config, &record.name)?, config, &mut out)?;
+            Ok(out)
         }
     }
 }
@@ -233,6 +247,29 @@ impl Encoder {
         for (lead, channels) in config.leads.iter().zip(out.data.chunks_exact_mut(lead_block.max(1))) {
             if let Some(x) = &series[lead.index()] {
                 ops::stack_lead(x, size, config.mtf_bins, &config.encodings, channels)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Encoder {
+    /// [`Layout::Hybrid`] into `out`: per lead, GASF, GADF and MTF of `beats` and the
+    /// recurrence plot of `series` (robustly scaled). Missing inputs leave zero planes.
+    pub fn hybrid_into(&mut self, beats: &[Option<&[f32]>; 12], series: &[Option<Vec<f32>>; 12], config: &StackConfig, out: &mut EncodedImage) -> Result<()> {
+        const BEAT: [Encoding; 3] = [Encoding::Gasf, Encoding::Gadf, Encoding::Mtf];
+        let size = config.image_size;
+        let names =
+            config.leads.iter().flat_map(|lead| BEAT.iter().chain([Encoding::Rp].iter()).map(|e| ChannelName { lead: Some(*lead), encoding: *e })).collect();
+        out.reset(size, size, names);
+        let plane = size * size;
+        for (lead, channels) in config.leads.iter().zip(out.data.chunks_exact_mut((4 * plane).max(1))) {
+            let (beat_planes, rhythm_plane) = channels.split_at_mut(3 * plane);
+            if let Some(beat) = beats[lead.index()] {
+                ops::stack_lead(beat, size, config.mtf_bins, &BEAT, beat_planes)?;
+            }
+            if let Some(x) = &series[lead.index()] {
+                ops::stack_lead(x, size, config.mtf_bins, &[Encoding::Rp], rhythm_plane)?;
             }
         }
         Ok(())

@@ -12,14 +12,15 @@ use crate::{Record, Result};
 pub enum InputLayout {
     Stack { image_size: usize, patch: usize },
     Paper { patch: usize },
+    Hybrid { image_size: usize, patch: usize },
 }
 
 impl InputLayout {
     /// (number of patches, values per patch).
     pub fn patch_shape(&self) -> (usize, usize) {
         match *self {
-            InputLayout::Stack { image_size, patch } => {
-                let channels = StackConfig::default().leads.len() * StackConfig::default().encodings.len();
+            InputLayout::Stack { image_size, patch } | InputLayout::Hybrid { image_size, patch } => {
+                let channels = StackConfig::default().leads.len() * 4;
                 ((image_size / patch).pow(2), channels * patch * patch)
             }
             InputLayout::Paper { patch } => ((PaperConfig::default().output_size / patch).pow(2), 3 * patch * patch),
@@ -31,12 +32,13 @@ impl InputLayout {
         match *self {
             InputLayout::Stack { image_size, .. } => Layout::Stack(StackConfig { image_size, ..StackConfig::default() }),
             InputLayout::Paper { .. } => Layout::Paper(PaperConfig::default()),
+            InputLayout::Hybrid { image_size, .. } => Layout::Hybrid(StackConfig { image_size, ..StackConfig::default() }),
         }
     }
 
     pub fn patch(&self) -> usize {
         match *self {
-            InputLayout::Stack { patch, .. } | InputLayout::Paper { patch } => patch,
+            InputLayout::Stack { patch, .. } | InputLayout::Paper { patch } | InputLayout::Hybrid { patch, .. } => patch,
         }
     }
 
@@ -106,7 +108,7 @@ mod tests {
         let bytes = |name: &str| std::fs::read(format!("{}/../tests/fixtures/ptbxl/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let files = [crate::InputFile::new("00001_lr.hea", bytes("00001_lr.hea")), crate::InputFile::new("00001_lr.dat", bytes("00001_lr.dat"))];
         let record = crate::read_records(&files).remove(0).result.unwrap();
-        for layout in [InputLayout::Stack { image_size: 64, patch: 8 }, InputLayout::Paper { patch: 32 }] {
+        for layout in [InputLayout::Stack { image_size: 64, patch: 8 }, InputLayout::Paper { patch: 32 }, InputLayout::Hybrid { image_size: 64, patch: 8 }] {
             let (n, dim) = layout.patch_shape();
             let patches = layout.record_patches(&record).unwrap();
             assert_eq!(patches.len(), n * dim);

@@ -27,6 +27,14 @@ pub fn append_cached(layout: InputLayout, cache: &SignalCache, index: usize, enc
             let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
             encoder.paper_beats_into(&refs, &PaperConfig::default(), image)?;
         }
+        InputLayout::Hybrid { image_size, .. } => {
+            let config = StackConfig { image_size, ..StackConfig::default() };
+            let leads = record.stack_leads(cache.samples);
+            let series: [Option<Vec<f32>>; 12] = std::array::from_fn(|l| Some(robust_scale(&leads[l])));
+            let beats = record.paper_beats(cache.beat_len);
+            let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
+            encoder.hybrid_into(&refs, &series, &config, image)?;
+        }
     }
     let mut patches = Vec::new();
     patchify(image, layout.patch(), &mut patches);
@@ -126,7 +134,11 @@ mod tests {
         let texts = TextTable::build(&db, 3, &mut embed).unwrap();
         let device = Device::flex();
         for (layout, patches, dim) in
-            [(InputLayout::Stack { image_size: 64, patch: 8 }, 64, 48 * 64), (InputLayout::Paper { patch: 32 }, 49, 3 * 1024)]
+            [
+                (InputLayout::Stack { image_size: 64, patch: 8 }, 64, 48 * 64),
+                (InputLayout::Paper { patch: 32 }, 49, 3 * 1024),
+                (InputLayout::Hybrid { image_size: 64, patch: 8 }, 64, 48 * 64),
+            ]
         {
             assert_eq!(layout.patch_shape(), (patches, dim));
             let labels = LabelTable::build(&db);

@@ -46,6 +46,15 @@ impl TrainConfig {
         TrainConfig::new(layout, ClipConfig::new(vit))
     }
 
+    /// Ours with morphology: the beat's angular fields and transitions plus the record's
+    /// recurrence plot per lead, at 64×64 in 8×8 patches, the same 1M-parameter ViT.
+    pub fn hybrid_default() -> Self {
+        let layout = InputLayout::Hybrid { image_size: 64, patch: 8 };
+        let (patches, dim) = layout.patch_shape();
+        let vit = VitConfig::new(dim, patches).with_d_model(128).with_heads(4).with_d_ff(256).with_depth(4);
+        TrainConfig::new(layout, ClipConfig::new(vit))
+    }
+
     /// The seed paper's layout at 224×224 in 32×32 patches (49 tokens, as ViT-B/32 cuts
     /// it), so that the baseline gets the same tower and nearly the same token count.
     pub fn paper_default() -> Self {

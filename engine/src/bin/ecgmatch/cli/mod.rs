@@ -107,8 +107,10 @@ pub fn run() -> i32 {
 pub enum LayoutArg {
     /// The seed paper's: one beat per lead, GASF/RP/MTF tiled 3×4, 224×224
     Paper,
-    /// Ours: whole-record GASF, GADF, MTF, RP per lead as channels
+    /// Whole-record GASF, GADF, MTF, RP per lead as channels
     Stack,
+    /// Beat GASF, GADF, MTF and whole-record RP per lead as channels
+    Hybrid,
 }
 
 impl LayoutArg {
@@ -122,12 +124,16 @@ impl LayoutArg {
                 }
                 Layout::Paper(c)
             }
-            LayoutArg::Stack => {
+            LayoutArg::Stack | LayoutArg::Hybrid => {
                 let mut c = StackConfig::default();
                 if let Some(s) = size {
                     c.image_size = s;
                 }
-                Layout::Stack(c)
+                if matches!(self, LayoutArg::Hybrid) {
+                    Layout::Hybrid(c)
+                } else {
+                    Layout::Stack(c)
+                }
             }
         }
     }

@@ -79,6 +79,8 @@ pub enum Model {
     Stack,
     /// The seed paper's pipeline, as the baseline
     Paper,
+    /// Ours with beat morphology: beat GASF/GADF/MTF and record RP per lead
+    Hybrid,
 }
 
 #[derive(clap::Args)]
@@ -121,6 +123,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let mut config = match args.model {
         Model::Stack => TrainConfig::stack_default(),
         Model::Paper => TrainConfig::paper_default(),
+        Model::Hybrid => TrainConfig::hybrid_default(),
     };
     if let Some(e) = args.epochs {
         config.epochs = e;

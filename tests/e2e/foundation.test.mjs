@@ -39,6 +39,9 @@ test('a dropped PTB-XL record shows 12 leads and 4 encodings per lead', async ()
     return n;
   });
   assert.ok(ink > 5000, `only ${ink} trace pixels drawn`);
+  assert.equal(await page.getAttribute('#encodings', 'data-open'), 'false', 'the encodings wait to be asked for');
+  await page.click('#show-encodings');
+  await page.waitForSelector('canvas.encoding');
   const encodings = await page.$$eval('canvas.encoding', (cs) => cs.map((c) => `${c.dataset.lead}_${c.dataset.encoding}`));
   assert.equal(encodings.length, 48);
   for (const e of ['I_GASF', 'II_GADF', 'V6_MTF', 'aVR_RP']) assert.ok(encodings.includes(e), e);

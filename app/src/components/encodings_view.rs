@@ -12,20 +12,31 @@ pub struct Props {
     pub data: SharedRecord,
 }
 
-/// Every lead's image encodings, one row per lead.
+/// Every lead's image encodings, one row per lead; shown on request, since drawing 48
+/// images costs more than the search itself on a slow device.
 #[function_component(EncodingsView)]
 pub fn encodings_view(props: &Props) -> Html {
+    let open = use_state(|| false);
+    // Hooks first, unconditionally; the images are only made once the view is opened.
+    let images = use_memo((props.data.clone(), *open), |(loaded, open)| match (&loaded.encoded, open) {
+        (Ok(e), true) => (0..e.channels).map(|c| Rc::new(channel_rgba(e, c))).collect::<Vec<_>>(),
+        _ => vec![],
+    });
     let encoded = match &props.data.encoded {
         Ok(e) => e,
         Err(message) => return html! { <section class="encodings"><p class="warning">{ message }</p></section> },
     };
-    let images = use_memo(props.data.clone(), |loaded| match &loaded.encoded {
-        Ok(e) => (0..e.channels).map(|c| Rc::new(channel_rgba(e, c))).collect::<Vec<_>>(),
-        Err(_) => vec![],
-    });
+    if !*open {
+        let open = open.clone();
+        return html! {
+            <section class="encodings" id="encodings" data-open="false">
+                <button id="show-encodings" onclick={move |_| open.set(true)}>{ "Show the image encodings (GASF, GADF, MTF, RP per lead)" }</button>
+            </section>
+        };
+    }
     let kinds = encoded.encodings();
     html! {
-        <section class="encodings" id="encodings">
+        <section class="encodings" id="encodings" data-open="true">
             <h2>{ "Image encodings" }</h2>
             <p class="meta">{ format!("Whole record, {}×{} per lead. GASF/GADF: Gramian angular summation/difference fields; MTF: Markov transition field; RP: recurrence plot.", encoded.width, encoded.height) }</p>
             <table>

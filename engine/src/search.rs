@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use serde::Serialize;
 
-use crate::bundle::{Bundle, SearchMode};
+use crate::bundle::Bundle;
 use crate::model::clip::Clip;
 use crate::retrieval::Neighbour;
 use crate::{Error, Record, Result};
@@ -108,9 +108,6 @@ impl Searcher {
         tensor_values(self.model.embed_text(Tensor::from_data(TensorData::new(sentence.to_vec(), [1, sentence.len()]), &self.device)))
     }
 
-    pub fn matches(&self, embedding: &[f32], k: usize) -> Vec<Match> {
-        describe(&self.bundle, &self.bundle.search(embedding, k, SearchMode::Int8, None))
-    }
 }
 
 /// The cases behind neighbours, with their statements described.

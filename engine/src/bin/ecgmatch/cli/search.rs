@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use burn::prelude::*;
-use ecgmatch_engine::bundle::Bundle;
-use ecgmatch_engine::search::{consensus, Match, Searcher};
+use ecgmatch_engine::bundle::{Bundle, SearchMode};
+use ecgmatch_engine::search::{consensus, describe, Match, Searcher};
 
 use super::inputs;
 
@@ -47,9 +47,8 @@ pub fn run(args: Args) -> Result<(), String> {
         });
         results.push(match result {
             Ok((name, embedding)) => {
-                let matches = searcher.matches(&embedding, args.k);
-                let hits: Vec<_> = searcher.bundle.search(&embedding, args.k, ecgmatch_engine::bundle::SearchMode::Int8, None);
-                QueryResult { query: name, error: None, consensus: consensus(&searcher.bundle, &hits), matches }
+                let hits = searcher.bundle.search(&embedding, args.k, SearchMode::Int8, None);
+                QueryResult { query: name, error: None, matches: describe(&searcher.bundle, &hits), consensus: consensus(&searcher.bundle, &hits) }
             }
             Err(e) => QueryResult { query: label, error: Some(e.to_string()), matches: Vec::new(), consensus: Vec::new() },
         });

@@ -191,7 +191,7 @@ impl Bundle {
     /// The neighbours' statements, each weighted by the similarity of the cases that
     /// carry it, as a share of the total weight; strongest first.
     pub fn consensus(&self, hits: &[Neighbour]) -> Vec<(String, f32)> {
-        let weights: Vec<f32> = hits.iter().map(|h| h.similarity.max(0.0) + 1e-3).collect();
+        let weights: Vec<f32> = hits.iter().map(|h| crate::retrieval::vote_weight(h.similarity)).collect();
         let total: f32 = weights.iter().sum();
         let mut votes: Vec<(String, f32)> = Vec::new();
         for (hit, w) in hits.iter().zip(&weights) {

@@ -17,7 +17,7 @@ use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
 use crate::retrieval::metrics::{jaccard, macro_auc};
-use crate::retrieval::{top_k, Neighbour};
+use crate::retrieval::{top_k, vote_weight, Neighbour};
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -236,7 +236,7 @@ impl<'a> Evaluation<'a> {
             }
             // Similarity-weighted vote of the k nearest cases.
             let voters = &hits[..hits.len().min(self.knn_k)];
-            let weights: Vec<f32> = voters.iter().map(|h| h.similarity.max(0.0) + 1e-3).collect();
+            let weights: Vec<f32> = voters.iter().map(|h| vote_weight(h.similarity)).collect();
             let total: f32 = weights.iter().sum();
             for code in &self.statement_codes {
                 let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.codes[h.index].contains(code)).map(|(_, w)| w).sum();

@@ -6,23 +6,49 @@ pub struct Neighbour {
     pub similarity: f32,
 }
 
+/// Keeps the `k` best (index, similarity) offered, best first: the one selection every
+/// scan here shares.
+pub(crate) struct Best {
+    k: usize,
+    items: Vec<Neighbour>,
+}
+
+impl Best {
+    pub(crate) fn new(k: usize) -> Self {
+        Self { k, items: Vec::with_capacity(k + 1) }
+    }
+
+    #[inline]
+    pub(crate) fn offer(&mut self, index: usize, similarity: f32) {
+        if self.k == 0 || (self.items.len() == self.k && self.items.last().is_some_and(|w| w.similarity >= similarity)) {
+            return;
+        }
+        let at = self.items.partition_point(|n| n.similarity >= similarity);
+        self.items.insert(at, Neighbour { index, similarity });
+        self.items.truncate(self.k);
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Neighbour> {
+        self.items
+    }
+}
+
+/// A neighbour's weight in a similarity-weighted vote: its similarity, never negative,
+/// plus a little so that a vote among dissimilar cases still counts them.
+pub fn vote_weight(similarity: f32) -> f32 {
+    similarity.max(0.0) + 1e-3
+}
+
 /// The `k` rows of `library` (`n`×`dim`, unit length) most similar to `query`, best first.
 /// `skip` excludes one row (the query itself when it is in the library).
 pub fn top_k(query: &[f32], library: &[f32], dim: usize, k: usize, skip: Option<usize>) -> Vec<Neighbour> {
-    let mut best: Vec<Neighbour> = Vec::with_capacity(k + 1);
+    let mut best = Best::new(k);
     for (index, row) in library.chunks_exact(dim).enumerate() {
-        if Some(index) == skip {
-            continue;
+        if Some(index) != skip {
+            best.offer(index, row.iter().zip(query).map(|(a, b)| a * b).sum());
         }
-        let similarity: f32 = row.iter().zip(query).map(|(a, b)| a * b).sum();
-        if best.len() == k && best.last().is_some_and(|w| w.similarity >= similarity) {
-            continue;
-        }
-        let at = best.partition_point(|n| n.similarity >= similarity);
-        best.insert(at, Neighbour { index, similarity });
-        best.truncate(k);
     }
-    best
+    best.into_vec()
 }
 
 #[cfg(test)]

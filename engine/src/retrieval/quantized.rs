@@ -2,6 +2,7 @@
 //! enough to rank), and sign-bit codes (32× smaller) for a Hamming pre-selection that
 //! int8 then re-ranks.
 
+use super::index::Best;
 use super::Neighbour;
 use crate::encode::wide_simd;
 
@@ -28,28 +29,6 @@ wide_simd! {
         for (row, o) in codes.chunks_exact(dim).zip(out.iter_mut()) {
             *o = row.iter().zip(query).map(|(a, b)| i32::from(*a) * i32::from(*b)).sum();
         }
-    }
-}
-
-/// Keeps the `k` best (index, score) seen, best first.
-struct Best {
-    k: usize,
-    items: Vec<Neighbour>,
-}
-
-impl Best {
-    fn new(k: usize) -> Self {
-        Self { k, items: Vec::with_capacity(k + 1) }
-    }
-
-    #[inline]
-    fn offer(&mut self, index: usize, similarity: f32) {
-        if self.k == 0 || (self.items.len() == self.k && self.items.last().is_some_and(|w| w.similarity >= similarity)) {
-            return;
-        }
-        let at = self.items.partition_point(|n| n.similarity >= similarity);
-        self.items.insert(at, Neighbour { index, similarity });
-        self.items.truncate(self.k);
     }
 }
 
@@ -100,7 +79,7 @@ impl Int8Index {
                 }
             }
         }
-        best.items
+        best.into_vec()
     }
 
     /// Scores only `candidates`, best first.
@@ -113,7 +92,7 @@ impl Int8Index {
             int8_dots(&q, &self.codes[i * self.dim..(i + 1) * self.dim], &mut dot);
             best.offer(i, cosine(dot[0], self.scales[i], q_scale));
         }
-        best.items
+        best.into_vec()
     }
 }
 
@@ -145,7 +124,7 @@ impl BinaryIndex {
                 best.offer(i, -(distance as f32));
             }
         }
-        best.items.into_iter().map(|n| n.index).collect()
+        best.into_vec().into_iter().map(|n| n.index).collect()
     }
 }
 

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::dataset::cinc::{diagnoses, SnomedToScp};
 use ecgmatch_engine::retrieval::metrics::macro_auc;
-use ecgmatch_engine::retrieval::Neighbour;
+use ecgmatch_engine::retrieval::{vote_weight, Neighbour};
 use ecgmatch_engine::search::Searcher;
 use ecgmatch_engine::train::SplitMix;
 
@@ -93,9 +93,9 @@ pub fn run(args: Args) -> Result<(), String> {
             t.top1_any += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, false))));
             t.top1_finding += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, true))));
             t.precision_at_k += hits.iter().filter(|h| shares(h, true)).count() as f64 / hits.len().max(1) as f64;
-            let total: f32 = hits.iter().map(|h| h.similarity.max(0.0) + 1e-3).sum();
+            let total: f32 = hits.iter().map(|h| vote_weight(h.similarity)).sum();
             for label in &labels {
-                let vote: f32 = hits.iter().filter(|h| codes(h).contains(label)).map(|h| h.similarity.max(0.0) + 1e-3).sum();
+                let vote: f32 = hits.iter().filter(|h| codes(h).contains(label)).map(|h| vote_weight(h.similarity)).sum();
                 t.scores.push(vote / total);
                 t.truth.push(truth.contains(label));
             }

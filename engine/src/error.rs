@@ -8,8 +8,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// because it is shown to a clinician as it is.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
-    #[error("{file}: not a recognised ECG file. Accepted: WFDB records (.hea header with its .dat files)")]
+    #[error("{file}: not a recognised ECG file. Accepted: {}", crate::formats::ACCEPTED)]
     UnknownFormat { file: String },
+
+    /// The file is in a format we know but its content breaks that format's rules.
+    #[error("{file}: not a readable {format} file: {message}")]
+    InvalidFile { file: String, format: &'static str, message: String },
+
+    /// A valid file using a feature of its format that is not implemented.
+    #[error("{file}: {format}: {message} is not supported yet. Export the ECG without it, or as WFDB, EDF or CSV")]
+    NotSupported { file: String, format: &'static str, message: String },
+
+    #[error("{file}: the file has no time column, so its sampling rate is unknown. Give the sampling rate in Hz (for example 500)")]
+    NeedsSamplingRate { file: String },
 
     #[error("{file}: header line {line}: {message}")]
     InvalidHeader { file: String, line: usize, message: String },

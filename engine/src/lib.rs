@@ -27,5 +27,5 @@ pub mod train;
 #[cfg(feature = "model")]
 pub use burn;
 pub use error::{Error, Result};
-pub use formats::{read_records, InputFile};
-pub use record::{Channel, Lead, Metadata, Record, Sex};
+pub use formats::{read_records, read_records_with, InputFile, ReadOptions};
+pub use record::{AmplitudeUnits, Channel, Lead, Metadata, Record, Sex};

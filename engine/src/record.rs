@@ -104,6 +104,36 @@ pub struct Metadata {
     /// As written in the file (for WFDB `DD/MM/YYYY` and/or `HH:MM:SS`).
     pub date: Option<String>,
     pub comments: Vec<String>,
+    /// The file format the record was read from, e.g. `GE MUSE XML`.
+    pub format: Option<String>,
+    /// Diagnostic statements the file carries (a cart's interpretation, `# Dx:` lines).
+    pub statements: Vec<String>,
+    /// Set when the amplitude units were not stated in the file but guessed from the values,
+    /// so that the user can confirm or correct them.
+    pub guessed_units: Option<AmplitudeUnits>,
+}
+
+/// The amplitude unit of a file that does not state its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AmplitudeUnits {
+    Microvolts,
+    Millivolts,
+}
+
+impl AmplitudeUnits {
+    pub fn label(self) -> &'static str {
+        match self {
+            AmplitudeUnits::Microvolts => "\u{b5}V",
+            AmplitudeUnits::Millivolts => "mV",
+        }
+    }
+
+    pub fn millivolts_per_unit(self) -> f32 {
+        match self {
+            AmplitudeUnits::Microvolts => 0.001,
+            AmplitudeUnits::Millivolts => 1.0,
+        }
+    }
 }
 
 /// One recorded signal. ECG leads are in millivolts.

@@ -1,9 +1,16 @@
 //! ECG file formats. Each format is one [`RecordReader`] in its own module;
 //! [`read_records`] groups a set of dropped files into records and reads each.
+//! Formats are recognised from content (magic bytes, XML root element) wherever the
+//! format has a signature, so a renamed file still reads.
 
+mod assemble;
+mod bytes;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 pub mod wfdb;
+
+pub use assemble::{check_samples, millivolt_channel, RecordParts};
+pub use bytes::ByteReader;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use files::{read_file, read_record_files};
@@ -15,6 +22,20 @@ use crate::{Error, Record, Result};
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest number of samples per channel accepted (one hour at 1 kHz).
 pub const MAX_SAMPLES_PER_CHANNEL: u64 = 3_600_000;
+
+/// What the page shows when a file is refused: every format a drop may hold.
+pub const ACCEPTED: &str = "WFDB (.hea with its .dat or .mat files), EDF/EDF+ (.edf), CSV or TXT \
+    (one column per lead), GE MUSE XML, HL7 aECG XML, DICOM 12-lead waveform (.dcm), SCP-ECG (.scp), \
+    Philips SierraECG XML, and photos or scans of paper ECGs (PNG, JPEG)";
+
+/// Choices a user makes for a file that does not state them itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// Samples per second, for a table without a time column.
+    pub sampling_rate: Option<f64>,
+    /// Amplitude units, overriding the guess made for a table that does not state them.
+    pub units: Option<crate::AmplitudeUnits>,
+}
 
 /// A file as the user gave it: a name and its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +74,7 @@ pub trait RecordReader {
     /// Whether `file` is the primary file of a record in this format.
     fn detects(&self, file: &InputFile) -> bool;
     /// Reads the record whose primary file is `primary`; `files` holds every file of the drop.
-    fn read(&self, primary: &InputFile, files: &[InputFile]) -> Result<Record>;
+    fn read(&self, primary: &InputFile, files: &[InputFile], options: &ReadOptions) -> Result<Record>;
     /// Names of the companion files `primary` needs, so that a drop can be grouped.
     fn companions(&self, primary: &InputFile) -> Vec<String>;
 }
@@ -73,6 +94,11 @@ pub struct ReadOutcome {
 /// Groups `files` into records and reads each one. Every file ends up in exactly one outcome,
 /// so a bad file is reported on its own and never hides the good ones.
 pub fn read_records(files: &[InputFile]) -> Vec<ReadOutcome> {
+    read_records_with(files, &ReadOptions::default())
+}
+
+/// [`read_records`] with the user's choices for files that do not state them.
+pub fn read_records_with(files: &[InputFile], options: &ReadOptions) -> Vec<ReadOutcome> {
     let readers = readers();
     let mut used = vec![false; files.len()];
     let mut outcomes = Vec::new();
@@ -93,7 +119,7 @@ pub fn read_records(files: &[InputFile]) -> Vec<ReadOutcome> {
                 }
             }
         }
-        let result = reader.read(file, files).map(|mut record| {
+        let result = reader.read(file, files, options).map(|mut record| {
             record.derive_missing_limb_leads();
             record
         });

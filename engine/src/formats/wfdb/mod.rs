@@ -10,7 +10,7 @@ mod storage;
 #[cfg(test)]
 mod tests;
 
-use super::{InputFile, RecordReader, MAX_SAMPLES_PER_CHANNEL};
+use super::{InputFile, ReadOptions, RecordReader, MAX_SAMPLES_PER_CHANNEL};
 use crate::{Channel, Error, Lead, Record, Result};
 use header::{Header, SignalSpec};
 use storage::{Format, Layout};
@@ -26,7 +26,7 @@ impl RecordReader for WfdbReader {
         file.extension() == "hea"
     }
 
-    fn read(&self, primary: &InputFile, files: &[InputFile]) -> Result<Record> {
+    fn read(&self, primary: &InputFile, files: &[InputFile], _options: &ReadOptions) -> Result<Record> {
         read(primary, files)
     }
 

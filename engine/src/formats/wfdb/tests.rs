@@ -9,7 +9,7 @@ fn files(hea: &str, dats: &[(&str, Vec<u8>)]) -> Vec<InputFile> {
 
 fn read_one(hea: &str, dats: &[(&str, Vec<u8>)]) -> Result<Record> {
     let files = files(hea, dats);
-    WfdbReader.read(&files[0], &files)
+    WfdbReader.read(&files[0], &files, &Default::default())
 }
 
 fn le16(values: &[i16]) -> Vec<u8> {
@@ -159,7 +159,7 @@ fn the_file_in_the_headers_folder_wins() {
         InputFile::new("b/r.dat", le16(&[7])),
         InputFile::new("a/r.dat", le16(&[5])),
     ];
-    let r = WfdbReader.read(&drop[0], &drop).unwrap();
+    let r = WfdbReader.read(&drop[0], &drop, &Default::default()).unwrap();
     assert_eq!(r.channels[0].samples, vec![5.0]);
 }
 
@@ -213,5 +213,5 @@ fn odd_inputs_are_errors_not_panics() {
     assert!(r.channels[0].samples.iter().all(|v| v.is_nan()));
     let binary: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
     let drop = vec![InputFile::new("r.hea", binary.clone()), InputFile::new("r.dat", binary)];
-    assert!(WfdbReader.read(&drop[0], &drop).is_err());
+    assert!(WfdbReader.read(&drop[0], &drop, &Default::default()).is_err());
 }

@@ -48,12 +48,8 @@ impl SnomedToScp {
 
 /// The SNOMED codes on a WFDB header's `# Dx: a,b,c` comment line.
 pub fn diagnoses(header: &str) -> Vec<String> {
-    header
-        .lines()
-        .filter_map(|l| l.trim_start_matches('#').trim().strip_prefix("Dx:"))
-        .flat_map(|codes| codes.split(',').map(|c| c.trim().to_string()))
-        .filter(|c| !c.is_empty())
-        .collect()
+    let lines: Vec<&str> = header.lines().filter(|l| l.starts_with('#')).collect();
+    crate::formats::wfdb::challenge_diagnoses(&lines)
 }
 
 #[cfg(test)]

@@ -8,7 +8,11 @@ use super::header::Header;
 use crate::{Metadata, Sex};
 
 pub fn from_header(header: &Header) -> Metadata {
-    let mut meta = Metadata { comments: header.comments.clone(), ..Metadata::default() };
+    let mut meta = Metadata {
+        comments: header.comments.clone(),
+        statements: challenge_diagnoses(&header.comments).into_iter().map(|code| format!("SNOMED CT {code}")).collect(),
+        ..Metadata::default()
+    };
     for comment in &header.comments {
         let (age, sex) = key_values(comment);
         meta.age = meta.age.or(age);
@@ -23,6 +27,16 @@ pub fn from_header(header: &Header) -> Metadata {
     let when: Vec<&str> = [&header.base_time, &header.base_date].into_iter().flatten().map(String::as_str).collect();
     meta.date = (!when.is_empty()).then(|| when.join(" "));
     meta
+}
+
+/// The SNOMED CT codes of the PhysioNet Challenge's `# Dx: a,b,c` comment.
+pub fn challenge_diagnoses<S: AsRef<str>>(comments: &[S]) -> Vec<String> {
+    comments
+        .iter()
+        .filter_map(|l| l.as_ref().trim_start_matches('#').trim().strip_prefix("Dx:"))
+        .flat_map(|codes| codes.split(',').map(|c| c.trim().to_string()))
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 /// `key: value` pairs anywhere in the line, keys `age`, `sex` or `gender`, with or without
@@ -90,8 +104,9 @@ mod tests {
 
     #[test]
     fn challenge_and_ptb_style() {
-        let m = meta(&["Age: 60", "Sex: Male", "Dx: 164889003"]);
+        let m = meta(&["Age: 60", "Sex: Male", "Dx: 164889003, 426177001"]);
         assert_eq!((m.age, m.sex), (Some(60.0), Some(Sex::Male)));
+        assert_eq!(m.statements, vec!["SNOMED CT 164889003", "SNOMED CT 426177001"]);
         let m = meta(&["age: 81", "sex: female", "ECG date: 01/10/1990"]);
         assert_eq!((m.age, m.sex), (Some(81.0), Some(Sex::Female)));
         let m = meta(&["Age: NaN", "Sex: Unknown"]);

@@ -5,8 +5,11 @@
 //! together and converts to physical units.
 
 mod header;
+mod matlab;
 mod metadata;
 mod storage;
+
+pub use metadata::challenge_diagnoses;
 #[cfg(test)]
 mod tests;
 
@@ -88,6 +91,10 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
             return Err(truncated());
         }
         let bytes = usize::try_from(group.byte_offset).ok().and_then(|o| file.bytes.get(o..)).ok_or_else(truncated)?;
+        if file.extension() == "mat" {
+            let expected = matlab::Expected { rows: group.signals.len(), columns: frames, offset: group.byte_offset };
+            warnings.extend(matlab::check(&file.name, &file.bytes, expected, group.format));
+        }
         let layouts: Vec<Layout> = group
             .signals
             .iter()
@@ -111,11 +118,14 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
         }
     }
 
+    let mut metadata = metadata::from_header(&header);
+    let matlab = data.iter().any(|f| f.extension() == "mat");
+    metadata.format = Some(if matlab { "WFDB with MATLAB v4 signals (PhysioNet Challenge)" } else { "WFDB" }.into());
     Ok(Record {
         name: header.record_name.clone(),
         sampling_rate: header.frequency,
         channels: channels.into_iter().flatten().collect(),
-        metadata: metadata::from_header(&header),
+        metadata,
         warnings,
     })
 }

@@ -215,3 +215,21 @@ fn odd_inputs_are_errors_not_panics() {
     let drop = vec![InputFile::new("r.hea", binary.clone()), InputFile::new("r.dat", binary)];
     assert!(WfdbReader.read(&drop[0], &drop, &Default::default()).is_err());
 }
+
+#[test]
+fn reads_a_challenge_record_with_its_matlab_matrix() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cinc");
+    let files = crate::formats::read_record_files(&dir.join("E07500.hea")).unwrap();
+    assert_eq!(files.len(), 2, "the .mat is found as the header's signal file");
+    let r = read_records(&files).remove(0).result.unwrap();
+    assert_eq!((r.sampling_rate, r.num_samples(), r.standard_leads().len()), (500.0, 5000, 12));
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.metadata.statements, vec!["SNOMED CT 67741000119109", "SNOMED CT 426177001"]);
+    assert_eq!((r.metadata.age, r.metadata.sex), (Some(78.0), Some(Sex::Male)));
+    assert!(r.metadata.format.as_deref().unwrap().contains("MATLAB v4"));
+    // A header that claims another record length is caught by the .mat's own header.
+    let mut wrong = files.clone();
+    wrong[0].bytes = String::from_utf8(wrong[0].bytes.clone()).unwrap().replacen("12 500 5000", "12 500 4000", 1).into_bytes();
+    let r = read_records(&wrong).remove(0).result.unwrap();
+    assert!(r.warnings.iter().any(|w| w.contains("12×5000")), "{:?}", r.warnings);
+}

@@ -4,12 +4,15 @@ use ecgmatch_engine::bundle::Bundle;
 use ecgmatch_engine::search::Searcher;
 use yew::prelude::*;
 
-use crate::components::{BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results, TextSearchView};
+use crate::components::{
+    BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results, TextSearchView, UnitsChoice,
+};
 use crate::export;
 use crate::files::read_file_list;
 use crate::inference::{self, now_ms, Backend};
 use crate::library;
 use crate::state::{Action, AppState, Engine, LibraryStatus, TextSearch, TextTower};
+use ecgmatch_engine::ReadOptions;
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
 fn requested_backend() -> Option<Backend> {
@@ -159,9 +162,19 @@ pub fn app() -> Html {
                 state.dispatch(Action::Refused(refused));
                 if !files.is_empty() {
                     let outcomes = ecgmatch_engine::read_records(&files);
-                    state.dispatch(Action::Read { outcomes, read_ms: now_ms() - started });
+                    let (drop, options) = (Rc::new(files), ReadOptions::default());
+                    state.dispatch(Action::Read { outcomes, drop, options, read_ms: now_ms() - started, replaces: None });
                 }
             });
+        })
+    };
+    let on_reread = {
+        let state = state.clone();
+        Callback::from(move |(id, options): (usize, ReadOptions)| {
+            let Some((drop, _)) = state.sources(id) else { return };
+            let started = now_ms();
+            let outcomes = ecgmatch_engine::read_records_with(&drop, &options);
+            state.dispatch(Action::Read { outcomes, drop, options, read_ms: now_ms() - started, replaces: Some(id) });
         })
     };
     let on_select = {
@@ -240,7 +253,7 @@ pub fn app() -> Html {
             }
             <DropZone on_files={on_files} busy={state.busy} />
             <TextSearchView status={state.text_search.clone()} enabled={state.engine.is_some()} on_search={on_text_search} on_compare={on_compare.clone()} />
-            <Notices notices={state.notices.clone()} on_dismiss={on_dismiss} />
+            <Notices notices={state.notices.clone()} on_dismiss={on_dismiss} on_reread={on_reread.clone()} />
             <RecordTabs records={state.records.clone()} selected={state.selected} on_select={on_select} />
             if searched > 0 {
                 <p class="export">
@@ -250,6 +263,9 @@ pub fn app() -> Html {
                 </p>
             }
             if let Some(loaded) = state.selected_record() {
+                if let Some(guessed) = loaded.data.record.metadata.guessed_units {
+                    <UnitsChoice id={loaded.id} {guessed} options={loaded.options.clone()} on_reread={on_reread} />
+                }
                 <EcgSheet data={loaded.data.clone()} />
                 <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />
                 <EncodingsView data={loaded.data.clone()} />

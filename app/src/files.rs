@@ -17,24 +17,22 @@ pub async fn read_file_list(list: web_sys::FileList) -> (Vec<InputFile>, Vec<Not
         let name = file.name();
         let size = file.size() as u64;
         if size > MAX_FILE_BYTES {
-            refused.push(Notice {
-                id: 0,
-                files: vec![name.clone()],
-                message: format!(
+            refused.push(Notice::new(
+                vec![name.clone()],
+                format!(
                     "{name}: too large ({} MB). Files up to {} MB are accepted; export a shorter excerpt of the recording",
                     size / 1_000_000,
                     MAX_FILE_BYTES / 1_000_000
                 ),
-            });
+            ));
             continue;
         }
         match JsFuture::from(file.array_buffer()).await {
             Ok(buffer) => files.push(InputFile::new(name, Uint8Array::new(&buffer).to_vec())),
-            Err(_) => refused.push(Notice {
-                id: 0,
-                files: vec![name.clone()],
-                message: format!("{name}: the browser could not read this file. Try choosing it again"),
-            }),
+            Err(_) => refused.push(Notice::new(
+                vec![name.clone()],
+                format!("{name}: the browser could not read this file. Try choosing it again"),
+            )),
         }
     }
     (files, refused)

@@ -3,10 +3,10 @@
 use std::rc::Rc;
 
 use ecgmatch_engine::encode::layout::{EncodedImage, Layout, StackConfig};
-use ecgmatch_engine::formats::ReadOutcome;
+use ecgmatch_engine::formats::{ReadOptions, ReadOutcome};
 use ecgmatch_engine::search::{Match, Searcher};
 use ecgmatch_engine::text::TextEncoder;
-use ecgmatch_engine::Record;
+use ecgmatch_engine::{Error, InputFile, Record};
 use yew::Reducible;
 
 use crate::inference::{Backend, QueryResults};
@@ -46,11 +46,18 @@ impl std::ops::Deref for SharedRecord {
     }
 }
 
+/// Files as the user dropped them, kept so that a record can be read again with the
+/// user's answer to a question the file left open (its sampling rate or units).
+pub type SourceFiles = Rc<Vec<InputFile>>;
+
 /// A record read from the user's files, with its search.
 #[derive(Debug, PartialEq)]
 pub struct LoadedRecord {
     pub id: usize,
     pub files: Vec<String>,
+    pub sources: SourceFiles,
+    /// The choices the record was read with.
+    pub options: ReadOptions,
     pub data: SharedRecord,
     pub query: QueryStatus,
     /// Milliseconds spent reading the files and decoding the record.
@@ -63,6 +70,14 @@ pub struct Notice {
     pub id: usize,
     pub files: Vec<String>,
     pub message: String,
+    /// Set when the files can be read once the user gives the sampling rate.
+    pub needs_rate: Option<SourceFiles>,
+}
+
+impl Notice {
+    pub fn new(files: Vec<String>, message: String) -> Self {
+        Self { id: 0, files, message, needs_rate: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,8 +172,9 @@ impl Default for AppState {
 
 pub enum Action {
     Reading,
-    /// Groups read from one drop; a failed group never removes what was there.
-    Read { outcomes: Vec<ReadOutcome>, read_ms: f64 },
+    /// Groups read from one drop; a failed group never removes what was there. A re-read
+    /// with the user's choices `replaces` the record or notice it answers.
+    Read { outcomes: Vec<ReadOutcome>, drop: SourceFiles, options: ReadOptions, read_ms: f64, replaces: Option<usize> },
     Refused(Vec<Notice>),
     Select(usize),
     Dismiss(usize),
@@ -202,17 +218,24 @@ impl Reducible for AppState {
         };
         match action {
             Action::Reading => next.busy = true,
-            Action::Read { outcomes, read_ms } => {
+            Action::Read { outcomes, drop, options, read_ms, replaces } => {
                 next.busy = false;
+                if let Some(old) = replaces {
+                    next.records.retain(|r| r.id != old);
+                    next.notices.retain(|n| n.id != old);
+                }
                 let per_record = read_ms / outcomes.len().max(1) as f64;
                 for outcome in outcomes {
                     let id = next.take_id();
+                    let sources: SourceFiles = Rc::new(drop.iter().filter(|f| outcome.files.contains(&f.name)).cloned().collect());
                     match outcome.result {
                         Ok(record) => {
                             let encoded = ecgmatch_engine::encode::layout::encode(&record, &page_layout()).map_err(|e| e.to_string());
                             next.records.push(Rc::new(LoadedRecord {
                                 id,
                                 files: outcome.files,
+                                sources,
+                                options: options.clone(),
                                 data: SharedRecord(Rc::new(RecordData { record, encoded })),
                                 query: QueryStatus::Waiting,
                                 read_ms: per_record,
@@ -220,7 +243,12 @@ impl Reducible for AppState {
                             next.selected = Some(id);
                             next.compared_case = None;
                         }
-                        Err(e) => next.notices.push(Notice { id, files: outcome.files, message: e.to_string() }),
+                        Err(e) => next.notices.push(Notice {
+                            id,
+                            files: outcome.files,
+                            message: e.to_string(),
+                            needs_rate: matches!(e, Error::NeedsSamplingRate { .. }).then_some(sources),
+                        }),
                     }
                 }
             }
@@ -249,7 +277,7 @@ impl Reducible for AppState {
             Action::EngineFailed(message) => {
                 next.switching = false;
                 let id = next.take_id();
-                next.notices.push(Notice { id, files: Vec::new(), message });
+                next.notices.push(Notice { id, ..Notice::new(Vec::new(), message) });
             }
             Action::QueriesStarted(ids) => next.set_query(&ids, |_| QueryStatus::Running),
             Action::QueryFinished(id, result) => next.set_query(&[id], |_| match &result {
@@ -273,9 +301,26 @@ impl AppState {
     fn set_query(&mut self, ids: &[usize], status: impl Fn(&LoadedRecord) -> QueryStatus) {
         for r in &mut self.records {
             if ids.contains(&r.id) {
-                *r = Rc::new(LoadedRecord { id: r.id, files: r.files.clone(), data: r.data.clone(), query: status(r), read_ms: r.read_ms });
+                *r = Rc::new(LoadedRecord {
+                    id: r.id,
+                    files: r.files.clone(),
+                    sources: r.sources.clone(),
+                    options: r.options.clone(),
+                    data: r.data.clone(),
+                    query: status(r),
+                    read_ms: r.read_ms,
+                });
             }
         }
+    }
+
+    /// The files behind a record or notice, to read them again with the user's choices.
+    pub fn sources(&self, id: usize) -> Option<(SourceFiles, ReadOptions)> {
+        if let Some(r) = self.records.iter().find(|r| r.id == id) {
+            return Some((r.sources.clone(), r.options.clone()));
+        }
+        let notice = self.notices.iter().find(|n| n.id == id)?;
+        Some((notice.needs_rate.clone()?, ReadOptions::default()))
     }
 
     pub fn selected_record(&self) -> Option<&Rc<LoadedRecord>> {

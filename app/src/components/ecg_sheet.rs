@@ -31,9 +31,12 @@ pub fn ecg_sheet(props: &Props) -> Html {
     let height = (sheet.height_mm * PX_PER_MM).round() as u32;
     let derived: Vec<&str> = record.channels.iter().filter(|c| c.derived).map(|c| c.name.as_str()).collect();
     html! {
-        <section class="ecg">
+        <section class="ecg" data-format={record.metadata.format.clone().unwrap_or_default()}>
             <h2>{ format!("{} — {} leads, {} Hz, {:.1} s", record.name, record.standard_leads().len(), record.sampling_rate, record.duration_s()) }</h2>
             <p class="meta">{ metadata_line(record) }</p>
+            if !record.metadata.statements.is_empty() {
+                <p class="meta file-statements">{ format!("Statements in the file: {}", record.metadata.statements.join("; ")) }</p>
+            }
             if !derived.is_empty() { <p class="meta">{ format!("Derived from I and II: {}", derived.join(", ")) }</p> }
             { for record.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
             <div class="sheet-scroll">
@@ -47,7 +50,7 @@ pub fn ecg_sheet(props: &Props) -> Html {
 
 fn metadata_line(record: &ecgmatch_engine::Record) -> String {
     let m = &record.metadata;
-    let mut parts = Vec::new();
+    let mut parts: Vec<String> = m.format.iter().cloned().collect();
     if let Some(age) = m.age {
         parts.push(format!("age {age}"));
     }

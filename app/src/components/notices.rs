@@ -1,11 +1,14 @@
+use ecgmatch_engine::ReadOptions;
 use yew::prelude::*;
 
+use super::RateRequest;
 use crate::state::Notice;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub notices: Vec<Notice>,
     pub on_dismiss: Callback<usize>,
+    pub on_reread: Callback<(usize, ReadOptions)>,
 }
 
 #[function_component(Notices)]
@@ -18,6 +21,7 @@ pub fn notices(props: &Props) -> Html {
                 html! {
                     <li class="notice" role="alert">
                         <span>{ &n.message }</span>
+                        if n.needs_rate.is_some() { <RateRequest id={id} on_reread={props.on_reread.clone()} /> }
                         <button aria-label="Dismiss" onclick={move |_| on_dismiss.emit(id)}>{ "×" }</button>
                     </li>
                 }

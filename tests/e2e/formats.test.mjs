@@ -1,0 +1,100 @@
+// Every supported file format, dropped on the page as a user would: each is read in wasm and
+// drawn as 12 leads. The files are the same real PTB-XL record (00009_lr) written in each format
+// by `ecgmatch convert`, plus a PhysioNet Challenge record (.hea + MATLAB .mat) and EDF files
+// not written by us (see tests/fixtures/*/README.md).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launchBrowser, dropFiles, fixture, waitUntil } from './harness.mjs';
+
+let server, browser, page;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('#drop-zone');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const tabs = () => page.locator('.record-tabs .tab').count();
+const notices = () => page.$$eval('.notice span', (ns) => ns.map((n) => n.textContent));
+
+/** Drops `files`, waits for one more record tab, and returns what the page drew for it. */
+async function dropAndRead(files) {
+  const before = await tabs();
+  await dropFiles(page, files);
+  await waitUntil(async () => (await tabs()) === before + 1 || (await notices()).length > 0, { timeout: 20000 });
+  assert.equal(await tabs(), before + 1, `no record read from ${files.map((f) => f.name)}: ${(await notices()).join('\n')}`);
+  return {
+    leads: (await page.getAttribute('#ecg-sheet', 'data-leads')).split(','),
+    format: await page.getAttribute('section.ecg', 'data-format'),
+    heading: await page.textContent('section.ecg h2'),
+  };
+}
+
+const TWELVE = ['I', 'aVR', 'V1', 'V4', 'II', 'aVL', 'V2', 'V5', 'III', 'aVF', 'V3', 'V6', 'II'];
+
+const FORMATS = [
+  ['WFDB with MATLAB v4 signals (PhysioNet Challenge)', [['cinc', 'E07500.hea'], ['cinc', 'E07500.mat']]],
+  ['EDF+', [['formats', '00009_lr.edf']]],
+  ['CSV', [['formats', '00009_lr.csv']]],
+  ['GE MUSE XML', [['formats', '00009_lr_muse.xml']]],
+  ['HL7 aECG', [['formats', '00009_lr_hl7.xml']]],
+  ['Philips SierraECG XML', [['formats', '00009_lr_philips.xml']]],
+  ['DICOM ECG', [['formats', '00009_lr.dcm']]],
+  ['SCP-ECG', [['formats', '00009_lr.scp']]],
+];
+
+for (const [format, parts] of FORMATS) {
+  test(`${format}: a dropped file is drawn as 12 leads`, async () => {
+    const files = await Promise.all(parts.map((p) => fixture(...p)));
+    const drawn = await dropAndRead(files);
+    assert.equal(drawn.format, format);
+    assert.deepEqual(drawn.leads, TWELVE);
+    assert.match(drawn.heading, /12 leads/);
+  });
+}
+
+test('a table without a time column asks for the sampling rate, and the unit guess can be corrected', async () => {
+  const csv = await fixture('formats', '00009_lr_uv_no_time.csv');
+  const before = await tabs();
+  await dropFiles(page, [csv]);
+  await page.waitForSelector('.notice .rate-request');
+  assert.ok((await notices()).some((n) => n.includes('sampling rate')), (await notices()).join('\n'));
+  await page.fill('.notice .rate-request input', '100');
+  await page.click('.notice .rate-request button');
+  await waitUntil(async () => (await tabs()) === before + 1);
+  assert.equal(await page.locator('.notice .rate-request').count(), 0, 'the answered question is gone');
+  assert.deepEqual((await page.getAttribute('#ecg-sheet', 'data-leads')).split(','), TWELVE);
+  assert.match(await page.textContent('section.ecg h2'), /100 Hz, 10\.0 s/);
+  // µV guessed from the values' size; reading it as mV instead replaces the record, not adds one.
+  assert.equal(await page.getAttribute('.units-choice', 'data-units'), 'µV');
+  await page.click('#switch-units');
+  await waitUntil(async () => (await page.locator('.units-choice').count()) === 0);
+  assert.equal(await tabs(), before + 1);
+});
+
+test('a mixed drop is grouped per record: each is read or refused on its own', async () => {
+  const before = await tabs();
+  const noticesBefore = (await notices()).length;
+  const edf = await fixture('formats', '00009_lr.edf');
+  const dcm = await fixture('formats', '00009_lr.dcm');
+  const [hea] = await Promise.all([fixture('cinc', 'E07500.hea')]);
+  await dropFiles(page, [
+    edf,
+    { name: 'referral.pdf', bytes: Buffer.from('%PDF-1.4 a referral letter') },
+    { name: 'lonely.hea', bytes: hea.bytes },
+    dcm,
+    { name: 'cut.scp', bytes: (await fixture('formats', '00009_lr.scp')).bytes.subarray(0, 300) },
+  ]);
+  await waitUntil(async () => (await tabs()) === before + 2 && (await notices()).length === noticesBefore + 3, { timeout: 20000 });
+  const messages = (await notices()).slice(noticesBefore);
+  assert.ok(messages.some((n) => n.includes('referral.pdf') && n.includes('Accepted')), messages.join('\n'));
+  assert.ok(messages.some((n) => n.includes('lonely.hea') && n.includes('E07500.mat')), messages.join('\n'));
+  assert.ok(messages.some((n) => n.includes('cut.scp')), messages.join('\n'));
+});

@@ -4,6 +4,7 @@ mod bench_search;
 #[cfg(feature = "train")]
 mod bundle;
 mod cache;
+mod convert;
 mod encode;
 #[cfg(feature = "train")]
 mod eval;
@@ -35,6 +36,8 @@ enum Command {
     Info(info::Args),
     /// Encode records as images (PNG per channel) and as a raw tensor (.npy)
     Encode(encode::Args),
+    /// Write records in another format (EDF, CSV, GE MUSE XML, HL7 aECG, Philips XML, DICOM, SCP-ECG)
+    Convert(convert::Args),
     /// Encode real PTB-XL records with ours and with pyts in the same run; print records/s and the ratio
     BenchEncode(bench::Args),
     /// Read and prepare all of PTB-XL once into a compact signal cache for training and evaluation
@@ -73,6 +76,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(args) => info::run(args),
         Command::Encode(args) => encode::run(args),
+        Command::Convert(args) => convert::run(args),
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
         Command::FetchWeights(args) => fetch_weights::run(args),

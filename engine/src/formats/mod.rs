@@ -7,7 +7,11 @@ mod assemble;
 mod bytes;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+pub mod hl7_aecg;
+pub mod muse;
+pub mod philips;
 pub mod wfdb;
+mod xml;
 
 pub use assemble::{check_samples, millivolt_channel, RecordParts};
 pub use bytes::ByteReader;
@@ -80,7 +84,12 @@ pub trait RecordReader {
 }
 
 pub fn readers() -> Vec<Box<dyn RecordReader>> {
-    vec![Box::new(wfdb::WfdbReader)]
+    vec![
+        Box::new(muse::READER),
+        Box::new(hl7_aecg::READER),
+        Box::new(philips::READER),
+        Box::new(wfdb::WfdbReader),
+    ]
 }
 
 /// The outcome for one group of dropped files.

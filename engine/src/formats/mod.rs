@@ -7,6 +7,8 @@ mod assemble;
 mod bytes;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+pub mod csv;
+pub mod edf;
 pub mod wfdb;
 
 pub use assemble::{check_samples, millivolt_channel, RecordParts};
@@ -80,7 +82,7 @@ pub trait RecordReader {
 }
 
 pub fn readers() -> Vec<Box<dyn RecordReader>> {
-    vec![Box::new(wfdb::WfdbReader)]
+    vec![Box::new(edf::EdfReader), Box::new(wfdb::WfdbReader), Box::new(csv::CsvReader)]
 }
 
 /// The outcome for one group of dropped files.

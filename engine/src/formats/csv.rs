@@ -76,7 +76,13 @@ fn looks_like_a_table(bytes: &[u8]) -> bool {
 /// (spreadsheets' "Unicode text"), or else Latin-1.
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let utf16 = |big_endian: bool, body: &[u8]| -> String {
-        let units = body.chunks_exact(2).map(|b| if big_endian { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+        let units = body.chunks_exact(2).map(|b| {
+            if big_endian {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            }
+        });
         char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
     };
     if let Some(body) = bytes.strip_prefix(b"\xff\xfe") {
@@ -102,7 +108,7 @@ fn content_lines(text: &str) -> Vec<(usize, &str)> {
         .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
         .filter(|(_, line)| {
             let line = line.trim();
-            !line.is_empty() && !(line.starts_with('#') && !line.contains([',', ';', '\t']))
+            !line.is_empty() && (!line.starts_with('#') || line.contains([',', ';', '\t']))
         })
         .collect()
 }
@@ -215,7 +221,9 @@ fn sniff_separator(sample: &[&str]) -> Separator {
         let same_width = rows.iter().filter(|r| r.len() == width).count();
         let numeric = rows
             .iter()
-            .filter(|r| r.iter().all(|cell| cell.is_empty() || number(cell, separator.allows_decimal_comma()).is_some()))
+            .filter(|r| {
+                r.iter().all(|cell| cell.is_empty() || number(cell, separator.allows_decimal_comma()).is_some())
+            })
             .count();
         if width >= 2 && same_width * 2 >= rows.len() && numeric * 2 >= rows.len() {
             return separator;
@@ -399,8 +407,7 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         None => options.sampling_rate,
     };
 
-    let signal_columns: Vec<usize> =
-        (0..columns.len()).filter(|&c| Some(c) != time && !dropped.contains(&c)).collect();
+    let signal_columns: Vec<usize> = (0..columns.len()).filter(|&c| Some(c) != time && !dropped.contains(&c)).collect();
     if signal_columns.is_empty() {
         return Err(invalid("it holds no signal columns, only time or sample numbers".into()));
     }
@@ -410,12 +417,8 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
 
     let stated_units: Vec<Stated> =
         signal_columns.iter().map(|&c| stated(units.get(c).and_then(Option::as_deref))).collect();
-    let unstated: Vec<usize> = signal_columns
-        .iter()
-        .zip(&stated_units)
-        .filter(|(_, s)| **s == Stated::Nothing)
-        .map(|(&c, _)| c)
-        .collect();
+    let unstated: Vec<usize> =
+        signal_columns.iter().zip(&stated_units).filter(|(_, s)| **s == Stated::Nothing).map(|(&c, _)| c).collect();
     let mut guessed_units = None;
     let file_units = if unstated.is_empty() {
         if let Some(given) = options.units {
@@ -469,7 +472,8 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         });
     }
 
-    let mut parts = RecordParts { name: input.stem().to_string(), sampling_rate, channels, warnings, ..Default::default() };
+    let mut parts =
+        RecordParts { name: input.stem().to_string(), sampling_rate, channels, warnings, ..Default::default() };
     parts.metadata.guessed_units = guessed_units;
     parts.assemble(file, CSV)
 }
@@ -543,9 +547,10 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
     }
     let separator = sniff_separator(&sample);
     let decimal_comma = separator.allows_decimal_comma()
-        && sample.iter().flat_map(|line| split(line, separator)).any(|cell| {
-            cell.contains(',') && number(&cell, true).is_some()
-        });
+        && sample
+            .iter()
+            .flat_map(|line| split(line, separator))
+            .any(|cell| cell.contains(',') && number(&cell, true).is_some());
     let is_number = |cell: &str| number(cell, decimal_comma).is_some();
 
     let mut rows = lines.iter().map(|(n, line)| (*n, split(line, separator))).peekable();
@@ -563,7 +568,8 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
     if names.is_some() {
         if let Some((_, second)) = rows.peek() {
             let is_unit = |cell: &str| is_unit(cell.trim_matches(['(', ')', '[', ']']));
-            if second.iter().all(|cell| cell.is_empty() || !is_number(cell)) && second.iter().any(|cell| is_unit(cell)) {
+            if second.iter().all(|cell| cell.is_empty() || !is_number(cell)) && second.iter().any(|cell| is_unit(cell))
+            {
                 for (c, cell) in second.iter().enumerate() {
                     let unit = cell.trim_matches(['(', ')', '[', ']']).trim();
                     if !unit.is_empty() {
@@ -642,7 +648,8 @@ fn trimmed_width<'a>(cells: impl DoubleEndedIterator<Item = &'a str> + ExactSize
 }
 
 /// Writes `record` comma separated with a header `time_s,I,II,...`: time in seconds, leads
-/// in millivolts with 4 decimals (0.1 µV).
+/// in millivolts with 4 decimals (0.1 µV). The header states no units, as asked of this
+/// format, so reading it back guesses millivolts from the values (right below 20 mV).
 pub fn write(record: &Record) -> Vec<u8> {
     let mut out = String::from("time_s");
     for channel in &record.channels {
@@ -655,8 +662,12 @@ pub fn write(record: &Record) -> Vec<u8> {
         }
     }
     out.push('\n');
+    // Microseconds where they hold every time exactly (500 Hz, 62.5 Hz); nanoseconds otherwise,
+    // so that a short record still gives its rate back (360 Hz, not 359.99).
+    let microseconds = 1e6 / record.sampling_rate;
+    let decimals = if microseconds.fract() == 0.0 { 6 } else { 9 };
     for i in 0..record.num_samples() {
-        out.push_str(&format!("{:.6}", i as f64 / record.sampling_rate));
+        out.push_str(&format!("{:.decimals$}", i as f64 / record.sampling_rate));
         for channel in &record.channels {
             let value = channel.samples.get(i).copied().unwrap_or(0.0);
             out.push_str(&format!(",{:.4}", f64::from(value)));
@@ -666,20 +677,12 @@ pub fn write(record: &Record) -> Vec<u8> {
     out.into_bytes()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::read_record_files;
-    use crate::{read_records, read_records_with};
+    use crate::formats::edf::tests::ptbxl;
+    use crate::read_records_with;
     use proptest::prelude::*;
-    use std::path::Path;
-
-    fn ptbxl() -> Record {
-        let path = format!("{}/../tests/fixtures/ptbxl-fold10/00009_lr.hea", env!("CARGO_MANIFEST_DIR"));
-        let files = read_record_files(Path::new(&path)).unwrap();
-        read_records(&files).remove(0).result.unwrap()
-    }
 
     fn read_with(name: &str, text: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Record> {
         let mut out = read_records_with(&[InputFile::new(name, text.as_ref().to_vec())], options);
@@ -926,7 +929,8 @@ mod tests {
         assert!(detects("export", b"0,1;0,2\n0,3;0,4\n0,5;0,6\n"));
         assert!(!detects("export", b"I,II\n0.1,0.2\n"));
         assert!(!detects("x.xml", b"<?xml version=\"1.0\"?>\n<restingecgdata>\n1 2 3\n4 5 6\n</restingecgdata>\n"));
-        let hea = std::fs::read(format!("{}/../tests/fixtures/ptbxl/00001_lr.hea", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let hea =
+            std::fs::read(format!("{}/../tests/fixtures/ptbxl/00001_lr.hea", env!("CARGO_MANIFEST_DIR"))).unwrap();
         assert!(!detects("00001_lr", &hea));
         assert!(!detects("r.dat", b"1 2\n3 4\n5 6\n"));
         let binary: Vec<u8> = (0..=255u8).cycle().take(600).collect();
@@ -955,22 +959,31 @@ mod tests {
     fn grid_record() -> impl Strategy<Value = Record> {
         let leads = proptest::sample::subsequence(Lead::STANDARD.to_vec(), 1..=12).prop_shuffle();
         let rate = prop_oneof![(1u32..=2000).prop_map(f64::from), Just(62.5), Just(360.0), Just(0.5)];
-        (leads, rate, 2usize..200).prop_flat_map(|(leads, rate, length)| {
-            let channel = proptest::collection::vec(-199_999i32..=199_999, length);
-            (Just(leads.clone()), Just(rate), proptest::collection::vec(channel, leads.len()))
-        })
-        .prop_map(|(leads, rate, channels)| {
-            let channels = leads
-                .iter()
-                .zip(channels)
-                .map(|(lead, steps)| {
-                    let samples =
-                        steps.iter().map(|&k| format!("{:.4}", f64::from(k) / 1e4).parse::<f64>().unwrap() as f32).collect();
-                    Channel { name: lead.label().into(), lead: Some(*lead), units: "mV".into(), samples, derived: false }
-                })
-                .collect();
-            Record { name: "grid".into(), sampling_rate: rate, channels, metadata: Default::default(), warnings: vec![] }
-        })
+        (leads, rate, 2usize..200)
+            .prop_flat_map(|(leads, rate, length)| {
+                let channel = proptest::collection::vec(-199_999i32..=199_999, length);
+                (Just(leads.clone()), Just(rate), proptest::collection::vec(channel, leads.len()))
+            })
+            .prop_map(|(leads, rate, channels)| {
+                let channels = leads
+                    .iter()
+                    .zip(channels)
+                    .map(|(lead, steps)| {
+                        let samples = steps
+                            .iter()
+                            .map(|&k| format!("{:.4}", f64::from(k) / 1e4).parse::<f64>().unwrap() as f32)
+                            .collect();
+                        crate::formats::millivolt_channel(lead.label(), samples)
+                    })
+                    .collect();
+                Record {
+                    name: "grid".into(),
+                    sampling_rate: rate,
+                    channels,
+                    metadata: Default::default(),
+                    warnings: vec![],
+                }
+            })
     }
 
     proptest! {

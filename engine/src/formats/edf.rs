@@ -38,7 +38,10 @@ impl RecordReader for EdfReader {
 /// The version field every EDF file starts with, and a header size that EDF can have.
 fn is_edf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"0       ")
-        && bytes.get(184..192).and_then(|field| text(field).parse::<u64>().ok()).is_some_and(|n| n >= 256 && n % 256 == 0)
+        && bytes
+            .get(184..192)
+            .and_then(|field| text(field).parse::<u64>().ok())
+            .is_some_and(|n| n >= 256 && n % 256 == 0)
 }
 
 /// BioSemi's 24-bit variant of EDF, recognised so that it is refused by name.
@@ -236,10 +239,8 @@ fn parse_signals(r: &mut ByteReader, count: usize) -> Result<Vec<Signal>> {
             whole(value).ok_or_else(|| r.error(format!("{name}: the {what} '{value}' is not a whole number")))
         };
         let samples_per_record = integer(&samples, "number of samples per data record")?;
-        let samples_per_record = usize::try_from(samples_per_record)
-            .ok()
-            .filter(|&n| n <= file_len / 2)
-            .ok_or_else(|| {
+        let samples_per_record =
+            usize::try_from(samples_per_record).ok().filter(|&n| n <= file_len / 2).ok_or_else(|| {
                 r.error(format!(
                     "{name}: {samples_per_record} samples per data record cannot be held in a {file_len}-byte file"
                 ))
@@ -283,8 +284,7 @@ fn read(input: &InputFile) -> Result<Record> {
     let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format, message };
     let mut warnings = Vec::new();
 
-    let signals: Vec<usize> =
-        (0..header.signals.len()).filter(|&s| !header.signals[s].is_annotations()).collect();
+    let signals: Vec<usize> = (0..header.signals.len()).filter(|&s| !header.signals[s].is_annotations()).collect();
     if signals.is_empty() {
         return Err(invalid(if header.signals.is_empty() {
             "it holds no signals".into()
@@ -292,7 +292,7 @@ fn read(input: &InputFile) -> Result<Record> {
             format!("it holds only annotations ('{ANNOTATIONS_LABEL}'), no signals")
         }));
     }
-    if !(header.record_duration > 0.0) {
+    if header.record_duration.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return Err(invalid(format!(
             "the data record duration is {} s; a file with signals needs a positive duration",
             header.record_duration
@@ -429,10 +429,8 @@ fn signals_at_the_ecg_rate(header: &Header, signals: &[usize]) -> (Vec<usize>, O
     let rate = |s: usize| signal(s).samples_per_record as f64 / header.record_duration;
     let listed: Vec<String> = dropped.iter().map(|&s| format!("'{}' ({} Hz)", signal(s).label, rate(s))).collect();
     let kept_rate = kept.first().map_or(0.0, |&s| rate(s));
-    let warning = format!(
-        "signals at another sampling rate than the ECG's {kept_rate} Hz were left out: {}",
-        listed.join(", ")
-    );
+    let warning =
+        format!("signals at another sampling rate than the ECG's {kept_rate} Hz were left out: {}", listed.join(", "));
     (kept, Some(warning))
 }
 
@@ -501,8 +499,11 @@ fn place_records(
     }
     if !gaps.is_empty() {
         let total: f64 = gaps.iter().map(|(_, length)| length).sum();
-        let mut listed: Vec<String> =
-            gaps.iter().take(MAX_GAPS_LISTED).map(|(at, length)| format!("{} s after {} s", seconds(*length), seconds(*at))).collect();
+        let mut listed: Vec<String> = gaps
+            .iter()
+            .take(MAX_GAPS_LISTED)
+            .map(|(at, length)| format!("{} s after {} s", seconds(*length), seconds(*at)))
+            .collect();
         if gaps.len() > MAX_GAPS_LISTED {
             listed.push(format!("{} more", gaps.len() - MAX_GAPS_LISTED));
         }
@@ -539,7 +540,7 @@ fn metadata(header: &Header, annotation_lists: &[Vec<Tal>]) -> Metadata {
     let mut meta = Metadata::default();
     let when: Vec<&str> =
         [&header.start_date, &header.start_time].into_iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
-    meta.date = (!when.is_empty()).then(|| when.join(" "));
+    meta.date = (!when.is_empty() && !start_date_unknown(header)).then(|| when.join(" "));
     if header.layout != Layout::Plain {
         // EDF+: "code sex birthdate name ...", each subfield X when unknown.
         let patient: Vec<&str> = header.patient.split_whitespace().collect();
@@ -581,9 +582,19 @@ fn edf_plus_date(text: &str) -> Option<Date> {
     parts.next().is_none().then_some((year, month, day))
 }
 
+/// EDF+ writes `Startdate X` where the date is unknown, and then a placeholder (01.01.85)
+/// in the header's date field.
+fn start_date_unknown(header: &Header) -> bool {
+    let mut recording = header.recording.split_whitespace();
+    header.layout != Layout::Plain && recording.next() == Some("Startdate") && recording.next() == Some("X")
+}
+
 /// The start date from EDF+'s `Startdate dd-MMM-yyyy` (four-digit year) or else the header's
 /// `dd.mm.yy`, whose years 85–99 are 1985–1999 and 00–84 are 2000–2084.
 fn start_date(header: &Header) -> Option<Date> {
+    if start_date_unknown(header) {
+        return None;
+    }
     let mut recording = header.recording.split_whitespace();
     if recording.next() == Some("Startdate") {
         if let Some(date) = recording.next().and_then(edf_plus_date) {
@@ -670,6 +681,8 @@ struct FixedFields {
     duration: String,
 }
 
+type SignalField = fn(&SignalFields) -> String;
+
 fn encode(fixed: &FixedFields, signals: &[SignalFields]) -> Vec<u8> {
     let mut out = Vec::new();
     let put = |out: &mut Vec<u8>, value: &str, width: usize| {
@@ -688,17 +701,18 @@ fn encode(fixed: &FixedFields, signals: &[SignalFields]) -> Vec<u8> {
     put(&mut out, &fixed.records, 8);
     put(&mut out, &fixed.duration, 8);
     put(&mut out, &signals.len().to_string(), 4);
-    let columns: [(usize, &dyn Fn(&SignalFields) -> String); 10] = [
-        (16, &|s| s.label.clone()),
-        (80, &|_| String::new()),
-        (8, &|s| s.dimension.clone()),
-        (8, &|s| s.physical_min.clone()),
-        (8, &|s| s.physical_max.clone()),
-        (8, &|_| "-32768".into()),
-        (8, &|_| "32767".into()),
-        (80, &|_| String::new()),
-        (8, &|s| s.samples_per_record.to_string()),
-        (32, &|_| String::new()),
+    // The per-signal fields, each written for every signal in turn: width and text.
+    let columns: [(usize, SignalField); 10] = [
+        (16, |s| s.label.clone()),
+        (80, |_| String::new()),
+        (8, |s| s.dimension.clone()),
+        (8, |s| s.physical_min.clone()),
+        (8, |s| s.physical_max.clone()),
+        (8, |_| "-32768".into()),
+        (8, |_| "32767".into()),
+        (80, |_| String::new()),
+        (8, |s| s.samples_per_record.to_string()),
+        (32, |_| String::new()),
     ];
     for (width, value) in columns {
         for signal in signals {
@@ -717,7 +731,11 @@ fn encode(fixed: &FixedFields, signals: &[SignalFields]) -> Vec<u8> {
     out
 }
 
-fn signal_fields(channel: &Channel, samples_per_record: usize, records: usize) -> std::result::Result<SignalFields, String> {
+fn signal_fields(
+    channel: &Channel,
+    samples_per_record: usize,
+    records: usize,
+) -> std::result::Result<SignalFields, String> {
     let (label, dimension, scale) = match channel.lead {
         Some(lead) if channel.units == "mV" => (format!("ECG {}", lead.label()), "uV".to_string(), 1000.0),
         _ => (channel.name.clone(), channel.units.clone(), 1.0),
@@ -725,7 +743,8 @@ fn signal_fields(channel: &Channel, samples_per_record: usize, records: usize) -
     let values: Vec<f64> = channel.samples.iter().map(|&v| f64::from(v) * scale).collect();
     let (low, high) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let (low, high) = if low < high { (low, high) } else { (low - 1.0, low + 1.0) };
-    let describe = |v: f64| format!("'{}': the value {v} {dimension} does not fit EDF's 8-character fields", channel.name);
+    let describe =
+        |v: f64| format!("'{}': the value {v} {dimension} does not fit EDF's 8-character fields", channel.name);
     let physical_min = number_field(low).ok_or_else(|| describe(low))?;
     let mut physical_max = number_field(high).ok_or_else(|| describe(high))?;
     let (min, mut max) = (parse_written(&physical_min), parse_written(&physical_max));
@@ -754,7 +773,8 @@ fn number_field(value: f64) -> Option<String> {
 
 /// EDF+'s annotation signal, holding only the time-keeping annotation that opens each record.
 fn time_keeping(records: usize, duration: u32) -> SignalFields {
-    let tals: Vec<String> = (0..records).map(|r| format!("+{}\u{14}\u{14}\u{0}", r as u64 * u64::from(duration))).collect();
+    let tals: Vec<String> =
+        (0..records).map(|r| format!("+{}\u{14}\u{14}\u{0}", r as u64 * u64::from(duration))).collect();
     annotation_signal(&tals)
 }
 
@@ -779,7 +799,7 @@ fn annotation_signal(tals: &[String]) -> SignalFields {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::formats::read_record_files;
     use crate::read_records;
@@ -790,7 +810,8 @@ mod tests {
         format!("{}/../tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
     }
 
-    fn ptbxl() -> Record {
+    /// The PTB-XL record every format's round trip starts from.
+    pub(in crate::formats) fn ptbxl() -> Record {
         let files = read_record_files(Path::new(&fixture("ptbxl-fold10/00009_lr.hea"))).unwrap();
         let mut out = read_records(&files);
         out.remove(0).result.unwrap()
@@ -967,6 +988,13 @@ mod tests {
         let r = read_bytes(&encode(&fixed("EDF+C", 3, "1"), &signals)).unwrap();
         assert_eq!(r.channels[0].samples.len(), 12);
         assert!(r.warnings.is_empty());
+        // Gaps that would fill more memory than the file could are refused.
+        let tals: Vec<String> = ["+0", "+3000000"].iter().map(|t| format!("{t}\u{14}\u{14}\u{0}")).collect();
+        let mut signals: Vec<SignalFields> =
+            (0..30).map(|k| signal(&format!("ECG {k}"), "uV", ("-1", "1"), 1, vec![0; 2])).collect();
+        signals.push(annotation_signal(&tals));
+        let e = read_bytes(&encode(&fixed("EDF+D", 2, "1"), &signals)).unwrap_err();
+        assert!(matches!(e, Error::TooLarge { actual: 90_000_030, .. }), "{e}");
     }
 
     #[test]
@@ -1020,10 +1048,15 @@ mod tests {
         assert_eq!(r.metadata.date.as_deref(), Some("02.03.02 00.00.00"));
         // Without EDF+'s Startdate the header's two-digit year counts, 85-99 being 1985-1999.
         f.patient = "X M 02-FEB-1951 X".into();
-        f.recording = "Startdate X X X X".into();
+        f.recording = String::new();
         f.start_date = "03.02.99".into();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
         assert_eq!((r.metadata.sex, r.metadata.age), (Some(Sex::Male), Some(48.0)));
+        // EDF+'s unknown start date: no date, no age.
+        f.recording = "Startdate X X X X".into();
+        f.start_date = "01.01.85".into();
+        let r = read_bytes(&encode(&f, &signals)).unwrap();
+        assert_eq!((r.metadata.sex, r.metadata.age, r.metadata.date), (Some(Sex::Male), None, None));
         // Plain EDF's patient field is free text.
         f.reserved = String::new();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
@@ -1050,28 +1083,29 @@ mod tests {
 
     #[test]
     fn header_mistakes_are_named() {
-        let good = small_file();
         let ns = 3;
-        let message = |bytes: &[u8]| read_bytes(bytes).unwrap_err().to_string();
-        let mut b = good.clone();
-        patch(&mut b, 256 + ns * (16 + 80 + 8 * 4) + 8, 8, "-32768");
-        assert!(message(&b).contains("signal 2 ('ECG II'): the digital maximum -32768 is not above"), "{}", message(&b));
-        let mut b = good.clone();
-        patch(&mut b, 184, 8, "512");
-        assert!(message(&b).contains("header size field says '512'"), "{}", message(&b));
-        let mut b = good.clone();
-        patch(&mut b, 244, 8, "0");
-        assert!(message(&b).contains("record duration is 0 s"), "{}", message(&b));
-        let mut b = good.clone();
-        patch(&mut b, 252, 4, "300");
-        assert!(message(&b).contains("declares 300 signals"), "{}", message(&b));
-        let mut b = good.clone();
-        patch(&mut b, 256 + ns * (16 + 80 + 8), 8, "low");
-        assert!(message(&b).contains("signal 1 ('ECG I'): the physical minimum 'low' is not a number"), "{}", message(&b));
-        let mut b = good.clone();
-        patch(&mut b, 236, 8, "0");
-        assert!(message(&b).contains("0 data records"), "{}", message(&b));
-        let mut bdf = good.clone();
+        let cases = [
+            (
+                256 + ns * (16 + 80 + 8 * 4) + 8,
+                8,
+                "-32768",
+                "signal 2 ('ECG II'): the digital maximum -32768 is not above",
+            ),
+            (184, 8, "512", "header size field says '512'"),
+            (244, 8, "0", "record duration is 0 s"),
+            (252, 4, "300", "declares 300 signals"),
+            (256 + ns * (16 + 80 + 8), 8, "low", "signal 1 ('ECG I'): the physical minimum 'low' is not a number"),
+            (236, 8, "0", "declares 0 data records"),
+            (236, 8, "many", "the number of data records 'many' is not a whole number"),
+            (0, 8, "1", "the version field is '1'"),
+        ];
+        for (at, width, value, expected) in cases {
+            let mut bytes = small_file();
+            patch(&mut bytes, at, width, value);
+            let message = read_bytes(&bytes).unwrap_err().to_string();
+            assert!(message.contains(expected), "{message}");
+        }
+        let mut bdf = small_file();
         bdf[..8].copy_from_slice(b"\xffBIOSEMI");
         let e = read_one("x.bdf", bdf).unwrap_err();
         assert!(matches!(e, Error::NotSupported { .. }) && e.to_string().contains("BDF"), "{e}");
@@ -1125,33 +1159,34 @@ mod tests {
         let leads = proptest::sample::subsequence(Lead::STANDARD.to_vec(), 1..=12).prop_shuffle();
         let rate = prop_oneof![(1u32..=500).prop_map(f64::from), Just(62.5), Just(0.5)];
         let sex = prop_oneof![Just(None), Just(Some(Sex::Male)), Just(Some(Sex::Female))];
-        (leads, rate, 1usize..=3, sex).prop_flat_map(|(leads, rate, records, sex)| {
-            let duration = if rate.fract() == 0.0 { 1.0 } else { 2.0 };
-            let length = records * (rate * duration) as usize;
-            let channel = (-5000i32..0, 1i32..5000, proptest::collection::vec(any::<i16>(), length));
-            (Just(leads.clone()), Just(rate), Just(sex), proptest::collection::vec(channel, leads.len()))
-        })
-        .prop_map(|(leads, rate, sex, channels)| {
-            let channels = leads
-                .iter()
-                .zip(channels)
-                .map(|(lead, (low, high, mut digital))| {
-                    digital[0] = i16::MIN;
-                    let last = digital.len() - 1;
-                    if last > 0 {
-                        digital[last] = i16::MAX;
-                    }
-                    let (low, high) = (f64::from(low), f64::from(high));
-                    let samples = digital
-                        .iter()
-                        .map(|&d| (((f64::from(d) + 32768.0) * (high - low) / 65535.0 + low) * 0.001) as f32)
-                        .collect();
-                    Channel { name: lead.label().into(), lead: Some(*lead), units: "mV".into(), samples, derived: false }
-                })
-                .collect();
-            let metadata = Metadata { sex, ..Metadata::default() };
-            Record { name: "grid".into(), sampling_rate: rate, channels, metadata, warnings: vec![] }
-        })
+        (leads, rate, 1usize..=3, sex)
+            .prop_flat_map(|(leads, rate, records, sex)| {
+                let duration = if rate.fract() == 0.0 { 1.0 } else { 2.0 };
+                let length = records * (rate * duration) as usize;
+                let channel = (-5000i32..0, 1i32..5000, proptest::collection::vec(any::<i16>(), length));
+                (Just(leads.clone()), Just(rate), Just(sex), proptest::collection::vec(channel, leads.len()))
+            })
+            .prop_map(|(leads, rate, sex, channels)| {
+                let channels = leads
+                    .iter()
+                    .zip(channels)
+                    .map(|(lead, (low, high, mut digital))| {
+                        digital[0] = i16::MIN;
+                        let last = digital.len() - 1;
+                        if last > 0 {
+                            digital[last] = i16::MAX;
+                        }
+                        let (low, high) = (f64::from(low), f64::from(high));
+                        let samples = digital
+                            .iter()
+                            .map(|&d| (((f64::from(d) + 32768.0) * (high - low) / 65535.0 + low) * 0.001) as f32)
+                            .collect();
+                        crate::formats::millivolt_channel(lead.label(), samples)
+                    })
+                    .collect();
+                let metadata = Metadata { sex, ..Metadata::default() };
+                Record { name: "grid".into(), sampling_rate: rate, channels, metadata, warnings: vec![] }
+            })
     }
 
     proptest! {

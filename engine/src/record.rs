@@ -67,7 +67,8 @@ impl Lead {
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
             .collect::<String>()
             .to_ascii_uppercase();
-        for prefix in ["MDCECGLEAD", "LEAD"] {
+        // EDF+ writes `ECG I`, HL7 `MDC_ECG_LEAD_I`, others `Lead I`.
+        for prefix in ["MDCECGLEAD", "LEAD", "ECG"] {
             if let Some(rest) = key.strip_prefix(prefix) {
                 key = rest.to_string();
             }
@@ -226,6 +227,7 @@ mod tests {
         assert_eq!(Lead::from_name("v1"), Some(Lead::V1));
         assert_eq!(Lead::from_name(" Lead II "), Some(Lead::II));
         assert_eq!(Lead::from_name("MDC_ECG_LEAD_V6"), Some(Lead::V6));
+        assert_eq!(Lead::from_name("ECG aVF"), Some(Lead::AVF));
         assert_eq!(Lead::from_name("MLII"), None);
         assert_eq!(Lead::from_name("ABP"), None);
         for l in Lead::STANDARD {

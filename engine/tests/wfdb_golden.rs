@@ -28,7 +28,7 @@ fn drop_for(key: &str) -> Vec<InputFile> {
     let dir = path.parent().unwrap();
     let header = load(dir, &format!("{}.hea", path.file_name().unwrap().to_str().unwrap()));
     let mut files = vec![header.clone()];
-    for companion in readers()[0].companions(&header) {
+    for companion in readers().iter().find(|r| r.name() == "WFDB").expect("the WFDB reader").companions(&header) {
         if dir.join(&companion).exists() {
             files.push(load(dir, &companion));
         }

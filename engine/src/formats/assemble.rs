@@ -79,3 +79,15 @@ pub fn check_samples(file: &str, samples: u64) -> Result<()> {
 pub fn millivolt_channel(name: &str, samples: Vec<f32>) -> Channel {
     Channel { name: name.to_string(), lead: Lead::from_name(name), units: "mV".to_string(), samples, derived: false }
 }
+
+/// Millivolts per unit for the voltage units files write (`V`, `mV`, `uV`, `µV`, `nV`, in any
+/// case, spelled out or not), `None` for anything else.
+pub fn millivolts_per(unit: &str) -> Option<f64> {
+    match unit.trim().to_lowercase().as_str() {
+        "v" | "volt" | "volts" => Some(1000.0),
+        "mv" | "millivolt" | "millivolts" => Some(1.0),
+        "uv" | "\u{b5}v" | "\u{3bc}v" | "microvolt" | "microvolts" => Some(0.001),
+        "nv" | "nanovolt" | "nanovolts" => Some(1e-6),
+        _ => None,
+    }
+}

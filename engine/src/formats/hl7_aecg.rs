@@ -10,7 +10,7 @@
 use roxmltree::Node;
 
 use super::xml::{self, Source, Timestamp, XmlReader, XmlWriter};
-use super::{millivolt_channel, RecordParts};
+use super::{millivolt_channel, millivolts_per, RecordParts};
 use crate::{Channel, Error, Metadata, Record, Result, Sex};
 
 pub const FORMAT: &str = "HL7 aECG";
@@ -78,17 +78,6 @@ fn sampling_rate(src: &Source, time: Node) -> Result<f64> {
     // rounding error; carts sample at whole rates.
     let rate = 1.0 / seconds;
     Ok(if (rate - rate.round()).abs() < 1e-6 * rate { rate.round() } else { rate })
-}
-
-/// Millivolts per unit of an HL7 (UCUM) voltage unit.
-fn millivolts_per(unit: &str) -> Option<f64> {
-    match unit {
-        "uV" | "\u{b5}V" => Some(0.001),
-        "mV" => Some(1.0),
-        "V" => Some(1000.0),
-        "nV" => Some(1e-6),
-        _ => None,
-    }
 }
 
 /// A physical quantity `<name value=".." unit=".."/>` in millivolts.

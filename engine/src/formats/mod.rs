@@ -7,13 +7,15 @@ mod assemble;
 mod bytes;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+pub mod csv;
+pub mod edf;
 pub mod hl7_aecg;
 pub mod muse;
 pub mod philips;
 pub mod wfdb;
 mod xml;
 
-pub use assemble::{check_samples, millivolt_channel, RecordParts};
+pub use assemble::{check_samples, millivolt_channel, millivolts_per, RecordParts};
 pub use bytes::ByteReader;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -79,16 +81,23 @@ pub trait RecordReader {
     fn detects(&self, file: &InputFile) -> bool;
     /// Reads the record whose primary file is `primary`; `files` holds every file of the drop.
     fn read(&self, primary: &InputFile, files: &[InputFile], options: &ReadOptions) -> Result<Record>;
-    /// Names of the companion files `primary` needs, so that a drop can be grouped.
-    fn companions(&self, primary: &InputFile) -> Vec<String>;
+    /// Names of the companion files `primary` needs, so that a drop can be grouped;
+    /// most formats keep a record in one file.
+    fn companions(&self, _primary: &InputFile) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 pub fn readers() -> Vec<Box<dyn RecordReader>> {
+    // Signatures first (binary magic, then XML root elements), WFDB by its header, and the
+    // content sniffing of plain tables last, so that it never claims a file with a signature.
     vec![
+        Box::new(edf::EdfReader),
         Box::new(muse::READER),
         Box::new(hl7_aecg::READER),
         Box::new(philips::READER),
         Box::new(wfdb::WfdbReader),
+        Box::new(csv::CsvReader),
     ]
 }
 

@@ -56,10 +56,6 @@ impl RecordReader for XmlReader {
         let parts = (self.read)(&src, doc.root_element())?;
         RecordParts { name: primary.stem().to_string(), ..parts }.assemble(&primary.name, self.format)
     }
-
-    fn companions(&self, _primary: &InputFile) -> Vec<String> {
-        Vec::new()
-    }
 }
 
 /// Whether `bytes` is an XML document whose root element has the local name `name`.

@@ -13,7 +13,7 @@ pub use metadata::challenge_diagnoses;
 #[cfg(test)]
 mod tests;
 
-use super::{InputFile, ReadOptions, RecordReader, MAX_SAMPLES_PER_CHANNEL};
+use super::{millivolts_per, InputFile, ReadOptions, RecordReader, MAX_SAMPLES_PER_CHANNEL};
 use crate::{Channel, Error, Lead, Record, Result};
 use header::{Header, SignalSpec};
 use storage::{Format, Layout};
@@ -233,16 +233,6 @@ fn check_sum(hea: &str, dat: &str, s: usize, spec: &SignalSpec, actual: u16, war
              {actual} (modulo 65536). The signal file may be damaged or belong to another version of the record",
             spec.description.as_deref().unwrap_or("no description")
         ));
-    }
-}
-
-/// Millivolts per unit for voltage units, `None` for anything else.
-fn millivolts_per(units: &str) -> Option<f64> {
-    match units {
-        "V" | "v" => Some(1000.0),
-        "mV" | "mv" | "MV" => Some(1.0),
-        "uV" | "uv" | "\u{b5}V" | "\u{b5}v" | "\u{3bc}V" | "\u{3bc}v" => Some(0.001),
-        _ => None,
     }
 }
 

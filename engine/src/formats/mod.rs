@@ -5,8 +5,10 @@
 
 mod assemble;
 mod bytes;
+pub mod dicom;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+pub mod scp;
 pub mod wfdb;
 
 pub use assemble::{check_samples, millivolt_channel, RecordParts};
@@ -80,7 +82,7 @@ pub trait RecordReader {
 }
 
 pub fn readers() -> Vec<Box<dyn RecordReader>> {
-    vec![Box::new(wfdb::WfdbReader)]
+    vec![Box::new(dicom::DicomReader), Box::new(wfdb::WfdbReader)]
 }
 
 /// The outcome for one group of dropped files.

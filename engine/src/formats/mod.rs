@@ -82,7 +82,7 @@ pub trait RecordReader {
 }
 
 pub fn readers() -> Vec<Box<dyn RecordReader>> {
-    vec![Box::new(dicom::DicomReader), Box::new(wfdb::WfdbReader)]
+    vec![Box::new(dicom::DicomReader), Box::new(scp::ScpReader), Box::new(wfdb::WfdbReader)]
 }
 
 /// The outcome for one group of dropped files.

@@ -25,7 +25,8 @@ const MAX_DEPTH: usize = 16;
 const MAX_ELEMENTS: usize = 1_000_000;
 
 /// VRs whose explicit encoding has two reserved bytes and a 4-byte length.
-const LONG_VRS: [&[u8; 2]; 13] = [b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV"];
+const LONG_VRS: [&[u8; 2]; 13] =
+    [b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV"];
 
 /// Sequences the waveform reader looks into. In implicit VR a sequence of defined length
 /// cannot be told from bytes without the dictionary, so these are parsed as sequences there.
@@ -91,7 +92,10 @@ impl<'a> Dataset<'a> {
         match self.bytes(tag)? {
             [a, b] => Some(u32::from(u16::from_le_bytes([*a, *b]))),
             [a, b, c, d] => Some(u32::from_le_bytes([*a, *b, *c, *d])),
-            _ => self.number(tag).filter(|v| *v >= 0.0 && *v <= f64::from(u32::MAX) && v.fract() == 0.0).map(|v| v as u32),
+            _ => self
+                .number(tag)
+                .filter(|v| *v >= 0.0 && *v <= f64::from(u32::MAX) && v.fract() == 0.0)
+                .map(|v| v as u32),
         }
     }
 }

@@ -8,6 +8,8 @@
 
 mod dataset;
 #[cfg(test)]
+pub(crate) mod test_support;
+#[cfg(test)]
 mod tests;
 mod writer;
 
@@ -93,7 +95,8 @@ fn data_start(bytes: &[u8]) -> Option<usize> {
 fn read(primary: &InputFile, options: &ReadOptions) -> Result<Record> {
     let file = primary.name.as_str();
     let bytes = primary.bytes.as_slice();
-    let start = data_start(bytes).ok_or_else(|| invalid(file, "it does not start with the DICOM preamble and 'DICM'"))?;
+    let start =
+        data_start(bytes).ok_or_else(|| invalid(file, "it does not start with the DICOM preamble and 'DICM'"))?;
     let mut reader = ByteReader::new(bytes, file, FORMAT);
     reader.seek(start)?;
     let meta = Parser::new(&mut reader, bytes, Syntax::ExplicitLittle).read_while(|t| t >> 16 == 0x0002)?;
@@ -245,17 +248,20 @@ fn decode_multiplex(
     warnings: &mut Vec<String>,
 ) -> Result<(f64, Vec<Decoded>)> {
     let required = |tag: Tag, name: &str| {
-        group.unsigned(tag).ok_or_else(|| invalid(file, format!("the waveform has no {name} {}", dataset::describe(tag))))
+        group
+            .unsigned(tag)
+            .ok_or_else(|| invalid(file, format!("the waveform has no {name} {}", dataset::describe(tag))))
     };
     let channel_count = required(CHANNEL_COUNT, "Number of Waveform Channels")? as usize;
     let sample_count = required(SAMPLE_COUNT, "Number of Waveform Samples")?;
     check_samples(file, u64::from(sample_count))?;
     let sample_count = sample_count as usize;
-    let sampling_rate = group.number(SAMPLING_FREQUENCY).ok_or_else(|| {
-        invalid(file, "the waveform has no readable Sampling Frequency (003A,001A)")
-    })?;
+    let sampling_rate = group
+        .number(SAMPLING_FREQUENCY)
+        .ok_or_else(|| invalid(file, "the waveform has no readable Sampling Frequency (003A,001A)"))?;
     let sample_type = sample_type(file, group)?;
-    let data = group.bytes(WAVEFORM_DATA).ok_or_else(|| invalid(file, "the waveform has no Waveform Data (5400,1010)"))?;
+    let data =
+        group.bytes(WAVEFORM_DATA).ok_or_else(|| invalid(file, "the waveform has no Waveform Data (5400,1010)"))?;
     let frame = channel_count * sample_type.bytes();
     let needed = frame as u64 * sample_count as u64;
     if needed > data.len() as u64 {
@@ -271,10 +277,7 @@ fn decode_multiplex(
     if definitions.len() != channel_count {
         return Err(invalid(
             file,
-            format!(
-                "the Channel Definition Sequence has {} items for {channel_count} channels",
-                definitions.len()
-            ),
+            format!("the Channel Definition Sequence has {} items for {channel_count} channels", definitions.len()),
         ));
     }
     let mut channels = Vec::with_capacity(channel_count);
@@ -364,10 +367,12 @@ fn channel_name(definition: &Dataset, index: usize) -> String {
     let source = definition.items(CHANNEL_SOURCE).first();
     source
         .and_then(|s| s.text(CODE_MEANING))
-        .or_else(|| source.and_then(|s| s.text(CODE_VALUE)).map(|code| match scp_lead_number(&code) {
-            Some(number) => crate::formats::scp::lead_name(number),
-            None => code,
-        }))
+        .or_else(|| {
+            source.and_then(|s| s.text(CODE_VALUE)).map(|code| match scp_lead_number(&code) {
+                Some(number) => crate::formats::scp::lead_name(number),
+                None => code,
+            })
+        })
         .or_else(|| definition.text(CHANNEL_LABEL))
         .unwrap_or_else(|| format!("channel {}", index + 1))
 }
@@ -397,13 +402,17 @@ fn metadata(body: &Dataset) -> Metadata {
             Some("F") => Some(Sex::Female),
             _ => None,
         },
-        date: WHEN.iter().find_map(|&(date, time)| {
-            let date = body.text(date)?;
-            Some(match time.and_then(|t| body.text(t)) {
-                Some(time) => format!("{date}{time}"),
-                None => date,
+        date: WHEN
+            .iter()
+            .find_map(|&(date, time)| {
+                let date = body.text(date)?;
+                Some(match time.and_then(|t| body.text(t)) {
+                    Some(time) => format!("{date}{time}"),
+                    None => date,
+                })
             })
-        }).and_then(|dt| DateTime::parse_dicom(&dt)).map(|dt| dt.to_string()),
+            .and_then(|dt| DateTime::parse_dicom(&dt))
+            .map(|dt| dt.to_string()),
         statements,
         ..Metadata::default()
     }

@@ -1,20 +1,9 @@
 use proptest::prelude::*;
 
+use super::test_support::{
+    assert_same_leads, ptbxl_record, random_channels, read_one, standard_subset, survives_damage,
+};
 use super::*;
-use crate::formats::{read_record_files, read_records};
-
-const PTBXL_HEADER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ptbxl-fold10/00009_lr.hea");
-
-fn ptbxl_record() -> Record {
-    let files = read_record_files(std::path::Path::new(PTBXL_HEADER)).unwrap();
-    read_records(&files).remove(0).result.unwrap()
-}
-
-fn read_one(name: &str, bytes: Vec<u8>) -> Result<Record> {
-    let mut outcomes = read_records(&[InputFile::new(name, bytes)]);
-    assert_eq!(outcomes.len(), 1);
-    outcomes.remove(0).result
-}
 
 /// Hand-made files, for the encodings our writer does not produce.
 mod build {
@@ -66,7 +55,14 @@ mod build {
 
     /// One channel definition in implicit VR: source code (and meaning), sensitivity in
     /// `units`, correction factor and baseline.
-    pub fn channel(code: &str, meaning: Option<&str>, sensitivity: &str, units: &str, correction: &str, baseline: &str) -> Vec<u8> {
+    pub fn channel(
+        code: &str,
+        meaning: Option<&str>,
+        sensitivity: &str,
+        units: &str,
+        correction: &str,
+        baseline: &str,
+    ) -> Vec<u8> {
         let mut source = Vec::new();
         implicit(&mut source, 0x0008, 0x0100, &even(code));
         if let Some(meaning) = meaning {
@@ -124,14 +120,7 @@ fn ptbxl_record_round_trip() {
     assert_eq!(back.sampling_rate, original.sampling_rate);
     assert_eq!(back.metadata.format.as_deref(), Some(FORMAT));
     assert!(back.warnings.is_empty(), "{:?}", back.warnings);
-    for lead in Lead::STANDARD {
-        let a = &original.lead(lead).unwrap().samples;
-        let b = &back.lead(lead).unwrap().samples;
-        assert_eq!(a.len(), b.len());
-        assert!(!back.lead(lead).unwrap().derived, "{lead:?} was stored, not derived");
-        let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
-        assert!(worst <= 0.0005 + 1e-6, "{lead:?}: {worst} mV apart");
-    }
+    assert_same_leads(&original, &back);
     assert_eq!(back.lead(Lead::I).unwrap().name, "Lead I");
     // PTB-XL's low-rate records are below the 12-lead IOD's 200 Hz minimum: Ambulatory ECG.
     assert!(bytes.windows(AMBULATORY.len()).any(|w| w == AMBULATORY.as_bytes()));
@@ -198,7 +187,10 @@ mod writer_constraints {
             warnings: vec![],
         };
         let bytes = super::write(&record).unwrap();
-        [TWELVE, GENERAL, AMBULATORY].into_iter().find(|uid| bytes.windows(uid.len()).any(|w| w == uid.as_bytes())).unwrap()
+        [TWELVE, GENERAL, AMBULATORY]
+            .into_iter()
+            .find(|uid| bytes.windows(uid.len()).any(|w| w == uid.as_bytes()))
+            .unwrap()
     }
 }
 
@@ -213,7 +205,11 @@ fn tags_ascend_in_every_data_set() {
     let meta = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle).read_while(|t| t >> 16 == 2).unwrap();
     let body = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle).read_while(|_| true).unwrap();
     fn check(set: &Dataset) {
-        assert!(set.elements.windows(2).all(|w| w[0].tag < w[1].tag), "{:?}", set.elements.iter().map(|e| e.tag).collect::<Vec<_>>());
+        assert!(
+            set.elements.windows(2).all(|w| w[0].tag < w[1].tag),
+            "{:?}",
+            set.elements.iter().map(|e| e.tag).collect::<Vec<_>>()
+        );
         for element in &set.elements {
             if let dataset::Value::Items(items) = &element.value {
                 items.iter().for_each(check);
@@ -272,7 +268,8 @@ fn the_rhythm_group_is_chosen_over_the_median_beat() {
     assert_eq!(r.channels[0].samples.len(), 4, "the group labelled RHYTHM wins");
     // Without labels the group with the most samples wins.
     let unlabelled = build::group("", "500", &[channel()], &short);
-    let r = read_one("b", implicit_file(&[unlabelled, build::group("", "500", &[channel()], &long_frames)], &[])).unwrap();
+    let r =
+        read_one("b", implicit_file(&[unlabelled, build::group("", "500", &[channel()], &long_frames)], &[])).unwrap();
     assert_eq!(r.channels[0].samples.len(), 50);
 }
 
@@ -340,25 +337,7 @@ fn every_prefix_and_random_damage_give_ok_or_err() {
         channel.samples.truncate(20);
     }
     record.metadata.statements = vec!["Sinus rhythm".into()];
-    let bytes = write(&record).unwrap();
-    for end in 0..bytes.len() {
-        let _ = read_one("p", bytes[..end].to_vec());
-    }
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    for _ in 0..3000 {
-        let mut damaged = bytes.clone();
-        for _ in 0..1 + next() % 4 {
-            let at = (next() % damaged.len() as u64) as usize;
-            damaged[at] = next() as u8;
-        }
-        let _ = read_one("d", damaged);
-    }
+    survives_damage(&write(&record).unwrap(), 3000);
 }
 
 #[test]
@@ -387,10 +366,6 @@ fn ages_and_dates() {
     assert_eq!(DateTime::parse("12:00:00"), None);
 }
 
-fn standard_subset() -> impl Strategy<Value = Vec<Lead>> {
-    proptest::sample::subsequence(Lead::STANDARD.to_vec(), 1..=12).prop_shuffle()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
@@ -402,14 +377,7 @@ proptest! {
         age in prop::option::of(1u8..110),
         male in any::<Option<bool>>(),
     ) {
-        let mut state = seed | 1;
-        let channels = leads.iter().map(|lead| {
-            let samples = (0..length).map(|_| {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-                (f64::from(state as i16) * 0.001) as f32
-            }).collect();
-            crate::formats::millivolt_channel(lead.label(), samples)
-        }).collect();
+        let channels = random_channels(&leads, length, seed, |n| n as i16, |v| (f64::from(v) * 0.001) as f32);
         let record = Record {
             name: "p".into(),
             sampling_rate: rate,
@@ -432,4 +400,3 @@ proptest! {
         prop_assert_eq!(back.metadata.sex, record.metadata.sex);
     }
 }
-

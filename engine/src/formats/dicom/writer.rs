@@ -225,7 +225,11 @@ fn decimal(value: f64) -> String {
     if plain.len() <= 16 {
         return plain;
     }
-    (0..=15).rev().map(|digits| format!("{value:.digits$}")).find(|s| s.len() <= 16).unwrap_or_else(|| format!("{value:.6e}"))
+    (0..=15)
+        .rev()
+        .map(|digits| format!("{value:.digits$}"))
+        .find(|s| s.len() <= 16)
+        .unwrap_or_else(|| format!("{value:.6e}"))
 }
 
 /// One value of at most `max` characters: a backslash would split it into several.

@@ -210,56 +210,57 @@ impl<'a, 'r> Parser<'a, 'r> {
         if depth > MAX_DEPTH {
             return Err(self.reader.error(format!("sequences are nested more than {MAX_DEPTH} deep")));
         }
-        let end = self.end_of(tag, length)?;
         let mut items = Vec::new();
-        loop {
-            if end == Some(self.reader.position()) {
-                break;
+        self.each_header(tag, length, |parser, header| match header.tag {
+            SEQUENCE_END => Ok(true),
+            ITEM => {
+                parser.count()?;
+                items.push(parser.item(header.length, depth)?);
+                Ok(false)
             }
-            let header = self.header()?;
-            match header.tag {
-                SEQUENCE_END => break,
-                ITEM => {
-                    self.count()?;
-                    items.push(self.item(header.length, depth)?);
-                }
-                other => {
-                    return Err(self.reader.error(format!(
-                        "the sequence {} holds element {} where an item was expected",
-                        describe(tag),
-                        describe(other)
-                    )))
-                }
-            }
-            if let Some(end) = end {
-                if self.reader.position() > end {
-                    return Err(self.overrun(tag));
-                }
-            }
-        }
+            other => Err(parser.reader.error(format!(
+                "the sequence {} holds element {} where an item was expected",
+                describe(tag),
+                describe(other)
+            ))),
+        })?;
         Ok(items)
     }
 
     fn item(&mut self, length: u32, depth: usize) -> Result<Dataset<'a>> {
-        let end = self.end_of(ITEM, length)?;
+        let undefined = length == UNDEFINED_LENGTH;
         let mut set = Dataset::default();
-        loop {
-            if end == Some(self.reader.position()) {
+        self.each_header(ITEM, length, |parser, header| match header.tag {
+            ITEM_END if undefined => Ok(true),
+            ITEM_END | ITEM | SEQUENCE_END => Err(parser.stray_delimiter(header.tag)),
+            _ => {
+                set.elements.push(parser.element(header, depth)?);
+                Ok(false)
+            }
+        })?;
+        Ok(set)
+    }
+
+    /// Hands `each` the headers inside a value of `length` bytes (or, when the length is
+    /// undefined, up to the delimiter after which `each` returns `true`), checking that the
+    /// content ends where the length says.
+    fn each_header(
+        &mut self,
+        tag: Tag,
+        length: u32,
+        mut each: impl FnMut(&mut Self, Header) -> Result<bool>,
+    ) -> Result<()> {
+        let end = self.end_of(tag, length)?;
+        while end != Some(self.reader.position()) {
+            let header = self.header()?;
+            if each(self, header)? {
                 break;
             }
-            let header = self.header()?;
-            match header.tag {
-                ITEM_END if end.is_none() => break,
-                ITEM_END | ITEM | SEQUENCE_END => return Err(self.stray_delimiter(header.tag)),
-                _ => set.elements.push(self.element(header, depth)?),
-            }
-            if let Some(end) = end {
-                if self.reader.position() > end {
-                    return Err(self.overrun(ITEM));
-                }
+            if end.is_some_and(|end| self.reader.position() > end) {
+                return Err(self.overrun(tag));
             }
         }
-        Ok(set)
+        Ok(())
     }
 
     /// Encapsulated pixel data: fragments in items up to a sequence delimiter. Not needed

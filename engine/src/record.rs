@@ -61,6 +61,8 @@ impl Lead {
     /// Recognises the names that carts and databases write for each lead,
     /// case-insensitively: `aVR`, `AVR`, `avr`, `Lead II`, `v1`, `MDC_ECG_LEAD_V1`, …
     pub fn from_name(name: &str) -> Option<Lead> {
+        // DICOM writes notes in brackets: `Lead I (Einthoven)`.
+        let name = name.split('(').next().unwrap_or(name);
         let mut key: String = name
             .trim()
             .chars()
@@ -228,6 +230,7 @@ mod tests {
         assert_eq!(Lead::from_name(" Lead II "), Some(Lead::II));
         assert_eq!(Lead::from_name("MDC_ECG_LEAD_V6"), Some(Lead::V6));
         assert_eq!(Lead::from_name("ECG aVF"), Some(Lead::AVF));
+        assert_eq!(Lead::from_name("Lead I (Einthoven)"), Some(Lead::I));
         assert_eq!(Lead::from_name("MLII"), None);
         assert_eq!(Lead::from_name("ABP"), None);
         for l in Lead::STANDARD {

@@ -5,14 +5,17 @@
 
 mod assemble;
 mod bytes;
+pub mod csv;
+pub mod dicom;
+pub mod edf;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
-pub mod csv;
-pub mod edf;
 pub mod hl7_aecg;
 pub mod muse;
 pub mod philips;
+pub mod scp;
 pub mod wfdb;
+pub mod write;
 mod xml;
 
 pub use assemble::{check_samples, millivolt_channel, millivolts_per, RecordParts};
@@ -92,6 +95,8 @@ pub fn readers() -> Vec<Box<dyn RecordReader>> {
     // Signatures first (binary magic, then XML root elements), WFDB by its header, and the
     // content sniffing of plain tables last, so that it never claims a file with a signature.
     vec![
+        Box::new(dicom::DicomReader),
+        Box::new(scp::ScpReader),
         Box::new(edf::EdfReader),
         Box::new(muse::READER),
         Box::new(hl7_aecg::READER),

@@ -40,6 +40,13 @@ impl RecordParts {
                 channel.samples.truncate(shortest);
             }
         }
+        for channel in &mut self.channels {
+            if channel.units.trim().is_empty() {
+                // A file that leaves the unit blank: say so rather than show nothing.
+                channel.units = "no unit given".to_string();
+                channel.lead = None;
+            }
+        }
         let mut replaced = 0usize;
         for sample in self.channels.iter_mut().flat_map(|c| c.samples.iter_mut()) {
             if !sample.is_finite() {
@@ -89,5 +96,20 @@ pub fn millivolts_per(unit: &str) -> Option<f64> {
         "uv" | "\u{b5}v" | "\u{3bc}v" | "microvolt" | "microvolts" => Some(0.001),
         "nv" | "nanovolt" | "nanovolts" => Some(1e-6),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_unit_is_named_and_the_channel_is_not_taken_for_a_lead() {
+        // Found by the `edf` fuzz target: an EDF signal with an empty physical dimension.
+        let mut channel = millivolt_channel("I", vec![0.0, 1.0]);
+        channel.units = "  ".into();
+        let parts = RecordParts { name: "r".into(), sampling_rate: 100.0, channels: vec![channel], ..RecordParts::default() };
+        let record = parts.assemble("r.edf", "EDF").unwrap();
+        assert_eq!((record.channels[0].units.as_str(), record.channels[0].lead), ("no unit given", None));
     }
 }

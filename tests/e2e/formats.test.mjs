@@ -1,6 +1,6 @@
 // Every supported file format, dropped on the page as a user would: each is read in wasm and
 // drawn as 12 leads. The files are the same real PTB-XL record (00009_lr) written in each format
-// by `ecgmatch convert`, plus a PhysioNet Challenge record (.hea + MATLAB .mat) and EDF files
+// by our writers (`ecgmatch convert`), plus a PhysioNet Challenge record (.hea + MATLAB .mat)
 // not written by us (see tests/fixtures/*/README.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,11 +43,11 @@ const FORMATS = [
   ['WFDB with MATLAB v4 signals (PhysioNet Challenge)', [['cinc', 'E07500.hea'], ['cinc', 'E07500.mat']]],
   ['EDF+', [['formats', '00009_lr.edf']]],
   ['CSV', [['formats', '00009_lr.csv']]],
-  ['GE MUSE XML', [['formats', '00009_lr_muse.xml']]],
-  ['HL7 aECG', [['formats', '00009_lr_hl7.xml']]],
-  ['Philips SierraECG XML', [['formats', '00009_lr_philips.xml']]],
-  ['DICOM ECG', [['formats', '00009_lr.dcm']]],
-  ['SCP-ECG', [['formats', '00009_lr.scp']]],
+  ['GE MUSE XML', [['xml', '00009_lr.muse.xml']]],
+  ['HL7 aECG', [['xml', '00009_lr.aecg.xml']]],
+  ['Philips SierraECG XML', [['xml', '00009_lr.philips.xml']]],
+  ['DICOM ECG', [['dicom', '00009_lr.dcm']]],
+  ['SCP-ECG', [['scp', '00009_lr.scp']]],
 ];
 
 for (const [format, parts] of FORMATS) {
@@ -83,14 +83,14 @@ test('a mixed drop is grouped per record: each is read or refused on its own', a
   const before = await tabs();
   const noticesBefore = (await notices()).length;
   const edf = await fixture('formats', '00009_lr.edf');
-  const dcm = await fixture('formats', '00009_lr.dcm');
+  const dcm = await fixture('dicom', '00009_lr.dcm');
   const [hea] = await Promise.all([fixture('cinc', 'E07500.hea')]);
   await dropFiles(page, [
     edf,
     { name: 'referral.pdf', bytes: Buffer.from('%PDF-1.4 a referral letter') },
     { name: 'lonely.hea', bytes: hea.bytes },
     dcm,
-    { name: 'cut.scp', bytes: (await fixture('formats', '00009_lr.scp')).bytes.subarray(0, 300) },
+    { name: 'cut.scp', bytes: (await fixture('scp', '00009_lr.scp')).bytes.subarray(0, 300) },
   ]);
   await waitUntil(async () => (await tabs()) === before + 2 && (await notices()).length === noticesBefore + 3, { timeout: 20000 });
   const messages = (await notices()).slice(noticesBefore);

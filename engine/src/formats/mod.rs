@@ -34,8 +34,8 @@ pub const MAX_SAMPLES_PER_CHANNEL: u64 = 3_600_000;
 
 /// What the page shows when a file is refused: every format a drop may hold.
 pub const ACCEPTED: &str = "WFDB (.hea with its .dat or .mat files), EDF/EDF+ (.edf), CSV or TXT \
-    (one column per lead), GE MUSE XML, HL7 aECG XML, DICOM 12-lead waveform (.dcm), SCP-ECG (.scp), \
-    Philips SierraECG XML, and photos or scans of paper ECGs (PNG, JPEG)";
+    (one column per lead), GE MUSE XML, HL7 aECG XML, Philips SierraECG XML (uncompressed), \
+    DICOM ECG waveforms (.dcm) and SCP-ECG (.scp)";
 
 /// Choices a user makes for a file that does not state them itself.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -98,3 +98,25 @@ test('a mixed drop is grouped per record: each is read or refused on its own', a
   assert.ok(messages.some((n) => n.includes('lonely.hea') && n.includes('E07500.mat')), messages.join('\n'));
   assert.ok(messages.some((n) => n.includes('cut.scp')), messages.join('\n'));
 });
+
+test('a file over the size limit is refused without being read, and the page keeps working', async () => {
+  const before = await tabs();
+  const noticesBefore = (await notices()).length;
+  // 300 MB (the limit is 256 MB) made of one 1 MB chunk repeated, so the test itself stays light.
+  await page.evaluate(() => {
+    const chunk = new Uint8Array(1 << 20);
+    const file = new File(Array(300).fill(chunk), 'holter-24h.edf');
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    const zone = document.querySelector('#drop-zone');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  });
+  await waitUntil(async () => (await notices()).length === noticesBefore + 1, { timeout: 20000 });
+  const message = (await notices()).at(-1);
+  assert.match(message, /holter-24h\.edf: too large \(314 MB\)\. Files up to 268 MB are accepted/);
+  assert.equal(await tabs(), before);
+  // Still responsive: another record reads.
+  await dropAndRead([await fixture('dicom', '00009_lr.dcm')]);
+});

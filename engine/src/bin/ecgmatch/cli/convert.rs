@@ -18,6 +18,8 @@ pub struct Args {
     /// Keep only the first this many seconds
     #[arg(long)]
     seconds: Option<f64>,
+    #[command(flatten)]
+    read: inputs::ReadArgs,
 }
 
 #[derive(Clone)]
@@ -38,7 +40,7 @@ pub fn run(args: Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let formats: Vec<OutputFormat> = args.to.iter().flat_map(|f| f.0.iter().copied()).collect();
     let mut failures = Vec::new();
-    for outcome in ecgmatch_engine::read_records(&inputs::collect(&args.files)?) {
+    for outcome in ecgmatch_engine::read_records_with(&inputs::collect(&args.files)?, &args.read.options()) {
         let record = match outcome.result {
             Ok(r) => args.seconds.map_or(r.clone(), |s| excerpt(&r, s)),
             Err(e) => {

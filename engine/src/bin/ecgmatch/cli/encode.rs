@@ -21,6 +21,8 @@ pub struct Args {
     /// Print a JSON list of what was written
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    read: inputs::ReadArgs,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -28,7 +30,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let files = inputs::collect(&args.files)?;
     let mut written = Vec::new();
     let mut failures = Vec::new();
-    for outcome in ecgmatch_engine::read_records(&files) {
+    for outcome in ecgmatch_engine::read_records_with(&files, &args.read.options()) {
         let result = outcome.result.map_err(|e| e.to_string()).and_then(|record| {
             let image = encode(&record, &layout).map_err(|e| e.to_string())?;
             write(&args.out.join(&record.name), &image, &layout)

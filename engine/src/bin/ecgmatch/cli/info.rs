@@ -13,6 +13,8 @@ pub struct Args {
     /// Print JSON instead of text
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    read: inputs::ReadArgs,
 }
 
 #[derive(Serialize)]
@@ -61,7 +63,7 @@ fn summarise(r: &Record) -> RecordSummary<'_> {
 
 pub fn run(args: Args) -> Result<(), String> {
     let files = inputs::collect(&args.files)?;
-    let outcomes = ecgmatch_engine::read_records(&files);
+    let outcomes = ecgmatch_engine::read_records_with(&files, &args.read.options());
     let failures = outcomes.iter().filter(|o| o.result.is_err()).count();
     let summaries: Vec<Summary> = outcomes
         .iter()
@@ -107,6 +109,15 @@ fn print_text(r: &RecordSummary) {
         .collect();
     println!("  leads: {}", leads.join(", "));
     let m = r.metadata;
+    if let Some(format) = &m.format {
+        println!("  format: {format}");
+    }
+    if let Some(units) = m.guessed_units {
+        println!("  units: {} (guessed from the values; --units uv|mv to override)", units.label());
+    }
+    for statement in &m.statements {
+        println!("  statement: {statement}");
+    }
     if let Some(age) = m.age {
         println!("  age: {age}");
     }

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use ecgmatch_engine::formats::{read_file, read_record_files};
-use ecgmatch_engine::InputFile;
+use ecgmatch_engine::{AmplitudeUnits, InputFile, ReadOptions};
 
 /// Expands the user's arguments into files: a record's primary file (e.g. a `.hea`)
 /// brings its companions from the same folder; a folder brings every file in it.
@@ -31,4 +31,29 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, String> {
         }
     }
     Ok(files)
+}
+
+/// What to assume for files that do not say: a table without a time column or units.
+#[derive(clap::Args, Clone, Default)]
+pub struct ReadArgs {
+    /// Sampling rate in Hz of tables (CSV/TXT) without a time column
+    #[arg(long)]
+    sampling_rate: Option<f64>,
+    /// Amplitude unit of tables that do not state it, instead of guessing from the values: uv or mv
+    #[arg(long, value_parser = parse_units)]
+    units: Option<AmplitudeUnits>,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions { sampling_rate: self.sampling_rate, units: self.units }
+    }
+}
+
+fn parse_units(text: &str) -> Result<AmplitudeUnits, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "uv" | "µv" | "microvolts" => Ok(AmplitudeUnits::Microvolts),
+        "mv" | "millivolts" => Ok(AmplitudeUnits::Millivolts),
+        _ => Err(format!("'{text}' is not a unit: choose uv or mv")),
+    }
 }

@@ -22,6 +22,8 @@ pub struct Args {
     /// Print one JSON array with an entry per query, in the order given
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    read: inputs::ReadArgs,
 }
 
 #[derive(serde::Serialize)]
@@ -39,7 +41,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;
     let files = inputs::collect(&args.files)?;
     let mut results = Vec::new();
-    for outcome in ecgmatch_engine::read_records(&files) {
+    for outcome in ecgmatch_engine::read_records_with(&files, &args.read.options()) {
         let label = outcome.files.join(" + ");
         let result = outcome.result.and_then(|record| {
             let embedding = searcher.embed(&[&record])?;

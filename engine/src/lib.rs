@@ -14,6 +14,7 @@ pub mod formats;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod record;
+pub mod paper;
 pub mod render;
 pub mod retrieval;
 #[cfg(feature = "model")]

@@ -1,4 +1,5 @@
 //! `ecgmatch eval`: fold-10 queries against a fold 1–9 library, every method in one run,
+//! with the kNN rule chosen beforehand on fold 9 against folds 1–8,
 //! scored for exact-report retrieval, label-aware retrieval, kNN classification,
 //! zero-shot classification and report text overlap.
 
@@ -12,12 +13,12 @@ use burn::prelude::*;
 use crate::bundle::write::SUPERCLASS_PROMPTS;
 use crate::bundle::{Bundle, SearchMode};
 use crate::dataset::cache::SignalCache;
-use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD};
+use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD, VALIDATION_FOLD};
 use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
 use crate::retrieval::metrics::{jaccard, macro_auc};
-use crate::retrieval::{top_k, vote_weight, Neighbour};
+use crate::retrieval::{top_k, KnnRule, Neighbour};
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -131,10 +132,21 @@ pub struct Scores {
     pub rouge_l: f64,
 }
 
+/// Which records query which library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// Fold 10 against folds 1–9: the reported figures.
+    Test,
+    /// Fold 9 against folds 1–8: where choices such as the kNN rule are made, so that fold 10
+    /// is not looked at before it is scored.
+    Validation,
+}
+
 pub struct Evaluation<'a> {
     pub db: &'a PtbXl,
     pub cache: &'a SignalCache,
-    pub knn_k: usize,
+    pub knn: KnnRule,
+    split: Split,
     entries: Vec<&'a PtbXlEntry>,
     reports: Vec<String>,
     codes: Vec<Vec<String>>,
@@ -146,7 +158,7 @@ pub struct Evaluation<'a> {
 }
 
 impl<'a> Evaluation<'a> {
-    pub fn new(db: &'a PtbXl, cache: &'a SignalCache, knn_k: usize) -> Result<Self> {
+    pub fn new(db: &'a PtbXl, cache: &'a SignalCache, knn: KnnRule, split: Split) -> Result<Self> {
         let by_id: HashMap<u32, &PtbXlEntry> = db.entries.iter().map(|e| (e.ecg_id, e)).collect();
         let entries: Vec<&PtbXlEntry> = cache
             .records
@@ -156,11 +168,15 @@ impl<'a> Evaluation<'a> {
         let reports = entries.iter().map(|e| normalise_report(&e.report)).collect();
         let codes = entries.iter().map(|e| e.scp_codes.iter().map(|(c, _)| c.clone()).collect()).collect();
         let superclasses = entries.iter().map(|e| db.superclasses(e)).collect();
-        let library = (0..entries.len()).filter(|i| entries[*i].fold != TEST_FOLD).collect();
-        let queries = (0..entries.len()).filter(|i| entries[*i].fold == TEST_FOLD).collect();
+        let query_fold = match split {
+            Split::Test => TEST_FOLD,
+            Split::Validation => VALIDATION_FOLD,
+        };
+        let library = (0..entries.len()).filter(|i| entries[*i].fold < query_fold).collect();
+        let queries = (0..entries.len()).filter(|i| entries[*i].fold == query_fold).collect();
         let statement_codes = db.statements.keys().cloned().collect();
         let by_ecg_id = cache.records.iter().enumerate().map(|(i, r)| (r.ecg_id, i)).collect();
-        Ok(Self { db, cache, knn_k, entries, reports, codes, superclasses, library, queries, statement_codes, by_ecg_id })
+        Ok(Self { db, cache, knn, split, entries, reports, codes, superclasses, library, queries, statement_codes, by_ecg_id })
     }
 
     pub fn library_size(&self) -> usize {
@@ -189,6 +205,7 @@ impl<'a> Evaluation<'a> {
                 .collect(),
             Ranker::Bundle { bundle, mode, vectors, .. } => {
                 let dim = bundle.embed_dim();
+                assert_eq!(self.split, Split::Test, "a bundle's library holds folds 1-9: it is scored on the test split only");
                 bundle
                     .search(&vectors[query * dim..(query + 1) * dim], k, *mode, Some(TEST_FOLD))
                     .into_iter()
@@ -199,7 +216,7 @@ impl<'a> Evaluation<'a> {
     }
 
     pub fn score(&self, method: &Method) -> Scores {
-        let k = self.knn_k.max(10);
+        let k = self.knn.k.max(10);
         let mut rng = SplitMix(1234);
         // Library cases ordered by how often their report occurs, for the frequency baseline.
         let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -235,8 +252,8 @@ impl<'a> Evaluation<'a> {
                 s.rouge_l += rouge_l(&clean_report(&self.entries[first.index].report), &clean_report(&self.entries[q].report));
             }
             // Similarity-weighted vote of the k nearest cases.
-            let voters = &hits[..hits.len().min(self.knn_k)];
-            let weights: Vec<f32> = voters.iter().map(|h| vote_weight(h.similarity)).collect();
+            let weights = self.knn.weights(&hits);
+            let voters = &hits[..weights.len()];
             let total: f32 = weights.iter().sum();
             for code in &self.statement_codes {
                 let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.codes[h.index].contains(code)).map(|(_, w)| w).sum();
@@ -281,6 +298,41 @@ impl<'a> Evaluation<'a> {
         s
     }
 
+    /// kNN macro AUC (all statements, superclasses) of `method` under each rule, from one
+    /// search per query: how the rule is chosen on the validation split.
+    pub fn knn_auc_by_rule(&self, method: &Method, rules: &[KnnRule]) -> Vec<(KnnRule, f64, f64)> {
+        let deepest = rules.iter().map(|r| r.k).max().unwrap_or(10);
+        let mut rng = SplitMix(1234);
+        let library_vectors: Vec<f32> = match &method.ranker {
+            Ranker::Embeddings { vectors, dim, .. } => self.library.iter().flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied()).collect(),
+            _ => Vec::new(),
+        };
+        let hits: Vec<Vec<Neighbour>> = self.queries.iter().map(|&q| self.rank(method, q, deepest, &mut rng, &[], &library_vectors)).collect();
+        rules
+            .iter()
+            .map(|rule| {
+                let (mut all, mut all_truth, mut sup, mut sup_truth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for (&q, hits) in self.queries.iter().zip(&hits) {
+                    let weights = rule.weights(hits);
+                    let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+                    let vote = |has: &dyn Fn(usize) -> bool| -> f32 {
+                        hits.iter().zip(&weights).filter(|(h, _)| has(h.index)).map(|(_, w)| w).sum::<f32>() / total
+                    };
+                    for code in &self.statement_codes {
+                        all.push(vote(&|i| self.codes[i].contains(code)));
+                        all_truth.push(self.codes[q].contains(code));
+                    }
+                    for class in SUPERCLASSES {
+                        sup.push(vote(&|i| self.superclasses[i].contains(&class)));
+                        sup_truth.push(self.superclasses[q].contains(&class));
+                    }
+                }
+                let auc_all = macro_auc(&all, &all_truth, self.statement_codes.len()).0;
+                (*rule, auc_all, macro_auc(&sup, &sup_truth, SUPERCLASSES.len()).0)
+            })
+            .collect()
+    }
+
     /// Zero-shot prompts: one per superclass and one per rhythm statement, in English.
     pub fn prompts(&self) -> (Vec<String>, Vec<(String, String)>) {
         let superclass = SUPERCLASS_PROMPTS.iter().map(|(_, text)| text.to_string()).collect();
@@ -309,15 +361,15 @@ impl<'a> Evaluation<'a> {
 }
 
 /// The scores as the table the CLI prints.
-pub fn format_table(name: &str, s: &Scores, knn_k: usize) -> String {
+pub fn format_table(name: &str, s: &Scores, knn: KnnRule) -> String {
     let opt = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.4}"));
     format!(
-        "== {name} ({} fold-10 queries)\n\
+        "== {name} ({} queries)\n\
          exact-report recall@1 / @5 / @10   {:.4} / {:.4} / {:.4}   (ceiling {:.4})\n\
          superclass-set precision@10        {:.4}\n\
          Jaccard@1 over SCP statements       {:.4}\n\
-         kNN (k={knn_k}) macro AUC, all statements   {:.4}  ({} statements in the test set)\n\
-         kNN (k={knn_k}) macro AUC, 5 superclasses   {:.4}\n\
+         kNN ({knn}) macro AUC, all statements   {:.4}  ({} statements in the test set)\n\
+         kNN ({knn}) macro AUC, 5 superclasses   {:.4}\n\
          zero-shot macro AUC, superclasses   {}\n\
          zero-shot macro AUC, rhythm         {}  ({} rhythm statements)\n\
          top-1 report BLEU-4 / ROUGE-L       {:.4} / {:.4}\n",

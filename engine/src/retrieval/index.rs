@@ -39,6 +39,43 @@ pub fn vote_weight(similarity: f32) -> f32 {
     similarity.max(0.0) + 1e-3
 }
 
+/// How the nearest cases vote on a query's statements: the `k` nearest, each weighted by its
+/// similarity, or with a `temperature` by `exp((similarity − best) / temperature)`, which lets
+/// many neighbours vote (smoother scores for rare statements) while the closest still count most.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct KnnRule {
+    pub k: usize,
+    pub temperature: Option<f32>,
+}
+
+impl KnnRule {
+    pub fn new(k: usize) -> Self {
+        Self { k, temperature: None }
+    }
+
+    /// The weights of `hits` (best first) that vote; the others do not.
+    pub fn weights(&self, hits: &[Neighbour]) -> Vec<f32> {
+        let voters = &hits[..hits.len().min(self.k)];
+        let best = voters.first().map_or(0.0, |h| h.similarity);
+        voters
+            .iter()
+            .map(|h| match self.temperature {
+                Some(t) => ((h.similarity - best) / t).exp(),
+                None => vote_weight(h.similarity),
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Display for KnnRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.temperature {
+            Some(t) => write!(f, "k={}, softmax τ={t}", self.k),
+            None => write!(f, "k={}", self.k),
+        }
+    }
+}
+
 /// The `k` rows of `library` (`n`×`dim`, unit length) most similar to `query`, best first.
 /// `skip` excludes one row (the query itself when it is in the library).
 pub fn top_k(query: &[f32], library: &[f32], dim: usize, k: usize, skip: Option<usize>) -> Vec<Neighbour> {
@@ -64,5 +101,18 @@ mod tests {
         let skipped = top_k(&[0.8, 0.6], &lib, 2, 1, Some(2));
         assert_eq!(skipped[0].index, 0);
         assert!(top_k(&[1.0, 0.0], &lib, 2, 10, None).len() == 4);
+    }
+}
+
+#[cfg(test)]
+mod knn_rule_tests {
+    use super::*;
+
+    #[test]
+    fn a_temperature_favours_the_closest_and_k_cuts_the_rest() {
+        let hits: Vec<Neighbour> = [0.9, 0.8, 0.5].iter().enumerate().map(|(index, &similarity)| Neighbour { index, similarity }).collect();
+        assert_eq!(KnnRule::new(2).weights(&hits).len(), 2);
+        let w = KnnRule { k: 3, temperature: Some(0.1) }.weights(&hits);
+        assert!((w[0] - 1.0).abs() < 1e-6 && (w[1] - (-1.0f32).exp()).abs() < 1e-6 && w[2] < w[1], "{w:?}");
     }
 }

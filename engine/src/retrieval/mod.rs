@@ -4,5 +4,5 @@ pub mod index;
 pub mod metrics;
 pub mod quantized;
 
-pub use index::{top_k, vote_weight, Neighbour};
+pub use index::{top_k, vote_weight, KnnRule, Neighbour};
 pub use quantized::{BinaryIndex, Int8Index};

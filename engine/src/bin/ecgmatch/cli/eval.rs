@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
-use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, TrainedModel, ZeroShot};
+use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot};
+use ecgmatch_engine::retrieval::KnnRule;
 
 use super::train::PreparedData;
 
@@ -22,12 +23,42 @@ pub struct Args {
     /// Candidates the binary codes pass to int8 re-ranking
     #[arg(long, default_value_t = 1000)]
     rerank_pool: usize,
-    /// Neighbours that vote in kNN classification
-    #[arg(long, default_value_t = 10)]
-    knn_k: usize,
+    /// Neighbours that vote in kNN classification. Without it, the rule (k and softmax
+    /// temperature) is chosen on fold 9 against folds 1-8 with the first model, then used on fold 10
+    #[arg(long)]
+    knn_k: Option<usize>,
+    /// Softmax temperature of the kNN vote (with --knn-k); without it, votes are weighted by similarity
+    #[arg(long, requires = "knn_k")]
+    knn_temperature: Option<f32>,
     /// Also write the scores as JSON here
     #[arg(long)]
     json: Option<PathBuf>,
+}
+
+/// The kNN rule with the best macro AUC over all statements on fold 9 against folds 1-8, with
+/// the first model's f32 embeddings (the bundle's, when no run is given).
+fn choose_knn_rule(db: &ecgmatch_engine::dataset::ptbxl::PtbXl, cache: &ecgmatch_engine::dataset::cache::SignalCache, methods: &[Method]) -> Result<KnnRule, String> {
+    let validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation).map_err(|e| e.to_string())?;
+    let chooser = methods.iter().find_map(|m| match &m.ranker {
+        Ranker::Embeddings { vectors, dim, .. } => Some((m.name.clone(), vectors.clone(), *dim)),
+        Ranker::Bundle { bundle, vectors, .. } => Some((format!("{} (f32)", m.name), vectors.clone(), bundle.embed_dim())),
+        _ => None,
+    });
+    let Some((name, vectors, dim)) = chooser else { return Ok(KnnRule::new(10)) };
+    let method = Method { name, ranker: Ranker::Embeddings { vectors, dim, zero_shot: None } };
+    let rules: Vec<KnnRule> = [10, 25, 50, 100, 200]
+        .into_iter()
+        .flat_map(|k| [None, Some(0.1), Some(0.05), Some(0.02)].into_iter().map(move |temperature| KnnRule { k, temperature }))
+        .collect();
+    let scored = validation.knn_auc_by_rule(&method, &rules);
+    println!("kNN rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {}:", validation.query_count(), validation.library_size(), method.name);
+    for (rule, all, sup) in &scored {
+        println!("  {rule:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
+    }
+    let best = scored.iter().max_by(|a, b| (a.1, a.2).partial_cmp(&(b.1, b.2)).unwrap_or(std::cmp::Ordering::Equal)).map(|s| s.0);
+    let best = best.unwrap_or(KnnRule::new(10));
+    println!("  chosen: {best}\n");
+    Ok(best)
 }
 
 fn parse_run(s: &str) -> Result<(String, PathBuf), String> {
@@ -39,7 +70,8 @@ pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
     let (db, cache, texts) = args.data.open()?;
-    let evaluation = Evaluation::new(&db, &cache, args.knn_k).map_err(e)?;
+    let fixed = args.knn_k.map(|k| KnnRule { k, temperature: args.knn_temperature });
+    let mut evaluation = Evaluation::new(&db, &cache, fixed.unwrap_or(KnnRule::new(10)), Split::Test).map_err(e)?;
     let mut methods = vec![
         Method { name: "random retrieval".into(), ranker: Ranker::Random },
         Method { name: "most-frequent report".into(), ranker: Ranker::MostFrequentReport },
@@ -92,16 +124,20 @@ pub fn run(args: Args) -> Result<(), String> {
             ranker: Ranker::Bundle { bundle, mode: SearchMode::BinaryRerank { pool: args.rerank_pool }, vectors, zero_shot: Some(zero_shot()?) },
         });
     }
+    evaluation.knn = match fixed {
+        Some(rule) => rule,
+        None => choose_knn_rule(&db, &cache, &methods)?,
+    };
     println!(
-        "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN k = {}\n",
+        "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN {}\n",
         evaluation.query_count(),
         evaluation.library_size(),
-        args.knn_k
+        evaluation.knn
     );
     let mut all = serde_json::Map::new();
     for method in &methods {
         let scores = evaluation.score(method);
-        println!("{}", format_table(&method.name, &scores, args.knn_k));
+        println!("{}", format_table(&method.name, &scores, evaluation.knn));
         all.insert(method.name.clone(), serde_json::to_value(&scores).unwrap());
     }
     if let Some(path) = args.json {

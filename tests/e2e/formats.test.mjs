@@ -4,22 +4,16 @@
 // not written by us (see tests/fixtures/*/README.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, dropFiles, fixture, waitUntil } from './harness.mjs';
+import { openPage, dropFiles, fixture, waitUntil } from './harness.mjs';
 
-let server, browser, page;
+let opened, page;
 
 before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(server.url);
-  await page.waitForSelector('#drop-zone');
+  opened = await openPage();
+  page = opened.page;
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(async () => opened?.close());
 
 const tabs = () => page.locator('.record-tabs .tab').count();
 const notices = () => page.$$eval('.notice span', (ns) => ns.map((n) => n.textContent));

@@ -6,22 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, serveDist, launchBrowser, dropFiles, fixture, waitUntil } from './harness.mjs';
+import { ROOT, openPage, dropFiles, fixture, waitUntil } from './harness.mjs';
 
-let server, browser, page;
+let opened, page;
 
 before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(server.url);
-  await page.waitForSelector('#drop-zone');
+  opened = await openPage();
+  page = opened.page;
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(async () => opened?.close());
 
 const record = () => Promise.all([fixture('ptbxl', '00001_lr.hea'), fixture('ptbxl', '00001_lr.dat')]);
 

@@ -55,6 +55,17 @@ export async function launchBrowser() {
   return context;
 }
 
+/** Serves dist/, opens the page in a fresh browser and waits for its drop zone. `close()`
+ * ends both; call it from the test file's `after`. */
+export async function openPage(query = '', serverOptions) {
+  const server = await serveDist(serverOptions);
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(server.url + query);
+  await page.waitForSelector('#drop-zone');
+  return { server, browser, page, close: async () => { await browser.close(); await server.close(); } };
+}
+
 /** Drops files on the drop zone as a user's drag and drop would: a real DataTransfer with File objects. */
 export async function dropFiles(page, files) {
   const payload = files.map((f) => ({ name: f.name, bytes: Array.from(f.bytes) }));

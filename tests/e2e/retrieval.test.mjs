@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DIST, FIXTURES, serveDist, launchBrowser, dropFiles, fixture, recordFiles, search, waitForEngine, waitUntil } from './harness.mjs';
+import { DIST, FIXTURES, openPage, dropFiles, fixture, recordFiles, search, waitForEngine, waitUntil } from './harness.mjs';
 
 const expected = JSON.parse(await readFile(join(FIXTURES, 'ptbxl-fold10', 'expected.json'), 'utf8'));
 const open = [];
@@ -14,12 +14,9 @@ after(async () => {
 });
 
 async function start(query = '', serverOptions) {
-  const server = await serveDist(serverOptions);
-  const browser = await launchBrowser();
-  open.push(() => server.close(), () => browser.close());
-  const page = await browser.newPage();
-  await page.goto(server.url + query);
-  return { server, browser, page };
+  const opened = await openPage(query, serverOptions);
+  open.push(opened.close);
+  return opened;
 }
 
 test('every committed test-fold record finds cases sharing its statements, and no ECG data leaves the page', async () => {

@@ -1,6 +1,8 @@
 //! Writing a record in each format the engine reads: how our fixtures are made from real
 //! PTB-XL records, what the round-trip property tests use, and `ecgmatch convert`.
 
+use sha2::{Digest, Sha256};
+
 use crate::{Record, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,4 +78,20 @@ pub fn excerpt(record: &Record, seconds: f64) -> Record {
         channel.samples.truncate(keep);
     }
     out
+}
+
+/// A digest of the record's name, rate and samples: writers derive their document ids from it,
+/// so that writing the same record twice gives the same file (fixtures stay stable) and
+/// different records differ.
+pub fn content_digest(record: &Record) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(record.name.as_bytes());
+    hash.update(record.sampling_rate.to_le_bytes());
+    for channel in &record.channels {
+        hash.update(channel.name.as_bytes());
+        for sample in &channel.samples {
+            hash.update(sample.to_le_bytes());
+        }
+    }
+    hash.finalize().into()
 }

@@ -8,7 +8,6 @@ use std::borrow::Cow;
 use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
 use base64::Engine;
 use roxmltree::{Document, Node, ParsingOptions};
-use sha2::{Digest, Sha256};
 
 use super::{check_samples, InputFile, ReadOptions, RecordParts, RecordReader};
 use crate::{Error, Record, Result, Sex};
@@ -449,16 +448,8 @@ pub fn encode_base64_i16(samples: &[i16], line_len: Option<usize>) -> String {
 /// A UUID-shaped identifier derived from the record, so that writing the same record twice
 /// gives the same document (fixtures stay stable) and different records differ.
 pub fn document_id(record: &Record) -> String {
-    let mut hash = Sha256::new();
-    hash.update(record.name.as_bytes());
-    hash.update(record.sampling_rate.to_le_bytes());
-    for channel in &record.channels {
-        hash.update(channel.name.as_bytes());
-        for sample in &channel.samples {
-            hash.update(sample.to_le_bytes());
-        }
-    }
-    let hex: String = hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let digest = super::write::content_digest(record);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 

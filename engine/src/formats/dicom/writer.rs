@@ -47,7 +47,7 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
         return Err(refuse(format!("{data_bytes} bytes of samples: a DICOM element holds less than 4 GiB")));
     }
     let class = sop_class(channels.len(), samples, record.sampling_rate);
-    let digest = content_digest(record);
+    let digest = crate::formats::write::content_digest(record);
     let instance = uid(&digest, "instance");
     let when = record.metadata.date.as_deref().and_then(DateTime::parse);
     let (date, time) = when.map_or((String::new(), String::new()), |w| {
@@ -254,19 +254,6 @@ fn age_string(years: f32) -> Option<String> {
         ((years * 365.25).round(), 'D')
     };
     (value <= 999.0).then(|| format!("{:03}{unit}", value as u32))
-}
-
-fn content_digest(record: &Record) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    hash.update(record.name.as_bytes());
-    hash.update(record.sampling_rate.to_le_bytes());
-    for channel in &record.channels {
-        hash.update(channel.name.as_bytes());
-        for sample in &channel.samples {
-            hash.update(sample.to_le_bytes());
-        }
-    }
-    hash.finalize().into()
 }
 
 /// A UUID-derived UID (`2.25.<decimal>`, PS3.5 B.2) from the content and a role, so that

@@ -173,7 +173,8 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
                 let d = shadow_line.signed_distance(px, py) / shadow_soft;
                 gain *= 1.0 - level.shadow * smoothstep(d);
             }
-            if level.crease > 0.0 {
+            // The fold is in the paper, not in the table.
+            if level.crease > 0.0 && on_sheet(&inverse, px, py, w, h) {
                 // A fold: a bright ridge beside a dark valley.
                 let d = crease_line.signed_distance(px, py) / crease_width;
                 gain *= 1.0 + level.crease * (0.6 * (-(d - 1.0).powi(2)).exp() - (-(d + 1.0).powi(2)).exp());
@@ -206,6 +207,11 @@ pub fn jpeg_round_trip(bitmap: &Bitmap, quality: u8) -> Result<Bitmap> {
         .map_err(failed)?;
     let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).map_err(failed)?.to_rgb8();
     Ok(Bitmap { width: decoded.width() as usize, height: decoded.height() as usize, rgb: decoded.into_raw() })
+}
+
+fn on_sheet(inverse: &[f64; 9], x: f64, y: f64, w: f64, h: f64) -> bool {
+    let (sx, sy) = apply(inverse, x, y);
+    (0.0..w).contains(&sx) && (0.0..h).contains(&sy)
 }
 
 fn smoothstep(d: f64) -> f64 {

@@ -46,9 +46,10 @@ fn choose_knn_rule(db: &ecgmatch_engine::dataset::ptbxl::PtbXl, cache: &ecgmatch
     });
     let Some((name, vectors, dim)) = chooser else { return Ok(KnnRule::new(10)) };
     let method = Method { name, ranker: Ranker::Embeddings { vectors, dim, zero_shot: None } };
-    let rules: Vec<KnnRule> = [10, 25, 50, 100, 200]
+    // Our embeddings' nearest similarities lie close together, so the useful temperatures are small.
+    let rules: Vec<KnnRule> = [10, 50, 100, 200, 400, 800]
         .into_iter()
-        .flat_map(|k| [None, Some(0.1), Some(0.05), Some(0.02)].into_iter().map(move |temperature| KnnRule { k, temperature }))
+        .flat_map(|k| [None, Some(0.02), Some(0.01), Some(0.005), Some(0.002)].into_iter().map(move |temperature| KnnRule { k, temperature }))
         .collect();
     let scored = validation.knn_auc_by_rule(&method, &rules);
     println!("kNN rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {}:", validation.query_count(), validation.library_size(), method.name);

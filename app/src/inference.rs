@@ -3,7 +3,7 @@
 
 use ecgmatch_engine::burn::prelude::Device;
 use ecgmatch_engine::bundle::SearchMode;
-use ecgmatch_engine::search::{consensus, describe, zero_shot, Match, Searcher, Vote, ZeroShotScore};
+use ecgmatch_engine::search::{consensus, describe, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore};
 use ecgmatch_engine::Record;
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
@@ -79,11 +79,11 @@ pub async fn run_query(searcher: &Searcher, backend: Backend, record: &Record) -
     let t1 = now_ms();
     let embedding = searcher.embed_async(input, 1).await.map_err(|e| e.to_string())?;
     let t2 = now_ms();
-    let hits = searcher.bundle.search(&embedding, TOP_K, SearchMode::Int8, None);
+    let ranked = rank(&searcher.bundle, &embedding, TOP_K, SearchMode::Int8);
     let t3 = now_ms();
     Ok(QueryResults {
-        matches: describe(&searcher.bundle, &hits),
-        consensus: consensus(&searcher.bundle, &hits),
+        matches: describe(&searcher.bundle, &ranked.shown),
+        consensus: consensus(&searcher.bundle, &ranked.voters),
         zero_shot: zero_shot(&searcher.bundle, &embedding),
         backend,
         timings: Timings { encode: t1 - t0, embed: t2 - t1, search: t3 - t2 },

@@ -139,6 +139,18 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
         .collect()
 }
 
+/// A query's nearest cases: the `shown` best, and as many as the bundle's kNN rule lets vote.
+pub struct Ranked {
+    pub shown: Vec<Neighbour>,
+    pub voters: Vec<Neighbour>,
+}
+
+/// Ranks the library for `embedding` once, deep enough for both the list and the vote.
+pub fn rank(bundle: &Bundle, embedding: &[f32], shown: usize, mode: crate::bundle::SearchMode) -> Ranked {
+    let voters = bundle.search(embedding, shown.max(bundle.manifest.knn.k), mode, None);
+    Ranked { shown: voters[..voters.len().min(shown)].to_vec(), voters }
+}
+
 /// The neighbours' statement votes, described.
 pub fn consensus(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Vote> {
     bundle

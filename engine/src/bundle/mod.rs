@@ -60,6 +60,9 @@ pub struct Manifest {
     pub prompts: Vec<Prompt>,
     /// Free-form facts about how it was made (checkpoint, epoch, tool version).
     pub provenance: serde_json::Value,
+    /// How the nearest cases vote on statements (the consensus), as chosen on fold 9.
+    #[serde(default)]
+    pub knn: crate::retrieval::KnnRule,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,11 +191,11 @@ impl Bundle {
         self.prompts.chunks_exact(self.embed_dim()).map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum()).collect()
     }
 
-    /// The neighbours' statements, each weighted by the similarity of the cases that
-    /// carry it, as a share of the total weight; strongest first.
+    /// The nearest cases' statements (best first, as deep as the bundle's kNN rule asks), each
+    /// weighted by the rule, as a share of the total weight; strongest first.
     pub fn consensus(&self, hits: &[Neighbour]) -> Vec<(String, f32)> {
-        let weights: Vec<f32> = hits.iter().map(|h| crate::retrieval::vote_weight(h.similarity)).collect();
-        let total: f32 = weights.iter().sum();
+        let weights = self.manifest.knn.weights(hits);
+        let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
         let mut votes: Vec<(String, f32)> = Vec::new();
         for (hit, w) in hits.iter().zip(&weights) {
             for (code, _) in &self.cases[hit.index].scp_codes {
@@ -277,6 +280,7 @@ pub(crate) mod tests {
                 statements: vec![StatementInfo { code: "NORM".into(), description: "normal ECG".into(), kind: "diagnostic".into(), superclass: Some("NORM".into()) }],
                 prompts: vec![Prompt { key: "NORM".into(), superclass: true, text: "normal ECG".into() }],
                 provenance: serde_json::json!({}),
+                knn: crate::retrieval::KnnRule::default(),
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
             cases: vec![case(1, 1, 0, &["NORM", "SR"]), case(2, 10, 0, &["NORM"]), case(3, 2, 1, &["IMI"])],

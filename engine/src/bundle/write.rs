@@ -33,6 +33,8 @@ pub struct BundleSources<'a> {
     pub trained: &'a TrainedModel,
     pub text_encoder: &'a TextEncoder,
     pub device: &'a Device,
+    /// How the page's consensus votes.
+    pub knn: crate::retrieval::KnnRule,
 }
 
 fn statements(db: &PtbXl) -> Vec<StatementInfo> {
@@ -102,6 +104,7 @@ impl BundleSources<'_> {
                 "training": serde_json::to_value(config).ok(),
                 "engine": env!("CARGO_PKG_VERSION"),
             }),
+            knn: self.knn,
         };
         Ok(BundleParts {
             manifest,

@@ -42,10 +42,17 @@ pub fn vote_weight(similarity: f32) -> f32 {
 /// How the nearest cases vote on a query's statements: the `k` nearest, each weighted by its
 /// similarity, or with a `temperature` by `exp((similarity − best) / temperature)`, which lets
 /// many neighbours vote (smoother scores for rare statements) while the closest still count most.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KnnRule {
     pub k: usize,
     pub temperature: Option<f32>,
+}
+
+/// Ten neighbours weighted by similarity: what bundles made before the rule was chosen use.
+impl Default for KnnRule {
+    fn default() -> Self {
+        Self::new(10)
+    }
 }
 
 impl KnnRule {

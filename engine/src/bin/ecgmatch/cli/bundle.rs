@@ -6,6 +6,7 @@ use burn::prelude::*;
 use ecgmatch_engine::bundle::write::BundleSources;
 use ecgmatch_engine::bundle::Container;
 use ecgmatch_engine::eval::TrainedModel;
+use ecgmatch_engine::retrieval::KnnRule;
 
 use super::train::{load_text_encoder, PreparedData};
 
@@ -20,6 +21,12 @@ pub struct Args {
     out: PathBuf,
     #[arg(long, default_value = "PTB-XL")]
     name: String,
+    /// Neighbours that vote in the consensus (choose with `ecgmatch eval`, which picks it on fold 9)
+    #[arg(long, default_value_t = 10)]
+    knn_k: usize,
+    /// Softmax temperature of the consensus vote; without it, votes are weighted by similarity
+    #[arg(long)]
+    knn_temperature: Option<f32>,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -29,7 +36,8 @@ pub fn run(args: Args) -> Result<(), String> {
     let trained = TrainedModel::load(&args.run, &device).map_err(e)?;
     let text_encoder = load_text_encoder(&args.data.weights, &device)?;
     eprintln!("embedding {} cases with {}", cache.records.len(), trained.checkpoint.display());
-    let bytes = BundleSources { name: args.name, db: &db, cache: &cache, texts: &texts, trained: &trained, text_encoder: &text_encoder, device: &device }
+    let knn = KnnRule { k: args.knn_k, temperature: args.knn_temperature };
+    let bytes = BundleSources { name: args.name, db: &db, cache: &cache, texts: &texts, trained: &trained, text_encoder: &text_encoder, device: &device, knn }
         .build()
         .map_err(e)?;
     if let Some(dir) = args.out.parent() {

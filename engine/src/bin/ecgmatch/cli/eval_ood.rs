@@ -8,8 +8,8 @@ use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::dataset::cinc::{diagnoses, SnomedToScp};
 use ecgmatch_engine::retrieval::metrics::macro_auc;
-use ecgmatch_engine::retrieval::{vote_weight, Neighbour};
-use ecgmatch_engine::search::Searcher;
+use ecgmatch_engine::retrieval::Neighbour;
+use ecgmatch_engine::search::{rank, Ranked, Searcher};
 use ecgmatch_engine::train::SplitMix;
 
 use super::inputs;
@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<(), String> {
         .collect();
     headers.sort();
     // (mapped statements, ranked neighbours) per usable record.
-    let mut queries: Vec<(Vec<String>, Vec<Neighbour>)> = Vec::new();
+    let mut queries: Vec<(Vec<String>, Ranked)> = Vec::new();
     let (mut unreadable, mut unmapped) = (Vec::new(), 0usize);
     for header in &headers {
         let text = std::fs::read_to_string(header).map_err(|e| format!("{}: {e}", header.display()))?;
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let files = inputs::collect(std::slice::from_ref(header))?;
         let embedded = ecgmatch_engine::read_records(&files).remove(0).result.and_then(|r| searcher.embed(&[&r]));
         match embedded {
-            Ok(e) => queries.push((truth, bundle.search(&e, args.k, SearchMode::Int8, None))),
+            Ok(e) => queries.push((truth, rank(bundle, &e, args.k, SearchMode::Int8))),
             Err(e) => unreadable.push(format!("{}: {e}", header.display())),
         }
     }
@@ -66,36 +66,45 @@ pub fn run(args: Args) -> Result<(), String> {
     labels.sort();
     labels.dedup();
     let mut rng = SplitMix(99);
-    let random: Vec<Vec<Neighbour>> = queries
+    let depth = args.k.max(bundle.manifest.knn.k);
+    let random: Vec<Ranked> = queries
         .iter()
-        .map(|_| (0..args.k).map(|j| Neighbour { index: (rng.next() % bundle.cases.len() as u64) as usize, similarity: 1.0 - j as f32 / args.k as f32 }).collect())
+        .map(|_| {
+            let voters: Vec<Neighbour> = (0..depth)
+                .map(|j| Neighbour { index: (rng.next() % bundle.cases.len() as u64) as usize, similarity: 1.0 - j as f32 / depth as f32 })
+                .collect();
+            Ranked { shown: voters[..args.k.min(depth)].to_vec(), voters }
+        })
         .collect();
     println!(
-        "{}: {} records, {} with a mapped diagnosis, {} searched ({} unreadable); {} statements occur; k = {}\n",
+        "{}: {} records, {} with a mapped diagnosis, {} searched ({} unreadable); {} statements occur; shown k = {}, kNN vote {}\n",
         args.dir.display(),
         headers.len(),
         headers.len() - unmapped,
         queries.len(),
         unreadable.len(),
         labels.len(),
-        args.k
+        args.k,
+        bundle.manifest.knn
     );
     for e in &unreadable {
         eprintln!("  skipped {e}");
     }
     println!("{:<18} {:>10} {:>14} {:>12} {:>16}", "method", "top-1 any", "top-1 finding", "P@k finding", "kNN macro AUC");
-    for (name, ranked) in [("ours (bundle)", queries.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>()), ("random retrieval", random)] {
+    let ours: Vec<Ranked> = queries.iter().map(|(_, r)| Ranked { shown: r.shown.clone(), voters: r.voters.clone() }).collect();
+    for (name, ranked) in [("ours (bundle)", ours), ("random retrieval", random)] {
         let mut t = Tally::default();
-        for ((truth, _), hits) in queries.iter().zip(&ranked) {
+        for ((truth, _), Ranked { shown: hits, voters }) in queries.iter().zip(&ranked) {
             let codes = |h: &Neighbour| bundle.cases[h.index].scp_codes.iter().map(|(c, _)| c.clone()).collect::<Vec<String>>();
             let findings: Vec<&String> = truth.iter().filter(|c| *c != "SR").collect();
             let shares = |h: &Neighbour, only_findings: bool| codes(h).iter().any(|c| if only_findings { findings.contains(&c) } else { truth.contains(c) });
             t.top1_any += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, false))));
             t.top1_finding += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, true))));
             t.precision_at_k += hits.iter().filter(|h| shares(h, true)).count() as f64 / hits.len().max(1) as f64;
-            let total: f32 = hits.iter().map(|h| vote_weight(h.similarity)).sum();
+            let weights = bundle.manifest.knn.weights(voters);
+            let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
             for label in &labels {
-                let vote: f32 = hits.iter().filter(|h| codes(h).contains(label)).map(|h| vote_weight(h.similarity)).sum();
+                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| codes(h).contains(label)).map(|(_, w)| w).sum();
                 t.scores.push(vote / total);
                 t.truth.push(truth.contains(label));
             }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
-use ecgmatch_engine::search::{consensus, describe, Match, Searcher};
+use ecgmatch_engine::search::{consensus, describe, rank, Match, Searcher};
 
 use super::inputs;
 
@@ -49,8 +49,8 @@ pub fn run(args: Args) -> Result<(), String> {
         });
         results.push(match result {
             Ok((name, embedding)) => {
-                let hits = searcher.bundle.search(&embedding, args.k, SearchMode::Int8, None);
-                QueryResult { query: name, error: None, matches: describe(&searcher.bundle, &hits), consensus: consensus(&searcher.bundle, &hits) }
+                let ranked = rank(&searcher.bundle, &embedding, args.k, SearchMode::Int8);
+                QueryResult { query: name, error: None, matches: describe(&searcher.bundle, &ranked.shown), consensus: consensus(&searcher.bundle, &ranked.voters) }
             }
             Err(e) => QueryResult { query: label, error: Some(e.to_string()), matches: Vec::new(), consensus: Vec::new() },
         });

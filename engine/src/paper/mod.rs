@@ -3,6 +3,8 @@
 //! result. Works on plain RGB bitmaps so that the page can hand over what the browser decoded
 //! (no image codec in the wasm).
 
+pub mod digitize;
+
 /// An RGB image, row-major, three bytes per pixel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bitmap {

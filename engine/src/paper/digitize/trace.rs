@@ -144,6 +144,17 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
                     return Some(b - half);
                 }
             }
+            // On a steep stroke the column sees the line over the stroke's width, so the run's
+            // centre leans toward the steeper side at a corner. The neighbours' runs overlap
+            // only around this column's own height: take the overlap's centre.
+            if b - t + 1.0 > thickness + 1.0 {
+                if let (Some(l), Some(r)) = (if i > 0 { runs[i - 1] } else { None }, runs.get(i + 1).copied().flatten()) {
+                    let (lo, hi) = (l.0.max(r.0).max(top) as f64, l.1.min(r.1).min(bottom) as f64);
+                    if lo <= hi {
+                        return Some((lo + hi) / 2.0);
+                    }
+                }
+            }
             Some((t + b) / 2.0)
         })
         .collect()

@@ -164,6 +164,10 @@ struct Period {
     strength: f64,
 }
 
+/// A printout's size in mm along either side, roughly (A4 landscape, letter): the scale a
+/// picture of one is judged by when its grid alone cannot tell 1 mm from 5 mm.
+const TYPICAL_SHEET_MM: f64 = 240.0;
+
 /// Weakest autocorrelation peak taken for a grid.
 const MIN_PEAK: f64 = 0.12;
 
@@ -191,10 +195,39 @@ fn period(profile: &[f64]) -> Option<Period> {
     if !(strongest >= MIN_PEAK) {
         return None;
     }
-    let first = *peaks.iter().find(|&&l| acf[l] >= 0.35 * strongest)?;
-    let first_f = refine_peak(&acf, first)?;
-    let value_near = |lag: f64| -> f64 {
-        let spread = (0.2 * first_f).max(1.0);
+    // The grid's period is the lag whose multiples are all peaks and whose half-way points
+    // are all troughs ("comb contrast"): a multiple of the period (2 mm, 10 mm) fails the
+    // second test, since its half-way points fall on lines too.
+    let comb = |q: f64| -> f64 {
+        let count = ((max_lag as f64 / q).floor() as usize).min(10);
+        if count < 2 {
+            return f64::NEG_INFINITY;
+        }
+        let on: f64 = (1..=count).map(|k| interpolate(&acf, k as f64 * q)).sum();
+        let off: f64 = (0..count).map(|k| interpolate(&acf, (k as f64 + 0.5) * q)).sum();
+        (on - off) / count as f64
+    };
+    // Odd multiples of the period (3 mm, 5 mm) pass that test as well: take the shortest lag
+    // that passes it about as well as the best.
+    let candidates: Vec<(f64, f64)> = peaks
+        .iter()
+        .filter(|&&l| acf[l] >= 0.3 * strongest)
+        .filter_map(|&l| refine_peak(&acf, l))
+        .map(|q| (comb(q), q))
+        .filter(|(c, _)| c.is_finite())
+        .collect();
+    let best = candidates.iter().map(|c| c.0).fold(f64::NEG_INFINITY, f64::max);
+    if !(best >= MIN_PEAK) {
+        return None;
+    }
+    let (contrast, main) = candidates
+        .iter()
+        .copied()
+        .filter(|c| c.0 >= 0.5 * best)
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    // Is it the 1 mm period? Then the 5 mm lines make its fifth multiple stand out.
+    let near = |lag: f64| -> f64 {
+        let spread = (0.2 * main).max(1.0);
         let lo = (lag - spread).floor().max(1.0) as usize;
         let hi = ((lag + spread).ceil() as usize).min(max_lag);
         if lo > hi {
@@ -202,22 +235,21 @@ fn period(profile: &[f64]) -> Option<Period> {
         }
         acf[lo..=hi].iter().copied().fold(f64::NEG_INFINITY, f64::max)
     };
-    // Is `first` the 1 mm period? Then the 5 mm lines make the fifth multiple stand out.
-    let fifth = value_near(5.0 * first_f);
-    let between = (2..5).map(|k| value_near(k as f64 * first_f)).fold(f64::NEG_INFINITY, f64::max);
-    let (mm_period, saw_both) = if fifth.is_finite() && fifth > 1.1 * between && fifth > MIN_PEAK {
-        (first_f, true)
-    } else if first_f / 5.0 >= 2.0 && value_near(first_f / 5.0) > MIN_PEAK && has_peak_near(&peaks, first_f / 5.0) {
-        (first_f / 5.0, true)
-    } else if first_f >= 6.0 && n as f64 / first_f >= 100.0 {
-        // Lines all alike: a sheet shows at least 100 mm, so these are millimetres.
-        (first_f, false)
+    let fifth = near(5.0 * main);
+    let between = (2..5).map(|k| near(k as f64 * main)).fold(f64::NEG_INFINITY, f64::max);
+    let fifth_shows = 5.0 * main <= max_lag as f64 && fifth > 1.1 * between && fifth > MIN_PEAK;
+    // Otherwise take the reading under which the picture is about as wide or tall as a printout.
+    let misfit = |px_per_mm: f64| (n as f64 / px_per_mm / TYPICAL_SHEET_MM).ln().abs();
+    let (mm_period, saw_both) = if fifth_shows {
+        (main, true)
+    } else if misfit(main) <= misfit(main / 5.0) {
+        (main, false)
     } else {
-        (first_f / 5.0, false)
+        (main / 5.0, false)
     };
     // Precision: the farthest multiple of the period that still shows as a peak.
     let mut px_per_mm = mm_period;
-    let big = if saw_both { 5.0 * mm_period } else { first_f };
+    let big = if saw_both { 5.0 * main } else { main };
     let mut k = (max_lag as f64 / big).floor();
     while k >= 1.0 {
         let lag = (k * big).round() as usize;
@@ -235,11 +267,17 @@ fn period(profile: &[f64]) -> Option<Period> {
         }
         k -= 1.0;
     }
-    Some(Period { px_per_mm, saw_both, strength: strongest })
+    Some(Period { px_per_mm, saw_both, strength: contrast })
 }
 
-fn has_peak_near(peaks: &[usize], lag: f64) -> bool {
-    peaks.iter().any(|&p| (p as f64 - lag).abs() <= 1.0)
+/// The autocorrelation at a fractional lag.
+fn interpolate(acf: &[f64], lag: f64) -> f64 {
+    let i = lag.floor() as usize;
+    if i + 1 >= acf.len() {
+        return acf.last().copied().unwrap_or(0.0);
+    }
+    let f = lag - i as f64;
+    acf[i] * (1.0 - f) + acf[i + 1] * f
 }
 
 /// The peak's lag to a fraction of a pixel, from the parabola through it and its neighbours.

@@ -218,9 +218,9 @@ fn overlay(picture: &Bitmap, d: &Digitized, path: &str) {
 #[test]
 fn debug_steps() {
     let truth = ptbxl("00009_lr");
-    let image = test_sheet::draw(&truth, &Style::grey());
+    let image = test_sheet::draw(&truth, &Style::red());
     let d = digitize(&image, &Config::default()).unwrap();
-    for lead in [Lead::II, Lead::AVL] {
+    for lead in [Lead::V2] {
         let t = &truth.lead(lead).unwrap().samples;
         let e = &d.record.lead(lead).unwrap().samples;
         let vis = &d.visible[lead.index()];
@@ -229,7 +229,7 @@ fn debug_steps() {
         let me = idx.iter().map(|&i| e[i] as f64).sum::<f64>() / idx.len() as f64;
         let mut errs: Vec<(f64, usize)> = idx.iter().map(|&i| (((t[i] as f64 - mt) - (e[i] as f64 - me)).abs(), i)).collect();
         errs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for &(err, i) in errs.iter().take(8) {
+        for &(err, i) in errs.iter().take(12) {
             println!("{lead:?} i {i} err {err:.3} truth {:.3} est {:.3} | around truth {:?} est {:?}", t[i] as f64 - mt, e[i] as f64 - me,
                 &t[i.saturating_sub(2)..(i+3).min(1000)], &e[i.saturating_sub(2)..(i+3).min(1000)]);
         }

@@ -137,18 +137,17 @@ pub fn find_pitch(ink: &Ink) -> Option<Pitch> {
     match (period(&columns), period(&rows)) {
         (Some(x), Some(y)) => {
             let ratio = x.px_per_mm / y.px_per_mm;
-            if (0.7..1.43).contains(&ratio) {
+            if (0.9..1.11).contains(&ratio) {
+                // A photo taken at a slight angle: each axis keeps its own scale.
                 Some(Pitch { x: x.px_per_mm, y: y.px_per_mm })
             } else {
-                // One axis took the 5 mm lines for the 1 mm ones: trust the axis that saw both.
-                let trusted = if x.saw_both == y.saw_both {
-                    if x.strength >= y.strength { x } else { y }
-                } else if x.saw_both {
-                    x
-                } else {
-                    y
+                // One axis misread its lines (2 mm or 5 mm for 1 mm): a printed grid is square,
+                // so take the pitch that fits both axes' periodicity best.
+                let fit = |px_per_mm: f64| {
+                    [&x.acf, &y.acf].iter().map(|acf| comb(acf, px_per_mm) + comb(acf, 5.0 * px_per_mm)).sum::<f64>()
                 };
-                Some(Pitch { x: trusted.px_per_mm, y: trusted.px_per_mm })
+                let best = if fit(x.px_per_mm) >= fit(y.px_per_mm) { x.px_per_mm } else { y.px_per_mm };
+                Some(Pitch { x: best, y: best })
             }
         }
         (Some(one), None) | (None, Some(one)) => Some(Pitch { x: one.px_per_mm, y: one.px_per_mm }),
@@ -156,12 +155,11 @@ pub fn find_pitch(ink: &Ink) -> Option<Pitch> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Period {
     px_per_mm: f64,
-    /// Both the 1 mm and the 5 mm lines showed.
-    saw_both: bool,
-    strength: f64,
+    /// The profile's autocorrelation, by lag.
+    acf: Vec<f64>,
 }
 
 /// A printout's size in mm along either side, roughly (A4 landscape, letter): the scale a
@@ -196,19 +194,11 @@ fn period(profile: &[f64]) -> Option<Period> {
         return None;
     }
     // The grid's period is the lag whose multiples are all peaks and whose half-way points
-    // are all troughs ("comb contrast"): a multiple of the period (2 mm, 10 mm) fails the
-    // second test, since its half-way points fall on lines too.
-    let comb = |q: f64| -> f64 {
-        let count = ((max_lag as f64 / q).floor() as usize).min(10);
-        if count < 2 {
-            return f64::NEG_INFINITY;
-        }
-        let on: f64 = (1..=count).map(|k| interpolate(&acf, k as f64 * q)).sum();
-        let off: f64 = (0..count).map(|k| interpolate(&acf, (k as f64 + 0.5) * q)).sum();
-        (on - off) / count as f64
-    };
-    // Odd multiples of the period (3 mm, 5 mm) pass that test as well: take the shortest lag
-    // that passes it about as well as the best.
+    // are all troughs ("comb contrast"). With 1 mm and 5 mm lines of similar weight, 1, 3 and
+    // 5 mm fit about equally well, so take the shortest lag that fits nearly as well as the
+    // best and of which the best is a whole multiple. If the best is no whole multiple of it
+    // (it is 2 or 3 mm where the 1 mm lines are too faint to show), the best is the period.
+    let comb = |q: f64| comb(&acf, q);
     let candidates: Vec<(f64, f64)> = peaks
         .iter()
         .filter(|&&l| acf[l] >= 0.3 * strongest)
@@ -216,16 +206,18 @@ fn period(profile: &[f64]) -> Option<Period> {
         .map(|q| (comb(q), q))
         .filter(|(c, _)| c.is_finite())
         .collect();
-    let best = candidates.iter().map(|c| c.0).fold(f64::NEG_INFINITY, f64::max);
-    if !(best >= MIN_PEAK) {
+    let (contrast, best) = candidates.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    if contrast < MIN_PEAK {
         return None;
     }
-    let (contrast, main) = candidates
+    let (_, shortest) = candidates
         .iter()
         .copied()
-        .filter(|c| c.0 >= 0.5 * best)
+        .filter(|c| c.0 >= 0.5 * contrast)
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    // Is it the 1 mm period? Then the 5 mm lines make its fifth multiple stand out.
+    let ratio = best / shortest;
+    let main = if (ratio - ratio.round()).abs() <= 0.06 * ratio.round() { shortest } else { best };
+    // 1 mm? Then the 5 mm lines make its fifth multiple stand out.
     let near = |lag: f64| -> f64 {
         let spread = (0.2 * main).max(1.0);
         let lo = (lag - spread).floor().max(1.0) as usize;
@@ -237,19 +229,21 @@ fn period(profile: &[f64]) -> Option<Period> {
     };
     let fifth = near(5.0 * main);
     let between = (2..5).map(|k| near(k as f64 * main)).fold(f64::NEG_INFINITY, f64::max);
-    let fifth_shows = 5.0 * main <= max_lag as f64 && fifth > 1.1 * between && fifth > MIN_PEAK;
+    let is_mm = 5.0 * main <= max_lag as f64 && fifth > 1.1 * between && fifth > MIN_PEAK;
+    // 5 mm, with the 1 mm lines showing inside?
+    let is_five_mm = main / 5.0 >= 1.5 && comb(main / 5.0) >= 0.35 * comb(main);
     // Otherwise take the reading under which the picture is about as wide or tall as a printout.
     let misfit = |px_per_mm: f64| (n as f64 / px_per_mm / TYPICAL_SHEET_MM).ln().abs();
-    let (mm_period, saw_both) = if fifth_shows {
-        (main, true)
-    } else if misfit(main) <= misfit(main / 5.0) {
-        (main, false)
+    let mm_period = if is_mm {
+        main
+    } else if is_five_mm || misfit(main / 5.0) < misfit(main) {
+        main / 5.0
     } else {
-        (main / 5.0, false)
+        main
     };
     // Precision: the farthest multiple of the period that still shows as a peak.
     let mut px_per_mm = mm_period;
-    let big = if saw_both { 5.0 * main } else { main };
+    let big = if is_mm { 5.0 * main } else { main };
     let mut k = (max_lag as f64 / big).floor();
     while k >= 1.0 {
         let lag = (k * big).round() as usize;
@@ -267,7 +261,20 @@ fn period(profile: &[f64]) -> Option<Period> {
         }
         k -= 1.0;
     }
-    Some(Period { px_per_mm, saw_both, strength: contrast })
+    Some(Period { px_per_mm, acf })
+}
+
+/// How well lag `q` fits as the period: the mean autocorrelation at its multiples less that
+/// half-way between them (up to 10 of each).
+fn comb(acf: &[f64], q: f64) -> f64 {
+    let max_lag = acf.len().saturating_sub(1) as f64;
+    let count = ((max_lag / q).floor() as usize).min(10);
+    if q < 1.0 || count < 2 {
+        return f64::NEG_INFINITY;
+    }
+    let on: f64 = (1..=count).map(|k| interpolate(acf, k as f64 * q)).sum();
+    let off: f64 = (0..count).map(|k| interpolate(acf, (k as f64 + 0.5) * q)).sum();
+    (on - off) / count as f64
 }
 
 /// The autocorrelation at a fractional lag.

@@ -123,7 +123,7 @@ pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
     let straight = if rotation_deg.abs() > 0.05 { grid::straighten(image, rotation_deg) } else { image.clone() };
     let ink = ink::classify(&straight);
     let pitch = grid::find_pitch(&ink).ok_or_else(no_grid)?;
-    if (pitch.x - pitch.y).abs() > 0.08 * pitch.x {
+    if (pitch.x - pitch.y).abs() > 0.04 * pitch.x {
         warnings.push(format!(
             "the grid is {:.2} px/mm across but {:.2} px/mm down: the picture is stretched or seen at an angle",
             pitch.x, pitch.y

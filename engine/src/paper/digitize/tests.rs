@@ -175,15 +175,19 @@ fn real_photos() {
         match out {
             Ok(d) => {
                 let seen: Vec<usize> = d.visible.iter().map(|v| v.iter().filter(|&&s| s).count()).collect();
+                let pitch = grid::find_pitch(&ink::classify(&grid::straighten(&bitmap, d.rotation_deg)));
                 println!(
-                    "{name} {}x{}: layout {} px/mm {:.2} rotation {:.2}° ({ms} ms) samples seen per lead {seen:?} warnings {:?}",
+                    "{name} {}x{}: {pitch:?} layout {} px/mm {:.2} rotation {:.2}° ({ms} ms) samples seen per lead {seen:?} warnings {:?}",
                     bitmap.width, bitmap.height, d.layout, d.px_per_mm, d.rotation_deg, d.warnings
                 );
                 if let Ok(out_dir) = std::env::var("PAPER_OVERLAY_DIR") {
                     overlay(&bitmap, &d, &format!("{out_dir}/{name}.overlay.png"));
                 }
             }
-            Err(e) => println!("{name} {}x{}: {e} ({ms} ms)", bitmap.width, bitmap.height),
+            Err(e) => {
+                let pitch = grid::find_pitch(&ink::classify(&bitmap));
+                println!("{name} {}x{}: {e} ({ms} ms; pitch {pitch:?})", bitmap.width, bitmap.height)
+            }
         }
     }
 }

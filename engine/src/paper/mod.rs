@@ -3,7 +3,13 @@
 //! result. Works on plain RGB bitmaps so that the page can hand over what the browser decoded
 //! (no image codec in the wasm).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod degrade;
 pub mod digitize;
+pub mod render;
+pub mod snr;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod test_support;
 
 /// An RGB image, row-major, three bytes per pixel.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,9 @@ const MIN_ROW_STRENGTH: f64 = 0.2;
 /// A trace row has ink near its baseline in at least this fraction of the columns the best
 /// row covers.
 const MIN_COVERAGE: f64 = 0.5;
+/// A trace row has ink near its baseline across at least this fraction of the picture's width
+/// (calibration pulses and labels alone do not make rows).
+const MIN_ABSOLUTE_COVERAGE: f64 = 0.25;
 /// A calibration pulse is at least this high, in mm (1 mV at 5 mm/mV).
 const MIN_PULSE_MM: f64 = 4.0;
 
@@ -159,7 +162,7 @@ fn find_baselines(ink: &Ink, pitch: Pitch) -> Vec<f64> {
         })
         .collect();
     let best_coverage = rows.iter().map(|r| r.1).fold(0.0, f64::max);
-    rows.retain(|r| r.1 >= MIN_COVERAGE * best_coverage);
+    rows.retain(|r| r.1 >= MIN_COVERAGE * best_coverage && r.1 >= MIN_ABSOLUTE_COVERAGE);
     let mut baselines: Vec<f64> = rows.into_iter().map(|r| r.0).collect();
     baselines.sort_by(f64::total_cmp);
     baselines

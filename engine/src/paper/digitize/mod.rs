@@ -19,9 +19,7 @@ mod layout;
 mod record;
 mod trace;
 
-#[cfg(test)]
-mod test_sheet;
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 use super::Bitmap;

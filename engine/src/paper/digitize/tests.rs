@@ -1,9 +1,12 @@
-//! The digitizer against drawn sheets of a real PTB-XL record (known truth), against pictures
-//! that are not ECGs, and (ignored by default) on real photos and scans.
+//! The digitizer against rendered sheets of real PTB-XL records (known truth, scored with the
+//! Challenge 2024 SNR), against pictures that are not ECGs, and (ignored by default) on real
+//! photos and scans.
 
-use super::test_sheet::{self, Style};
 use super::*;
 use crate::formats::read_record_files;
+use crate::paper::degrade::degrade;
+use crate::paper::render::{render, GridStyle, RenderConfig, Rendered};
+use crate::paper::snr::{challenge_snr, summarize, SnrConfig};
 use crate::{read_records, Error};
 use std::path::Path;
 use std::time::Instant;
@@ -14,55 +17,75 @@ fn ptbxl(name: &str) -> Record {
     read_records(&files).remove(0).result.expect("fixture record")
 }
 
-/// SNR in dB over the visible samples, each side's mean removed (the sheet draws every cell
-/// around its own median, so the offset carries no information).
-fn snr_db(truth: &[f32], estimate: &[f32], visible: &[bool]) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> =
-        truth.iter().zip(estimate).zip(visible).filter(|p| *p.1).map(|((&t, &e), _)| (t as f64, e as f64)).collect();
+/// Per lead (standard order): the Challenge SNR (aligned, covered fraction applied) against
+/// the truth restricted to the window the sheet printed, and a plain SNR over the samples
+/// read, each side's mean removed.
+fn scores(truth: &Record, rendered: &Rendered, digitized: &Digitized) -> Vec<(f64, f64)> {
+    Lead::STANDARD
+        .iter()
+        .map(|lead| {
+            let reference = &truth.lead(*lead).expect("truth lead").samples;
+            let fs = truth.sampling_rate;
+            // The printed window; the rhythm strip (longest) wins for lead II.
+            let window = rendered
+                .truth
+                .iter()
+                .filter(|p| p.lead == *lead)
+                .map(|p| ((p.start_s * fs).round() as usize, (p.end_s * fs).round() as usize))
+                .max_by_key(|(a, b)| b - a)
+                .unwrap_or((0, 0));
+            let printed: Vec<f32> = (0..reference.len())
+                .map(|i| if i >= window.0 && i < window.1 { reference[i] } else { f32::NAN })
+                .collect();
+            let seen = &digitized.visible[lead.index()];
+            let estimate: Vec<f32> = digitized.record.lead(*lead).expect("digitized lead").samples
+                .iter()
+                .zip(seen)
+                .map(|(v, s)| if *s { *v } else { f32::NAN })
+                .collect();
+            let challenge = challenge_snr(&printed, &estimate, fs, &SnrConfig::default()).snr_db;
+            (challenge, plain_snr(&printed, &estimate))
+        })
+        .collect()
+}
+
+fn plain_snr(truth: &[f32], estimate: &[f32]) -> f64 {
+    let pairs: Vec<(f64, f64)> = truth
+        .iter()
+        .zip(estimate)
+        .filter(|(t, e)| t.is_finite() && e.is_finite())
+        .map(|(t, e)| (*t as f64, *e as f64))
+        .collect();
     if pairs.len() < 10 {
-        return None;
+        return f64::NAN;
     }
     let n = pairs.len() as f64;
     let (mt, me) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
     let signal: f64 = pairs.iter().map(|p| (p.0 - mt).powi(2)).sum();
     let noise: f64 = pairs.iter().map(|p| ((p.0 - mt) - (p.1 - me)).powi(2)).sum();
-    Some(10.0 * (signal / noise.max(1e-12)).log10())
+    10.0 * (signal / noise.max(1e-12)).log10()
 }
 
-/// Per-lead SNR (standard order) of a digitized record against the truth.
-fn per_lead_snr(truth: &Record, digitized: &Digitized) -> Vec<f64> {
-    Lead::STANDARD
-        .iter()
-        .map(|lead| {
-            let t = &truth.lead(*lead).expect("truth lead").samples;
-            let e = &digitized.record.lead(*lead).expect("digitized lead").samples;
-            let n = t.len().min(e.len());
-            snr_db(&t[..n], &e[..n], &digitized.visible[lead.index()][..n]).unwrap_or(f64::NEG_INFINITY)
-        })
-        .collect()
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-fn report(name: &str, truth: &Record, digitized: &Digitized, millis: u128) -> Vec<f64> {
-    let snr = per_lead_snr(truth, digitized);
+/// Prints the figures and returns the per-lead Challenge SNRs.
+fn report(name: &str, truth: &Record, rendered: &Rendered, digitized: &Digitized, millis: u128) -> Vec<f64> {
+    let both = scores(truth, rendered, digitized);
+    let challenge: Vec<f64> = both.iter().map(|s| s.0).collect();
+    let plain: Vec<f64> = both.iter().map(|s| s.1).collect();
     let per_lead: Vec<String> =
-        Lead::STANDARD.iter().zip(&snr).map(|(l, s)| format!("{} {s:.1}", l.label())).collect();
+        Lead::STANDARD.iter().zip(&both).map(|(l, s)| format!("{} {:.1}/{:.1}", l.label(), s.0, s.1)).collect();
     println!(
-        "{name}: layout {} px/mm {:.3} rotation {:.2}° median SNR {:.1} dB ({} ms) | {} | warnings: {:?}",
+        "{name}: layout {} px/mm {:.3} rotation {:.2}° | Challenge SNR median {:.1} mean {:.1} dB | plain SNR median {:.1} dB | {} ms | per lead (Challenge/plain) {} | warnings {:?}",
         digitized.layout,
         digitized.px_per_mm,
         digitized.rotation_deg,
-        median(&snr),
+        summarize(&challenge).0,
+        summarize(&challenge).1,
+        summarize(&plain).0,
         millis,
         per_lead.join(", "),
         digitized.warnings
     );
-    snr
+    challenge
 }
 
 fn timed(image: &Bitmap) -> (Result<Digitized>, u128) {
@@ -74,46 +97,81 @@ fn timed(image: &Bitmap) -> (Result<Digitized>, u128) {
 #[test]
 fn clean_render_of_a_ptbxl_record_reads_back_every_lead() {
     let truth = ptbxl("00009_lr");
-    let image = test_sheet::draw(&truth, &Style::red());
-    let (out, ms) = timed(&image);
+    let rendered = render(&truth, &RenderConfig::default());
+    let (out, ms) = timed(&rendered.bitmap);
     let digitized = out.expect("digitized");
     assert_eq!(digitized.layout, "3x4+1");
     assert!((digitized.px_per_mm - 8.0).abs() < 0.05, "pitch {}", digitized.px_per_mm);
     assert!(digitized.rotation_deg.abs() < 0.1, "rotation {}", digitized.rotation_deg);
-    let snr = report("clean red grid", &truth, &digitized, ms);
+    let snr = report("clean 3x4 red", &truth, &rendered, &digitized, ms);
     // Lead II comes from the rhythm strip: all 10 s; the others each show 2.5 s.
     let seen = |lead: Lead| digitized.visible[lead.index()].iter().filter(|&&v| v).count();
     assert!(seen(Lead::II) >= 990, "II seen {}", seen(Lead::II));
-    assert!(seen(Lead::V6) >= 245 && seen(Lead::V6) <= 250, "V6 seen {}", seen(Lead::V6));
+    assert!((240..=250).contains(&seen(Lead::V6)), "V6 seen {}", seen(Lead::V6));
     assert!(digitized.visible[Lead::V6.index()][900], "V6 is in the last column");
     assert!(!digitized.visible[Lead::V6.index()][100], "V6 is not printed in the first column");
     assert!(digitized.record.channels.iter().all(|c| c.samples.iter().all(|v| v.is_finite())));
-    assert!(median(&snr) > 20.0, "median SNR {:.1} dB", median(&snr));
-    assert!(snr.iter().all(|&s| s > 12.0), "a lead below 12 dB: {snr:?}");
+    let (median, _) = summarize(&snr);
+    assert!(median > CLEAN_MEDIAN_DB, "median Challenge SNR {median:.1} dB");
+    assert!(snr.iter().all(|&s| s > CLEAN_FLOOR_DB), "a lead below {CLEAN_FLOOR_DB} dB: {snr:?}");
 }
 
+/// Thresholds a little under what was measured (see the report lines the tests print).
+const CLEAN_MEDIAN_DB: f64 = 20.0;
+const CLEAN_FLOOR_DB: f64 = 10.0;
+const ROTATED_MEDIAN_DB: f64 = 18.0;
+
 #[test]
-fn grey_grid_without_pulse_reads_back() {
+fn grey_grid_render_reads_back() {
     let truth = ptbxl("00063_lr");
-    let image = test_sheet::draw(&truth, &Style::grey());
-    let (out, ms) = timed(&image);
+    let rendered = render(&truth, &RenderConfig { grid: GridStyle::Grey, ..RenderConfig::default() });
+    let (out, ms) = timed(&rendered.bitmap);
     let digitized = out.expect("digitized");
-    let snr = report("clean grey grid", &truth, &digitized, ms);
+    let snr = report("clean 3x4 grey", &truth, &rendered, &digitized, ms);
     assert_eq!(digitized.layout, "3x4+1");
-    assert!(median(&snr) > 20.0, "median SNR {:.1} dB", median(&snr));
+    assert!(summarize(&snr).0 > CLEAN_MEDIAN_DB, "median SNR {:.1} dB", summarize(&snr).0);
 }
 
 #[test]
 fn render_rotated_by_three_degrees_is_straightened_and_read() {
     let truth = ptbxl("00009_lr");
-    let straight = test_sheet::draw(&truth, &Style::red());
-    let image = grid::straighten(&straight, -3.0);
+    let rendered = render(&truth, &RenderConfig::default());
+    let image = grid::straighten(&rendered.bitmap, -3.0);
     let (out, ms) = timed(&image);
     let digitized = out.expect("digitized");
-    let snr = report("rotated 3°", &truth, &digitized, ms);
+    let snr = report("rotated 3°", &truth, &rendered, &digitized, ms);
     assert!((digitized.rotation_deg - 3.0).abs() < 0.1, "rotation {}", digitized.rotation_deg);
     assert_eq!(digitized.layout, "3x4+1");
-    assert!(median(&snr) > 15.0, "median SNR {:.1} dB", median(&snr));
+    assert!(summarize(&snr).0 > ROTATED_MEDIAN_DB, "median SNR {:.1} dB", summarize(&snr).0);
+}
+
+/// The renderer's degradation levels (scan, phone, …) on the five fold-10 records: prints the
+/// figures per level. Perspective is not corrected yet, so only the figures are checked here.
+/// `cargo test ... degraded_renders -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn degraded_renders() {
+    for level in crate::paper::degrade::LEVELS {
+        let mut all = Vec::new();
+        let mut times = Vec::new();
+        let mut failures = Vec::new();
+        for name in ["00009_lr", "00063_lr", "00065_lr", "00116_lr", "01219_lr"] {
+            let truth = ptbxl(name);
+            let rendered = render(&truth, &RenderConfig::default());
+            let picture = degrade(&rendered.bitmap, &level, 7).expect("degraded");
+            let (out, ms) = timed(&picture.bitmap);
+            times.push(ms);
+            match out {
+                Ok(d) => all.extend(report(&format!("{} {name}", level.name), &truth, &rendered, &d, ms)),
+                Err(e) => {
+                    failures.push(format!("{name}: {e}"));
+                    all.extend([0.0; 12]);
+                }
+            }
+        }
+        let (median, mean) = summarize(&all);
+        println!("LEVEL {} median {median:.1} dB mean {mean:.1} dB, ms {times:?}, failures {failures:?}", level.name);
+    }
 }
 
 #[test]
@@ -142,11 +200,10 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
         }
     }
     assert!(message(digitize(&noise, &Config::default())).contains("no ECG"));
-    // A grid with nothing printed on it.
-    let mut empty_sheet = ptbxl("00009_lr");
-    empty_sheet.channels.clear();
-    let image = test_sheet::draw(&empty_sheet, &Style { pulse: false, ..Style::red() });
-    let m = message(digitize(&image, &Config::default()));
+    // A sheet with its grid, header, labels and calibration pulses but no traces.
+    let mut empty = ptbxl("00009_lr");
+    empty.channels.clear();
+    let m = message(digitize(&render(&empty, &RenderConfig::default()).bitmap, &Config::default()));
     assert!(m.contains("no ECG traces found"), "{m}");
     // Wrong byte count.
     let broken = Bitmap { width: 300, height: 300, rgb: vec![0; 10] };
@@ -219,23 +276,3 @@ fn overlay(picture: &Bitmap, d: &Digitized, path: &str) {
     out.save(path).expect("overlay written");
 }
 
-#[test]
-fn debug_steps() {
-    let truth = ptbxl("00009_lr");
-    let image = test_sheet::draw(&truth, &Style::red());
-    let d = digitize(&image, &Config::default()).unwrap();
-    for lead in [Lead::V2] {
-        let t = &truth.lead(lead).unwrap().samples;
-        let e = &d.record.lead(lead).unwrap().samples;
-        let vis = &d.visible[lead.index()];
-        let idx: Vec<usize> = (0..1000).filter(|&i| vis[i]).collect();
-        let mt = idx.iter().map(|&i| t[i] as f64).sum::<f64>() / idx.len() as f64;
-        let me = idx.iter().map(|&i| e[i] as f64).sum::<f64>() / idx.len() as f64;
-        let mut errs: Vec<(f64, usize)> = idx.iter().map(|&i| (((t[i] as f64 - mt) - (e[i] as f64 - me)).abs(), i)).collect();
-        errs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for &(err, i) in errs.iter().take(12) {
-            println!("{lead:?} i {i} err {err:.3} truth {:.3} est {:.3} | around truth {:?} est {:?}", t[i] as f64 - mt, e[i] as f64 - me,
-                &t[i.saturating_sub(2)..(i+3).min(1000)], &e[i.saturating_sub(2)..(i+3).min(1000)]);
-        }
-    }
-}

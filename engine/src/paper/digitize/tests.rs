@@ -43,7 +43,11 @@ fn scores(truth: &Record, rendered: &Rendered, digitized: &Digitized) -> Vec<(f6
                 .zip(seen)
                 .map(|(v, s)| if *s { *v } else { f32::NAN })
                 .collect();
-            let challenge = challenge_snr(&printed, &estimate, fs, &SnrConfig::default()).snr_db;
+            let scored = challenge_snr(&printed, &estimate, fs, &SnrConfig::default());
+            if std::env::var("SHOW_SHIFTS").is_ok() {
+                print!("{}:{}/{:.2} ", lead.label(), scored.alignment.shift_samples, scored.alignment.offset_mv);
+            }
+            let challenge = scored.snr_db;
             (challenge, plain_snr(&printed, &estimate))
         })
         .collect()
@@ -159,6 +163,9 @@ fn degraded_renders() {
             let truth = ptbxl(name);
             let rendered = render(&truth, &RenderConfig::default());
             let picture = degrade(&rendered.bitmap, &level, 7).expect("degraded");
+            let (a, b) = (picture.map_point(0.0, 0.0), picture.map_point(1000.0, 0.0));
+            let true_deg = -(b.1 - a.1).atan2(b.0 - a.0).to_degrees();
+            println!("{} {name}: true rotation {true_deg:.2}°, scale {:.3}", level.name, (b.0 - a.0).hypot(b.1 - a.1) / 1000.0);
             let (out, ms) = timed(&picture.bitmap);
             times.push(ms);
             match out {

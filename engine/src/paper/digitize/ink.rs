@@ -13,6 +13,8 @@ const BLOCK: usize = 32;
 const TRACE_FRACTION: f64 = 0.6;
 /// Paper darker than this (a shadow, the table around the sheet) holds no readable trace.
 const DARKEST_PAPER: f64 = 60.0;
+/// Largest fraction of a block that trace ink covers.
+const MAX_DARK_FRACTION: f64 = 0.35;
 /// Grid darkness below this is noise on the paper.
 const GRID_NOISE: u8 = 12;
 
@@ -53,8 +55,13 @@ pub fn classify(image: &Bitmap) -> Ink {
                     n += 1;
                 }
             }
-            paper_bright[by * blocks_x + bx] = percentile(&hist_max, n, 0.9);
+            let bright = percentile(&hist_max, n, 0.9);
             paper_dark[by * blocks_x + bx] = percentile(&hist_min, n, 0.9);
+            // A trace is a thin line: a block that is largely dark holds the table around the
+            // sheet, a shadow's edge or a black border, not a trace. Mark it unreadable.
+            let threshold = (TRACE_FRACTION * bright).ceil() as usize;
+            let dark: u32 = hist_max[..threshold.min(256)].iter().sum();
+            paper_bright[by * blocks_x + bx] = if dark as f64 > MAX_DARK_FRACTION * n as f64 { 0.0 } else { bright };
         }
     }
     let mut trace = vec![false; width * height];

@@ -168,10 +168,18 @@ fn degraded_renders() {
             println!("{} {name}: true rotation {true_deg:.2}°, scale {:.3}", level.name, (b.0 - a.0).hypot(b.1 - a.1) / 1000.0);
             let (out, ms) = timed(&picture.bitmap);
             times.push(ms);
+            if let (Ok(dir), "00009_lr") = (std::env::var("PAPER_OVERLAY_DIR"), name) {
+                let b = &picture.bitmap;
+                let img = image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb.clone()).expect("size");
+                img.save(format!("{dir}/{}-{name}.png", level.name)).expect("saved");
+            }
             match out {
                 Ok(d) => all.extend(report(&format!("{} {name}", level.name), &truth, &rendered, &d, ms)),
                 Err(e) => {
-                    failures.push(format!("{name}: {e}"));
+                    let ink = ink::classify(&picture.bitmap);
+                    let angle = grid::find_rotation(&ink, 6.0);
+                    let pitch = grid::find_pitch(&ink::classify(&grid::straighten(&picture.bitmap, angle)));
+                    failures.push(format!("{name}: {e} (rotation {angle:.2}, pitch {pitch:?})"));
                     all.extend([0.0; 12]);
                 }
             }

@@ -216,7 +216,16 @@ fn period(profile: &[f64]) -> Option<Period> {
         .filter(|c| c.0 >= 0.5 * contrast)
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     let ratio = best / shortest;
-    let main = if (ratio - ratio.round()).abs() <= 0.06 * ratio.round() { shortest } else { best };
+    let mut main = if (ratio - ratio.round()).abs() <= 0.06 * ratio.round() { shortest } else { best };
+    // Blur or perspective can weaken the 1 mm peak until 3 mm fits better: if the picture
+    // would then be far smaller than a printout, step down to a third (or half) that shows
+    // as a peak.
+    if (n as f64 / main) < 0.5 * TYPICAL_SHEET_MM {
+        let shows = |lag: f64| peaks.iter().any(|&l| (l as f64 - lag).abs() <= (0.06 * lag).max(1.0) && acf[l] > 0.5 * MIN_PEAK);
+        if let Some(divisor) = [3.0, 2.0].into_iter().find(|d| main / d >= 2.0 && shows(main / d)) {
+            main /= divisor;
+        }
+    }
     // 1 mm? Then the 5 mm lines make its fifth multiple stand out.
     let near = |lag: f64| -> f64 {
         let spread = (0.2 * main).max(1.0);

@@ -5,6 +5,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod degrade;
+pub mod digitize;
 pub mod render;
 pub mod snr;
 #[cfg(all(test, not(target_arch = "wasm32")))]

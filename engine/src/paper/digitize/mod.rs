@@ -1,0 +1,151 @@
+//! Digitizing a photo or scan of a printed 12-lead ECG back into signals.
+//!
+//! The steps, each in its own module:
+//! 1. [`ink`]: tell trace ink, grid ink and paper apart by brightness and colour, against the
+//!    paper's local brightness (a phone photo is lit unevenly).
+//! 2. [`grid`]: find the rotation from the grid lines' angle, turn the picture straight, and
+//!    measure the grid pitch (pixels per millimetre) from the periodicity of the grid.
+//! 3. [`layout`]: find the rows of traces, their baselines, the calibration pulse and where
+//!    the 10 s begin; name the layout (3×4 with rhythm strip first).
+//! 4. [`trace`]: follow each lead column by column through its cell.
+//! 5. [`record`]: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
+//!    samples that were not seen are 0.0 and marked not visible.
+//!
+//! Classical image processing only, no native-only dependencies: this runs in the browser.
+
+mod grid;
+mod ink;
+mod layout;
+mod record;
+mod trace;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
+use super::Bitmap;
+use crate::{Error, Lead, Record, Result};
+
+/// What a picture must be for the digitizer to read it; shown with every refusal.
+pub const ACCEPTED: &str =
+    "accepted: a photo or scan of a 12-lead printout, 3×4 layout with a rhythm strip";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Paper speed the printout is assumed to use.
+    pub mm_per_s: f64,
+    /// Gain the printout is assumed to use; a calibration pulse only confirms it.
+    pub mm_per_mv: f64,
+    /// Sampling rate of the record produced.
+    pub sampling_rate: f64,
+    /// Seconds printed on a full-width row (the rhythm strip).
+    pub duration_s: f64,
+    /// Seconds in each column of the 3×4 grid.
+    pub column_s: f64,
+    /// Largest rotation searched for, either way.
+    pub max_rotation_deg: f64,
+    /// Smallest picture worth reading, in pixels, either side.
+    pub min_side_px: usize,
+    /// The lead printed on a single rhythm strip below the 3×4 grid.
+    pub rhythm_lead: Lead,
+    /// Width of the calibration pulse's flat top a pulse must have, in mm.
+    pub min_pulse_width_mm: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            mm_per_s: 25.0,
+            mm_per_mv: 10.0,
+            sampling_rate: 100.0,
+            duration_s: 10.0,
+            column_s: 2.5,
+            max_rotation_deg: 6.0,
+            min_side_px: 200,
+            rhythm_lead: Lead::II,
+            min_pulse_width_mm: 1.5,
+        }
+    }
+}
+
+/// The signals read from a picture, and what the page needs to draw them over it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Digitized {
+    /// Twelve leads at `Config::sampling_rate` for `Config::duration_s`, in mV; samples that
+    /// were not visible are 0.0 (see `visible`).
+    pub record: Record,
+    /// Per lead in [`Lead::STANDARD`] order, per sample: whether it was read from the picture.
+    pub visible: Vec<Vec<bool>>,
+    /// Grid pitch along the time axis.
+    pub px_per_mm: f64,
+    /// The picture's rotation found (counter-clockwise positive, in degrees); the boxes and
+    /// traces are in the straightened frame, i.e. the picture turned by `-rotation_deg` about
+    /// its centre (see [`Digitized::to_picture`]).
+    pub rotation_deg: f64,
+    /// The layout found, e.g. `3x4+1` (3×4 grid and one rhythm strip).
+    pub layout: String,
+    /// Each lead's cell, `[x0, y0, x1, y1]` in pixels of the straightened frame.
+    pub lead_boxes: Vec<(Lead, [f64; 4])>,
+    /// Each lead's followed trace, `(x, y)` in pixels of the straightened frame, for drawing
+    /// the result over the picture.
+    pub traces: Vec<(Lead, Vec<(f64, f64)>)>,
+    /// The picture's size, which the straightening turned about its centre.
+    pub picture_size: (usize, usize),
+    pub warnings: Vec<String>,
+}
+
+impl Digitized {
+    /// From the straightened frame (boxes, traces) back to the picture's own pixels.
+    pub fn to_picture(&self, x: f64, y: f64) -> (f64, f64) {
+        grid::rotate_point(x, y, self.picture_size, self.rotation_deg)
+    }
+}
+
+/// Reads the twelve leads off a photo or scan of a printed ECG.
+pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
+    if image.rgb.len() != image.width * image.height * 3 {
+        return Err(Error::InvalidArgument(format!(
+            "the picture's pixel data ({} bytes) does not match its size {}×{}",
+            image.rgb.len(),
+            image.width,
+            image.height
+        )));
+    }
+    if image.width < config.min_side_px || image.height < config.min_side_px {
+        return Err(Error::InvalidArgument(format!(
+            "the picture is too small ({}×{} pixels) to read an ECG from; it needs at least {} pixels either side; {ACCEPTED}",
+            image.width, image.height, config.min_side_px
+        )));
+    }
+    let mut warnings = Vec::new();
+    let rotation_deg = grid::find_rotation(&ink::classify(image), config.max_rotation_deg);
+    let straight = if rotation_deg.abs() > 0.05 { grid::straighten(image, rotation_deg) } else { image.clone() };
+    let ink = ink::classify(&straight);
+    let pitch = grid::find_pitch(&ink).ok_or_else(no_grid)?;
+    if (pitch.x - pitch.y).abs() > 0.04 * pitch.x {
+        warnings.push(format!(
+            "the grid is {:.2} px/mm across but {:.2} px/mm down: the picture is stretched or seen at an angle",
+            pitch.x, pitch.y
+        ));
+    }
+    let layout = layout::find(&ink, pitch, config, &mut warnings)?;
+    let traces = trace::follow_all(&ink, &layout, pitch, config);
+    let assembled = record::assemble(&traces, &layout, pitch, config);
+    warnings.extend(assembled.warnings);
+    Ok(Digitized {
+        record: assembled.record,
+        visible: assembled.visible,
+        px_per_mm: pitch.x,
+        rotation_deg,
+        layout: layout.name.clone(),
+        lead_boxes: traces.iter().map(|t| (t.lead, t.bounds)).collect(),
+        traces: traces.iter().map(|t| (t.lead, t.points())).collect(),
+        picture_size: (image.width, image.height),
+        warnings,
+    })
+}
+
+fn no_grid() -> Error {
+    Error::InvalidArgument(format!(
+        "no ECG grid found: the picture needs the printed millimetre grid visible; {ACCEPTED}"
+    ))
+}

@@ -1,0 +1,81 @@
+//! From followed traces to a 12-lead record, each lead at its true time window.
+//!
+//! Sample `i` of the record was printed at `x_start + i / fs · speed`, whatever cell shows it,
+//! so each cell is read at exactly those columns. Samples no cell shows stay 0.0 and are
+//! marked not visible; a rhythm strip, showing its lead's whole 10 s, is preferred to the cell.
+
+use super::grid::Pitch;
+use super::layout::Layout;
+use super::trace::Followed;
+use super::Config;
+use crate::{Channel, Lead, Metadata, Record};
+
+/// A lead with less than this fraction of its samples seen gets a warning.
+const WARN_VISIBLE: f64 = 0.5;
+
+pub struct Assembled {
+    pub record: Record,
+    pub visible: Vec<Vec<bool>>,
+    pub warnings: Vec<String>,
+}
+
+pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Assembled {
+    let total = (config.duration_s * config.sampling_rate).round() as usize;
+    let mut samples = vec![vec![0.0f32; total]; Lead::STANDARD.len()];
+    let mut visible = vec![vec![false; total]; Lead::STANDARD.len()];
+    // Cells first, full-width strips last, so that a strip's reading wins.
+    let mut ordered: Vec<&Followed> = traces.iter().collect();
+    ordered.sort_by_key(|t| t.cell.samples.1 - t.cell.samples.0);
+    for trace in ordered {
+        let lead = trace.lead.index();
+        for i in trace.cell.samples.0..trace.cell.samples.1.min(total) {
+            let x = layout.x_of(i, pitch, config) - trace.first_x as f64;
+            if let Some(y) = height_at(&trace.ys, x) {
+                samples[lead][i] = ((trace.baseline - y) / pitch.y / config.mm_per_mv) as f32;
+                visible[lead][i] = true;
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    for lead in Lead::STANDARD {
+        let seen = visible[lead.index()].iter().filter(|&&v| v).count();
+        if (seen as f64) < WARN_VISIBLE * (total as f64 / 4.0) {
+            warnings.push(format!("{}: the trace was seen in only {seen} of its samples", lead.label()));
+        }
+    }
+    let channels = Lead::STANDARD
+        .iter()
+        .map(|lead| Channel {
+            name: lead.label().to_string(),
+            lead: Some(*lead),
+            units: "mV".into(),
+            samples: samples[lead.index()].clone(),
+            derived: false,
+        })
+        .collect();
+    let record = Record {
+        name: "digitized".into(),
+        sampling_rate: config.sampling_rate,
+        channels,
+        metadata: Metadata { format: Some("paper ECG (digitized)".into()), ..Metadata::default() },
+        warnings: vec![],
+    };
+    Assembled { record, visible, warnings }
+}
+
+/// The trace's height at fractional column `x`: between two seen columns, interpolated; next
+/// to one seen column, that column's; otherwise not seen.
+fn height_at(ys: &[Option<f64>], x: f64) -> Option<f64> {
+    if x < -0.5 || x > ys.len() as f64 - 0.5 {
+        return None;
+    }
+    let left = x.floor().max(0.0) as usize;
+    let right = (left + 1).min(ys.len().saturating_sub(1));
+    let fraction = x - left as f64;
+    match (ys.get(left).copied().flatten(), ys.get(right).copied().flatten()) {
+        (Some(a), Some(b)) => Some(a + (b - a) * fraction.clamp(0.0, 1.0)),
+        (Some(a), None) if fraction <= 0.5 => Some(a),
+        (None, Some(b)) if fraction >= 0.5 => Some(b),
+        _ => None,
+    }
+}

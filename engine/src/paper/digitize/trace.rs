@@ -1,0 +1,161 @@
+//! Following one lead's trace through its cell, column by column.
+//!
+//! In each pixel column the trace ink forms vertical runs; the lead's trace is the run that
+//! continues the one taken in the previous column (a drawn line is connected), which keeps
+//! the follower off labels and off a neighbouring row's trace that reaches into the band.
+//! Short breaks (a faint print, a crease) are bridged by looking a little farther after them.
+
+use super::grid::Pitch;
+use super::ink::Ink;
+use super::layout::{Cell, Layout};
+use super::Config;
+use crate::Lead;
+
+/// Farthest (in mm) the trace may move between neighbouring columns without a connecting run.
+const MAX_STEP_MM: f64 = 4.0;
+/// After this many mm of columns without the trace, look farther for it.
+const LOST_MM: f64 = 1.0;
+
+/// One cell's trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Followed {
+    pub lead: Lead,
+    pub cell: Cell,
+    /// First pixel column of `ys`.
+    pub first_x: usize,
+    /// Per pixel column: the trace's height (pixel row), where seen.
+    pub ys: Vec<Option<f64>>,
+    pub baseline: f64,
+    /// `[x0, y0, x1, y1]` of the cell.
+    pub bounds: [f64; 4],
+}
+
+impl Followed {
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        self.ys.iter().enumerate().filter_map(|(i, y)| y.map(|y| ((self.first_x + i) as f64, y))).collect()
+    }
+}
+
+pub fn follow_all(ink: &Ink, layout: &Layout, pitch: Pitch, config: &Config) -> Vec<Followed> {
+    layout.cells.iter().filter_map(|cell| follow(ink, layout, cell, pitch, config)).collect()
+}
+
+fn follow(ink: &Ink, layout: &Layout, cell: &Cell, pitch: Pitch, config: &Config) -> Option<Followed> {
+    let row = layout.rows.get(cell.row)?;
+    let x0 = layout.x_of(cell.samples.0, pitch, config).round().max(0.0) as usize;
+    let x1 = (layout.x_of(cell.samples.1.saturating_sub(1), pitch, config).round().max(0.0) as usize).min(ink.width - 1);
+    if x1 < x0 {
+        return None;
+    }
+    let (band_top, band_bottom) = (row.band.0.max(0.0) as usize, (row.band.1 as usize).min(ink.height - 1));
+    let mut runs_taken: Vec<Option<(usize, usize)>> = Vec::with_capacity(x1 - x0 + 1);
+    let mut previous = row.baseline;
+    let mut lost = 0usize;
+    let lost_after = (LOST_MM * pitch.x).ceil() as usize;
+    for x in x0..=x1 {
+        let reach = (if lost >= lost_after { 2.0 * MAX_STEP_MM } else { MAX_STEP_MM }) * pitch.y;
+        let best = runs(ink, x, band_top, band_bottom)
+            .into_iter()
+            .map(|(top, bottom)| (distance(previous, top, bottom), (top, bottom)))
+            .filter(|(d, _)| *d <= reach)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match best {
+            Some((_, (top, bottom))) => {
+                // Inside a long run (a steep stroke) the trace continues from its far end;
+                // keep the centre so the next column is judged from the middle of the stroke.
+                previous = (top + bottom) as f64 / 2.0;
+                runs_taken.push(Some((top, bottom)));
+                lost = 0;
+            }
+            None => {
+                runs_taken.push(None);
+                lost += 1;
+            }
+        }
+    }
+    let ys = heights(&runs_taken);
+    Some(Followed {
+        lead: cell.lead,
+        cell: cell.clone(),
+        first_x: x0,
+        ys,
+        baseline: row.baseline,
+        // Half-way to the neighbouring rows.
+        bounds: [
+            x0 as f64,
+            row.baseline - 0.5 * (row.baseline - row.band.0),
+            x1 as f64,
+            row.baseline + 0.5 * (row.band.1 - row.baseline),
+        ],
+    })
+}
+
+/// Vertical runs of trace ink in column `x` between `top` and `bottom`.
+fn runs(ink: &Ink, x: usize, top: usize, bottom: usize) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut start = None;
+    for y in top..=bottom {
+        match (ink.is_trace(x, y), start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                found.push((s, y - 1));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        found.push((s, bottom));
+    }
+    found
+}
+
+fn distance(y: f64, top: usize, bottom: usize) -> f64 {
+    if y < top as f64 {
+        top as f64 - y
+    } else if y > bottom as f64 {
+        y - bottom as f64
+    } else {
+        0.0
+    }
+}
+
+/// The trace's height in each column: the run's centre, except at a peak or a trough, where
+/// the run reaches past both neighbours' runs and the line's outer edge (less half its
+/// thickness) is the signal's extreme.
+fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
+    let mut lengths: Vec<usize> = runs.iter().flatten().map(|(t, b)| b - t + 1).collect();
+    lengths.sort_unstable();
+    let thickness = lengths.get(lengths.len() / 2).copied().unwrap_or(1) as f64;
+    let half = (thickness - 1.0) / 2.0;
+    (0..runs.len())
+        .map(|i| {
+            let (top, bottom) = runs[i]?;
+            let before = if i > 0 { runs[i - 1] } else { None }.unwrap_or((top, bottom));
+            let after = runs.get(i + 1).copied().flatten().unwrap_or((top, bottom));
+            let (t, b) = (top as f64, bottom as f64);
+            if b - t + 1.0 > thickness + 1.0 {
+                let peak = top <= before.0 && top <= after.0 && (top < before.0 || top < after.0);
+                let trough = bottom >= before.1 && bottom >= after.1 && (bottom > before.1 || bottom > after.1);
+                if peak && !trough {
+                    return Some(t + half);
+                }
+                if trough && !peak {
+                    return Some(b - half);
+                }
+            }
+            // On a steep stroke the column sees the line over the stroke's width, so the run's
+            // centre leans toward the steeper side at a corner. The neighbours' runs overlap
+            // only around this column's own height: take the overlap's centre.
+            if b - t + 1.0 > thickness + 1.0 {
+                if let (Some(l), Some(r)) = (if i > 0 { runs[i - 1] } else { None }, runs.get(i + 1).copied().flatten()) {
+                    let (lo, hi) = (l.0.max(r.0).max(top) as f64, l.1.min(r.1).min(bottom) as f64);
+                    if lo <= hi {
+                        return Some((lo + hi) / 2.0);
+                    }
+                }
+            }
+            Some((t + b) / 2.0)
+        })
+        .collect()
+}

@@ -6,6 +6,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod degrade;
 pub mod digitize;
+pub mod evaluate;
 pub mod render;
 pub mod snr;
 #[cfg(all(test, not(target_arch = "wasm32")))]

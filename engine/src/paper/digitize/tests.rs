@@ -6,7 +6,8 @@ use super::*;
 use crate::formats::read_record_files;
 use crate::paper::degrade::degrade;
 use crate::paper::render::{render, GridStyle, RenderConfig, Rendered};
-use crate::paper::snr::{challenge_snr, summarize, SnrConfig};
+use crate::paper::evaluate::{lead_snrs, printed_reference, read_estimate};
+use crate::paper::snr::summarize;
 use crate::{read_records, Error};
 use std::path::Path;
 use std::time::Instant;
@@ -21,35 +22,11 @@ fn ptbxl(name: &str) -> Record {
 /// the truth restricted to the window the sheet printed, and a plain SNR over the samples
 /// read, each side's mean removed.
 fn scores(truth: &Record, rendered: &Rendered, digitized: &Digitized) -> Vec<(f64, f64)> {
+    let challenge = lead_snrs(truth, rendered, digitized);
     Lead::STANDARD
         .iter()
-        .map(|lead| {
-            let reference = &truth.lead(*lead).expect("truth lead").samples;
-            let fs = truth.sampling_rate;
-            // The printed window; the rhythm strip (longest) wins for lead II.
-            let window = rendered
-                .truth
-                .iter()
-                .filter(|p| p.lead == *lead)
-                .map(|p| ((p.start_s * fs).round() as usize, (p.end_s * fs).round() as usize))
-                .max_by_key(|(a, b)| b - a)
-                .unwrap_or((0, 0));
-            let printed: Vec<f32> = (0..reference.len())
-                .map(|i| if i >= window.0 && i < window.1 { reference[i] } else { f32::NAN })
-                .collect();
-            let seen = &digitized.visible[lead.index()];
-            let estimate: Vec<f32> = digitized.record.lead(*lead).expect("digitized lead").samples
-                .iter()
-                .zip(seen)
-                .map(|(v, s)| if *s { *v } else { f32::NAN })
-                .collect();
-            let scored = challenge_snr(&printed, &estimate, fs, &SnrConfig::default());
-            if std::env::var("SHOW_SHIFTS").is_ok() {
-                print!("{}:{}/{:.2} ", lead.label(), scored.alignment.shift_samples, scored.alignment.offset_mv);
-            }
-            let challenge = scored.snr_db;
-            (challenge, plain_snr(&printed, &estimate))
-        })
+        .zip(challenge)
+        .map(|(&lead, snr)| (snr, plain_snr(&printed_reference(truth, rendered, lead), &read_estimate(digitized, lead))))
         .collect()
 }
 

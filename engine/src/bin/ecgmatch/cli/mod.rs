@@ -5,6 +5,8 @@ mod bench_search;
 mod bundle;
 mod cache;
 mod convert;
+#[cfg(feature = "train")]
+mod digitize_eval;
 mod encode;
 #[cfg(feature = "train")]
 mod eval;
@@ -68,6 +70,9 @@ enum Command {
     /// Find the cases most similar to each given ECG record in a case library
     #[cfg(feature = "train")]
     Search(search::Args),
+    /// Render fold-10 records as printed ECGs, degrade, digitize; print SNR and retrieval per level
+    #[cfg(feature = "train")]
+    DigitizeEval(digitize_eval::Args),
 }
 
 /// Runs the command and returns the process exit code. Errors are one line on stderr.
@@ -76,6 +81,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(args) => info::run(args),
         Command::Encode(args) => encode::run(args),
+        #[cfg(feature = "train")]
+        Command::DigitizeEval(args) => digitize_eval::run(args),
         Command::Convert(args) => convert::run(args),
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),

@@ -176,7 +176,7 @@ fn period(profile: &[f64]) -> Option<Period> {
     }
     // Remove slow changes (light, the sheet's edge) so that only the lines repeat.
     let window = (n / 20).clamp(31, 301);
-    let detrended = subtract_moving_average(profile, window);
+    let detrended: Vec<f64> = profile.iter().zip(box_smooth(profile, window)).map(|(v, mean)| v - mean).collect();
     let max_lag = (n / 3).min(420);
     let energy: f64 = detrended.iter().map(|v| v * v).sum();
     if energy <= 0.0 || max_lag < 8 {
@@ -307,7 +307,8 @@ fn refine_peak(acf: &[f64], lag: usize) -> Option<f64> {
     Some(lag as f64 + offset)
 }
 
-fn subtract_moving_average(values: &[f64], window: usize) -> Vec<f64> {
+/// Each value's mean over a centred window of `window` values (shorter at the ends).
+pub(super) fn box_smooth(values: &[f64], window: usize) -> Vec<f64> {
     let n = values.len();
     let mut prefix = vec![0.0; n + 1];
     for (i, v) in values.iter().enumerate() {
@@ -318,7 +319,7 @@ fn subtract_moving_average(values: &[f64], window: usize) -> Vec<f64> {
         .map(|i| {
             let lo = i.saturating_sub(half);
             let hi = (i + half + 1).min(n);
-            values[i] - (prefix[hi] - prefix[lo]) / (hi - lo) as f64
+            (prefix[hi] - prefix[lo]) / (hi - lo) as f64
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 //! the count of trace pixels per pixel row. A row of text has ink too, but with gaps: a trace
 //! row has ink in nearly every column.
 
-use super::grid::Pitch;
+use super::grid::{box_smooth, Pitch};
 use super::ink::Ink;
 use super::{Config, ACCEPTED};
 use crate::render::sheet::GRID;
@@ -256,22 +256,6 @@ fn rising_edge(ink: &Ink, x: usize, top: usize, baseline: f64) -> bool {
         let inked = (top..=bottom).filter(|&y| ink.is_trace(xx, y)).count();
         inked as f64 >= 0.8 * (bottom - top + 1) as f64
     })
-}
-
-fn box_smooth(values: &[f64], window: usize) -> Vec<f64> {
-    let n = values.len();
-    let mut prefix = vec![0.0; n + 1];
-    for (i, v) in values.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + v;
-    }
-    let half = window / 2;
-    (0..n)
-        .map(|i| {
-            let lo = i.saturating_sub(half);
-            let hi = (i + half + 1).min(n);
-            (prefix[hi] - prefix[lo]) / (hi - lo) as f64
-        })
-        .collect()
 }
 
 pub fn median(values: &[f64]) -> f64 {

@@ -6,7 +6,7 @@
 //! so its centre is `(i + 0.5, j + 0.5)`. y grows downwards.
 
 use super::Bitmap;
-use crate::render::sheet::GRID;
+use crate::render::sheet::{cell_baseline, GRID};
 use crate::{Lead, Record, Sex};
 
 /// How the twelve leads are arranged on the sheet.
@@ -227,13 +227,12 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
 
     let mut truth = Vec::new();
     if fs > 0.0 && fs.is_finite() {
-        for (lead, row, col, start_s, seconds) in config.layout.cells(config.column_s) {
+        for (lead, row, _col, start_s, seconds) in config.layout.cells(config.column_s) {
             let x0 = trace_x0 + start_s * px_per_s;
             let row_top = grid_y0 + row as f64 * row_h;
             if config.lead_labels {
                 ink.text(lead.label(), x0 + 1.5 * s, row_top + 2.0 * s, 3.0 * s, 0.3 * s);
             }
-            let _ = col;
             let Some(channel) = record.lead(lead) else { continue };
             let start = (start_s * fs).round() as usize;
             let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
@@ -242,7 +241,7 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
             }
             let samples = &channel.samples[start..end];
             let centre = row_top + 0.5 * row_h;
-            let baseline_y = centre + median(samples) * px_per_mv;
+            let baseline_y = centre + cell_baseline(samples) * px_per_mv;
             let placement = LeadPlacement {
                 lead,
                 start_s: start as f64 / fs,
@@ -296,15 +295,6 @@ pub fn default_header(record: &Record, config: &RenderConfig) -> Vec<String> {
         format!("{} mm/s   {} mm/mV   0.05-150 Hz   {}", config.mm_per_s, config.mm_per_mv, config.layout.name()),
         "ECGMATCH CARDIO-12 V2.1  SN 40417".into(),
     ]
-}
-
-fn median(x: &[f32]) -> f64 {
-    let mut v: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2] as f64
 }
 
 /// Minor lines every 1 mm and major every 5 mm over `size_mm` from `origin_px`, drawn with

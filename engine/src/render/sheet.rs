@@ -54,7 +54,7 @@ impl Sheet {
             let start = (start_s * fs).round() as usize;
             let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
             let samples = channel.samples.get(start..end).unwrap_or(&[]);
-            let baseline = median(samples);
+            let baseline = cell_baseline(samples);
             let y0 = (row as f64 + 0.5) * config.row_height_mm;
             let points_mm = samples
                 .iter()
@@ -76,7 +76,9 @@ impl Sheet {
     }
 }
 
-fn median(x: &[f32]) -> f64 {
+/// The level a printed cell's trace is drawn around: the median of its finite samples (0 when
+/// it has none). The page's sheet and the paper renderer share it, so that both print alike.
+pub fn cell_baseline(x: &[f32]) -> f64 {
     let mut v: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
     if v.is_empty() {
         return 0.0;

@@ -79,7 +79,7 @@ pub async fn run_query(searcher: &Searcher, backend: Backend, record: &Record) -
     let t1 = now_ms();
     let embedding = searcher.embed_async(input, 1).await.map_err(|e| e.to_string())?;
     let t2 = now_ms();
-    let ranked = rank(&searcher.bundle, &embedding, TOP_K, SearchMode::Int8);
+    let ranked = rank(&searcher.bundle, &embedding, TOP_K, SearchMode::Int8, None);
     let t3 = now_ms();
     Ok(QueryResults {
         matches: describe(&searcher.bundle, &ranked.shown),

@@ -140,14 +140,16 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
 }
 
 /// A query's nearest cases: the `shown` best, and as many as the bundle's kNN rule lets vote.
+#[derive(Debug, Clone)]
 pub struct Ranked {
     pub shown: Vec<Neighbour>,
     pub voters: Vec<Neighbour>,
 }
 
-/// Ranks the library for `embedding` once, deep enough for both the list and the vote.
-pub fn rank(bundle: &Bundle, embedding: &[f32], shown: usize, mode: crate::bundle::SearchMode) -> Ranked {
-    let voters = bundle.search(embedding, shown.max(bundle.manifest.knn.k), mode, None);
+/// Ranks the library for `embedding` once, deep enough for both the list and the vote;
+/// `exclude_fold` leaves out one fold's cases (an evaluation's queries).
+pub fn rank(bundle: &Bundle, embedding: &[f32], shown: usize, mode: crate::bundle::SearchMode, exclude_fold: Option<u8>) -> Ranked {
+    let voters = bundle.search(embedding, shown.max(bundle.manifest.knn.k), mode, exclude_fold);
     Ranked { shown: voters[..voters.len().min(shown)].to_vec(), voters }
 }
 

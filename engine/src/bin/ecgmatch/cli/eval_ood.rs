@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let files = inputs::collect(std::slice::from_ref(header))?;
         let embedded = ecgmatch_engine::read_records(&files).remove(0).result.and_then(|r| searcher.embed(&[&r]));
         match embedded {
-            Ok(e) => queries.push((truth, rank(bundle, &e, args.k, SearchMode::Int8))),
+            Ok(e) => queries.push((truth, rank(bundle, &e, args.k, SearchMode::Int8, None))),
             Err(e) => unreadable.push(format!("{}: {e}", header.display())),
         }
     }
@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<(), String> {
         eprintln!("  skipped {e}");
     }
     println!("{:<18} {:>10} {:>14} {:>12} {:>16}", "method", "top-1 any", "top-1 finding", "P@k finding", "kNN macro AUC");
-    let ours: Vec<Ranked> = queries.iter().map(|(_, r)| Ranked { shown: r.shown.clone(), voters: r.voters.clone() }).collect();
+    let ours: Vec<Ranked> = queries.iter().map(|(_, r)| r.clone()).collect();
     for (name, ranked) in [("ours (bundle)", ours), ("random retrieval", random)] {
         let mut t = Tally::default();
         for ((truth, _), Ranked { shown: hits, voters }) in queries.iter().zip(&ranked) {

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<(), String> {
         });
         results.push(match result {
             Ok((name, embedding)) => {
-                let ranked = rank(&searcher.bundle, &embedding, args.k, SearchMode::Int8);
+                let ranked = rank(&searcher.bundle, &embedding, args.k, SearchMode::Int8, None);
                 QueryResult { query: name, error: None, matches: describe(&searcher.bundle, &ranked.shown), consensus: consensus(&searcher.bundle, &ranked.voters) }
             }
             Err(e) => QueryResult { query: label, error: Some(e.to_string()), matches: Vec::new(), consensus: Vec::new() },

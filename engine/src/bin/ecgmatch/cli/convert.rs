@@ -42,7 +42,10 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut failures = Vec::new();
     for outcome in ecgmatch_engine::read_records_with(&inputs::collect(&args.files)?, &args.read.options()) {
         let record = match outcome.result {
-            Ok(r) => args.seconds.map_or(r.clone(), |s| excerpt(&r, s)),
+            Ok(r) => match args.seconds {
+                Some(seconds) => excerpt(&r, seconds),
+                None => r,
+            },
             Err(e) => {
                 failures.push(e.to_string());
                 continue;

@@ -5,7 +5,8 @@ use ecgmatch_engine::search::Searcher;
 use yew::prelude::*;
 
 use crate::components::{
-    BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices, RecordTabs, Results, TextSearchView, UnitsChoice,
+    BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices,
+    RecordTabs, Results, TextSearchView, UnitsChoice,
 };
 use crate::export;
 use crate::files::read_file_list;
@@ -28,14 +29,19 @@ fn requested_backend() -> Option<Backend> {
 
 async fn start_engine(searcher: Searcher, backend: Backend) -> Result<Engine, String> {
     inference::warm_up(&searcher).await?;
-    Ok(Engine { searcher: Rc::new(searcher), backend })
+    Ok(Engine {
+        searcher: Rc::new(searcher),
+        backend,
+    })
 }
 
 /// Downloads (or reads back) the library, then starts the model on the best backend.
 async fn load_library(state: UseReducerHandle<AppState>) {
     let last_percent = std::cell::Cell::new(-1i64);
     let progress = |received: u64, total: Option<u64>| {
-        let percent = total.map_or(received as i64 >> 20, |t| (received * 100 / t.max(1)) as i64);
+        let percent = total.map_or(received as i64 >> 20, |t| {
+            (received * 100 / t.max(1)) as i64
+        });
         if percent != last_percent.get() {
             last_percent.set(percent);
             state.dispatch(Action::LibraryProgress { received, total });
@@ -49,16 +55,26 @@ async fn load_library(state: UseReducerHandle<AppState>) {
         Ok(b) => b,
         Err(e) => {
             library::forget(library::BUNDLE_URL).await;
-            return state.dispatch(Action::LibraryFailed(format!("{e}. Retry to download it again")));
+            return state.dispatch(Action::LibraryFailed(format!(
+                "{e}. Retry to download it again"
+            )));
         }
     };
     if origin == library::Origin::Network {
         library::keep(library::BUNDLE_URL, &bytes).await;
     }
-    state.dispatch(Action::LibraryReady { cases: bundle.cases.len(), bytes: bytes.len(), from_cache: origin == library::Origin::Cache });
+    state.dispatch(Action::LibraryReady {
+        cases: bundle.cases.len(),
+        bytes: bytes.len(),
+        from_cache: origin == library::Origin::Cache,
+    });
     let webgpu = inference::webgpu_available().await;
     state.dispatch(Action::WebGpuDetected(webgpu));
-    let backend = requested_backend().unwrap_or(if webgpu { Backend::WebGpu } else { Backend::Cpu });
+    let backend = requested_backend().unwrap_or(if webgpu {
+        Backend::WebGpu
+    } else {
+        Backend::Cpu
+    });
     let started = async {
         let device = inference::device(backend).await?;
         let searcher = Searcher::new(bundle.clone(), device).map_err(|e| e.to_string())?;
@@ -69,7 +85,9 @@ async fn load_library(state: UseReducerHandle<AppState>) {
         Err(e) if backend == Backend::WebGpu => {
             // The GPU path failing must not leave the page without search.
             state.dispatch(Action::EngineFailed(format!("{e}; using the CPU instead")));
-            match Searcher::new(bundle, ecgmatch_engine::burn::prelude::Device::flex()).map_err(|e| e.to_string()) {
+            match Searcher::new(bundle, ecgmatch_engine::burn::prelude::Device::flex())
+                .map_err(|e| e.to_string())
+            {
                 Ok(s) => match start_engine(s, Backend::Cpu).await {
                     Ok(engine) => state.dispatch(Action::EngineReady(engine)),
                     Err(e) => state.dispatch(Action::EngineFailed(e)),
@@ -86,7 +104,12 @@ async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, Str
     if let Some(tower) = state.text_tower.clone() {
         return Ok(tower);
     }
-    let progress = |received, total| state.dispatch(Action::TextSearch(TextSearch::Downloading { received, total }));
+    let progress = |received, total| {
+        state.dispatch(Action::TextSearch(TextSearch::Downloading {
+            received,
+            total,
+        }))
+    };
     let (bytes, origin) = library::load(library::TEXT_TOWER_URL, progress).await?;
     let unpacked = ecgmatch_engine::text::packed::unpack(&bytes);
     let (weights, vocab) = match unpacked {
@@ -99,7 +122,12 @@ async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, Str
     if origin == library::Origin::Network {
         library::keep(library::TEXT_TOWER_URL, &bytes).await;
     }
-    let encoder = ecgmatch_engine::text::TextEncoder::from_bytes(&weights, &vocab, &ecgmatch_engine::burn::prelude::Device::flex()).map_err(|e| e.to_string())?;
+    let encoder = ecgmatch_engine::text::TextEncoder::from_bytes(
+        &weights,
+        &vocab,
+        &ecgmatch_engine::burn::prelude::Device::flex(),
+    )
+    .map_err(|e| e.to_string())?;
     let tower = TextTower(Rc::new(encoder));
     state.dispatch(Action::TextTowerReady(tower.clone()));
     Ok(tower)
@@ -110,10 +138,22 @@ async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: S
     let result = async {
         let tower = text_tower(&state).await?;
         state.dispatch(Action::TextSearch(TextSearch::Searching));
-        let sentence = tower.0.embed(&[query.as_str()]).map_err(|e| e.to_string())?;
-        let embedding = engine.searcher.embed_sentence(&sentence[0]).map_err(|e| e.to_string())?;
-        let hits = engine.searcher.bundle.search_text(&embedding, inference::TOP_K);
-        Ok::<_, String>(ecgmatch_engine::search::describe(&engine.searcher.bundle, &hits))
+        let sentence = tower
+            .0
+            .embed(&[query.as_str()])
+            .map_err(|e| e.to_string())?;
+        let embedding = engine
+            .searcher
+            .embed_sentence(&sentence[0])
+            .map_err(|e| e.to_string())?;
+        let hits = engine
+            .searcher
+            .bundle
+            .search_text(&embedding, inference::TOP_K);
+        Ok::<_, String>(ecgmatch_engine::search::describe(
+            &engine.searcher.bundle,
+            &hits,
+        ))
     };
     let status = match result.await {
         Ok(matches) => TextSearch::Done { query, matches },
@@ -143,7 +183,9 @@ pub fn app() -> Html {
                 state.dispatch(Action::QueriesStarted(ids.clone()));
                 wasm_bindgen_futures::spawn_local(async move {
                     for r in records {
-                        let result = inference::run_query(&engine.searcher, engine.backend, &r.data.record).await;
+                        let result =
+                            inference::run_query(&engine.searcher, engine.backend, &r.data.record)
+                                .await;
                         state.dispatch(Action::QueryFinished(r.id, result));
                     }
                 });
@@ -163,7 +205,13 @@ pub fn app() -> Html {
                 if !files.is_empty() {
                     let outcomes = ecgmatch_engine::read_records(&files);
                     let (drop, options) = (Rc::new(files), ReadOptions::default());
-                    state.dispatch(Action::Read { outcomes, drop, options, read_ms: now_ms() - started, replaces: None });
+                    state.dispatch(Action::Read {
+                        outcomes,
+                        drop,
+                        options,
+                        read_ms: now_ms() - started,
+                        replaces: None,
+                    });
                 }
             });
         })
@@ -171,10 +219,18 @@ pub fn app() -> Html {
     let on_reread = {
         let state = state.clone();
         Callback::from(move |(id, options): (usize, ReadOptions)| {
-            let Some((drop, _)) = state.sources(id) else { return };
+            let Some((drop, _)) = state.sources(id) else {
+                return;
+            };
             let started = now_ms();
             let outcomes = ecgmatch_engine::read_records_with(&drop, &options);
-            state.dispatch(Action::Read { outcomes, drop, options, read_ms: now_ms() - started, replaces: Some(id) });
+            state.dispatch(Action::Read {
+                outcomes,
+                drop,
+                options,
+                read_ms: now_ms() - started,
+                replaces: Some(id),
+            });
         })
     };
     let on_select = {
@@ -195,13 +251,22 @@ pub fn app() -> Html {
     let on_switch = {
         let state = state.clone();
         Callback::from(move |backend: Backend| {
-            let Some(engine) = state.engine.clone() else { return };
+            let Some(engine) = state.engine.clone() else {
+                return;
+            };
             let state = state.clone();
             state.dispatch(Action::SwitchingBackend);
             wasm_bindgen_futures::spawn_local(async move {
                 let started = async {
                     let device = inference::device(backend).await?;
-                    start_engine(engine.searcher.on_device(device).map_err(|e| e.to_string())?, backend).await
+                    start_engine(
+                        engine
+                            .searcher
+                            .on_device(device)
+                            .map_err(|e| e.to_string())?,
+                        backend,
+                    )
+                    .await
                 };
                 match started.await {
                     Ok(engine) => state.dispatch(Action::EngineReady(engine)),
@@ -220,9 +285,17 @@ pub fn app() -> Html {
             let state = state.clone();
             Callback::from(move |_| {
                 let result = if csv {
-                    export::download("ecgmatch-results.csv", "text/csv", &export::to_csv(&state.records))
+                    export::download(
+                        "ecgmatch-results.csv",
+                        "text/csv",
+                        &export::to_csv(&state.records),
+                    )
                 } else {
-                    export::download("ecgmatch-results.json", "application/json", &export::to_json(&state.records))
+                    export::download(
+                        "ecgmatch-results.json",
+                        "application/json",
+                        &export::to_json(&state.records),
+                    )
                 };
                 if let Err(e) = result {
                     state.dispatch(Action::EngineFailed(format!("export failed: {e}")));
@@ -238,7 +311,11 @@ pub fn app() -> Html {
             }
         })
     };
-    let searched = state.records.iter().filter(|r| matches!(r.query, crate::state::QueryStatus::Done(_))).count();
+    let searched = state
+        .records
+        .iter()
+        .filter(|r| matches!(r.query, crate::state::QueryStatus::Done(_)))
+        .count();
 
     html! {
         <main>

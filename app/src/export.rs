@@ -18,7 +18,12 @@ pub fn to_json(records: &[std::rc::Rc<LoadedRecord>]) -> String {
     let rows: Vec<Exported> = records
         .iter()
         .filter_map(|r| match &r.query {
-            QueryStatus::Done(q) => Some(Exported { query: &r.data.record.name, files: &r.files, backend: q.backend.label(), matches: &q.matches }),
+            QueryStatus::Done(q) => Some(Exported {
+                query: &r.data.record.name,
+                files: &r.files,
+                backend: q.backend.label(),
+                matches: &q.matches,
+            }),
             _ => None,
         })
         .collect();
@@ -36,7 +41,9 @@ fn csv_field(s: &str) -> String {
 pub fn to_csv(records: &[std::rc::Rc<LoadedRecord>]) -> String {
     let mut out = String::from("query,rank,ecg_id,similarity,age,sex,scp_codes,report,english\n");
     for r in records {
-        let QueryStatus::Done(q) = &r.query else { continue };
+        let QueryStatus::Done(q) = &r.query else {
+            continue;
+        };
         for m in &q.matches {
             let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
             let fields = [
@@ -45,7 +52,8 @@ pub fn to_csv(records: &[std::rc::Rc<LoadedRecord>]) -> String {
                 m.ecg_id.to_string(),
                 format!("{:.4}", m.similarity),
                 m.age.map_or(String::new(), |a| format!("{a:.0}")),
-                m.sex.map_or(String::new(), |s| format!("{s:?}").to_lowercase()),
+                m.sex
+                    .map_or(String::new(), |s| format!("{s:?}").to_lowercase()),
                 csv_field(&codes.join(" ")),
                 csv_field(m.report.trim()),
                 csv_field(&m.english),
@@ -62,10 +70,18 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| "could not make the file")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not make the file")?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|_| "no anchor")?.dyn_into().map_err(|_| "no anchor")?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "could not make the file")?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not make the file")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "no anchor")?
+        .dyn_into()
+        .map_err(|_| "no anchor")?;
     a.set_href(&url);
     a.set_download(name);
     a.click();

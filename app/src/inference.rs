@@ -1,9 +1,11 @@
 //! The image tower on WebGPU where the browser has it, on burn's CPU backend otherwise,
 //! and one query from record to ranked cases with each stage timed.
 
-use ecgmatch_engine::burn::prelude::Device;
 use ecgmatch_engine::bundle::SearchMode;
-use ecgmatch_engine::search::{consensus, describe, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore};
+use ecgmatch_engine::burn::prelude::Device;
+use ecgmatch_engine::search::{
+    consensus, describe, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
+};
 use ecgmatch_engine::Record;
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
@@ -27,27 +29,43 @@ impl Backend {
 
 /// Whether `navigator.gpu` exists and hands out an adapter.
 pub async fn webgpu_available() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let Ok(gpu) = Reflect::get(&window.navigator(), &"gpu".into()) else { return false };
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Ok(gpu) = Reflect::get(&window.navigator(), &"gpu".into()) else {
+        return false;
+    };
     if gpu.is_undefined() || gpu.is_null() {
         return false;
     }
-    let Ok(request) = Reflect::get(&gpu, &"requestAdapter".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) else {
+    let Ok(request) = Reflect::get(&gpu, &"requestAdapter".into())
+        .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+    else {
         return false;
     };
-    let Ok(promise) = request.call0(&gpu).and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from)) else { return false };
+    let Ok(promise) = request
+        .call0(&gpu)
+        .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from))
+    else {
+        return false;
+    };
     matches!(JsFuture::from(promise).await, Ok(adapter) if !adapter.is_null() && !adapter.is_undefined())
 }
 
 pub async fn device(backend: Backend) -> Result<Device, String> {
     match backend {
         Backend::Cpu => Ok(Device::flex()),
-        Backend::WebGpu => Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU could not start: {e:?}")),
+        Backend::WebGpu => Device::wgpu_options()
+            .init_async()
+            .await
+            .map_err(|e| format!("WebGPU could not start: {e:?}")),
     }
 }
 
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// Milliseconds per stage of one query.
@@ -73,11 +91,18 @@ pub struct QueryResults {
 /// Cases shown per query.
 pub const TOP_K: usize = 10;
 
-pub async fn run_query(searcher: &Searcher, backend: Backend, record: &Record) -> Result<QueryResults, String> {
+pub async fn run_query(
+    searcher: &Searcher,
+    backend: Backend,
+    record: &Record,
+) -> Result<QueryResults, String> {
     let t0 = now_ms();
     let input = searcher.input(record).map_err(|e| e.to_string())?;
     let t1 = now_ms();
-    let embedding = searcher.embed_async(input, 1).await.map_err(|e| e.to_string())?;
+    let embedding = searcher
+        .embed_async(input, 1)
+        .await
+        .map_err(|e| e.to_string())?;
     let t2 = now_ms();
     let ranked = rank(&searcher.bundle, &embedding, TOP_K, SearchMode::Int8, None);
     let t3 = now_ms();
@@ -86,7 +111,11 @@ pub async fn run_query(searcher: &Searcher, backend: Backend, record: &Record) -
         consensus: consensus(&searcher.bundle, &ranked.voters),
         zero_shot: zero_shot(&searcher.bundle, &embedding),
         backend,
-        timings: Timings { encode: t1 - t0, embed: t2 - t1, search: t3 - t2 },
+        timings: Timings {
+            encode: t1 - t0,
+            embed: t2 - t1,
+            search: t3 - t2,
+        },
         finished_at: now_ms(),
     })
 }
@@ -95,5 +124,9 @@ pub async fn run_query(searcher: &Searcher, backend: Backend, record: &Record) -
 /// the first real query.
 pub async fn warm_up(searcher: &Searcher) -> Result<(), String> {
     let (patches, dim) = searcher.bundle.manifest.layout.patch_shape();
-    searcher.embed_async(vec![0.0; patches * dim], 1).await.map(|_| ()).map_err(|e| e.to_string())
+    searcher
+        .embed_async(vec![0.0; patches * dim], 1)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -16,13 +16,21 @@ const CACHE_NAME: &str = "ecgmatch-library-v1";
 
 fn describe(e: JsValue) -> String {
     e.as_string()
-        .or_else(|| Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()))
+        .or_else(|| {
+            Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
 async fn open_cache() -> Option<Cache> {
     let caches = web_sys::window()?.caches().ok()?;
-    JsFuture::from(caches.open(CACHE_NAME)).await.ok()?.dyn_into().ok()
+    JsFuture::from(caches.open(CACHE_NAME))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 /// Where the bytes came from, for the status line.
@@ -33,7 +41,10 @@ pub enum Origin {
 }
 
 /// Fetches `url`, calling `progress(received, total)` while it downloads.
-pub async fn load(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<(Vec<u8>, Origin), String> {
+pub async fn load(
+    url: &str,
+    progress: impl Fn(u64, Option<u64>),
+) -> Result<(Vec<u8>, Origin), String> {
     let cache = open_cache().await;
     if let Some(cache) = &cache {
         if let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await {
@@ -47,11 +58,20 @@ pub async fn load(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<(Vec
     let window = web_sys::window().ok_or("no window")?;
     let response: Response = JsFuture::from(window.fetch_with_str(url))
         .await
-        .map_err(|e| format!("{url} could not be downloaded ({}). Check the connection and retry", describe(e)))?
+        .map_err(|e| {
+            format!(
+                "{url} could not be downloaded ({}). Check the connection and retry",
+                describe(e)
+            )
+        })?
         .dyn_into()
         .map_err(|_| format!("{url}: the download returned no response"))?;
     if !response.ok() {
-        return Err(format!("{url} could not be downloaded: the server answered {} {}", response.status(), response.status_text()));
+        return Err(format!(
+            "{url} could not be downloaded: the server answered {} {}",
+            response.status(),
+            response.status_text()
+        ));
     }
     let bytes = read_body(&response, &progress).await?;
     Ok((bytes, Origin::Network))
@@ -60,7 +80,9 @@ pub async fn load(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<(Vec
 /// Keeps a verified download for the next visit. Only called after it parsed, so a
 /// damaged download is never kept.
 pub async fn keep(url: &str, bytes: &[u8]) {
-    let Some(cache) = open_cache().await else { return };
+    let Some(cache) = open_cache().await else {
+        return;
+    };
     let body = Uint8Array::from(bytes);
     if let Ok(response) = Response::new_with_opt_buffer_source(Some(&body)) {
         let _ = JsFuture::from(cache.put_with_str(url, &response)).await;
@@ -74,15 +96,32 @@ pub async fn forget(url: &str) {
     }
 }
 
-async fn read_body(response: &Response, progress: &impl Fn(u64, Option<u64>)) -> Result<Vec<u8>, String> {
-    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+async fn read_body(
+    response: &Response,
+    progress: &impl Fn(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
+    let total = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
     let body = response.body().ok_or("the download has no body")?;
-    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|_| "cannot read the download".to_string())?;
+    let reader: ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| "cannot read the download".to_string())?;
     let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
     progress(0, total);
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("the download broke off ({}). Retry", describe(e)))?;
-        if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("the download broke off ({}). Retry", describe(e)))?;
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
             break;
         }
         let value = Reflect::get(&chunk, &"value".into()).map_err(describe)?;

@@ -76,14 +76,26 @@ pub struct Notice {
 
 impl Notice {
     pub fn new(files: Vec<String>, message: String) -> Self {
-        Self { id: 0, files, message, needs_rate: None }
+        Self {
+            id: 0,
+            files,
+            message,
+            needs_rate: None,
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LibraryStatus {
-    Loading { received: u64, total: Option<u64> },
-    Ready { cases: usize, bytes: usize, from_cache: bool },
+    Loading {
+        received: u64,
+        total: Option<u64>,
+    },
+    Ready {
+        cases: usize,
+        bytes: usize,
+        from_cache: bool,
+    },
     Failed(String),
 }
 
@@ -158,7 +170,10 @@ impl Default for AppState {
             notices: Vec::new(),
             selected: None,
             busy: false,
-            library: LibraryStatus::Loading { received: 0, total: None },
+            library: LibraryStatus::Loading {
+                received: 0,
+                total: None,
+            },
             engine: None,
             webgpu_available: None,
             switching: false,
@@ -174,12 +189,25 @@ pub enum Action {
     Reading,
     /// Groups read from one drop; a failed group never removes what was there. A re-read
     /// with the user's choices `replaces` the record or notice it answers.
-    Read { outcomes: Vec<ReadOutcome>, drop: SourceFiles, options: ReadOptions, read_ms: f64, replaces: Option<usize> },
+    Read {
+        outcomes: Vec<ReadOutcome>,
+        drop: SourceFiles,
+        options: ReadOptions,
+        read_ms: f64,
+        replaces: Option<usize>,
+    },
     Refused(Vec<Notice>),
     Select(usize),
     Dismiss(usize),
-    LibraryProgress { received: u64, total: Option<u64> },
-    LibraryReady { cases: usize, bytes: usize, from_cache: bool },
+    LibraryProgress {
+        received: u64,
+        total: Option<u64>,
+    },
+    LibraryReady {
+        cases: usize,
+        bytes: usize,
+        from_cache: bool,
+    },
     LibraryFailed(String),
     RetryLibrary,
     WebGpuDetected(bool),
@@ -218,7 +246,13 @@ impl Reducible for AppState {
         };
         match action {
             Action::Reading => next.busy = true,
-            Action::Read { outcomes, drop, options, read_ms, replaces } => {
+            Action::Read {
+                outcomes,
+                drop,
+                options,
+                read_ms,
+                replaces,
+            } => {
                 next.busy = false;
                 if let Some(old) = replaces {
                     next.records.retain(|r| r.id != old);
@@ -227,10 +261,17 @@ impl Reducible for AppState {
                 let per_record = read_ms / outcomes.len().max(1) as f64;
                 for outcome in outcomes {
                     let id = next.take_id();
-                    let sources: SourceFiles = Rc::new(drop.iter().filter(|f| outcome.files.contains(&f.name)).cloned().collect());
+                    let sources: SourceFiles = Rc::new(
+                        drop.iter()
+                            .filter(|f| outcome.files.contains(&f.name))
+                            .cloned()
+                            .collect(),
+                    );
                     match outcome.result {
                         Ok(record) => {
-                            let encoded = ecgmatch_engine::encode::layout::encode(&record, &page_layout()).map_err(|e| e.to_string());
+                            let encoded =
+                                ecgmatch_engine::encode::layout::encode(&record, &page_layout())
+                                    .map_err(|e| e.to_string());
                             next.records.push(Rc::new(LoadedRecord {
                                 id,
                                 files: outcome.files,
@@ -247,7 +288,8 @@ impl Reducible for AppState {
                             id,
                             files: outcome.files,
                             message: e.to_string(),
-                            needs_rate: matches!(e, Error::NeedsSamplingRate { .. }).then_some(sources),
+                            needs_rate: matches!(e, Error::NeedsSamplingRate { .. })
+                                .then_some(sources),
                         }),
                     }
                 }
@@ -264,10 +306,27 @@ impl Reducible for AppState {
                 next.compared_case = None;
             }
             Action::Dismiss(id) => next.notices.retain(|n| n.id != id),
-            Action::LibraryProgress { received, total } => next.library = LibraryStatus::Loading { received, total },
-            Action::LibraryReady { cases, bytes, from_cache } => next.library = LibraryStatus::Ready { cases, bytes, from_cache },
+            Action::LibraryProgress { received, total } => {
+                next.library = LibraryStatus::Loading { received, total }
+            }
+            Action::LibraryReady {
+                cases,
+                bytes,
+                from_cache,
+            } => {
+                next.library = LibraryStatus::Ready {
+                    cases,
+                    bytes,
+                    from_cache,
+                }
+            }
             Action::LibraryFailed(message) => next.library = LibraryStatus::Failed(message),
-            Action::RetryLibrary => next.library = LibraryStatus::Loading { received: 0, total: None },
+            Action::RetryLibrary => {
+                next.library = LibraryStatus::Loading {
+                    received: 0,
+                    total: None,
+                }
+            }
             Action::WebGpuDetected(available) => next.webgpu_available = Some(available),
             Action::SwitchingBackend => next.switching = true,
             Action::EngineReady(engine) => {
@@ -277,7 +336,10 @@ impl Reducible for AppState {
             Action::EngineFailed(message) => {
                 next.switching = false;
                 let id = next.take_id();
-                next.notices.push(Notice { id, ..Notice::new(Vec::new(), message) });
+                next.notices.push(Notice {
+                    id,
+                    ..Notice::new(Vec::new(), message)
+                });
             }
             Action::QueriesStarted(ids) => next.set_query(&ids, |_| QueryStatus::Running),
             Action::QueryFinished(id, result) => next.set_query(&[id], |_| match &result {
@@ -333,6 +395,10 @@ impl AppState {
         if self.engine.is_none() {
             return Vec::new();
         }
-        self.records.iter().filter(|r| r.query == QueryStatus::Waiting).cloned().collect()
+        self.records
+            .iter()
+            .filter(|r| r.query == QueryStatus::Waiting)
+            .cloned()
+            .collect()
     }
 }

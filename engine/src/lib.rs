@@ -13,8 +13,8 @@ pub mod eval;
 pub mod formats;
 #[cfg(feature = "model")]
 pub mod model;
-pub mod record;
 pub mod paper;
+pub mod record;
 pub mod render;
 pub mod retrieval;
 #[cfg(feature = "model")]

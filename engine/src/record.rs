@@ -166,7 +166,11 @@ pub struct Record {
 
 impl Record {
     pub fn num_samples(&self) -> usize {
-        self.channels.iter().map(|c| c.samples.len()).max().unwrap_or(0)
+        self.channels
+            .iter()
+            .map(|c| c.samples.len())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn duration_s(&self) -> f64 {
@@ -183,7 +187,10 @@ impl Record {
 
     /// The standard leads present, in standard order.
     pub fn standard_leads(&self) -> Vec<Lead> {
-        Lead::STANDARD.into_iter().filter(|l| self.lead(*l).is_some()).collect()
+        Lead::STANDARD
+            .into_iter()
+            .filter(|l| self.lead(*l).is_some())
+            .collect()
     }
 
     /// Derives III, aVR, aVL and aVF from I and II where they are missing
@@ -239,7 +246,13 @@ mod tests {
     }
 
     fn channel(lead: Lead, samples: Vec<f32>) -> Channel {
-        Channel { name: lead.label().into(), lead: Some(lead), units: "mV".into(), samples, derived: false }
+        Channel {
+            name: lead.label().into(),
+            lead: Some(lead),
+            units: "mV".into(),
+            samples,
+            derived: false,
+        }
     }
 
     #[test]
@@ -247,7 +260,10 @@ mod tests {
         let mut r = Record {
             name: "t".into(),
             sampling_rate: 100.0,
-            channels: vec![channel(Lead::I, vec![1.0, 0.5]), channel(Lead::II, vec![2.0, -1.0])],
+            channels: vec![
+                channel(Lead::I, vec![1.0, 0.5]),
+                channel(Lead::II, vec![2.0, -1.0]),
+            ],
             metadata: Metadata::default(),
             warnings: vec![],
         };

@@ -57,13 +57,19 @@ pub struct Searcher {
 }
 
 fn tensor_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
-    t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::InvalidArgument(format!("{e:?}")))
 }
 
 impl Searcher {
     pub fn new(bundle: Bundle, device: Device) -> Result<Self> {
         let model = bundle.load_model(&device)?;
-        Ok(Self { bundle, model, device })
+        Ok(Self {
+            bundle,
+            model,
+            device,
+        })
     }
 
     pub fn device(&self) -> &Device {
@@ -79,14 +85,24 @@ impl Searcher {
     /// (the page reads it back asynchronously).
     pub fn embed_tensor(&self, inputs: Vec<f32>, n: usize) -> Tensor<2> {
         let (patches, dim) = self.bundle.manifest.layout.patch_shape();
-        self.model.image.forward(Tensor::from_data(TensorData::new(inputs, [n, patches, dim]), &self.device))
+        self.model.image.forward(Tensor::from_data(
+            TensorData::new(inputs, [n, patches, dim]),
+            &self.device,
+        ))
     }
 
     /// Embeddings of `n` inputs laid end to end, read back without blocking (the only
     /// way a browser's GPU can be read).
     pub async fn embed_async(&self, inputs: Vec<f32>, n: usize) -> Result<Vec<f32>> {
-        let data = self.embed_tensor(inputs, n).into_data_async().await.map_err(|e| Error::InvalidArgument(format!("reading the embedding back failed: {e:?}")))?;
-        data.try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+        let data = self
+            .embed_tensor(inputs, n)
+            .into_data_async()
+            .await
+            .map_err(|e| {
+                Error::InvalidArgument(format!("reading the embedding back failed: {e:?}"))
+            })?;
+        data.try_to_vec::<f32>()
+            .map_err(|e| Error::InvalidArgument(format!("{e:?}")))
     }
 
     /// The same library and model on another device.
@@ -105,9 +121,11 @@ impl Searcher {
 
     /// Embeds free text (already turned into a sentence embedding by the text tower).
     pub fn embed_sentence(&self, sentence: &[f32]) -> Result<Vec<f32>> {
-        tensor_values(self.model.embed_text(Tensor::from_data(TensorData::new(sentence.to_vec(), [1, sentence.len()]), &self.device)))
+        tensor_values(self.model.embed_text(Tensor::from_data(
+            TensorData::new(sentence.to_vec(), [1, sentence.len()]),
+            &self.device,
+        )))
     }
-
 }
 
 /// The cases behind neighbours, with their statements described.
@@ -131,7 +149,9 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
                     .map(|(code, likelihood)| StatementChip {
                         code: code.clone(),
                         likelihood: *likelihood,
-                        description: bundle.statement(code).map_or_else(String::new, |s| s.description.clone()),
+                        description: bundle
+                            .statement(code)
+                            .map_or_else(String::new, |s| s.description.clone()),
                     })
                     .collect(),
             }
@@ -148,9 +168,23 @@ pub struct Ranked {
 
 /// Ranks the library for `embedding` once, deep enough for both the list and the vote;
 /// `exclude_fold` leaves out one fold's cases (an evaluation's queries).
-pub fn rank(bundle: &Bundle, embedding: &[f32], shown: usize, mode: crate::bundle::SearchMode, exclude_fold: Option<u8>) -> Ranked {
-    let voters = bundle.search(embedding, shown.max(bundle.manifest.knn.k), mode, exclude_fold);
-    Ranked { shown: voters[..voters.len().min(shown)].to_vec(), voters }
+pub fn rank(
+    bundle: &Bundle,
+    embedding: &[f32],
+    shown: usize,
+    mode: crate::bundle::SearchMode,
+    exclude_fold: Option<u8>,
+) -> Ranked {
+    let voters = bundle.search(
+        embedding,
+        shown.max(bundle.manifest.knn.k),
+        mode,
+        exclude_fold,
+    );
+    Ranked {
+        shown: voters[..voters.len().min(shown)].to_vec(),
+        voters,
+    }
 }
 
 /// The neighbours' statement votes, described.
@@ -158,7 +192,13 @@ pub fn consensus(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Vote> {
     bundle
         .consensus(hits)
         .into_iter()
-        .map(|(code, weight)| Vote { description: bundle.statement(&code).map_or_else(String::new, |s| s.description.clone()), code, weight })
+        .map(|(code, weight)| Vote {
+            description: bundle
+                .statement(&code)
+                .map_or_else(String::new, |s| s.description.clone()),
+            code,
+            weight,
+        })
         .collect()
 }
 
@@ -169,7 +209,12 @@ pub fn zero_shot(bundle: &Bundle, embedding: &[f32]) -> Vec<ZeroShotScore> {
         .prompts
         .iter()
         .zip(bundle.zero_shot(embedding))
-        .map(|(p, score)| ZeroShotScore { key: p.key.clone(), text: p.text.clone(), superclass: p.superclass, score })
+        .map(|(p, score)| ZeroShotScore {
+            key: p.key.clone(),
+            text: p.text.clone(),
+            superclass: p.superclass,
+            score,
+        })
         .collect();
     scores.sort_by(|a, b| b.score.total_cmp(&a.score));
     scores

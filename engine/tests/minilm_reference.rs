@@ -17,14 +17,23 @@ const IMI: &str = "inferior myocardial infarction, age undetermined";
 fn encoder() -> &'static TextEncoder {
     static ENCODER: OnceLock<TextEncoder> = OnceLock::new();
     ENCODER.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.cache/weights/all-MiniLM-L6-v2");
+        let dir =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.cache/weights/all-MiniLM-L6-v2");
         let read = |name: &str| {
             let path = dir.join(name);
             std::fs::read(&path).unwrap_or_else(|e| {
-                panic!("{}: {e}. The pretrained weights are missing: run `make weights` first", path.display())
+                panic!(
+                    "{}: {e}. The pretrained weights are missing: run `make weights` first",
+                    path.display()
+                )
             })
         };
-        TextEncoder::from_bytes(&read("model.safetensors"), &read("vocab.txt"), &Device::flex()).unwrap()
+        TextEncoder::from_bytes(
+            &read("model.safetensors"),
+            &read("vocab.txt"),
+            &Device::flex(),
+        )
+        .unwrap()
     })
 }
 
@@ -42,13 +51,23 @@ fn reference_cosines() {
         ("sinus/imi", cosine(&e[0], &e[2]), 0.242),
         ("afib/imi", cosine(&e[1], &e[2]), 0.287),
     ] {
-        assert!((got - want).abs() <= 0.002, "{name}: cosine {got:.4}, reference {want}");
+        assert!(
+            (got - want).abs() <= 0.002,
+            "{name}: cosine {got:.4}, reference {want}"
+        );
     }
 }
 
 #[test]
 fn embeddings_have_unit_length() {
-    let texts = [SINUS, AFIB, IMI, "sinusrhythmus lagetyp normal ekg normal", "", "4.46 unbestätigter bericht"];
+    let texts = [
+        SINUS,
+        AFIB,
+        IMI,
+        "sinusrhythmus lagetyp normal ekg normal",
+        "",
+        "4.46 unbestätigter bericht",
+    ];
     for (text, e) in texts.iter().zip(encoder().embed(&texts).unwrap()) {
         let norm = e.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-5, "{text:?}: norm {norm}");
@@ -69,14 +88,22 @@ fn padding_a_batch_changes_no_embedding() {
     let together = encoder().embed(&texts).unwrap();
     for (text, batched) in texts.iter().zip(&together) {
         let alone = &encoder().embed(&[text]).unwrap()[0];
-        let worst = batched.iter().zip(alone).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
-        assert!(worst <= 1e-5, "{text:?}: differs by {worst} in a padded batch");
+        let worst = batched
+            .iter()
+            .zip(alone)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= 1e-5,
+            "{text:?}: differs by {worst} in a padded batch"
+        );
     }
 }
 
 #[test]
 fn texts_longer_than_the_model_are_truncated() {
-    let long = "sinus rhythm with first degree av block and left anterior fascicular block. ".repeat(40);
+    let long =
+        "sinus rhythm with first degree av block and left anterior fascicular block. ".repeat(40);
     let e = encoder().embed(&[long.as_str()]).unwrap();
     assert!(e[0].iter().all(|x| x.is_finite()));
 }
@@ -86,8 +113,10 @@ fn texts_longer_than_the_model_are_truncated() {
 #[test]
 #[ignore = "a measurement, not a check"]
 fn throughput() {
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/text/token_ids.json");
-    let golden: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/text/token_ids.json");
+    let golden: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
     let typical: Vec<&str> = golden["cases"]
         .as_array()
         .unwrap()

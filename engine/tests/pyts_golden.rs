@@ -17,9 +17,13 @@ impl Golden {
     fn load() -> Self {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/pyts");
         let index: Value =
-            serde_json::from_slice(&std::fs::read(dir.join("golden.json")).expect("golden.json")).unwrap();
+            serde_json::from_slice(&std::fs::read(dir.join("golden.json")).expect("golden.json"))
+                .unwrap();
         let bytes = std::fs::read(dir.join("golden.bin")).expect("golden.bin");
-        let data = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let data = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
         Self { index, data }
     }
 
@@ -30,7 +34,12 @@ impl Golden {
     }
 
     fn cases(&self, kind: &str) -> Vec<&Value> {
-        let cases: Vec<&Value> = self.index["cases"].as_array().unwrap().iter().filter(|c| c["kind"] == kind).collect();
+        let cases: Vec<&Value> = self.index["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == kind)
+            .collect();
         assert!(!cases.is_empty(), "no {kind} cases in the fixture");
         cases
     }
@@ -47,7 +56,11 @@ impl Golden {
 /// Compares and describes the worst mismatch, if any.
 fn compare(label: String, got: &[f32], want: &[f32], failures: &mut Vec<String>) {
     if got.len() != want.len() {
-        failures.push(format!("{label}: {} values, pyts has {}", got.len(), want.len()));
+        failures.push(format!(
+            "{label}: {} values, pyts has {}",
+            got.len(),
+            want.len()
+        ));
         return;
     }
     let worst = got
@@ -55,11 +68,20 @@ fn compare(label: String, got: &[f32], want: &[f32], failures: &mut Vec<String>)
         .zip(want)
         .enumerate()
         .map(|(i, (g, w))| (i, (g - w).abs(), *g, *w))
-        .fold((0, 0.0f32, 0.0, 0.0), |a, b| if b.1 > a.1 || b.1.is_nan() { b } else { a });
+        .fold((0, 0.0f32, 0.0, 0.0), |a, b| {
+            if b.1 > a.1 || b.1.is_nan() {
+                b
+            } else {
+                a
+            }
+        });
     let off = |g: f32, w: f32| (g - w).abs().is_nan() || (g - w).abs() > TOLERANCE;
     if off(worst.2, worst.3) {
         let count = got.iter().zip(want).filter(|(g, w)| off(**g, **w)).count();
-        failures.push(format!("{label}: {count} values differ, worst at {}: {} vs pyts {}", worst.0, worst.2, worst.3));
+        failures.push(format!(
+            "{label}: {count} values differ, worst at {}: {} vs pyts {}",
+            worst.0, worst.2, worst.3
+        ));
     }
 }
 
@@ -100,7 +122,12 @@ fn paa_matches_pyts() {
         let x = golden.input(case);
         let mut out = vec![f32::NAN; paa::output_len(x.len(), &config).unwrap()];
         paa::paa(x, &config, &mut out).unwrap();
-        compare(format!("{} {p}", case["input"]), &out, golden.output(case, "out"), &mut failures);
+        compare(
+            format!("{} {p}", case["input"]),
+            &out,
+            golden.output(case, "out"),
+            &mut failures,
+        );
     }
     finish("PAA", cases.len(), failures);
 }
@@ -112,12 +139,20 @@ fn discretizer_matches_pyts() {
     let mut failures = Vec::new();
     for case in &cases {
         let p = &case["params"];
-        let config = bins::Config { n_bins: usize_of(&p["n_bins"]), strategy: strategy(&p["strategy"]) };
+        let config = bins::Config {
+            n_bins: usize_of(&p["n_bins"]),
+            strategy: strategy(&p["strategy"]),
+        };
         let x = golden.input(case);
         let mut out = vec![0u32; x.len()];
         bins::discretize(x, &config, &mut out).unwrap();
         let out: Vec<f32> = out.iter().map(|&b| b as f32).collect();
-        compare(format!("{} {p}", case["input"]), &out, golden.output(case, "out"), &mut failures);
+        compare(
+            format!("{} {p}", case["input"]),
+            &out,
+            golden.output(case, "out"),
+            &mut failures,
+        );
     }
     finish("discretizer", cases.len(), failures);
 }
@@ -129,7 +164,10 @@ fn norm_ppf_matches_scipy() {
     for pair in pairs {
         let (p, want) = (pair[0].as_f64().unwrap(), pair[1].as_f64().unwrap());
         let got = bins::norm_ppf(p);
-        assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "ppf({p}) = {got}, scipy {want}");
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "ppf({p}) = {got}, scipy {want}"
+        );
     }
 }
 
@@ -140,7 +178,9 @@ fn gaf_matches_pyts() {
     let mut failures = Vec::new();
     for case in &cases {
         let p = &case["params"];
-        let sample_range = p["sample_range"].as_array().map(|r| (r[0].as_f64().unwrap(), r[1].as_f64().unwrap()));
+        let sample_range = p["sample_range"]
+            .as_array()
+            .map(|r| (r[0].as_f64().unwrap(), r[1].as_f64().unwrap()));
         let config = gaf::Config {
             image_size: Some(usize_of(&p["image_size"])),
             sample_range,
@@ -152,13 +192,31 @@ fn gaf_matches_pyts() {
         let (mut s, mut d) = (vec![f32::NAN; size * size], vec![f32::NAN; size * size]);
         gaf::gasf_gadf(x, &config, &mut s, &mut d).unwrap();
         let label = format!("{} {p}", case["input"]);
-        compare(format!("GASF {label}"), &s, golden.output(case, "gasf"), &mut failures);
-        compare(format!("GADF {label}"), &d, golden.output(case, "gadf"), &mut failures);
+        compare(
+            format!("GASF {label}"),
+            &s,
+            golden.output(case, "gasf"),
+            &mut failures,
+        );
+        compare(
+            format!("GADF {label}"),
+            &d,
+            golden.output(case, "gadf"),
+            &mut failures,
+        );
         // The single-field entry points give the same images.
         let mut single = vec![f32::NAN; size * size];
         gaf::gaf(x, &config, &mut single).unwrap();
         compare(format!("GASF alone {label}"), &single, &s, &mut failures);
-        gaf::gaf(x, &gaf::Config { method: gaf::Method::Difference, ..config }, &mut single).unwrap();
+        gaf::gaf(
+            x,
+            &gaf::Config {
+                method: gaf::Method::Difference,
+                ..config
+            },
+            &mut single,
+        )
+        .unwrap();
         compare(format!("GADF alone {label}"), &single, &d, &mut failures);
     }
     finish("GAF", cases.len(), failures);
@@ -181,7 +239,12 @@ fn mtf_matches_pyts() {
         let size = mtf::image_size(x.len(), &config).unwrap();
         let mut out = vec![f32::NAN; size * size];
         mtf::mtf(x, &config, &mut out).unwrap();
-        compare(format!("{} {p}", case["input"]), &out, golden.output(case, "out"), &mut failures);
+        compare(
+            format!("{} {p}", case["input"]),
+            &out,
+            golden.output(case, "out"),
+            &mut failures,
+        );
     }
     finish("MTF", cases.len(), failures);
 }
@@ -200,13 +263,21 @@ fn rp_matches_pyts() {
             Value::String(s) if s == "distance" => rp::Threshold::Distance(percentage),
             v => rp::Threshold::Value(v.as_f64().unwrap()),
         };
-        let config =
-            rp::Config { dimension: usize_of(&p["dimension"]), time_delay: usize_of(&p["time_delay"]), threshold };
+        let config = rp::Config {
+            dimension: usize_of(&p["dimension"]),
+            time_delay: usize_of(&p["time_delay"]),
+            threshold,
+        };
         let x = golden.input(case);
         let size = rp::image_size(x.len(), &config).unwrap();
         let mut out = vec![f32::NAN; size * size];
         rp::rp(x, &config, &mut out).unwrap();
-        compare(format!("{} {p}", case["input"]), &out, golden.output(case, "out"), &mut failures);
+        compare(
+            format!("{} {p}", case["input"]),
+            &out,
+            golden.output(case, "out"),
+            &mut failures,
+        );
     }
     finish("RP", cases.len(), failures);
 }

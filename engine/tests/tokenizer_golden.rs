@@ -16,7 +16,8 @@ fn load() -> (Tokenizer, Value) {
     let dir = fixture_dir();
     let vocab = std::fs::read(dir.join("vocab.txt")).expect("tests/fixtures/text/vocab.txt");
     let golden: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("token_ids.json")).expect("token_ids.json")).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("token_ids.json")).expect("token_ids.json"))
+            .unwrap();
     assert_eq!(
         hex(&Sha256::digest(&vocab)),
         golden["vocab_sha256"].as_str().unwrap(),
@@ -30,7 +31,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn ids(value: &Value) -> Vec<u32> {
-    value.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect()
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect()
 }
 
 #[test]
@@ -47,17 +53,29 @@ fn reference_sentence() {
 fn every_sentence_has_the_ids_of_tokenizers() {
     let (tokenizer, golden) = load();
     let cases = golden["cases"].as_array().unwrap();
-    assert!(cases.len() >= 200, "only {} sentences in the fixture", cases.len());
+    assert!(
+        cases.len() >= 200,
+        "only {} sentences in the fixture",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in cases {
         let text = case["text"].as_str().unwrap();
         let want = ids(&case["ids"]);
         let got = tokenizer.encode(text, usize::MAX);
         if got != want {
-            failures.push(format!("{text:?}\n  ours:       {got:?}\n  tokenizers: {want:?}"));
+            failures.push(format!(
+                "{text:?}\n  ours:       {got:?}\n  tokenizers: {want:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} sentences differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} sentences differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -70,7 +88,9 @@ fn truncation_matches_tokenizers() {
         let want = ids(&case["ids"]);
         let got = tokenizer.encode(text, max_len);
         if got != want {
-            failures.push(format!("{text:?} to {max_len}\n  ours:       {got:?}\n  tokenizers: {want:?}"));
+            failures.push(format!(
+                "{text:?} to {max_len}\n  ours:       {got:?}\n  tokenizers: {want:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -82,12 +102,22 @@ fn every_code_point_is_normalised_and_split_as_tokenizers_does() {
     let (_, golden) = load();
     let mut failures = Vec::new();
     for row in golden["code_point_sweep"].as_array().unwrap() {
-        let (first, last) = (row[0].as_u64().unwrap() as u32, row[1].as_u64().unwrap() as u32);
-        let text: String = (first..=last).filter_map(char::from_u32).flat_map(|c| ['a', c]).collect();
+        let (first, last) = (
+            row[0].as_u64().unwrap() as u32,
+            row[1].as_u64().unwrap() as u32,
+        );
+        let text: String = (first..=last)
+            .filter_map(char::from_u32)
+            .flat_map(|c| ['a', c])
+            .collect();
         let digest = hex(&Sha256::digest(words(&text).join("\n").as_bytes()));
         if digest != row[2].as_str().unwrap() {
             failures.push(format!("U+{first:04X}..U+{last:04X}"));
         }
     }
-    assert!(failures.is_empty(), "code points normalised or split differently: {}", failures.join(", "));
+    assert!(
+        failures.is_empty(),
+        "code points normalised or split differently: {}",
+        failures.join(", ")
+    );
 }

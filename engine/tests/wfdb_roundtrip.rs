@@ -70,10 +70,28 @@ fn signal() -> impl Strategy<Value = Signal> {
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
-    let file = (0..FORMATS.len(), 0..=8usize, prop::collection::vec(signal(), 1..=3))
-        .prop_map(|(format, offset, signals)| File { format, offset, signals });
-    (1..=120usize, prop::collection::vec(file, 1..=3), any::<bool>(), any::<u64>())
-        .prop_map(|(frames, files, write_frames, seed)| Spec { frames, files, write_frames, seed })
+    let file = (
+        0..FORMATS.len(),
+        0..=8usize,
+        prop::collection::vec(signal(), 1..=3),
+    )
+        .prop_map(|(format, offset, signals)| File {
+            format,
+            offset,
+            signals,
+        });
+    (
+        1..=120usize,
+        prop::collection::vec(file, 1..=3),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(|(frames, files, write_frames, seed)| Spec {
+            frames,
+            files,
+            write_frames,
+            seed,
+        })
 }
 
 /// splitmix64: values for the samples, so that shrinking works on the record's shape.
@@ -102,11 +120,25 @@ impl Rng {
 fn encode(code: u16, stream: &[i64]) -> Vec<u8> {
     let mut out = Vec::new();
     match code {
-        8 | 80 => out.extend(stream.iter().map(|&v| if code == 8 { v as i8 as u8 } else { (v + 128) as u8 })),
+        8 | 80 => out.extend(stream.iter().map(|&v| {
+            if code == 8 {
+                v as i8 as u8
+            } else {
+                (v + 128) as u8
+            }
+        })),
         16 => out.extend(stream.iter().flat_map(|&v| (v as i16).to_le_bytes())),
         61 => out.extend(stream.iter().flat_map(|&v| (v as i16).to_be_bytes())),
-        160 => out.extend(stream.iter().flat_map(|&v| ((v + 32768) as u16).to_le_bytes())),
-        24 => out.extend(stream.iter().flat_map(|&v| (v as i32).to_le_bytes()[..3].to_vec())),
+        160 => out.extend(
+            stream
+                .iter()
+                .flat_map(|&v| ((v + 32768) as u16).to_le_bytes()),
+        ),
+        24 => out.extend(
+            stream
+                .iter()
+                .flat_map(|&v| (v as i32).to_le_bytes()[..3].to_vec()),
+        ),
         32 => out.extend(stream.iter().flat_map(|&v| (v as i32).to_le_bytes())),
         212 => {
             for pair in stream.chunks(2) {
@@ -146,7 +178,11 @@ fn encode(code: u16, stream: &[i64]) -> Vec<u8> {
 fn write(spec: &Spec) -> (Vec<InputFile>, Vec<Vec<i64>>) {
     let mut rng = Rng(spec.seed);
     let nsig: usize = spec.files.iter().map(|f| f.signals.len()).sum();
-    let frames = if spec.write_frames { format!(" {}", spec.frames) } else { String::new() };
+    let frames = if spec.write_frames {
+        format!(" {}", spec.frames)
+    } else {
+        String::new()
+    };
     let mut header = format!("rt {nsig} 250{frames}\n");
     let mut files = Vec::new();
     let mut values = Vec::new();
@@ -185,7 +221,9 @@ fn write(spec: &Spec) -> (Vec<InputFile>, Vec<Vec<i64>>) {
             if file.offset > 0 {
                 layout += &format!("+{}", file.offset);
             }
-            let checksum = samples.iter().fold(0u16, |acc, &v| acc.wrapping_add(v as u16));
+            let checksum = samples
+                .iter()
+                .fold(0u16, |acc, &v| acc.wrapping_add(v as u16));
             header += &format!(
                 "{name} {layout} {}({})/{} 16 0 {} {checksum} 0 {}\n",
                 signal.gain, signal.baseline, signal.units, signal.initial, signal.name
@@ -226,7 +264,12 @@ fn expected(spec: &Spec, file: &File, signal: &Signal, samples: &[i64]) -> Vec<f
 
 fn read(files: &[InputFile]) -> Result<Record, Error> {
     let mut outcomes = read_records(files);
-    assert_eq!(outcomes.len(), 1, "{:?}", outcomes.iter().map(|o| &o.files).collect::<Vec<_>>());
+    assert_eq!(
+        outcomes.len(),
+        1,
+        "{:?}",
+        outcomes.iter().map(|o| &o.files).collect::<Vec<_>>()
+    );
     outcomes.remove(0).result
 }
 

@@ -17,8 +17,15 @@ pub fn backend_switch(props: &Props) -> Html {
     let button = |backend: Backend| {
         let on_switch = props.on_switch.clone();
         let unavailable = backend == Backend::WebGpu && props.webgpu_available != Some(true);
-        let disabled = props.switching || props.active == Some(backend) || unavailable || props.active.is_none();
-        let title = if unavailable { "This browser offers no WebGPU adapter" } else { "" };
+        let disabled = props.switching
+            || props.active == Some(backend)
+            || unavailable
+            || props.active.is_none();
+        let title = if unavailable {
+            "This browser offers no WebGPU adapter"
+        } else {
+            ""
+        };
         html! {
             <button class="backend-option" data-backend={backend.label()} {disabled} {title} onclick={move |_| on_switch.emit(backend)}>
                 { backend.label() }

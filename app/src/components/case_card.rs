@@ -24,7 +24,9 @@ pub fn case_card(props: &Props) -> Html {
     let codes: Vec<&str> = c.scp_codes.iter().map(|s| s.code.as_str()).collect();
     let ecg_id = c.ecg_id;
     let on_compare = props.on_compare.clone();
-    let age = c.age.map_or("age unknown".to_string(), |a| format!("{a:.0} y"));
+    let age = c
+        .age
+        .map_or("age unknown".to_string(), |a| format!("{a:.0} y"));
     html! {
         <li class={classes!("case", props.compared.then_some("compared"))} data-ecg-id={ecg_id.to_string()} data-codes={codes.join(" ")}>
             <div class="case-head">

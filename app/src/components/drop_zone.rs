@@ -38,7 +38,12 @@ pub fn drop_zone(props: &Props) -> Html {
     let onchange = {
         let on_files = props.on_files.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return };
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            else {
+                return;
+            };
             if let Some(files) = input.files() {
                 on_files.emit(files);
             }
@@ -47,7 +52,11 @@ pub fn drop_zone(props: &Props) -> Html {
         })
     };
 
-    let class = classes!("drop-zone", hovering.then_some("hovering"), props.busy.then_some("busy"));
+    let class = classes!(
+        "drop-zone",
+        hovering.then_some("hovering"),
+        props.busy.then_some("busy")
+    );
     html! {
         <section {class} id="drop-zone" {ondragover} {ondragleave} {ondrop}>
             <p>{ "Drop ECG files here: a WFDB record's .hea header together with its .dat files. Several records at once are fine." }</p>

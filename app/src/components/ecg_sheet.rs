@@ -17,7 +17,9 @@ pub struct Props {
 #[function_component(EcgSheet)]
 pub fn ecg_sheet(props: &Props) -> Html {
     let canvas = use_node_ref();
-    let sheet = use_memo(props.data.clone(), |loaded| Sheet::standard(&loaded.record, &SheetConfig::default()));
+    let sheet = use_memo(props.data.clone(), |loaded| {
+        Sheet::standard(&loaded.record, &SheetConfig::default())
+    });
     {
         let canvas = canvas.clone();
         use_effect_with(sheet.clone(), move |sheet| {
@@ -29,7 +31,12 @@ pub fn ecg_sheet(props: &Props) -> Html {
     let record = &props.data.record;
     let width = (sheet.width_mm * PX_PER_MM).round() as u32;
     let height = (sheet.height_mm * PX_PER_MM).round() as u32;
-    let derived: Vec<&str> = record.channels.iter().filter(|c| c.derived).map(|c| c.name.as_str()).collect();
+    let derived: Vec<&str> = record
+        .channels
+        .iter()
+        .filter(|c| c.derived)
+        .map(|c| c.name.as_str())
+        .collect();
     html! {
         <section class="ecg" data-format={record.metadata.format.clone().unwrap_or_default()}>
             <h2>{ format!("{} — {} leads, {} Hz, {:.1} s", record.name, record.standard_leads().len(), record.sampling_rate, record.duration_s()) }</h2>
@@ -96,7 +103,11 @@ fn draw(ctx: &CanvasRenderingContext2d, sheet: &Sheet) {
     ctx.set_line_width(1.2);
     ctx.set_font("bold 14px sans-serif");
     for trace in &sheet.traces {
-        let _ = ctx.fill_text(trace.lead.label(), trace.label_mm.0 * PX_PER_MM, trace.label_mm.1 * PX_PER_MM);
+        let _ = ctx.fill_text(
+            trace.lead.label(),
+            trace.label_mm.0 * PX_PER_MM,
+            trace.label_mm.1 * PX_PER_MM,
+        );
         ctx.begin_path();
         for (i, (x, y)) in trace.points_mm.iter().enumerate() {
             if i == 0 {

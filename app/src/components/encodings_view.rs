@@ -18,13 +18,19 @@ pub struct Props {
 pub fn encodings_view(props: &Props) -> Html {
     let open = use_state(|| false);
     // Hooks first, unconditionally; the images are only made once the view is opened.
-    let images = use_memo((props.data.clone(), *open), |(loaded, open)| match (&loaded.encoded, open) {
-        (Ok(e), true) => (0..e.channels).map(|c| Rc::new(channel_rgba(e, c))).collect::<Vec<_>>(),
-        _ => vec![],
+    let images = use_memo((props.data.clone(), *open), |(loaded, open)| {
+        match (&loaded.encoded, open) {
+            (Ok(e), true) => (0..e.channels)
+                .map(|c| Rc::new(channel_rgba(e, c)))
+                .collect::<Vec<_>>(),
+            _ => vec![],
+        }
     });
     let encoded = match &props.data.encoded {
         Ok(e) => e,
-        Err(message) => return html! { <section class="encodings"><p class="warning">{ message }</p></section> },
+        Err(message) => {
+            return html! { <section class="encodings"><p class="warning">{ message }</p></section> }
+        }
     };
     if !*open {
         let open = open.clone();

@@ -29,7 +29,11 @@ pub fn grey_canvas(props: &Props) -> Html {
                     .flatten()
                     .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
                 {
-                    if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba.as_slice()), *size, *size) {
+                    if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(
+                        Clamped(rgba.as_slice()),
+                        *size,
+                        *size,
+                    ) {
                         let _ = ctx.put_image_data(&image, 0.0, 0.0);
                     }
                 }

@@ -17,7 +17,9 @@ fn megabytes(bytes: u64) -> String {
 pub fn library_status(props: &Props) -> Html {
     match &props.status {
         LibraryStatus::Loading { received, total } => {
-            let percent = total.filter(|t| *t > 0).map(|t| (*received as f64 / t as f64 * 100.0).min(100.0));
+            let percent = total
+                .filter(|t| *t > 0)
+                .map(|t| (*received as f64 / t as f64 * 100.0).min(100.0));
             html! {
                 <section class="library loading" id="library-status" data-state="loading">
                     <label for="library-progress">{ "Downloading the case library (once; it is kept for offline use): " }</label>
@@ -29,7 +31,11 @@ pub fn library_status(props: &Props) -> Html {
                 </section>
             }
         }
-        LibraryStatus::Ready { cases, bytes, from_cache } => html! {
+        LibraryStatus::Ready {
+            cases,
+            bytes,
+            from_cache,
+        } => html! {
             <section class="library ready" id="library-status" data-state="ready" data-from-cache={from_cache.to_string()}>
                 { format!("Case library: {cases} PTB-XL cases ({}), {}; SHA-256 verified.", megabytes(*bytes as u64), if *from_cache { "loaded from this device's cache" } else { "downloaded" }) }
             </section>

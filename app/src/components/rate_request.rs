@@ -15,14 +15,28 @@ pub fn rate_request(props: &Props) -> Html {
     let input = use_node_ref();
     let invalid = use_state(|| false);
     let onsubmit = {
-        let (input, invalid, on_reread, id) = (input.clone(), invalid.clone(), props.on_reread.clone(), props.id);
+        let (input, invalid, on_reread, id) = (
+            input.clone(),
+            invalid.clone(),
+            props.on_reread.clone(),
+            props.id,
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let value = input.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let value = input
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
             match value.trim().replace(',', ".").parse::<f64>() {
                 Ok(hz) if hz.is_finite() && hz > 0.0 && hz <= 100_000.0 => {
                     invalid.set(false);
-                    on_reread.emit((id, ReadOptions { sampling_rate: Some(hz), ..ReadOptions::default() }));
+                    on_reread.emit((
+                        id,
+                        ReadOptions {
+                            sampling_rate: Some(hz),
+                            ..ReadOptions::default()
+                        },
+                    ));
                 }
                 _ => invalid.set(true),
             }

@@ -23,13 +23,20 @@ pub fn results(props: &Props) -> Html {
         let section = section.clone();
         use_effect_with(props.loaded.query.clone(), move |query| {
             if let (QueryStatus::Done(r), Some(el)) = (query, section.cast::<web_sys::Element>()) {
-                let _ = el.set_attribute("data-render-ms", &format!("{:.2}", crate::inference::now_ms() - r.finished_at));
+                let _ = el.set_attribute(
+                    "data-render-ms",
+                    &format!("{:.2}", crate::inference::now_ms() - r.finished_at),
+                );
             }
         });
     }
     match &props.loaded.query {
-        QueryStatus::Waiting => html! { <section class="results pending" id="results" data-state="waiting" data-record={name}>{ "Waiting for the case library…" }</section> },
-        QueryStatus::Running => html! { <section class="results pending" id="results" data-state="running" data-record={name}>{ "Searching…" }</section> },
+        QueryStatus::Waiting => {
+            html! { <section class="results pending" id="results" data-state="waiting" data-record={name}>{ "Waiting for the case library…" }</section> }
+        }
+        QueryStatus::Running => {
+            html! { <section class="results pending" id="results" data-state="running" data-record={name}>{ "Searching…" }</section> }
+        }
         QueryStatus::Failed(message) => html! {
             <section class="results failed" id="results" data-state="failed" data-record={name} role="alert">{ format!("This record could not be searched: {message}") }</section>
         },
@@ -37,7 +44,9 @@ pub fn results(props: &Props) -> Html {
             let t = r.timings;
             let timings = serde_json::json!({ "read": props.loaded.read_ms, "encode": t.encode, "embed": t.embed, "search": t.search }).to_string();
             let on_compare = props.on_compare.reform(Some);
-            let compared = props.compared_case.and_then(|id| r.matches.iter().find(|m| m.ecg_id == id));
+            let compared = props
+                .compared_case
+                .and_then(|id| r.matches.iter().find(|m| m.ecg_id == id));
             html! {
                 <section ref={section} class="results" id="results" data-state="done" data-record={name} data-timings={timings} data-backend={r.backend.label()}>
                     <h2>{ format!("Most similar cases to {}", props.loaded.data.record.name) }</h2>

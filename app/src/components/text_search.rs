@@ -28,7 +28,10 @@ pub fn text_search(props: &Props) -> Html {
             }
         })
     };
-    let busy = matches!(props.status, TextSearch::Downloading { .. } | TextSearch::Searching);
+    let busy = matches!(
+        props.status,
+        TextSearch::Downloading { .. } | TextSearch::Searching
+    );
     let on_compare = props.on_compare.reform(Some);
     html! {
         <section class="text-search" id="text-search">

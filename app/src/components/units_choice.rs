@@ -20,7 +20,10 @@ pub fn units_choice(props: &Props) -> Html {
     };
     let onclick = {
         let (on_reread, id) = (props.on_reread.clone(), props.id);
-        let options = ReadOptions { units: Some(other), ..props.options.clone() };
+        let options = ReadOptions {
+            units: Some(other),
+            ..props.options.clone()
+        };
         Callback::from(move |_| on_reread.emit((id, options.clone())))
     };
     html! {

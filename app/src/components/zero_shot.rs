@@ -10,7 +10,12 @@ pub struct Props {
 #[function_component(ZeroShot)]
 pub fn zero_shot(props: &Props) -> Html {
     let superclasses: Vec<&ZeroShotScore> = props.scores.iter().filter(|s| s.superclass).collect();
-    let statements: Vec<&ZeroShotScore> = props.scores.iter().filter(|s| !s.superclass).take(5).collect();
+    let statements: Vec<&ZeroShotScore> = props
+        .scores
+        .iter()
+        .filter(|s| !s.superclass)
+        .take(5)
+        .collect();
     let row = |s: &&ZeroShotScore| html! { <li data-key={s.key.clone()}>{ format!("{} ({}): {:.2}", s.text, s.key, s.score) }</li> };
     html! {
         <details class="zero-shot" id="zero-shot">

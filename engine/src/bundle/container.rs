@@ -46,7 +46,9 @@ fn bad(why: impl std::fmt::Display) -> Error {
 impl<'a> Container<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         if bytes.len() < PREAMBLE || &bytes[..8] != MAGIC {
-            return Err(bad("this is not an ECGMatch case library (.ecgb): its first bytes are wrong"));
+            return Err(bad(
+                "this is not an ECGMatch case library (.ecgb): its first bytes are wrong",
+            ));
         }
         let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
         let version = u32_at(8);
@@ -55,27 +57,43 @@ impl<'a> Container<'a> {
         }
         let header_len = u32_at(12) as usize;
         let payload_len = u64::from_le_bytes(bytes[16..24].try_into().unwrap());
-        let expected = (PREAMBLE as u64).saturating_add(header_len as u64).saturating_add(payload_len);
+        let expected = (PREAMBLE as u64)
+            .saturating_add(header_len as u64)
+            .saturating_add(payload_len);
         if header_len > MAX_HEADER || bytes.len() as u64 != expected {
             return Err(bad(format!("the file is {} bytes but its header promises {expected}: it is truncated or has extra bytes; download it again", bytes.len())));
         }
         let body = &bytes[PREAMBLE..];
         if Sha256::digest(body).as_slice() != &bytes[24..56] {
-            return Err(bad("the SHA-256 checksum does not match: the file is damaged; download it again"));
+            return Err(bad(
+                "the SHA-256 checksum does not match: the file is damaged; download it again",
+            ));
         }
-        let header: Header = serde_json::from_slice(&body[..header_len]).map_err(|e| bad(format!("unreadable header: {e}")))?;
+        let header: Header = serde_json::from_slice(&body[..header_len])
+            .map_err(|e| bad(format!("unreadable header: {e}")))?;
         let payload = &body[header_len..];
         let mut sections = Vec::with_capacity(header.sections.len());
         for s in header.sections {
-            let end = s.offset.checked_add(s.len).filter(|e| *e <= payload.len() as u64).ok_or_else(|| bad(format!("section '{}' lies outside the file", s.name)))?;
+            let end = s
+                .offset
+                .checked_add(s.len)
+                .filter(|e| *e <= payload.len() as u64)
+                .ok_or_else(|| bad(format!("section '{}' lies outside the file", s.name)))?;
             let data = &payload[s.offset as usize..end as usize];
             sections.push((s, data));
         }
-        Ok(Self { manifest: header.manifest, sections })
+        Ok(Self {
+            manifest: header.manifest,
+            sections,
+        })
     }
 
     pub fn section(&self, name: &str) -> Result<&'a [u8]> {
-        self.sections.iter().find(|(s, _)| s.name == name).map(|(_, d)| *d).ok_or_else(|| bad(format!("the library has no '{name}' section")))
+        self.sections
+            .iter()
+            .find(|(s, _)| s.name == name)
+            .map(|(_, d)| *d)
+            .ok_or_else(|| bad(format!("the library has no '{name}' section")))
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -84,7 +102,8 @@ impl<'a> Container<'a> {
 
     /// The SHA-256 stored in a container's preamble, hex (what the page shows and checks).
     pub fn checksum_hex(bytes: &[u8]) -> Option<String> {
-        (bytes.len() >= PREAMBLE && &bytes[..8] == MAGIC).then(|| bytes[24..56].iter().map(|b| format!("{b:02x}")).collect())
+        (bytes.len() >= PREAMBLE && &bytes[..8] == MAGIC)
+            .then(|| bytes[24..56].iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 
@@ -97,13 +116,21 @@ pub struct ContainerWriter {
 
 impl ContainerWriter {
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> &mut Self {
-        self.sections.push(Section { name: name.to_string(), offset: self.payload.len() as u64, len: bytes.len() as u64 });
+        self.sections.push(Section {
+            name: name.to_string(),
+            offset: self.payload.len() as u64,
+            len: bytes.len() as u64,
+        });
         self.payload.extend_from_slice(bytes);
         self
     }
 
     pub fn finish(self, manifest: serde_json::Value) -> Vec<u8> {
-        let header = serde_json::to_vec(&Header { manifest, sections: self.sections }).expect("a JSON value serialises");
+        let header = serde_json::to_vec(&Header {
+            manifest,
+            sections: self.sections,
+        })
+        .expect("a JSON value serialises");
         let mut body = header.clone();
         body.extend_from_slice(&self.payload);
         let mut out = Vec::with_capacity(PREAMBLE + body.len());
@@ -135,7 +162,11 @@ mod tests {
         assert_eq!(c.section("a").unwrap(), b"hello");
         assert_eq!(c.section("b").unwrap(), &[1, 2, 3]);
         assert_eq!(c.manifest["cases"], 2);
-        assert!(c.section("c").unwrap_err().to_string().contains("no 'c' section"));
+        assert!(c
+            .section("c")
+            .unwrap_err()
+            .to_string()
+            .contains("no 'c' section"));
         assert_eq!(Container::checksum_hex(&bytes).unwrap().len(), 64);
     }
 

@@ -115,40 +115,87 @@ fn bad(why: impl std::fmt::Display) -> Error {
 
 fn f32s(bytes: &[u8]) -> Result<Vec<f32>> {
     if bytes.len() % 4 != 0 {
-        return Err(bad("a float section has a length that is not a multiple of 4"));
+        return Err(bad(
+            "a float section has a length that is not a multiple of 4",
+        ));
     }
-    Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect())
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect())
 }
 
 pub fn f32_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-fn int8_index(codes: &[u8], scales: &[u8], dim: usize, rows: usize, what: &str) -> Result<Int8Index> {
+fn int8_index(
+    codes: &[u8],
+    scales: &[u8],
+    dim: usize,
+    rows: usize,
+    what: &str,
+) -> Result<Int8Index> {
     let scales = f32s(scales)?;
     if dim == 0 || codes.len() != rows * dim || scales.len() != rows {
-        return Err(bad(format!("the {what} holds {} values and {} scales, expected {rows} × {dim}", codes.len(), scales.len())));
+        return Err(bad(format!(
+            "the {what} holds {} values and {} scales, expected {rows} × {dim}",
+            codes.len(),
+            scales.len()
+        )));
     }
-    Ok(Int8Index { dim, codes: codes.iter().map(|b| *b as i8).collect(), scales })
+    Ok(Int8Index {
+        dim,
+        codes: codes.iter().map(|b| *b as i8).collect(),
+        scales,
+    })
 }
 
 impl Bundle {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let c = Container::parse(bytes)?;
-        let manifest: Manifest = serde_json::from_value(c.manifest.clone()).map_err(|e| bad(format!("unreadable manifest: {e}")))?;
-        let table: CaseTable = serde_json::from_slice(c.section(sections::CASES)?).map_err(|e| bad(format!("unreadable case table: {e}")))?;
+        let manifest: Manifest = serde_json::from_value(c.manifest.clone())
+            .map_err(|e| bad(format!("unreadable manifest: {e}")))?;
+        let table: CaseTable = serde_json::from_slice(c.section(sections::CASES)?)
+            .map_err(|e| bad(format!("unreadable case table: {e}")))?;
         let dim = manifest.embed_dim;
-        if table.cases.len() != manifest.cases || table.cases.iter().any(|k| k.text as usize >= table.texts.len()) {
+        if table.cases.len() != manifest.cases
+            || table
+                .cases
+                .iter()
+                .any(|k| k.text as usize >= table.texts.len())
+        {
             return Err(bad("the case table does not match the manifest"));
         }
-        let library = int8_index(c.section(sections::LIBRARY)?, c.section(sections::LIBRARY_SCALES)?, dim, manifest.cases, "case embeddings")?;
-        let text_library = int8_index(c.section(sections::TEXTS)?, c.section(sections::TEXT_SCALES)?, dim, table.texts.len(), "text embeddings")?;
+        let library = int8_index(
+            c.section(sections::LIBRARY)?,
+            c.section(sections::LIBRARY_SCALES)?,
+            dim,
+            manifest.cases,
+            "case embeddings",
+        )?;
+        let text_library = int8_index(
+            c.section(sections::TEXTS)?,
+            c.section(sections::TEXT_SCALES)?,
+            dim,
+            table.texts.len(),
+            "text embeddings",
+        )?;
         let prompts = f32s(c.section(sections::PROMPTS)?)?;
         if prompts.len() != manifest.prompts.len() * dim {
             return Err(bad("the prompt embeddings do not match the manifest"));
         }
         let model = c.section(sections::MODEL)?.to_vec();
-        Ok(Self { binary: BinaryIndex::from_int8(&library), manifest, texts: table.texts, cases: table.cases, library, text_library, prompts, model })
+        Ok(Self {
+            binary: BinaryIndex::from_int8(&library),
+            manifest,
+            texts: table.texts,
+            cases: table.cases,
+            library,
+            text_library,
+            prompts,
+            model,
+        })
     }
 
     pub fn embed_dim(&self) -> usize {
@@ -157,7 +204,13 @@ impl Bundle {
 
     /// The `k` cases most similar to a unit-length image embedding, best first, leaving
     /// out cases of `exclude_fold` (an evaluation's held-out fold).
-    pub fn search(&self, query: &[f32], k: usize, mode: SearchMode, exclude_fold: Option<u8>) -> Vec<Neighbour> {
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        mode: SearchMode,
+        exclude_fold: Option<u8>,
+    ) -> Vec<Neighbour> {
         let keep = |i: usize| exclude_fold != Some(self.cases[i].fold);
         match mode {
             SearchMode::Int8 => self.library.top_k(query, k, keep),
@@ -176,7 +229,10 @@ impl Bundle {
         for t in texts {
             for (i, case) in self.cases.iter().enumerate() {
                 if case.text as usize == t.index {
-                    out.push(Neighbour { index: i, similarity: t.similarity });
+                    out.push(Neighbour {
+                        index: i,
+                        similarity: t.similarity,
+                    });
                     if out.len() == k {
                         return out;
                     }
@@ -188,7 +244,10 @@ impl Bundle {
 
     /// Cosine similarity of an image embedding to every prompt, in manifest order.
     pub fn zero_shot(&self, query: &[f32]) -> Vec<f32> {
-        self.prompts.chunks_exact(self.embed_dim()).map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum()).collect()
+        self.prompts
+            .chunks_exact(self.embed_dim())
+            .map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum())
+            .collect()
     }
 
     /// The nearest cases' statements (best first, as deep as the bundle's kNN rule asks), each
@@ -232,7 +291,11 @@ impl BundleParts<'_> {
         let dim = self.manifest.embed_dim;
         let library = Int8Index::build(self.case_embeddings, dim);
         let texts = Int8Index::build(self.text_embeddings, dim);
-        let table = serde_json::to_vec(&CaseTable { texts: self.texts, cases: self.cases }).expect("cases serialise");
+        let table = serde_json::to_vec(&CaseTable {
+            texts: self.texts,
+            cases: self.cases,
+        })
+        .expect("cases serialise");
         let i8_bytes = |codes: &[i8]| codes.iter().map(|c| *c as u8).collect::<Vec<u8>>();
         let mut w = ContainerWriter::default();
         w.add(sections::CASES, &table)
@@ -266,7 +329,8 @@ pub(crate) mod tests {
             text,
             scp_codes: codes.iter().map(|c| (c.to_string(), 100.0)).collect(),
         };
-        let embeddings: Vec<f32> = [unit(&[1.0, 0.0]), unit(&[0.8, 0.6]), unit(&[-1.0, 0.1])].concat();
+        let embeddings: Vec<f32> =
+            [unit(&[1.0, 0.0]), unit(&[0.8, 0.6]), unit(&[-1.0, 0.1])].concat();
         let texts: Vec<f32> = [unit(&[1.0, 0.1]), unit(&[-1.0, 0.0])].concat();
         let prompts: Vec<f32> = unit(&[0.0, 1.0]);
         BundleParts {
@@ -275,15 +339,31 @@ pub(crate) mod tests {
                 source: "synthetic".into(),
                 cases: 3,
                 embed_dim: 2,
-                layout: InputLayout::Stack { image_size: 64, patch: 8 },
+                layout: InputLayout::Stack {
+                    image_size: 64,
+                    patch: 8,
+                },
                 model: serde_json::json!({}),
-                statements: vec![StatementInfo { code: "NORM".into(), description: "normal ECG".into(), kind: "diagnostic".into(), superclass: Some("NORM".into()) }],
-                prompts: vec![Prompt { key: "NORM".into(), superclass: true, text: "normal ECG".into() }],
+                statements: vec![StatementInfo {
+                    code: "NORM".into(),
+                    description: "normal ECG".into(),
+                    kind: "diagnostic".into(),
+                    superclass: Some("NORM".into()),
+                }],
+                prompts: vec![Prompt {
+                    key: "NORM".into(),
+                    superclass: true,
+                    text: "normal ECG".into(),
+                }],
                 provenance: serde_json::json!({}),
                 knn: crate::retrieval::KnnRule::default(),
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
-            cases: vec![case(1, 1, 0, &["NORM", "SR"]), case(2, 10, 0, &["NORM"]), case(3, 2, 1, &["IMI"])],
+            cases: vec![
+                case(1, 1, 0, &["NORM", "SR"]),
+                case(2, 10, 0, &["NORM"]),
+                case(3, 2, 1, &["IMI"]),
+            ],
             case_embeddings: &embeddings,
             text_embeddings: &texts,
             prompt_embeddings: &prompts,
@@ -301,14 +381,24 @@ pub(crate) mod tests {
         let q = unit(&[0.9, 0.5]);
         let hits = b.search(&q, 2, SearchMode::Int8, None);
         assert_eq!(hits.iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 0]);
-        assert_eq!(b.search(&q, 2, SearchMode::Int8, Some(10))[0].index, 0, "fold 10 left out");
-        assert_eq!(b.search(&q, 2, SearchMode::BinaryRerank { pool: 3 }, None), hits);
+        assert_eq!(
+            b.search(&q, 2, SearchMode::Int8, Some(10))[0].index,
+            0,
+            "fold 10 left out"
+        );
+        assert_eq!(
+            b.search(&q, 2, SearchMode::BinaryRerank { pool: 3 }, None),
+            hits
+        );
         let text_hits = b.search_text(&unit(&[-1.0, 0.05]), 3);
         assert_eq!(text_hits[0].index, 2);
         assert_eq!(text_hits.len(), 3);
         let votes = b.consensus(&hits);
         assert_eq!(votes[0].0, "NORM");
-        assert!((votes[0].1 - 1.0).abs() < 1e-5, "both neighbours carry NORM");
+        assert!(
+            (votes[0].1 - 1.0).abs() < 1e-5,
+            "both neighbours carry NORM"
+        );
         assert!(votes[1].1 < 1.0);
         assert_eq!(b.zero_shot(&unit(&[0.0, 1.0])).len(), 1);
     }
@@ -319,7 +409,10 @@ pub(crate) mod tests {
         let n = bytes.len();
         bytes[n - 3] ^= 0xff;
         let err = Bundle::from_bytes(&bytes).err().unwrap().to_string();
-        assert!(err.contains("case library") && err.contains("damaged"), "{err}");
+        assert!(
+            err.contains("case library") && err.contains("damaged"),
+            "{err}"
+        );
         assert!(Bundle::from_bytes(&bytes[..100]).is_err());
     }
 }

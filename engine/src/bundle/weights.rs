@@ -24,7 +24,9 @@ pub fn convert(bytes: &[u8], to: Dtype) -> Result<Vec<u8>> {
             (Dtype::F32, Dtype::F16) => view
                 .data()
                 .chunks_exact(4)
-                .flat_map(|b| f16::from_f32(f32::from_le_bytes(b.try_into().unwrap())).to_le_bytes())
+                .flat_map(|b| {
+                    f16::from_f32(f32::from_le_bytes(b.try_into().unwrap())).to_le_bytes()
+                })
                 .collect(),
             (Dtype::F16, Dtype::F32) => view
                 .data()
@@ -32,21 +34,35 @@ pub fn convert(bytes: &[u8], to: Dtype) -> Result<Vec<u8>> {
                 .flat_map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes())
                 .collect(),
             (from, _) if from == to => view.data().to_vec(),
-            (from, _) => return Err(bad(format!("tensor '{name}' is {from:?}, which cannot become {to:?}"))),
+            (from, _) => {
+                return Err(bad(format!(
+                    "tensor '{name}' is {from:?}, which cannot become {to:?}"
+                )))
+            }
         };
-        let dtype = if matches!(view.dtype(), Dtype::F32 | Dtype::F16) { to } else { view.dtype() };
+        let dtype = if matches!(view.dtype(), Dtype::F32 | Dtype::F16) {
+            to
+        } else {
+            view.dtype()
+        };
         converted.push((name, dtype, view.shape().to_vec(), data));
     }
     let views = converted
         .iter()
-        .map(|(name, dtype, shape, data)| Ok((name.as_str(), safetensors::tensor::TensorView::new(*dtype, shape.clone(), data).map_err(bad)?)))
+        .map(|(name, dtype, shape, data)| {
+            Ok((
+                name.as_str(),
+                safetensors::tensor::TensorView::new(*dtype, shape.clone(), data).map_err(bad)?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     safetensors::serialize(views, None).map_err(bad)
 }
 
 impl Bundle {
     pub fn clip_config(&self) -> Result<ClipConfig> {
-        serde_json::from_value(self.manifest.model.clone()).map_err(|e| bad(format!("the model configuration is unreadable: {e}")))
+        serde_json::from_value(self.manifest.model.clone())
+            .map_err(|e| bad(format!("the model configuration is unreadable: {e}")))
     }
 
     /// The dual encoder with the bundle's weights, on `device`.
@@ -67,7 +83,15 @@ mod tests {
     #[test]
     fn f16_round_trip_keeps_a_model_within_half_precision() {
         let device = Device::flex();
-        let config = ClipConfig::new(VitConfig::new(12, 4).with_d_model(16).with_depth(1).with_heads(2).with_d_ff(32).with_embed_dim(8)).with_text_dim(6);
+        let config = ClipConfig::new(
+            VitConfig::new(12, 4)
+                .with_d_model(16)
+                .with_depth(1)
+                .with_heads(2)
+                .with_d_ff(32)
+                .with_embed_dim(8),
+        )
+        .with_text_dim(6);
         let model = config.init(&device);
         let mut store = SafetensorsStore::from_bytes(None);
         model.save_into(&mut store).unwrap();
@@ -75,8 +99,16 @@ mod tests {
         let half = convert(&f32_bytes, Dtype::F16).unwrap();
         assert!(half.len() < f32_bytes.len() * 6 / 10);
         let mut loaded = config.init(&device);
-        loaded.load_from(&mut SafetensorsStore::from_bytes(Some(convert(&half, Dtype::F32).unwrap()))).unwrap();
-        let x = Tensor::<3>::random([2, 4, 12], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        loaded
+            .load_from(&mut SafetensorsStore::from_bytes(Some(
+                convert(&half, Dtype::F32).unwrap(),
+            )))
+            .unwrap();
+        let x = Tensor::<3>::random(
+            [2, 4, 12],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let (a, b) = (model.image.forward(x.clone()), loaded.image.forward(x));
         let diff: f32 = (a - b).abs().max().into_scalar();
         assert!(diff < 5e-3, "f16 weights moved the embedding by {diff}");

@@ -14,7 +14,8 @@ use crate::eval::TrainedModel;
 use crate::text::TextEncoder;
 use crate::{Error, Result};
 
-pub const SOURCE: &str = "PTB-XL 1.0.3 (Wagner et al., Scientific Data 7:154, 2020; PhysioNet; CC BY 4.0)";
+pub const SOURCE: &str =
+    "PTB-XL 1.0.3 (Wagner et al., Scientific Data 7:154, 2020; PhysioNet; CC BY 4.0)";
 
 /// Superclass prompts in the order of `SUPERCLASSES`, shared with the evaluation.
 pub const SUPERCLASS_PROMPTS: [(&str, &str); 5] = [
@@ -43,7 +44,14 @@ fn statements(db: &PtbXl) -> Vec<StatementInfo> {
         .map(|s| StatementInfo {
             code: s.code.clone(),
             description: s.description.clone(),
-            kind: if s.diagnostic { "diagnostic" } else if s.rhythm { "rhythm" } else { "form" }.to_string(),
+            kind: if s.diagnostic {
+                "diagnostic"
+            } else if s.rhythm {
+                "rhythm"
+            } else {
+                "form"
+            }
+            .to_string(),
             superclass: s.superclass.clone(),
         })
         .collect()
@@ -53,21 +61,34 @@ fn statements(db: &PtbXl) -> Vec<StatementInfo> {
 pub fn prompts(db: &PtbXl) -> Vec<Prompt> {
     SUPERCLASS_PROMPTS
         .iter()
-        .map(|(key, text)| Prompt { key: key.to_string(), superclass: true, text: text.to_string() })
-        .chain(db.statements.values().map(|s| Prompt { key: s.code.clone(), superclass: false, text: s.description.clone() }))
+        .map(|(key, text)| Prompt {
+            key: key.to_string(),
+            superclass: true,
+            text: text.to_string(),
+        })
+        .chain(db.statements.values().map(|s| Prompt {
+            key: s.code.clone(),
+            superclass: false,
+            text: s.description.clone(),
+        }))
         .collect()
 }
 
 impl BundleSources<'_> {
     pub fn build(&self) -> Result<Vec<u8>> {
-        let by_id: HashMap<u32, &PtbXlEntry> = self.db.entries.iter().map(|e| (e.ecg_id, e)).collect();
+        let by_id: HashMap<u32, &PtbXlEntry> =
+            self.db.entries.iter().map(|e| (e.ecg_id, e)).collect();
         let cases = self
             .cache
             .records
             .iter()
             .map(|r| {
-                let e = by_id.get(&r.ecg_id).ok_or_else(|| Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id)))?;
-                let text = *self.texts.by_record.get(&r.ecg_id).ok_or_else(|| Error::InvalidArgument(format!("record {} has no text", r.ecg_id)))?;
+                let e = by_id.get(&r.ecg_id).ok_or_else(|| {
+                    Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id))
+                })?;
+                let text = *self.texts.by_record.get(&r.ecg_id).ok_or_else(|| {
+                    Error::InvalidArgument(format!("record {} has no text", r.ecg_id))
+                })?;
                 Ok(Case {
                     ecg_id: e.ecg_id,
                     fold: e.fold,
@@ -79,15 +100,28 @@ impl BundleSources<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let case_embeddings = self.trained.embed_records(self.cache, self.texts, self.device)?;
-        let sentences: Vec<Vec<f32>> = self.texts.embeddings.chunks_exact(self.texts.dim).map(<[f32]>::to_vec).collect();
+        let case_embeddings = self
+            .trained
+            .embed_records(self.cache, self.texts, self.device)?;
+        let sentences: Vec<Vec<f32>> = self
+            .texts
+            .embeddings
+            .chunks_exact(self.texts.dim)
+            .map(<[f32]>::to_vec)
+            .collect();
         let text_embeddings = self.trained.embed_texts(&sentences, self.device)?;
         let prompts = prompts(self.db);
         let prompt_texts: Vec<&str> = prompts.iter().map(|p| p.text.as_str()).collect();
-        let prompt_sentences: Vec<Vec<f32>> = self.text_encoder.embed(&prompt_texts)?.into_iter().map(|v| v.to_vec()).collect();
+        let prompt_sentences: Vec<Vec<f32>> = self
+            .text_encoder
+            .embed(&prompt_texts)?
+            .into_iter()
+            .map(|v| v.to_vec())
+            .collect();
         let prompt_embeddings = self.trained.embed_texts(&prompt_sentences, self.device)?;
-        let checkpoint = std::fs::read(&self.trained.checkpoint)
-            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", self.trained.checkpoint.display())))?;
+        let checkpoint = std::fs::read(&self.trained.checkpoint).map_err(|e| {
+            Error::InvalidArgument(format!("{}: {e}", self.trained.checkpoint.display()))
+        })?;
         let model_f16 = weights::convert(&checkpoint, Dtype::F16)?;
         let config = &self.trained.config;
         let manifest = Manifest {
@@ -96,7 +130,8 @@ impl BundleSources<'_> {
             cases: cases.len(),
             embed_dim: config.model.image.embed_dim,
             layout: config.layout,
-            model: serde_json::to_value(&config.model).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+            model: serde_json::to_value(&config.model)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?,
             statements: statements(self.db),
             prompts,
             provenance: serde_json::json!({

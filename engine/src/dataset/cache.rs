@@ -17,7 +17,16 @@ use crate::{Error, Lead, Result};
 const MAGIC: &[u8; 8] = b"ECGCACHE";
 const VERSION: u32 = 1;
 /// The leads stored; III, aVR, aVL and aVF are derived from I and II on reading.
-pub const STORED_LEADS: [Lead; 8] = [Lead::I, Lead::II, Lead::V1, Lead::V2, Lead::V3, Lead::V4, Lead::V5, Lead::V6];
+pub const STORED_LEADS: [Lead; 8] = [
+    Lead::I,
+    Lead::II,
+    Lead::V1,
+    Lead::V2,
+    Lead::V3,
+    Lead::V4,
+    Lead::V5,
+    Lead::V6,
+];
 const MICROVOLTS: f32 = 1000.0;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,15 +47,27 @@ pub struct SignalCache {
 }
 
 fn to_i16(x: f32) -> i16 {
-    (x * MICROVOLTS).round().clamp(i16::MIN as f32, i16::MAX as f32) as i16
+    (x * MICROVOLTS)
+        .round()
+        .clamp(i16::MIN as f32, i16::MAX as f32) as i16
 }
 
 impl CachedRecord {
     /// The twelve prepared leads of the `stack` layout, in mV, in standard order.
     pub fn stack_leads(&self, samples: usize) -> [Vec<f32>; 12] {
-        let stored = |i: usize| -> Vec<f32> { self.stack[i * samples..(i + 1) * samples].iter().map(|v| *v as f32 / MICROVOLTS).collect() };
+        let stored = |i: usize| -> Vec<f32> {
+            self.stack[i * samples..(i + 1) * samples]
+                .iter()
+                .map(|v| *v as f32 / MICROVOLTS)
+                .collect()
+        };
         let (i, ii) = (stored(0), stored(1));
-        let combine = |f: fn(f32, f32) -> f32| i.iter().zip(&ii).map(|(a, b)| f(*a, *b)).collect::<Vec<f32>>();
+        let combine = |f: fn(f32, f32) -> f32| {
+            i.iter()
+                .zip(&ii)
+                .map(|(a, b)| f(*a, *b))
+                .collect::<Vec<f32>>()
+        };
         [
             i.clone(),
             ii.clone(),
@@ -66,13 +87,23 @@ impl CachedRecord {
     /// The twelve `paper` beats in mV, if the record has one.
     pub fn paper_beats(&self, beat_len: usize) -> Option<[Vec<f32>; 12]> {
         let beats = self.beats.as_ref()?;
-        Some(std::array::from_fn(|l| beats[l * beat_len..(l + 1) * beat_len].iter().map(|v| *v as f32 / MICROVOLTS).collect()))
+        Some(std::array::from_fn(|l| {
+            beats[l * beat_len..(l + 1) * beat_len]
+                .iter()
+                .map(|v| *v as f32 / MICROVOLTS)
+                .collect()
+        }))
     }
 }
 
 impl SignalCache {
     /// Reads and prepares every record of `db`. `progress` is called with the count done.
-    pub fn build(db: &PtbXl, stack: &StackConfig, paper: &PaperConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Self> {
+    pub fn build(
+        db: &PtbXl,
+        stack: &StackConfig,
+        paper: &PaperConfig,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Self> {
         let samples = (stack.duration_s * stack.prepare.sampling_rate).round() as usize;
         let beat_len = paper.samples_before_r + paper.samples_after_r;
         let done = std::sync::atomic::AtomicUsize::new(0);
@@ -89,27 +120,43 @@ impl SignalCache {
                             .iter()
                             .map(|entry| {
                                 let record = prepare_entry(db, entry, stack, paper, samples);
-                                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                                progress(
+                                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                                );
                                 record
                             })
                             .collect::<Result<Vec<_>>>()
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("cache worker panicked")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("cache worker panicked"))
+                .collect()
         });
         let mut records = Vec::with_capacity(db.entries.len());
         for r in results {
             records.extend(r?);
         }
-        Ok(Self { samples, beat_len, records })
+        Ok(Self {
+            samples,
+            beat_len,
+            records,
+        })
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("{}: {e}", path.display()));
-        let mut out = Vec::with_capacity(32 + self.records.len() * (8 + 2 * (8 * self.samples + 12 * self.beat_len)));
+        let mut out = Vec::with_capacity(
+            32 + self.records.len() * (8 + 2 * (8 * self.samples + 12 * self.beat_len)),
+        );
         out.extend_from_slice(MAGIC);
-        for v in [VERSION, self.records.len() as u32, self.samples as u32, self.beat_len as u32] {
+        for v in [
+            VERSION,
+            self.records.len() as u32,
+            self.samples as u32,
+            self.beat_len as u32,
+        ] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         for r in &self.records {
@@ -125,17 +172,28 @@ impl SignalCache {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        std::fs::File::create(path).and_then(|mut f| f.write_all(&out)).map_err(io)
+        std::fs::File::create(path)
+            .and_then(|mut f| f.write_all(&out))
+            .map_err(io)
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidArgument(format!("{}: {why}; rebuild it with `ecgmatch cache`", path.display()));
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "{}: {why}; rebuild it with `ecgmatch cache`",
+                path.display()
+            ))
+        };
         let mut bytes = Vec::new();
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(|e| bad(&e.to_string()))?;
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| bad(&e.to_string()))?;
         if bytes.len() < 24 || &bytes[..8] != MAGIC {
             return Err(bad("not a signal cache"));
         }
-        let word = |i: usize| u32::from_le_bytes(bytes[8 + 4 * i..12 + 4 * i].try_into().unwrap()) as usize;
+        let word = |i: usize| {
+            u32::from_le_bytes(bytes[8 + 4 * i..12 + 4 * i].try_into().unwrap()) as usize
+        };
         if word(0) != VERSION as usize {
             return Err(bad("made by another version"));
         }
@@ -147,7 +205,10 @@ impl SignalCache {
         let records = bytes[24..]
             .chunks_exact(stride)
             .map(|r| {
-                let values: Vec<i16> = r[8..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+                let values: Vec<i16> = r[8..]
+                    .chunks_exact(2)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                    .collect();
                 let (stack, beats) = values.split_at(8 * samples);
                 CachedRecord {
                     ecg_id: u32::from_le_bytes(r[..4].try_into().unwrap()),
@@ -157,16 +218,33 @@ impl SignalCache {
                 }
             })
             .collect();
-        Ok(Self { samples, beat_len, records })
+        Ok(Self {
+            samples,
+            beat_len,
+            records,
+        })
     }
 }
 
-fn prepare_entry(db: &PtbXl, entry: &PtbXlEntry, stack: &StackConfig, paper: &PaperConfig, samples: usize) -> Result<CachedRecord> {
+fn prepare_entry(
+    db: &PtbXl,
+    entry: &PtbXlEntry,
+    stack: &StackConfig,
+    paper: &PaperConfig,
+    samples: usize,
+) -> Result<CachedRecord> {
     let header = db.header_path(entry);
     let files = crate::formats::read_record_files(&header)?;
-    let record = crate::read_records(&files).into_iter().next().map(|o| o.result).unwrap_or_else(|| {
-        Err(Error::InvalidArgument(format!("{}: no record", header.display())))
-    })?;
+    let record = crate::read_records(&files)
+        .into_iter()
+        .next()
+        .map(|o| o.result)
+        .unwrap_or_else(|| {
+            Err(Error::InvalidArgument(format!(
+                "{}: no record",
+                header.display()
+            )))
+        })?;
     let leads = prepare(&record, &stack.prepare)?;
     let mut stored = Vec::with_capacity(8 * samples);
     for lead in STORED_LEADS {
@@ -177,8 +255,18 @@ fn prepare_entry(db: &PtbXl, entry: &PtbXlEntry, stack: &StackConfig, paper: &Pa
     let beats = paper_beats(&leads, paper, &record.name)
         .ok()
         .filter(|b| b.iter().all(Option::is_some))
-        .map(|b| b.iter().flatten().flat_map(|beat| beat.iter().map(|v| to_i16(*v))).collect());
-    Ok(CachedRecord { ecg_id: entry.ecg_id, fold: entry.fold, stack: stored, beats })
+        .map(|b| {
+            b.iter()
+                .flatten()
+                .flat_map(|beat| beat.iter().map(|v| to_i16(*v)))
+                .collect()
+        });
+    Ok(CachedRecord {
+        ecg_id: entry.ecg_id,
+        fold: entry.fold,
+        stack: stored,
+        beats,
+    })
 }
 
 #[cfg(test)]
@@ -190,8 +278,12 @@ mod tests {
         let db = crate::dataset::ptbxl::fixtures::database_with_record();
         let (stack, paper) = (StackConfig::default(), PaperConfig::default());
         let cache = SignalCache::build(&db, &stack, &paper, &|_| {}).unwrap();
-        assert_eq!((cache.records.len(), cache.samples, cache.beat_len), (1, 1000, 100));
-        let path = std::env::temp_dir().join(format!("ecgmatch-cache-test-{}.bin", std::process::id()));
+        assert_eq!(
+            (cache.records.len(), cache.samples, cache.beat_len),
+            (1, 1000, 100)
+        );
+        let path =
+            std::env::temp_dir().join(format!("ecgmatch-cache-test-{}.bin", std::process::id()));
         cache.write(&path).unwrap();
         let back = SignalCache::read(&path).unwrap();
         std::fs::remove_file(&path).ok();
@@ -200,7 +292,12 @@ mod tests {
         assert_eq!((r.ecg_id, r.fold), (1, 3));
         let leads = r.stack_leads(back.samples);
         // Stored at 1 µV, so the prepared lead II comes back within half a microvolt.
-        let record = crate::read_records(&crate::formats::read_record_files(&db.header_path(&db.entries[0])).unwrap()).remove(0).result.unwrap();
+        let record = crate::read_records(
+            &crate::formats::read_record_files(&db.header_path(&db.entries[0])).unwrap(),
+        )
+        .remove(0)
+        .result
+        .unwrap();
         let prepared = prepare(&record, &stack.prepare).unwrap();
         for (a, b) in leads[1].iter().zip(prepared.get(Lead::II).unwrap()) {
             assert!((a - b).abs() <= 0.0005 + 1e-6);
@@ -213,7 +310,8 @@ mod tests {
 
     #[test]
     fn damaged_caches_are_refused() {
-        let path = std::env::temp_dir().join(format!("ecgmatch-cache-bad-{}.bin", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("ecgmatch-cache-bad-{}.bin", std::process::id()));
         std::fs::write(&path, b"ECGCACHE\x01\x00\x00\x00\x05\x00\x00\x00").unwrap();
         let err = SignalCache::read(&path).unwrap_err().to_string();
         std::fs::remove_file(&path).ok();

@@ -64,13 +64,25 @@ mod tests {
         let map = SnomedToScp::default();
         assert!(map.len() > 40);
         assert_eq!(map.map(&dx), vec!["LAO/LAE", "SBRAD"]);
-        assert_eq!(map.map(&["164909002".into(), "733534002".into()]), vec!["CLBBB"], "two codes, one statement");
+        assert_eq!(
+            map.map(&["164909002".into(), "733534002".into()]),
+            vec!["CLBBB"],
+            "two codes, one statement"
+        );
     }
 
     #[test]
     fn every_mapped_statement_exists_in_ptbxl() {
-        let statements = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ptbxl/scp_statements.csv")).unwrap();
-        let codes: Vec<&str> = statements.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+        let statements = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/ptbxl/scp_statements.csv"
+        ))
+        .unwrap();
+        let codes: Vec<&str> = statements
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .collect();
         for line in TABLE.lines().skip(1) {
             let scp = line.split(',').nth(3).unwrap();
             assert!(codes.contains(&scp), "{scp} is not a PTB-XL statement");

@@ -17,12 +17,20 @@ pub struct LabelTable {
 impl LabelTable {
     pub fn build(db: &PtbXl) -> Self {
         let codes: Vec<String> = db.statements.keys().cloned().collect();
-        let column: HashMap<&str, u16> = codes.iter().enumerate().map(|(i, c)| (c.as_str(), i as u16)).collect();
+        let column: HashMap<&str, u16> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i as u16))
+            .collect();
         let by_record = db
             .entries
             .iter()
             .map(|e| {
-                let mut cols: Vec<u16> = e.scp_codes.iter().filter_map(|(c, _)| column.get(c.as_str()).copied()).collect();
+                let mut cols: Vec<u16> = e
+                    .scp_codes
+                    .iter()
+                    .filter_map(|(c, _)| column.get(c.as_str()).copied())
+                    .collect();
                 cols.sort_unstable();
                 cols.dedup();
                 (e.ecg_id, cols)
@@ -61,7 +69,10 @@ mod tests {
         assert_eq!(labels.codes.len(), db.statements.len());
         let first = &db.entries[0];
         let row = labels.multi_hot(first.ecg_id);
-        assert_eq!(row.iter().filter(|v| **v == 1.0).count(), first.scp_codes.len());
+        assert_eq!(
+            row.iter().filter(|v| **v == 1.0).count(),
+            first.scp_codes.len()
+        );
         for (code, _) in &first.scp_codes {
             let col = labels.codes.iter().position(|c| c == code).unwrap();
             assert_eq!(row[col], 1.0);

@@ -62,7 +62,11 @@ impl PtbXl {
         };
         let statements = parse_statements(&read("scp_statements.csv")?)?;
         let entries = parse_database(&read("ptbxl_database.csv")?)?;
-        Ok(Self { root: root.to_path_buf(), entries, statements })
+        Ok(Self {
+            root: root.to_path_buf(),
+            entries,
+            statements,
+        })
     }
 
     /// The 100 Hz record's header path.
@@ -76,7 +80,10 @@ impl PtbXl {
             .into_iter()
             .filter(|class| {
                 entry.scp_codes.iter().any(|(code, _)| {
-                    self.statements.get(code).and_then(|s| s.superclass.as_deref()) == Some(*class)
+                    self.statements
+                        .get(code)
+                        .and_then(|s| s.superclass.as_deref())
+                        == Some(*class)
                 })
             })
             .collect()
@@ -89,12 +96,23 @@ fn csv_error(table: &str, e: impl std::fmt::Display) -> Error {
 
 fn parse_statements(bytes: &[u8]) -> Result<BTreeMap<String, Statement>> {
     let mut reader = csv::Reader::from_reader(bytes);
-    let headers = reader.headers().map_err(|e| csv_error("scp_statements.csv", e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error("scp_statements.csv", e))?
+        .clone();
     let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| csv_error("scp_statements.csv", format!("no column '{name}'")))
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| csv_error("scp_statements.csv", format!("no column '{name}'")))
     };
-    let (description, diagnostic, form, rhythm, class) =
-        (column("description")?, column("diagnostic")?, column("form")?, column("rhythm")?, column("diagnostic_class")?);
+    let (description, diagnostic, form, rhythm, class) = (
+        column("description")?,
+        column("diagnostic")?,
+        column("form")?,
+        column("rhythm")?,
+        column("diagnostic_class")?,
+    );
     let flag = |v: &str| v.trim().parse::<f32>().map(|f| f > 0.0).unwrap_or(false);
     let mut out = BTreeMap::new();
     for row in reader.records() {
@@ -121,7 +139,12 @@ fn parse_database(bytes: &[u8]) -> Result<Vec<PtbXlEntry>> {
     let table = "ptbxl_database.csv";
     let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().map_err(|e| csv_error(table, e))?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| csv_error(table, format!("no column '{name}'")));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| csv_error(table, format!("no column '{name}'")))
+    };
     let cols = [
         column("ecg_id")?,
         column("patient_id")?,
@@ -203,7 +226,11 @@ mod tests {
     fn scp_codes_parse() {
         assert_eq!(
             parse_scp_codes("{'NORM': 100.0, 'LVOLT': 0.0, 'SR': 0.0}").unwrap(),
-            vec![("NORM".into(), 100.0), ("LVOLT".into(), 0.0), ("SR".into(), 0.0)]
+            vec![
+                ("NORM".into(), 100.0),
+                ("LVOLT".into(), 0.0),
+                ("SR".into(), 0.0)
+            ]
         );
         assert_eq!(parse_scp_codes("{}").unwrap(), vec![]);
         assert!(parse_scp_codes("NORM").is_none());
@@ -223,12 +250,16 @@ mod tests {
         assert_eq!(first.sex, Some(Sex::Female));
         assert_eq!(first.report, "sinusrhythmus periphere niederspannung");
         assert_eq!(db.superclasses(first), vec!["NORM"]);
-        assert!(db.header_path(first).ends_with("records100/00000/00001_lr.hea"));
+        assert!(db
+            .header_path(first)
+            .ends_with("records100/00000/00001_lr.hea"));
     }
 
     #[test]
     fn a_missing_folder_says_what_to_pass() {
-        let err = PtbXl::open(Path::new("/nonexistent")).unwrap_err().to_string();
+        let err = PtbXl::open(Path::new("/nonexistent"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("records100"), "{err}");
     }
 }

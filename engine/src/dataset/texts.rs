@@ -25,7 +25,11 @@ pub struct TextTable {
 impl TextTable {
     /// Embeds every distinct text of `db` once with `embed` (a batch of texts in, one
     /// vector each out).
-    pub fn build(db: &PtbXl, dim: usize, embed: &mut dyn FnMut(&[&str]) -> Result<Vec<Vec<f32>>>) -> Result<Self> {
+    pub fn build(
+        db: &PtbXl,
+        dim: usize,
+        embed: &mut dyn FnMut(&[&str]) -> Result<Vec<Vec<f32>>>,
+    ) -> Result<Self> {
         let mut texts: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut by_record = HashMap::new();
@@ -43,12 +47,20 @@ impl TextTable {
             let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
             for v in embed(&refs)? {
                 if v.len() != dim {
-                    return Err(Error::InvalidArgument(format!("text embedding has {} values, expected {dim}", v.len())));
+                    return Err(Error::InvalidArgument(format!(
+                        "text embedding has {} values, expected {dim}",
+                        v.len()
+                    )));
                 }
                 embeddings.extend(v);
             }
         }
-        Ok(Self { dim, texts, embeddings, by_record })
+        Ok(Self {
+            dim,
+            texts,
+            embeddings,
+            by_record,
+        })
     }
 
     pub fn embedding(&self, text: usize) -> &[f32] {
@@ -75,13 +87,20 @@ impl TextTable {
             out.extend_from_slice(&(*i as u32).to_le_bytes());
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::InvalidArgument(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::InvalidArgument(format!("{}: {e}", dir.display())))?;
         }
-        std::fs::write(path, out).map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))
+        std::fs::write(path, out)
+            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        let bad = |why: &str| Error::InvalidArgument(format!("{}: {why}; rebuild it with `ecgmatch embed-texts`", path.display()));
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "{}: {why}; rebuild it with `ecgmatch embed-texts`",
+                path.display()
+            ))
+        };
         let bytes = std::fs::read(path).map_err(|e| bad(&e.to_string()))?;
         let mut at = 0usize;
         let mut take = |n: usize| -> Result<&[u8]> {
@@ -92,21 +111,30 @@ impl TextTable {
         if take(8)? != MAGIC {
             return Err(bad("not a text table"));
         }
-        let mut word = || -> Result<usize> { Ok(u32::from_le_bytes(take(4)?.try_into().unwrap()) as usize) };
+        let mut word =
+            || -> Result<usize> { Ok(u32::from_le_bytes(take(4)?.try_into().unwrap()) as usize) };
         let (dim, n_texts, n_records) = (word()?, word()?, word()?);
         let mut texts = Vec::with_capacity(n_texts);
         for _ in 0..n_texts {
             let len = u32::from_le_bytes(take(4)?.try_into().unwrap()) as usize;
             texts.push(String::from_utf8(take(len)?.to_vec()).map_err(|_| bad("bad text"))?);
         }
-        let embeddings = take(4 * dim * n_texts)?.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+        let embeddings = take(4 * dim * n_texts)?
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
         let mut by_record = HashMap::with_capacity(n_records);
         for _ in 0..n_records {
             let id = u32::from_le_bytes(take(4)?.try_into().unwrap());
             let i = u32::from_le_bytes(take(4)?.try_into().unwrap()) as usize;
             by_record.insert(id, i);
         }
-        Ok(Self { dim, texts, embeddings, by_record })
+        Ok(Self {
+            dim,
+            texts,
+            embeddings,
+            by_record,
+        })
     }
 }
 
@@ -118,10 +146,18 @@ mod tests {
     fn identical_texts_share_an_entry_and_round_trip() {
         let db = crate::dataset::ptbxl::fixtures::database();
         // A stand-in embedding (text length and first byte) is enough to test the bookkeeping.
-        let mut embed = |texts: &[&str]| Ok(texts.iter().map(|t| vec![t.len() as f32, t.as_bytes()[0] as f32]).collect());
+        let mut embed = |texts: &[&str]| {
+            Ok(texts
+                .iter()
+                .map(|t| vec![t.len() as f32, t.as_bytes()[0] as f32])
+                .collect())
+        };
         let table = TextTable::build(&db, 2, &mut embed).unwrap();
         assert_eq!(table.by_record.len(), db.entries.len());
-        assert!(table.texts.len() < db.entries.len(), "the fixture has repeated reports");
+        assert!(
+            table.texts.len() < db.entries.len(),
+            "the fixture has repeated reports"
+        );
         let path = std::env::temp_dir().join(format!("ecgmatch-texts-{}.bin", std::process::id()));
         table.write(&path).unwrap();
         let back = TextTable::read(&path).unwrap();

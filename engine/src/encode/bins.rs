@@ -30,7 +30,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { n_bins: 5, strategy: Strategy::Quantile }
+        Self {
+            n_bins: 5,
+            strategy: Strategy::Quantile,
+        }
     }
 }
 
@@ -39,7 +42,9 @@ const EDGE_ATOL: f64 = 1e-8;
 
 pub(crate) fn check_n_bins(n_bins: usize) -> Result<()> {
     if n_bins < 2 {
-        return Err(Error::InvalidArgument(format!("n_bins must be at least 2 (got {n_bins})")));
+        return Err(Error::InvalidArgument(format!(
+            "n_bins must be at least 2 (got {n_bins})"
+        )));
     }
     Ok(())
 }
@@ -49,7 +54,9 @@ pub(crate) fn check_n_bins(n_bins: usize) -> Result<()> {
 pub fn bin_edges(x: &[f32], config: &Config) -> Result<Vec<f64>> {
     check_n_bins(config.n_bins)?;
     if x.is_empty() {
-        return Err(Error::InvalidArgument("discretizer: the series is empty".into()));
+        return Err(Error::InvalidArgument(
+            "discretizer: the series is empty".into(),
+        ));
     }
     let mut edges = Vec::with_capacity(config.n_bins - 1);
     match config.strategy {
@@ -110,7 +117,11 @@ fn normal_edges(n_bins: usize, edges: &mut Vec<f64>) {
 
 /// numba's `linspace(min, max, n_bins + 1)[1:-1]`: `min + i * step`.
 fn uniform_edges(x: &[f32], n_bins: usize, edges: &mut Vec<f64>) {
-    let (lo, hi) = x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = x
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let (lo, hi) = (lo as f64, hi as f64);
     let step = (hi - lo) / n_bins as f64;
     edges.extend((1..n_bins).map(|i| lo + i as f64 * step));
@@ -124,7 +135,9 @@ fn quantile_edges(x: &[f32], n_bins: usize, edges: &mut Vec<f64>) {
     let mut keys: Vec<u32> = x.iter().map(|&v| f32_key(v)).collect();
     let n = keys.len();
     let step = 100.0 / n_bins as f64;
-    let picks: Vec<Percentile> = (1..n_bins).map(|k| Percentile::new(n, (k as f64 * step) / 100.0)).collect();
+    let picks: Vec<Percentile> = (1..n_bins)
+        .map(|k| Percentile::new(n, (k as f64 * step) / 100.0))
+        .collect();
     // Select only each pick's lower neighbour; the upper one (the next order
     // statistic) is then the smallest value between it and the next selected position.
     let mut lows: Vec<usize> = picks.iter().map(|p| p.lo).collect();
@@ -172,12 +185,20 @@ impl Percentile {
         let virtual_index = (n - 1) as f64 * quantile;
         if virtual_index >= (n - 1) as f64 || virtual_index.is_nan() {
             // numpy reads the last element for both neighbours here.
-            return Self { lo: n - 1, hi: n - 1, gamma: 0.0 };
+            return Self {
+                lo: n - 1,
+                hi: n - 1,
+                gamma: 0.0,
+            };
         }
         let virtual_index = virtual_index.max(0.0);
         let floor = virtual_index.floor();
         let lo = floor as usize;
-        Self { lo, hi: lo + 1, gamma: virtual_index - floor }
+        Self {
+            lo,
+            hi: lo + 1,
+            gamma: virtual_index - floor,
+        }
     }
 
     /// numpy's `_lerp`, including its switch to interpolating from the upper
@@ -221,7 +242,11 @@ fn f32_key(v: f32) -> u32 {
 }
 
 fn f32_from_key(key: u32) -> f32 {
-    f32::from_bits(if key >> 31 == 1 { key & !(1 << 31) } else { !key })
+    f32::from_bits(if key >> 31 == 1 {
+        key & !(1 << 31)
+    } else {
+        !key
+    })
 }
 
 /// An integer that orders like `v` under `f64::total_cmp`.
@@ -236,7 +261,11 @@ pub(crate) fn f64_key(v: f64) -> u64 {
 }
 
 pub(crate) fn f64_from_key(key: u64) -> f64 {
-    f64::from_bits(if key >> 63 == 1 { key & !(1 << 63) } else { !key })
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
 }
 
 /// Inverse of the standard normal CDF (scipy's `norm.ppf`), accurate to about 1e-15.
@@ -287,7 +316,12 @@ fn lower_ppf(p: f64) -> f64 {
         4.374664141464968e+00,
         2.938163982698783e+00,
     ];
-    const D: [f64; 4] = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+    const D: [f64; 4] = [
+        7.784695709041462e-03,
+        3.224671290700398e-01,
+        2.445134137142996e+00,
+        3.754408661907416e+00,
+    ];
     const P_LOW: f64 = 0.02425;
 
     let x = if p < P_LOW {
@@ -364,7 +398,17 @@ mod tests {
     fn ties_go_to_the_lower_bin() {
         // Quantile edges of 0..=4 with 4 bins are exactly 1, 2, 3.
         let x = [0.0, 1.0, 2.0, 3.0, 4.0];
-        assert_eq!(bin_edges(&x, &Config { n_bins: 4, strategy: Strategy::Quantile }).unwrap(), [1.0, 2.0, 3.0]);
+        assert_eq!(
+            bin_edges(
+                &x,
+                &Config {
+                    n_bins: 4,
+                    strategy: Strategy::Quantile
+                }
+            )
+            .unwrap(),
+            [1.0, 2.0, 3.0]
+        );
         assert_eq!(bins(&x, 4, Strategy::Quantile), [0, 0, 1, 2, 3]);
         // Uniform edges of [0, 4] with 4 bins are the same.
         assert_eq!(bins(&x, 4, Strategy::Uniform), [0, 0, 1, 2, 3]);
@@ -374,7 +418,14 @@ mod tests {
     fn equal_quantiles_are_dropped() {
         // 6 of 8 samples equal: the first three quartile edges coincide and only the last stays.
         let x = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0];
-        let edges = bin_edges(&x, &Config { n_bins: 4, strategy: Strategy::Quantile }).unwrap();
+        let edges = bin_edges(
+            &x,
+            &Config {
+                n_bins: 4,
+                strategy: Strategy::Quantile,
+            },
+        )
+        .unwrap();
         assert_eq!(edges, [1.0, 1.25]);
         assert_eq!(bins(&x, 4, Strategy::Quantile), [0, 0, 0, 0, 0, 0, 2, 2]);
     }
@@ -400,7 +451,15 @@ mod tests {
     #[test]
     fn rejects_bad_parameters() {
         let mut out = [0u32; 3];
-        assert!(discretize(&[1.0, 2.0, 3.0], &Config { n_bins: 1, strategy: Strategy::Quantile }, &mut out).is_err());
+        assert!(discretize(
+            &[1.0, 2.0, 3.0],
+            &Config {
+                n_bins: 1,
+                strategy: Strategy::Quantile
+            },
+            &mut out
+        )
+        .is_err());
         assert!(discretize(&[1.0, 2.0], &Config::default(), &mut out).is_err());
         assert!(discretize(&[], &Config::default(), &mut []).is_err());
     }

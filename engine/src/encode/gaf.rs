@@ -33,7 +33,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { image_size: None, sample_range: Some((-1.0, 1.0)), method: Method::Summation, overlapping: false }
+        Self {
+            image_size: None,
+            sample_range: Some((-1.0, 1.0)),
+            method: Method::Summation,
+            overlapping: false,
+        }
     }
 }
 
@@ -65,17 +70,28 @@ pub fn image_size(n: usize, config: &Config) -> Result<usize> {
 pub fn angles(x: &[f32], config: &Config, cos: &mut [f32], sin: &mut [f32]) -> Result<()> {
     let size = image_size(x.len(), config)?;
     if cos.len() != size || sin.len() != size {
-        return Err(Error::InvalidArgument(format!("GAF: cos and sin must hold {size} values each")));
+        return Err(Error::InvalidArgument(format!(
+            "GAF: cos and sin must hold {size} values each"
+        )));
     }
     let seg = if size == x.len() {
         None
     } else {
-        Some(Segmentation::new(x.len(), x.len().div_ceil(size), config.overlapping, Some(size))?)
+        Some(Segmentation::new(
+            x.len(),
+            x.len().div_ceil(size),
+            config.overlapping,
+            Some(size),
+        )?)
     };
     let mut v = vec![0.0f64; size];
     paa::paa_f64(x, seg.as_ref(), &mut v);
 
-    let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &a| (lo.min(a), hi.max(a)));
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &a| {
+            (lo.min(a), hi.max(a))
+        });
     match config.sample_range {
         None => {
             if lo < -1.0 || hi > 1.0 {
@@ -88,7 +104,11 @@ pub fn angles(x: &[f32], config: &Config, cos: &mut [f32], sin: &mut [f32]) -> R
             // scikit-learn treats a range below 10 eps as constant and scales by 1,
             // which maps a constant series to `min`.
             let range = hi - lo;
-            let range = if range < 10.0 * f64::EPSILON { 1.0 } else { range };
+            let range = if range < 10.0 * f64::EPSILON {
+                1.0
+            } else {
+                range
+            };
             let scale = (max - min) / range;
             let offset = min - lo * scale;
             for a in v.iter_mut() {
@@ -205,9 +225,25 @@ mod tests {
         // sin(phi_i - phi_j)
         close(&d, &[0.0, 1.0, 0.0, -1.0, 0.0, 1.0, 0.0, -1.0, 0.0]);
         let mut one = [0.0; 9];
-        gaf(&x, &Config { method: Method::Difference, ..Config::default() }, &mut one).unwrap();
+        gaf(
+            &x,
+            &Config {
+                method: Method::Difference,
+                ..Config::default()
+            },
+            &mut one,
+        )
+        .unwrap();
         assert_eq!(one, d);
-        gasf(&x, &Config { sample_range: None, ..Config::default() }, &mut one).unwrap();
+        gasf(
+            &x,
+            &Config {
+                sample_range: None,
+                ..Config::default()
+            },
+            &mut one,
+        )
+        .unwrap();
         assert_eq!(one, s);
     }
 
@@ -215,7 +251,10 @@ mod tests {
     fn scaling_and_paa() {
         // [0, 2, 4, 6] -> PAA 2 -> [1, 5] -> scaled [-1, 1].
         let x = [0.0, 2.0, 4.0, 6.0];
-        let cfg = Config { image_size: Some(2), ..Config::default() };
+        let cfg = Config {
+            image_size: Some(2),
+            ..Config::default()
+        };
         let mut s = [0.0; 4];
         gasf(&x, &cfg, &mut s).unwrap();
         close(&s, &[1.0, -1.0, -1.0, 1.0]);
@@ -235,11 +274,43 @@ mod tests {
     fn rejects_bad_parameters() {
         let x = [0.0, 0.5, 1.0];
         let mut out = [0.0; 9];
-        assert!(gasf(&x, &Config { image_size: Some(0), ..Config::default() }, &mut out).is_err());
-        assert!(gasf(&x, &Config { image_size: Some(4), ..Config::default() }, &mut out).is_err());
+        assert!(gasf(
+            &x,
+            &Config {
+                image_size: Some(0),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
+        assert!(gasf(
+            &x,
+            &Config {
+                image_size: Some(4),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
         assert!(gasf(&x, &Config::default(), &mut out[..8]).is_err());
-        assert!(gasf(&[0.0, 2.0, 1.0], &Config { sample_range: None, ..Config::default() }, &mut out).is_err());
-        assert!(gasf(&x, &Config { sample_range: Some((0.5, 0.5)), ..Config::default() }, &mut out).is_err());
+        assert!(gasf(
+            &[0.0, 2.0, 1.0],
+            &Config {
+                sample_range: None,
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
+        assert!(gasf(
+            &x,
+            &Config {
+                sample_range: Some((0.5, 0.5)),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
         assert!(gasf(&[], &Config::default(), &mut []).is_err());
     }
 }

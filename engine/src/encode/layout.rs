@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::resize::{resize_tiles, ResizeScratch};
-use crate::signal::{self, beat_window, central_beat, detect_r_peaks, robust_scale, PrepareConfig, PreparedLeads};
+use crate::signal::{
+    self, beat_window, central_beat, detect_r_peaks, robust_scale, PrepareConfig, PreparedLeads,
+};
 use crate::{Error, Lead, Record, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,7 +99,12 @@ pub struct PaperConfig {
 impl Default for PaperConfig {
     fn default() -> Self {
         Self {
-            prepare: PrepareConfig { sampling_rate: 100.0, highpass_hz: Some(0.5), lowpass_hz: Some(15.0), filter_order: 2 },
+            prepare: PrepareConfig {
+                sampling_rate: 100.0,
+                highpass_hz: Some(0.5),
+                lowpass_hz: Some(15.0),
+                filter_order: 2,
+            },
             samples_before_r: 35,
             samples_after_r: 65,
             mtf_bins: 4,
@@ -167,7 +174,12 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
             let beats = paper_beats(&beat_leads, &paper, &record.name).unwrap_or_default();
             let leads = signal::prepare(record, &config.prepare)?;
             let mut out = EncodedImage::default();
-            Encoder::default().hybrid_into(&beats, &stack_series(&leads, config, &record.name)?, config, &mut out)?;
+            Encoder::default().hybrid_into(
+                &beats,
+                &stack_series(&leads, config, &record.name)?,
+                config,
+                &mut out,
+            )?;
             Ok(out)
         }
     }
@@ -175,12 +187,28 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
 
 /// Leads tried in turn for R peaks: II first, as the paper does, then the leads whose
 /// QRS is usually tallest.
-const PEAK_LEADS: [Lead; 12] =
-    [Lead::II, Lead::I, Lead::V5, Lead::V4, Lead::V6, Lead::AVF, Lead::V3, Lead::III, Lead::V2, Lead::AVR, Lead::AVL, Lead::V1];
+const PEAK_LEADS: [Lead; 12] = [
+    Lead::II,
+    Lead::I,
+    Lead::V5,
+    Lead::V4,
+    Lead::V6,
+    Lead::AVF,
+    Lead::V3,
+    Lead::III,
+    Lead::V2,
+    Lead::AVR,
+    Lead::AVL,
+    Lead::V1,
+];
 
 /// Per standard lead, the beat around the central R peak (found on the first lead of
 /// [`PEAK_LEADS`] that has one), the same instant in every lead.
-pub fn paper_beats<'a>(leads: &'a PreparedLeads, config: &PaperConfig, name: &str) -> Result<[Option<&'a [f32]>; 12]> {
+pub fn paper_beats<'a>(
+    leads: &'a PreparedLeads,
+    config: &PaperConfig,
+    name: &str,
+) -> Result<[Option<&'a [f32]>; 12]> {
     let (before, after) = (config.samples_before_r, config.samples_after_r);
     let r = PEAK_LEADS
         .iter()
@@ -194,7 +222,10 @@ pub fn paper_beats<'a>(leads: &'a PreparedLeads, config: &PaperConfig, name: &st
 }
 
 /// GASF, RP and MTF of each beat, tiled as the leads are printed, resized to a square.
-pub fn encode_paper_beats(beats: &[Option<&[f32]>; 12], config: &PaperConfig) -> Result<EncodedImage> {
+pub fn encode_paper_beats(
+    beats: &[Option<&[f32]>; 12],
+    config: &PaperConfig,
+) -> Result<EncodedImage> {
     let mut out = EncodedImage::default();
     Encoder::default().paper_beats_into(beats, config, &mut out)?;
     Ok(out)
@@ -210,7 +241,12 @@ pub struct Encoder {
 
 impl Encoder {
     /// [`encode_paper_beats`] into `out`, reusing its memory.
-    pub fn paper_beats_into(&mut self, beats: &[Option<&[f32]>; 12], config: &PaperConfig, out: &mut EncodedImage) -> Result<()> {
+    pub fn paper_beats_into(
+        &mut self,
+        beats: &[Option<&[f32]>; 12],
+        config: &PaperConfig,
+        out: &mut EncodedImage,
+    ) -> Result<()> {
         let beat_len = config.samples_before_r + config.samples_after_r;
         let grid = &crate::render::sheet::GRID;
         let order = [Encoding::Gasf, Encoding::Rp, Encoding::Mtf];
@@ -219,32 +255,70 @@ impl Encoder {
         self.tiles.clear();
         self.tiles.resize(grid.len() * grid[0].len() * tile, 0.0);
         let size = config.output_size;
-        out.reset(size, size, order.iter().map(|encoding| ChannelName { lead: None, encoding: *encoding }).collect());
+        out.reset(
+            size,
+            size,
+            order
+                .iter()
+                .map(|encoding| ChannelName {
+                    lead: None,
+                    encoding: *encoding,
+                })
+                .collect(),
+        );
         for (c, encoding) in order.iter().enumerate() {
             for (lead, dst) in grid.iter().flatten().zip(self.tiles.chunks_exact_mut(tile)) {
-                let Some(beat) = beats[lead.index()] else { continue };
+                let Some(beat) = beats[lead.index()] else {
+                    continue;
+                };
                 if beat.len() != beat_len {
-                    return Err(Error::InvalidArgument(format!("a beat has {} samples, expected {beat_len}", beat.len())));
+                    return Err(Error::InvalidArgument(format!(
+                        "a beat has {} samples, expected {beat_len}",
+                        beat.len()
+                    )));
                 }
                 ops::single(*encoding, beat, config.mtf_bins, dst)?;
             }
             let tiles: Vec<&[f32]> = self.tiles.chunks_exact(tile).collect();
-            resize_tiles(&tiles, grid[0].len(), beat_len, beat_len, out.channel_mut(c), size, size, &mut self.resize);
+            resize_tiles(
+                &tiles,
+                grid[0].len(),
+                beat_len,
+                beat_len,
+                out.channel_mut(c),
+                size,
+                size,
+                &mut self.resize,
+            );
         }
         Ok(())
     }
 
     /// [`encode_stack_series`] into `out`, reusing its memory.
-    pub fn stack_series_into(&mut self, series: &[Option<Vec<f32>>; 12], config: &StackConfig, out: &mut EncodedImage) -> Result<()> {
+    pub fn stack_series_into(
+        &mut self,
+        series: &[Option<Vec<f32>>; 12],
+        config: &StackConfig,
+        out: &mut EncodedImage,
+    ) -> Result<()> {
         let size = config.image_size;
         let names = config
             .leads
             .iter()
-            .flat_map(|lead| config.encodings.iter().map(|encoding| ChannelName { lead: Some(*lead), encoding: *encoding }))
+            .flat_map(|lead| {
+                config.encodings.iter().map(|encoding| ChannelName {
+                    lead: Some(*lead),
+                    encoding: *encoding,
+                })
+            })
             .collect();
         out.reset(size, size, names);
         let lead_block = config.encodings.len() * size * size;
-        for (lead, channels) in config.leads.iter().zip(out.data.chunks_exact_mut(lead_block.max(1))) {
+        for (lead, channels) in config
+            .leads
+            .iter()
+            .zip(out.data.chunks_exact_mut(lead_block.max(1)))
+        {
             if let Some(x) = &series[lead.index()] {
                 ops::stack_lead(x, size, config.mtf_bins, &config.encodings, channels)?;
             }
@@ -256,14 +330,34 @@ impl Encoder {
 impl Encoder {
     /// [`Layout::Hybrid`] into `out`: per lead, GASF, GADF and MTF of `beats` and the
     /// recurrence plot of `series` (robustly scaled). Missing inputs leave zero planes.
-    pub fn hybrid_into(&mut self, beats: &[Option<&[f32]>; 12], series: &[Option<Vec<f32>>; 12], config: &StackConfig, out: &mut EncodedImage) -> Result<()> {
+    pub fn hybrid_into(
+        &mut self,
+        beats: &[Option<&[f32]>; 12],
+        series: &[Option<Vec<f32>>; 12],
+        config: &StackConfig,
+        out: &mut EncodedImage,
+    ) -> Result<()> {
         const BEAT: [Encoding; 3] = [Encoding::Gasf, Encoding::Gadf, Encoding::Mtf];
         let size = config.image_size;
-        let names =
-            config.leads.iter().flat_map(|lead| BEAT.iter().chain([Encoding::Rp].iter()).map(|e| ChannelName { lead: Some(*lead), encoding: *e })).collect();
+        let names = config
+            .leads
+            .iter()
+            .flat_map(|lead| {
+                BEAT.iter()
+                    .chain([Encoding::Rp].iter())
+                    .map(|e| ChannelName {
+                        lead: Some(*lead),
+                        encoding: *e,
+                    })
+            })
+            .collect();
         out.reset(size, size, names);
         let plane = size * size;
-        for (lead, channels) in config.leads.iter().zip(out.data.chunks_exact_mut((4 * plane).max(1))) {
+        for (lead, channels) in config
+            .leads
+            .iter()
+            .zip(out.data.chunks_exact_mut((4 * plane).max(1)))
+        {
             let (beat_planes, rhythm_plane) = channels.split_at_mut(3 * plane);
             if let Some(beat) = beats[lead.index()] {
                 ops::stack_lead(beat, size, config.mtf_bins, &BEAT, beat_planes)?;
@@ -282,7 +376,11 @@ fn reset(buffer: &mut Vec<f32>, len: usize) {
 }
 
 /// Per standard lead: the first `duration_s` of the prepared lead, robustly scaled.
-pub fn stack_series(leads: &PreparedLeads, config: &StackConfig, name: &str) -> Result<[Option<Vec<f32>>; 12]> {
+pub fn stack_series(
+    leads: &PreparedLeads,
+    config: &StackConfig,
+    name: &str,
+) -> Result<[Option<Vec<f32>>; 12]> {
     let wanted = (config.duration_s * leads.sampling_rate).round() as usize;
     let mut out: [Option<Vec<f32>>; 12] = Default::default();
     for lead in &config.leads {
@@ -306,7 +404,10 @@ pub fn stack_series(leads: &PreparedLeads, config: &StackConfig, name: &str) -> 
 
 /// Every configured encoding of every configured lead as one channel each, lead-major.
 /// A missing lead leaves its channels zero.
-pub fn encode_stack_series(series: &[Option<Vec<f32>>; 12], config: &StackConfig) -> Result<EncodedImage> {
+pub fn encode_stack_series(
+    series: &[Option<Vec<f32>>; 12],
+    config: &StackConfig,
+) -> Result<EncodedImage> {
     let mut out = EncodedImage::default();
     Encoder::default().stack_series_into(series, config, &mut out)?;
     Ok(out)
@@ -320,11 +421,20 @@ mod ops {
     use crate::Result;
 
     fn mtf_config(image_size: usize, n_bins: usize) -> mtf::Config {
-        mtf::Config { image_size: Some(image_size), n_bins, strategy: Strategy::Quantile, overlapping: false }
+        mtf::Config {
+            image_size: Some(image_size),
+            n_bins,
+            strategy: Strategy::Quantile,
+            overlapping: false,
+        }
     }
 
     fn gaf_config(image_size: usize, method: gaf::Method) -> gaf::Config {
-        gaf::Config { image_size: Some(image_size), method, ..gaf::Config::default() }
+        gaf::Config {
+            image_size: Some(image_size),
+            method,
+            ..gaf::Config::default()
+        }
     }
 
     /// One encoding of a whole short series at its own length (no aggregation).
@@ -340,7 +450,13 @@ mod ops {
 
     /// The requested encodings of one lead at `size`, into consecutive `size`×`size` planes of `out`.
     /// The recurrence plot is of the PAA series, since pyts's has no aggregation of its own.
-    pub fn stack_lead(x: &[f32], size: usize, mtf_bins: usize, encodings: &[Encoding], out: &mut [f32]) -> Result<()> {
+    pub fn stack_lead(
+        x: &[f32],
+        size: usize,
+        mtf_bins: usize,
+        encodings: &[Encoding],
+        out: &mut [f32],
+    ) -> Result<()> {
         let plane = size * size;
         let (mut gasf, mut gadf) = (None, None);
         for (encoding, dst) in encodings.iter().zip(out.chunks_exact_mut(plane)) {
@@ -397,17 +513,26 @@ mod tests {
     fn paper_layout_is_three_224_planes_of_bounded_values() {
         let img = encode(&record(), &Layout::Paper(PaperConfig::default())).unwrap();
         assert_eq!((img.channels, img.height, img.width), (3, 224, 224));
-        assert_eq!(img.encodings(), vec![Encoding::Gasf, Encoding::Rp, Encoding::Mtf]);
+        assert_eq!(
+            img.encodings(),
+            vec![Encoding::Gasf, Encoding::Rp, Encoding::Mtf]
+        );
         let gasf = img.channel(0);
         assert!(gasf.iter().all(|v| (-1.0..=1.0).contains(v)));
         let mtf = img.channel(2);
         assert!(mtf.iter().all(|v| (0.0..=1.0).contains(v)));
-        assert!(img.channel(1).iter().any(|v| *v > 0.1), "recurrence plot is empty");
+        assert!(
+            img.channel(1).iter().any(|v| *v > 0.1),
+            "recurrence plot is empty"
+        );
     }
 
     #[test]
     fn stack_layout_has_a_channel_per_lead_and_encoding() {
-        let config = StackConfig { image_size: 32, ..StackConfig::default() };
+        let config = StackConfig {
+            image_size: 32,
+            ..StackConfig::default()
+        };
         let img = encode(&record(), &Layout::Stack(config)).unwrap();
         assert_eq!((img.channels, img.height, img.width), (48, 32, 32));
         assert_eq!(img.channel_names[5].to_string(), "II_GADF");
@@ -425,7 +550,14 @@ mod tests {
     fn missing_leads_leave_zero_channels_and_no_beat_is_an_error() {
         let mut r = record();
         r.channels.retain(|c| c.lead != Some(Lead::V6));
-        let img = encode(&r, &Layout::Stack(StackConfig { image_size: 16, ..StackConfig::default() })).unwrap();
+        let img = encode(
+            &r,
+            &Layout::Stack(StackConfig {
+                image_size: 16,
+                ..StackConfig::default()
+            }),
+        )
+        .unwrap();
         assert!(img.channel(47).iter().all(|v| *v == 0.0));
         for c in &mut r.channels {
             c.samples.iter_mut().for_each(|v| *v = 0.0);

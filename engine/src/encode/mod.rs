@@ -35,10 +35,10 @@ pub(crate) use wide_simd;
 
 pub mod bins;
 pub mod gaf;
-pub mod mtf;
-pub mod paa;
-pub mod rp;
 pub mod image;
 pub mod layout;
+pub mod mtf;
+pub mod paa;
 pub mod patches;
 pub mod resize;
+pub mod rp;

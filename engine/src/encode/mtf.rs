@@ -31,7 +31,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { image_size: None, n_bins: 8, strategy: Strategy::Quantile, overlapping: false }
+        Self {
+            image_size: None,
+            n_bins: 8,
+            strategy: Strategy::Quantile,
+            overlapping: false,
+        }
     }
 }
 
@@ -54,10 +59,14 @@ pub fn image_size(n: usize, config: &Config) -> Result<usize> {
 /// series; rows of bins that are never left stay zero.
 pub fn transition_matrix(binned: &[u32], n_bins: usize, out: &mut [f64]) -> Result<()> {
     if out.len() != n_bins * n_bins {
-        return Err(Error::InvalidArgument(format!("MTF: the transition matrix needs {n_bins}x{n_bins} values")));
+        return Err(Error::InvalidArgument(format!(
+            "MTF: the transition matrix needs {n_bins}x{n_bins} values"
+        )));
     }
     if let Some(&b) = binned.iter().find(|&&b| b as usize >= n_bins) {
-        return Err(Error::InvalidArgument(format!("MTF: bin {b} is out of range for {n_bins} bins")));
+        return Err(Error::InvalidArgument(format!(
+            "MTF: bin {b} is out of range for {n_bins} bins"
+        )));
     }
     // Two count tables, for even and odd steps, so that runs of the same transition
     // (a flat stretch of signal) do not serialise on one counter.
@@ -99,7 +108,14 @@ pub fn mtf(x: &[f32], config: &Config, out: &mut [f32]) -> Result<()> {
     }
     let nb = config.n_bins;
     let mut binned = vec![0u32; n];
-    bins::discretize(x, &bins::Config { n_bins: nb, strategy: config.strategy }, &mut binned)?;
+    bins::discretize(
+        x,
+        &bins::Config {
+            n_bins: nb,
+            strategy: config.strategy,
+        },
+        &mut binned,
+    )?;
     let mut w = vec![0.0f64; nb * nb];
     transition_matrix(&binned, nb, &mut w)?;
 
@@ -188,7 +204,15 @@ super::wide_simd! {
 /// Rows `r0 = sum_b w0[b] Q[b]` and `r1 = sum_b w1[b] Q[b]` (`r1` may be empty), in
 /// column blocks accumulated in registers so that each output is stored once.
 #[inline(always)]
-fn combine_pair(q: &[f32], size: usize, bins: &[usize], w0: &[f32], w1: &[f32], r0: &mut [f32], r1: &mut [f32]) {
+fn combine_pair(
+    q: &[f32],
+    size: usize,
+    bins: &[usize],
+    w0: &[f32],
+    w1: &[f32],
+    r0: &mut [f32],
+    r1: &mut [f32],
+) {
     const LANES: usize = 16;
     let full = size / LANES * LANES;
     for k in (0..full).step_by(LANES) {
@@ -235,11 +259,23 @@ mod tests {
     fn alternating_two_states() {
         // Bins alternate 0,1,0,1: W = [[0,1],[1,0]], so M[j][k] = 1 exactly when bins differ.
         let x = [0.0, 1.0, 0.0, 1.0];
-        let cfg = Config { n_bins: 2, ..Config::default() };
+        let cfg = Config {
+            n_bins: 2,
+            ..Config::default()
+        };
         let m = field(&x, &cfg);
-        assert_eq!(m, [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(
+            m,
+            [0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]
+        );
         // Any pair of 2-sample windows holds one sample of each bin: mean 0.5.
-        let m2 = field(&x, &Config { image_size: Some(2), ..cfg });
+        let m2 = field(
+            &x,
+            &Config {
+                image_size: Some(2),
+                ..cfg
+            },
+        );
         assert_eq!(m2, [0.5; 4]);
     }
 
@@ -247,11 +283,35 @@ mod tests {
     fn aggregation_by_hand() {
         // Bins 0,0,1,1: transitions 0->0, 0->1, 1->1, so W = [[.5,.5],[0,1]].
         let x = [0.0, 0.0, 1.0, 1.0];
-        let cfg = Config { n_bins: 2, ..Config::default() };
-        assert_eq!(field(&x, &cfg), [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]);
-        assert_eq!(field(&x, &Config { image_size: Some(2), ..cfg }), [0.5, 0.5, 0.0, 1.0]);
+        let cfg = Config {
+            n_bins: 2,
+            ..Config::default()
+        };
+        assert_eq!(
+            field(&x, &cfg),
+            [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
+        );
+        assert_eq!(
+            field(
+                &x,
+                &Config {
+                    image_size: Some(2),
+                    ..cfg
+                }
+            ),
+            [0.5, 0.5, 0.0, 1.0]
+        );
         // The whole field in one pixel: (8 * .5 + 4 * 0 + 4 * 1) / 16.
-        assert_eq!(field(&x, &Config { image_size: Some(1), ..cfg }), [0.5]);
+        assert_eq!(
+            field(
+                &x,
+                &Config {
+                    image_size: Some(1),
+                    ..cfg
+                }
+            ),
+            [0.5]
+        );
     }
 
     #[test]
@@ -272,8 +332,19 @@ mod tests {
     fn constant_series_is_all_ones() {
         for strategy in [Strategy::Quantile, Strategy::Uniform, Strategy::Normal] {
             for size in [10, 3] {
-                let m = field(&[3.0; 10], &Config { image_size: Some(size), n_bins: 4, strategy, overlapping: true });
-                assert!(m.iter().all(|&v| (v - 1.0).abs() < 1e-6), "{strategy:?} {size}: {m:?}");
+                let m = field(
+                    &[3.0; 10],
+                    &Config {
+                        image_size: Some(size),
+                        n_bins: 4,
+                        strategy,
+                        overlapping: true,
+                    },
+                );
+                assert!(
+                    m.iter().all(|&v| (v - 1.0).abs() < 1e-6),
+                    "{strategy:?} {size}: {m:?}"
+                );
             }
         }
     }
@@ -282,9 +353,33 @@ mod tests {
     fn rejects_bad_parameters() {
         let x = [0.0, 1.0, 2.0];
         let mut out = [0.0; 9];
-        assert!(mtf(&x, &Config { n_bins: 1, ..Config::default() }, &mut out).is_err());
-        assert!(mtf(&x, &Config { image_size: Some(0), ..Config::default() }, &mut out).is_err());
-        assert!(mtf(&x, &Config { image_size: Some(4), ..Config::default() }, &mut out).is_err());
+        assert!(mtf(
+            &x,
+            &Config {
+                n_bins: 1,
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
+        assert!(mtf(
+            &x,
+            &Config {
+                image_size: Some(0),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
+        assert!(mtf(
+            &x,
+            &Config {
+                image_size: Some(4),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
         assert!(mtf(&x, &Config::default(), &mut out[..4]).is_err());
         assert!(mtf(&[], &Config::default(), &mut []).is_err());
     }

@@ -24,14 +24,22 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { window_size: Some(1), output_size: None, overlapping: true }
+        Self {
+            window_size: Some(1),
+            output_size: None,
+            overlapping: true,
+        }
     }
 }
 
 impl Config {
     /// The configuration pyts's image encoders use internally: reduce to `output_size` values.
     pub fn to_size(output_size: usize, overlapping: bool) -> Self {
-        Self { window_size: None, output_size: Some(output_size), overlapping }
+        Self {
+            window_size: None,
+            output_size: Some(output_size),
+            overlapping,
+        }
     }
 }
 
@@ -53,9 +61,16 @@ pub struct Segmentation {
 impl Segmentation {
     /// Validates as pyts does, except that `n_segments == 1` and `ts_size == 1` are
     /// accepted (pyts raises; here they give one window over the whole series).
-    pub fn new(ts_size: usize, window_size: usize, overlapping: bool, n_segments: Option<usize>) -> Result<Self> {
+    pub fn new(
+        ts_size: usize,
+        window_size: usize,
+        overlapping: bool,
+        n_segments: Option<usize>,
+    ) -> Result<Self> {
         if ts_size == 0 {
-            return Err(Error::InvalidArgument("segmentation: the series is empty".into()));
+            return Err(Error::InvalidArgument(
+                "segmentation: the series is empty".into(),
+            ));
         }
         if window_size == 0 || window_size > ts_size {
             return Err(Error::InvalidArgument(format!(
@@ -75,11 +90,21 @@ impl Segmentation {
             // May be negative when a caller passes n_segments * window_size < ts_size;
             // pyts accepts that (windows then leave gaps) and so does this.
             let n_overlapping = (n_segments * window_size) as i64 - ts_size as i64;
-            (linspace_step(n_overlapping as f64, n_segments - 1), n_overlapping)
+            (
+                linspace_step(n_overlapping as f64, n_segments - 1),
+                n_overlapping,
+            )
         } else {
             (linspace_step(ts_size as f64, n_segments), ts_size as i64)
         };
-        Ok(Self { ts_size, window_size, n_segments, overlapping, step, stop })
+        Ok(Self {
+            ts_size,
+            window_size,
+            n_segments,
+            overlapping,
+            step,
+            stop,
+        })
     }
 
     /// Number of windows.
@@ -103,7 +128,10 @@ impl Segmentation {
             let start = (i * self.window_size) as i64 - overlap;
             (start, start + self.window_size as i64)
         } else {
-            (self.linspace_at(i, self.n_segments + 1), self.linspace_at(i + 1, self.n_segments + 1))
+            (
+                self.linspace_at(i, self.n_segments + 1),
+                self.linspace_at(i + 1, self.n_segments + 1),
+            )
         };
         let n = self.ts_size as i64;
         (start.clamp(0, n) as usize, end.clamp(0, n) as usize)
@@ -119,7 +147,9 @@ impl Segmentation {
                 self.bounds(i)
             } else {
                 let start = next_start;
-                let end = (self.linspace_at(i + 1, self.n_segments + 1).clamp(0, self.ts_size as i64)) as usize;
+                let end = (self
+                    .linspace_at(i + 1, self.n_segments + 1)
+                    .clamp(0, self.ts_size as i64)) as usize;
                 next_start = end;
                 (start.min(end), end)
             }
@@ -172,7 +202,9 @@ pub fn segmentation(n: usize, config: &Config) -> Result<Option<Segmentation>> {
             (n.div_ceil(s), Some(s))
         }
         (None, None) => {
-            return Err(Error::InvalidArgument("PAA: window_size and output_size cannot both be None".into()))
+            return Err(Error::InvalidArgument(
+                "PAA: window_size and output_size cannot both be None".into(),
+            ))
         }
     };
     if window_size == 1 {
@@ -191,7 +223,10 @@ pub fn paa(x: &[f32], config: &Config, out: &mut [f32]) -> Result<()> {
     let seg = segmentation(x.len(), config)?;
     let len = seg.as_ref().map_or(x.len(), |s| s.len());
     if out.len() != len {
-        return Err(Error::InvalidArgument(format!("PAA: the output holds {} values, {len} are needed", out.len())));
+        return Err(Error::InvalidArgument(format!(
+            "PAA: the output holds {} values, {len} are needed",
+            out.len()
+        )));
     }
     match seg {
         None => out.copy_from_slice(x),
@@ -246,12 +281,18 @@ mod tests {
     use super::*;
 
     fn bounds(n: usize, w: usize, overlapping: bool, s: Option<usize>) -> Vec<(usize, usize)> {
-        Segmentation::new(n, w, overlapping, s).unwrap().iter().collect()
+        Segmentation::new(n, w, overlapping, s)
+            .unwrap()
+            .iter()
+            .collect()
     }
 
     #[test]
     fn segmentation_matches_pyts_docstring() {
-        assert_eq!(bounds(12, 3, false, None), vec![(0, 3), (3, 6), (6, 9), (9, 12)]);
+        assert_eq!(
+            bounds(12, 3, false, None),
+            vec![(0, 3), (3, 6), (6, 9), (9, 12)]
+        );
     }
 
     #[test]
@@ -268,7 +309,10 @@ mod tests {
     #[test]
     fn paa_matches_pyts_docstring() {
         let x = [0.0, 4.0, 2.0, 1.0, 7.0, 6.0, 3.0, 5.0];
-        let cfg = Config { window_size: Some(2), ..Config::default() };
+        let cfg = Config {
+            window_size: Some(2),
+            ..Config::default()
+        };
         let mut out = [0.0; 4];
         paa(&x, &cfg, &mut out).unwrap();
         assert_eq!(out, [2.0, 1.5, 6.5, 4.0]);
@@ -290,8 +334,19 @@ mod tests {
         let mut out = [0.0; 5];
         assert!(paa(&x, &Config::to_size(0, false), &mut out).is_err());
         assert!(paa(&x, &Config::to_size(6, false), &mut out).is_err());
-        assert!(paa(&x, &Config { window_size: Some(0), ..Config::default() }, &mut out).is_err());
-        assert!(paa(&x, &Config::to_size(2, false), &mut out).is_err(), "wrong output length");
+        assert!(paa(
+            &x,
+            &Config {
+                window_size: Some(0),
+                ..Config::default()
+            },
+            &mut out
+        )
+        .is_err());
+        assert!(
+            paa(&x, &Config::to_size(2, false), &mut out).is_err(),
+            "wrong output length"
+        );
         assert!(paa(&[], &Config::default(), &mut []).is_err());
     }
 }

@@ -19,26 +19,38 @@ impl InputLayout {
     /// (number of patches, values per patch).
     pub fn patch_shape(&self) -> (usize, usize) {
         match *self {
-            InputLayout::Stack { image_size, patch } | InputLayout::Hybrid { image_size, patch } => {
+            InputLayout::Stack { image_size, patch }
+            | InputLayout::Hybrid { image_size, patch } => {
                 let channels = StackConfig::default().leads.len() * 4;
                 ((image_size / patch).pow(2), channels * patch * patch)
             }
-            InputLayout::Paper { patch } => ((PaperConfig::default().output_size / patch).pow(2), 3 * patch * patch),
+            InputLayout::Paper { patch } => (
+                (PaperConfig::default().output_size / patch).pow(2),
+                3 * patch * patch,
+            ),
         }
     }
 
     /// The encoding this layout reads, with its settings.
     pub fn layout(&self) -> Layout {
         match *self {
-            InputLayout::Stack { image_size, .. } => Layout::Stack(StackConfig { image_size, ..StackConfig::default() }),
+            InputLayout::Stack { image_size, .. } => Layout::Stack(StackConfig {
+                image_size,
+                ..StackConfig::default()
+            }),
             InputLayout::Paper { .. } => Layout::Paper(PaperConfig::default()),
-            InputLayout::Hybrid { image_size, .. } => Layout::Hybrid(StackConfig { image_size, ..StackConfig::default() }),
+            InputLayout::Hybrid { image_size, .. } => Layout::Hybrid(StackConfig {
+                image_size,
+                ..StackConfig::default()
+            }),
         }
     }
 
     pub fn patch(&self) -> usize {
         match *self {
-            InputLayout::Stack { patch, .. } | InputLayout::Paper { patch } | InputLayout::Hybrid { patch, .. } => patch,
+            InputLayout::Stack { patch, .. }
+            | InputLayout::Paper { patch }
+            | InputLayout::Hybrid { patch, .. } => patch,
         }
     }
 
@@ -95,24 +107,51 @@ mod tests {
             height: 4,
             width: 4,
             data: (0..16).map(|v| v as f32 / 16.0).collect(),
-            channel_names: vec![ChannelName { lead: None, encoding: Encoding::Gasf }],
+            channel_names: vec![ChannelName {
+                lead: None,
+                encoding: Encoding::Gasf,
+            }],
         };
         let mut out = Vec::new();
         patchify(&image, 2, &mut out);
-        let expect: Vec<f32> = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15].iter().map(|v| *v as f32 / 16.0).collect();
+        let expect: Vec<f32> = [0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15]
+            .iter()
+            .map(|v| *v as f32 / 16.0)
+            .collect();
         assert_eq!(out, expect);
     }
 
     #[test]
     fn a_record_becomes_the_patches_the_model_expects() {
-        let bytes = |name: &str| std::fs::read(format!("{}/../tests/fixtures/ptbxl/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let files = [crate::InputFile::new("00001_lr.hea", bytes("00001_lr.hea")), crate::InputFile::new("00001_lr.dat", bytes("00001_lr.dat"))];
+        let bytes = |name: &str| {
+            std::fs::read(format!(
+                "{}/../tests/fixtures/ptbxl/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let files = [
+            crate::InputFile::new("00001_lr.hea", bytes("00001_lr.hea")),
+            crate::InputFile::new("00001_lr.dat", bytes("00001_lr.dat")),
+        ];
         let record = crate::read_records(&files).remove(0).result.unwrap();
-        for layout in [InputLayout::Stack { image_size: 64, patch: 8 }, InputLayout::Paper { patch: 32 }, InputLayout::Hybrid { image_size: 64, patch: 8 }] {
+        for layout in [
+            InputLayout::Stack {
+                image_size: 64,
+                patch: 8,
+            },
+            InputLayout::Paper { patch: 32 },
+            InputLayout::Hybrid {
+                image_size: 64,
+                patch: 8,
+            },
+        ] {
             let (n, dim) = layout.patch_shape();
             let patches = layout.record_patches(&record).unwrap();
             assert_eq!(patches.len(), n * dim);
-            assert!(patches.iter().all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5));
+            assert!(patches
+                .iter()
+                .all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5));
         }
     }
 }

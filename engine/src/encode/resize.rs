@@ -71,13 +71,23 @@ pub fn resize_tiles(
         scratch.across.resize(src_w * dst_h, 0.0);
         scratch.narrow.resize(dst_w * dst_h, 0.0);
     }
-    let ResizeScratch { tall, across, narrow, vertical, horizontal, .. } = scratch;
+    let ResizeScratch {
+        tall,
+        across,
+        narrow,
+        vertical,
+        horizontal,
+        ..
+    } = scratch;
     for (o, (start, weights)) in vertical.start.iter().zip(&vertical.weights).enumerate() {
         let out = &mut tall[o * src_w..(o + 1) * src_w];
         out.fill(0.0);
         for (k, weight) in weights.iter().enumerate() {
             let (tile_row, y) = ((start + k) / tile_h, (start + k) % tile_h);
-            for (segment, tile) in out.chunks_exact_mut(tile_w).zip(&tiles[tile_row * grid_cols..]) {
+            for (segment, tile) in out
+                .chunks_exact_mut(tile_w)
+                .zip(&tiles[tile_row * grid_cols..])
+            {
                 accumulate(segment, *weight, &tile[y * tile_w..(y + 1) * tile_w]);
             }
         }
@@ -87,7 +97,11 @@ pub fn resize_tiles(
         let out = &mut narrow[o * dst_h..(o + 1) * dst_h];
         out.fill(0.0);
         for (k, weight) in weights.iter().enumerate() {
-            accumulate(out, *weight, &across[(start + k) * dst_h..(start + k + 1) * dst_h]);
+            accumulate(
+                out,
+                *weight,
+                &across[(start + k) * dst_h..(start + k + 1) * dst_h],
+            );
         }
     }
     transpose(narrow, dst_w, dst_h, dst);
@@ -143,7 +157,15 @@ mod tests {
     fn constant_stays_constant() {
         let src = vec![0.7f32; 300 * 400];
         let mut dst = vec![0.0; 224 * 224];
-        resize_bilinear(&src, 300, 400, &mut dst, 224, 224, &mut ResizeScratch::default());
+        resize_bilinear(
+            &src,
+            300,
+            400,
+            &mut dst,
+            224,
+            224,
+            &mut ResizeScratch::default(),
+        );
         assert!(dst.iter().all(|v| (v - 0.7).abs() < 1e-6));
     }
 
@@ -163,6 +185,9 @@ mod tests {
         resize_bilinear(&src, 1, 8, &mut dst, 1, 4, &mut ResizeScratch::default());
         assert!((dst.iter().sum::<f32>() / 4.0 - 3.5).abs() < 0.3, "{dst:?}");
         assert!(dst.windows(2).all(|w| w[1] > w[0]));
-        assert!((dst[1] - 2.5).abs() < 1e-5 && (dst[2] - 4.5).abs() < 1e-5, "{dst:?}");
+        assert!(
+            (dst[1] - 2.5).abs() < 1e-5 && (dst[2] - 4.5).abs() < 1e-5,
+            "{dst:?}"
+        );
     }
 }

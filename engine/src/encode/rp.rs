@@ -39,7 +39,11 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { dimension: 1, time_delay: 1, threshold: Threshold::None }
+        Self {
+            dimension: 1,
+            time_delay: 1,
+            threshold: Threshold::None,
+        }
     }
 }
 
@@ -64,7 +68,9 @@ pub fn image_size(n: usize, config: &Config) -> Result<usize> {
 
 fn check_percentage(p: f64) -> Result<()> {
     if !(0.0..=100.0).contains(&p) {
-        return Err(Error::InvalidArgument(format!("RP: the percentage must be between 0 and 100 (got {p})")));
+        return Err(Error::InvalidArgument(format!(
+            "RP: the percentage must be between 0 and 100 (got {p})"
+        )));
     }
     Ok(())
 }
@@ -73,7 +79,10 @@ fn check_percentage(p: f64) -> Result<()> {
 pub fn rp(x: &[f32], config: &Config, out: &mut [f32]) -> Result<()> {
     let m = image_size(x.len(), config)?;
     if out.len() != m * m {
-        return Err(Error::InvalidArgument(format!("RP: the output holds {} values, {m}x{m} are needed", out.len())));
+        return Err(Error::InvalidArgument(format!(
+            "RP: the output holds {} values, {m}x{m} are needed",
+            out.len()
+        )));
     }
     let (dim, tau) = (config.dimension, config.time_delay);
     match config.threshold {
@@ -82,14 +91,21 @@ pub fn rp(x: &[f32], config: &Config, out: &mut [f32]) -> Result<()> {
             return Ok(());
         }
         Threshold::Value(t) if t.is_nan() || t <= 0.0 => {
-            return Err(Error::InvalidArgument(format!("RP: the threshold must be positive (got {t})")));
+            return Err(Error::InvalidArgument(format!(
+                "RP: the threshold must be positive (got {t})"
+            )));
         }
         Threshold::Point(p) | Threshold::Distance(p) => check_percentage(p)?,
         Threshold::Value(_) => {}
     }
 
     let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-    let trajectories = Trajectories { x: &xd, dim, tau, m };
+    let trajectories = Trajectories {
+        x: &xd,
+        dim,
+        tau,
+        m,
+    };
     let threshold = match config.threshold {
         Threshold::Value(t) => t,
         Threshold::Distance(p) => p / 100.0 * trajectories.max_distance(),
@@ -166,8 +182,12 @@ impl Trajectories<'_> {
 
     fn max_distance(&self) -> f64 {
         if self.dim == 1 {
-            let (lo, hi) =
-                self.x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let (lo, hi) = self
+                .x
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
             // Rounding is monotonic, so the largest rounded difference is the
             // rounded difference of the extremes.
             return hi - lo;
@@ -190,7 +210,10 @@ impl Trajectories<'_> {
         let m = self.m;
         let pick = Percentile::new(m * m, quantile);
         let upper_index = |k: usize| (k >= m).then(|| (k - m) / 2);
-        let mut wanted: Vec<usize> = [pick.lo, pick.hi].into_iter().filter_map(upper_index).collect();
+        let mut wanted: Vec<usize> = [pick.lo, pick.hi]
+            .into_iter()
+            .filter_map(upper_index)
+            .collect();
         wanted.dedup();
         let mut upper: Vec<u64> = Vec::new();
         if !wanted.is_empty() {
@@ -203,12 +226,20 @@ impl Trajectories<'_> {
             }
             select_many(&mut upper, 0, &wanted);
         }
-        let value = |k: usize| upper_index(k).map_or(0.0, |u| self.distance_of_key(f64_from_key(upper[u])));
+        let value =
+            |k: usize| upper_index(k).map_or(0.0, |u| self.distance_of_key(f64_from_key(upper[u])));
         pick.value(value(pick.lo), value(pick.hi))
     }
 
     fn binarise(&self, threshold: f64, out: &mut [f32]) {
-        binarise_rows(self.x, self.dim, self.tau, self.m, self.key_bound(threshold), out);
+        binarise_rows(
+            self.x,
+            self.dim,
+            self.tau,
+            self.m,
+            self.key_bound(threshold),
+            out,
+        );
     }
 }
 
@@ -286,25 +317,77 @@ mod tests {
             [0.0, 1.0, 2.0, 3.0, 1.0, 0.0, 1.0, 2.0, 2.0, 1.0, 0.0, 1.0, 3.0, 2.0, 1.0, 0.0]
         );
         // Trajectories (0, 2), (1, 3): distance sqrt 2.
-        let two = plot(&x, Config { dimension: 2, time_delay: 2, ..Config::default() });
+        let two = plot(
+            &x,
+            Config {
+                dimension: 2,
+                time_delay: 2,
+                ..Config::default()
+            },
+        );
         assert_eq!(two, [0.0, 2f32.sqrt(), 2f32.sqrt(), 0.0]);
     }
 
     #[test]
     fn ramp_thresholds() {
         let x = [0.0, 1.0, 2.0, 3.0];
-        let below_two = [1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+        let below_two = [
+            1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0,
+        ];
         // Strictly below: the distance 2 itself is excluded.
-        assert_eq!(plot(&x, Config { threshold: Threshold::Value(2.0), ..Config::default() }), below_two);
+        assert_eq!(
+            plot(
+                &x,
+                Config {
+                    threshold: Threshold::Value(2.0),
+                    ..Config::default()
+                }
+            ),
+            below_two
+        );
         // Half the largest distance 3.
-        assert_eq!(plot(&x, Config { threshold: Threshold::Distance(50.0), ..Config::default() }), below_two);
+        assert_eq!(
+            plot(
+                &x,
+                Config {
+                    threshold: Threshold::Distance(50.0),
+                    ..Config::default()
+                }
+            ),
+            below_two
+        );
         // Sorted distances: 0 x4, 1 x6, 2 x4, 3 x2. The 40th percentile sits at index 6,
         // among the 1s, so only the zeros stay; the 62.5th at index 9.375, between a 1
         // and a 2 (1.375), so the 1s stay too.
-        let below_one: Vec<f32> = plot(&x, Config::default()).iter().map(|&d| (d < 1.0) as u8 as f32).collect();
-        assert_eq!(plot(&x, Config { threshold: Threshold::Point(40.0), ..Config::default() }), below_one);
-        assert_eq!(plot(&x, Config { threshold: Threshold::Point(62.5), ..Config::default() }), below_two);
-        let two = Config { dimension: 2, time_delay: 2, threshold: Threshold::Value(1.5) };
+        let below_one: Vec<f32> = plot(&x, Config::default())
+            .iter()
+            .map(|&d| (d < 1.0) as u8 as f32)
+            .collect();
+        assert_eq!(
+            plot(
+                &x,
+                Config {
+                    threshold: Threshold::Point(40.0),
+                    ..Config::default()
+                }
+            ),
+            below_one
+        );
+        assert_eq!(
+            plot(
+                &x,
+                Config {
+                    threshold: Threshold::Point(62.5),
+                    ..Config::default()
+                }
+            ),
+            below_two
+        );
+        let two = Config {
+            dimension: 2,
+            time_delay: 2,
+            threshold: Threshold::Value(1.5),
+        };
         assert_eq!(plot(&x, two), [1.0, 1.0, 1.0, 1.0]);
     }
 
@@ -321,12 +404,31 @@ mod tests {
         let x = [0.0, 1.0, 2.0];
         let mut out = [0.0; 9];
         let bad = [
-            Config { dimension: 0, ..Config::default() },
-            Config { time_delay: 0, ..Config::default() },
-            Config { dimension: 2, time_delay: 3, ..Config::default() },
-            Config { threshold: Threshold::Value(0.0), ..Config::default() },
-            Config { threshold: Threshold::Point(101.0), ..Config::default() },
-            Config { threshold: Threshold::Distance(f64::NAN), ..Config::default() },
+            Config {
+                dimension: 0,
+                ..Config::default()
+            },
+            Config {
+                time_delay: 0,
+                ..Config::default()
+            },
+            Config {
+                dimension: 2,
+                time_delay: 3,
+                ..Config::default()
+            },
+            Config {
+                threshold: Threshold::Value(0.0),
+                ..Config::default()
+            },
+            Config {
+                threshold: Threshold::Point(101.0),
+                ..Config::default()
+            },
+            Config {
+                threshold: Threshold::Distance(f64::NAN),
+                ..Config::default()
+            },
         ];
         for cfg in bad {
             assert!(rp(&x, &cfg, &mut out).is_err(), "{cfg:?}");

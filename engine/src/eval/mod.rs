@@ -35,23 +35,37 @@ pub struct TrainedModel {
 impl TrainedModel {
     /// The best checkpoint of a training folder (lowest fold-9 loss), else its last.
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        let bad = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("{}: {e}", dir.display()));
+        let bad =
+            |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("{}: {e}", dir.display()));
         let text = std::fs::read_to_string(dir.join("config.json")).map_err(|e| bad(&e))?;
         let config: TrainConfig = serde_json::from_str(&text).map_err(|e| bad(&e))?;
         let state = checkpoint::latest(dir)?.ok_or_else(|| bad(&"no finished epoch yet"))?;
         let checkpoint = state.best_model_path(dir);
         let model = checkpoint::load_model(config.model.init(device), &checkpoint)?;
-        Ok(Self { config, model, checkpoint })
+        Ok(Self {
+            config,
+            model,
+            checkpoint,
+        })
     }
 
     /// The model a bundle carries (f16 weights, back in f32).
     pub fn from_bundle(bundle: &Bundle, device: &Device) -> Result<Self> {
         let config = TrainConfig::new(bundle.manifest.layout, bundle.clip_config()?);
-        Ok(Self { config, model: bundle.load_model(device)?, checkpoint: std::path::PathBuf::from("bundle") })
+        Ok(Self {
+            config,
+            model: bundle.load_model(device)?,
+            checkpoint: std::path::PathBuf::from("bundle"),
+        })
     }
 
     /// Image embeddings of every cached record, `records × embed_dim`.
-    pub fn embed_records(&self, cache: &SignalCache, texts: &TextTable, device: &Device) -> Result<Vec<f32>> {
+    pub fn embed_records(
+        &self,
+        cache: &SignalCache,
+        texts: &TextTable,
+        device: &Device,
+    ) -> Result<Vec<f32>> {
         let builder = BatchBuilder::new(self.config.layout, cache, texts);
         let all: Vec<usize> = (0..cache.records.len()).collect();
         let mut out = Vec::with_capacity(all.len() * self.config.model.image.embed_dim);
@@ -63,15 +77,24 @@ impl TrainedModel {
     }
 
     /// Embeddings of free text in the shared space.
-    pub fn embed_texts(&self, sentence_embeddings: &[Vec<f32>], device: &Device) -> Result<Vec<f32>> {
+    pub fn embed_texts(
+        &self,
+        sentence_embeddings: &[Vec<f32>],
+        device: &Device,
+    ) -> Result<Vec<f32>> {
         let dim = sentence_embeddings.first().map_or(0, Vec::len);
         let flat: Vec<f32> = sentence_embeddings.iter().flatten().copied().collect();
-        to_vec(self.model.embed_text(Tensor::from_data(TensorData::new(flat, [sentence_embeddings.len(), dim]), device)))
+        to_vec(self.model.embed_text(Tensor::from_data(
+            TensorData::new(flat, [sentence_embeddings.len(), dim]),
+            device,
+        )))
     }
 }
 
 fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
-    t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::InvalidArgument(format!("{e:?}")))
 }
 
 /// How a method ranks the library for a query.
@@ -82,18 +105,36 @@ pub enum Ranker<'b> {
     MostFrequentReport,
     /// Cosine similarity of embeddings (`records × dim`, unit length, cache order), with
     /// zero-shot scores where the method has prompts.
-    Embeddings { vectors: Vec<f32>, dim: usize, zero_shot: Option<ZeroShot> },
+    Embeddings {
+        vectors: Vec<f32>,
+        dim: usize,
+        zero_shot: Option<ZeroShot>,
+    },
     /// A shipped bundle's quantized library, queried with `vectors` (the bundle's own
     /// model on every cached record, cache order) minus its fold-10 cases.
-    Bundle { bundle: &'b Bundle, mode: SearchMode, vectors: Vec<f32>, zero_shot: Option<ZeroShot> },
+    Bundle {
+        bundle: &'b Bundle,
+        mode: SearchMode,
+        vectors: Vec<f32>,
+        zero_shot: Option<ZeroShot>,
+    },
 }
 
 impl Ranker<'_> {
     /// The query's embedding and the method's prompts, for the zero-shot scores.
     fn zero_shot(&self, query: usize) -> Option<(&[f32], &ZeroShot)> {
         match self {
-            Ranker::Embeddings { vectors, dim, zero_shot: Some(z) } => Some((&vectors[query * dim..(query + 1) * dim], z)),
-            Ranker::Bundle { bundle, vectors, zero_shot: Some(z), .. } => {
+            Ranker::Embeddings {
+                vectors,
+                dim,
+                zero_shot: Some(z),
+            } => Some((&vectors[query * dim..(query + 1) * dim], z)),
+            Ranker::Bundle {
+                bundle,
+                vectors,
+                zero_shot: Some(z),
+                ..
+            } => {
                 let dim = bundle.embed_dim();
                 Some((&vectors[query * dim..(query + 1) * dim], z))
             }
@@ -163,20 +204,52 @@ impl<'a> Evaluation<'a> {
         let entries: Vec<&PtbXlEntry> = cache
             .records
             .iter()
-            .map(|r| by_id.get(&r.ecg_id).copied().ok_or_else(|| Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id))))
+            .map(|r| {
+                by_id.get(&r.ecg_id).copied().ok_or_else(|| {
+                    Error::InvalidArgument(format!("record {} is not in the database", r.ecg_id))
+                })
+            })
             .collect::<Result<_>>()?;
-        let reports = entries.iter().map(|e| normalise_report(&e.report)).collect();
-        let codes = entries.iter().map(|e| e.scp_codes.iter().map(|(c, _)| c.clone()).collect()).collect();
+        let reports = entries
+            .iter()
+            .map(|e| normalise_report(&e.report))
+            .collect();
+        let codes = entries
+            .iter()
+            .map(|e| e.scp_codes.iter().map(|(c, _)| c.clone()).collect())
+            .collect();
         let superclasses = entries.iter().map(|e| db.superclasses(e)).collect();
         let query_fold = match split {
             Split::Test => TEST_FOLD,
             Split::Validation => VALIDATION_FOLD,
         };
-        let library = (0..entries.len()).filter(|i| entries[*i].fold < query_fold).collect();
-        let queries = (0..entries.len()).filter(|i| entries[*i].fold == query_fold).collect();
+        let library = (0..entries.len())
+            .filter(|i| entries[*i].fold < query_fold)
+            .collect();
+        let queries = (0..entries.len())
+            .filter(|i| entries[*i].fold == query_fold)
+            .collect();
         let statement_codes = db.statements.keys().cloned().collect();
-        let by_ecg_id = cache.records.iter().enumerate().map(|(i, r)| (r.ecg_id, i)).collect();
-        Ok(Self { db, cache, knn, split, entries, reports, codes, superclasses, library, queries, statement_codes, by_ecg_id })
+        let by_ecg_id = cache
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.ecg_id, i))
+            .collect();
+        Ok(Self {
+            db,
+            cache,
+            knn,
+            split,
+            entries,
+            reports,
+            codes,
+            superclasses,
+            library,
+            queries,
+            statement_codes,
+            by_ecg_id,
+        })
     }
 
     pub fn library_size(&self) -> usize {
@@ -187,29 +260,74 @@ impl<'a> Evaluation<'a> {
         self.queries.len()
     }
 
-    fn rank(&self, method: &Method, query: usize, k: usize, rng: &mut SplitMix, frequent: &[usize], library_vectors: &[f32]) -> Vec<Neighbour> {
+    fn rank(
+        &self,
+        method: &Method,
+        query: usize,
+        k: usize,
+        rng: &mut SplitMix,
+        frequent: &[usize],
+        library_vectors: &[f32],
+    ) -> Vec<Neighbour> {
         match &method.ranker {
             Ranker::Random => {
                 let mut picks: Vec<Neighbour> = (0..k)
-                    .map(|j| Neighbour { index: self.library[(rng.next() % self.library.len() as u64) as usize], similarity: 1.0 - j as f32 / k as f32 })
+                    .map(|j| Neighbour {
+                        index: self.library[(rng.next() % self.library.len() as u64) as usize],
+                        similarity: 1.0 - j as f32 / k as f32,
+                    })
                     .collect();
                 picks.dedup_by_key(|n| n.index);
                 picks
             }
-            Ranker::MostFrequentReport => {
-                frequent.iter().take(k).enumerate().map(|(j, i)| Neighbour { index: *i, similarity: 1.0 - j as f32 / k as f32 }).collect()
-            }
-            Ranker::Embeddings { vectors, dim, .. } => top_k(&vectors[query * dim..(query + 1) * dim], library_vectors, *dim, k, None)
-                .into_iter()
-                .map(|n| Neighbour { index: self.library[n.index], similarity: n.similarity })
+            Ranker::MostFrequentReport => frequent
+                .iter()
+                .take(k)
+                .enumerate()
+                .map(|(j, i)| Neighbour {
+                    index: *i,
+                    similarity: 1.0 - j as f32 / k as f32,
+                })
                 .collect(),
-            Ranker::Bundle { bundle, mode, vectors, .. } => {
+            Ranker::Embeddings { vectors, dim, .. } => top_k(
+                &vectors[query * dim..(query + 1) * dim],
+                library_vectors,
+                *dim,
+                k,
+                None,
+            )
+            .into_iter()
+            .map(|n| Neighbour {
+                index: self.library[n.index],
+                similarity: n.similarity,
+            })
+            .collect(),
+            Ranker::Bundle {
+                bundle,
+                mode,
+                vectors,
+                ..
+            } => {
                 let dim = bundle.embed_dim();
-                assert_eq!(self.split, Split::Test, "a bundle's library holds folds 1-9: it is scored on the test split only");
+                assert_eq!(
+                    self.split,
+                    Split::Test,
+                    "a bundle's library holds folds 1-9: it is scored on the test split only"
+                );
                 bundle
-                    .search(&vectors[query * dim..(query + 1) * dim], k, *mode, Some(TEST_FOLD))
+                    .search(
+                        &vectors[query * dim..(query + 1) * dim],
+                        k,
+                        *mode,
+                        Some(TEST_FOLD),
+                    )
                     .into_iter()
-                    .filter_map(|n| Some(Neighbour { index: *self.by_ecg_id.get(&bundle.cases[n.index].ecg_id)?, similarity: n.similarity }))
+                    .filter_map(|n| {
+                        Some(Neighbour {
+                            index: *self.by_ecg_id.get(&bundle.cases[n.index].ecg_id)?,
+                            similarity: n.similarity,
+                        })
+                    })
                     .collect()
             }
         }
@@ -228,40 +346,71 @@ impl<'a> Evaluation<'a> {
 
         // The library's vectors gathered once, in library order.
         let library_vectors: Vec<f32> = match &method.ranker {
-            Ranker::Embeddings { vectors, dim, .. } => self.library.iter().flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied()).collect(),
+            Ranker::Embeddings { vectors, dim, .. } => self
+                .library
+                .iter()
+                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+                .collect(),
             _ => Vec::new(),
         };
         let n_codes = self.statement_codes.len();
         let (mut knn_scores, mut knn_truth) = (Vec::new(), Vec::new());
         let (mut super_scores, mut super_truth) = (Vec::new(), Vec::new());
-        let mut s = Scores { queries: self.queries.len(), ..Scores::default() };
-        let (mut zs_super, mut zs_super_truth, mut zs_rhythm, mut zs_rhythm_truth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut s = Scores {
+            queries: self.queries.len(),
+            ..Scores::default()
+        };
+        let (mut zs_super, mut zs_super_truth, mut zs_rhythm, mut zs_rhythm_truth) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &q in &self.queries {
             let hits = self.rank(method, q, k, &mut rng, &frequent, &library_vectors);
             let report = &self.reports[q];
             s.exact_ceiling += f64::from(u8::from(counts.contains_key(report.as_str())));
             for (slot, cut) in [1, 5, 10].iter().enumerate() {
-                s.exact_recall[slot] += f64::from(u8::from(hits.iter().take(*cut).any(|h| &self.reports[h.index] == report)));
+                s.exact_recall[slot] += f64::from(u8::from(
+                    hits.iter()
+                        .take(*cut)
+                        .any(|h| &self.reports[h.index] == report),
+                ));
             }
             let top10 = &hits[..hits.len().min(10)];
-            s.superclass_precision_at_10 +=
-                top10.iter().filter(|h| self.superclasses[h.index] == self.superclasses[q]).count() as f64 / top10.len().max(1) as f64;
+            s.superclass_precision_at_10 += top10
+                .iter()
+                .filter(|h| self.superclasses[h.index] == self.superclasses[q])
+                .count() as f64
+                / top10.len().max(1) as f64;
             if let Some(first) = hits.first() {
                 s.jaccard_at_1 += jaccard(&self.codes[first.index], &self.codes[q]);
-                s.bleu4 += bleu4(&clean_report(&self.entries[first.index].report), &clean_report(&self.entries[q].report));
-                s.rouge_l += rouge_l(&clean_report(&self.entries[first.index].report), &clean_report(&self.entries[q].report));
+                s.bleu4 += bleu4(
+                    &clean_report(&self.entries[first.index].report),
+                    &clean_report(&self.entries[q].report),
+                );
+                s.rouge_l += rouge_l(
+                    &clean_report(&self.entries[first.index].report),
+                    &clean_report(&self.entries[q].report),
+                );
             }
             // Similarity-weighted vote of the k nearest cases.
             let weights = self.knn.weights(&hits);
             let voters = &hits[..weights.len()];
             let total: f32 = weights.iter().sum();
             for code in &self.statement_codes {
-                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.codes[h.index].contains(code)).map(|(_, w)| w).sum();
+                let vote: f32 = voters
+                    .iter()
+                    .zip(&weights)
+                    .filter(|(h, _)| self.codes[h.index].contains(code))
+                    .map(|(_, w)| w)
+                    .sum();
                 knn_scores.push(vote / total);
                 knn_truth.push(self.codes[q].contains(code));
             }
             for class in SUPERCLASSES {
-                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| self.superclasses[h.index].contains(&class)).map(|(_, w)| w).sum();
+                let vote: f32 = voters
+                    .iter()
+                    .zip(&weights)
+                    .filter(|(h, _)| self.superclasses[h.index].contains(&class))
+                    .map(|(_, w)| w)
+                    .sum();
                 super_scores.push(vote / total);
                 super_truth.push(self.superclasses[q].contains(&class));
             }
@@ -289,8 +438,13 @@ impl<'a> Evaluation<'a> {
         s.rouge_l /= n;
         (s.knn_auc_all, s.knn_auc_all_labels) = macro_auc(&knn_scores, &knn_truth, n_codes);
         s.knn_auc_superclass = macro_auc(&super_scores, &super_truth, SUPERCLASSES.len()).0;
-        if let Some((_, z)) = self.queries.first().and_then(|q| method.ranker.zero_shot(*q)) {
-            s.zero_shot_auc_superclass = Some(macro_auc(&zs_super, &zs_super_truth, SUPERCLASSES.len()).0);
+        if let Some((_, z)) = self
+            .queries
+            .first()
+            .and_then(|q| method.ranker.zero_shot(*q))
+        {
+            s.zero_shot_auc_superclass =
+                Some(macro_auc(&zs_super, &zs_super_truth, SUPERCLASSES.len()).0);
             let (auc, used) = macro_auc(&zs_rhythm, &zs_rhythm_truth, z.rhythm_codes.len());
             s.zero_shot_auc_rhythm = Some(auc);
             s.zero_shot_rhythm_labels = used;
@@ -304,19 +458,33 @@ impl<'a> Evaluation<'a> {
         let deepest = rules.iter().map(|r| r.k).max().unwrap_or(10);
         let mut rng = SplitMix(1234);
         let library_vectors: Vec<f32> = match &method.ranker {
-            Ranker::Embeddings { vectors, dim, .. } => self.library.iter().flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied()).collect(),
+            Ranker::Embeddings { vectors, dim, .. } => self
+                .library
+                .iter()
+                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+                .collect(),
             _ => Vec::new(),
         };
-        let hits: Vec<Vec<Neighbour>> = self.queries.iter().map(|&q| self.rank(method, q, deepest, &mut rng, &[], &library_vectors)).collect();
+        let hits: Vec<Vec<Neighbour>> = self
+            .queries
+            .iter()
+            .map(|&q| self.rank(method, q, deepest, &mut rng, &[], &library_vectors))
+            .collect();
         rules
             .iter()
             .map(|rule| {
-                let (mut all, mut all_truth, mut sup, mut sup_truth) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                let (mut all, mut all_truth, mut sup, mut sup_truth) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                 for (&q, hits) in self.queries.iter().zip(&hits) {
                     let weights = rule.weights(hits);
                     let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
                     let vote = |has: &dyn Fn(usize) -> bool| -> f32 {
-                        hits.iter().zip(&weights).filter(|(h, _)| has(h.index)).map(|(_, w)| w).sum::<f32>() / total
+                        hits.iter()
+                            .zip(&weights)
+                            .filter(|(h, _)| has(h.index))
+                            .map(|(_, w)| w)
+                            .sum::<f32>()
+                            / total
                     };
                     for code in &self.statement_codes {
                         all.push(vote(&|i| self.codes[i].contains(code)));
@@ -328,15 +496,28 @@ impl<'a> Evaluation<'a> {
                     }
                 }
                 let auc_all = macro_auc(&all, &all_truth, self.statement_codes.len()).0;
-                (*rule, auc_all, macro_auc(&sup, &sup_truth, SUPERCLASSES.len()).0)
+                (
+                    *rule,
+                    auc_all,
+                    macro_auc(&sup, &sup_truth, SUPERCLASSES.len()).0,
+                )
             })
             .collect()
     }
 
     /// Zero-shot prompts: one per superclass and one per rhythm statement, in English.
     pub fn prompts(&self) -> (Vec<String>, Vec<(String, String)>) {
-        let superclass = SUPERCLASS_PROMPTS.iter().map(|(_, text)| text.to_string()).collect();
-        let rhythm = self.db.statements.values().filter(|s| s.rhythm).map(|s| (s.code.clone(), s.description.clone())).collect();
+        let superclass = SUPERCLASS_PROMPTS
+            .iter()
+            .map(|(_, text)| text.to_string())
+            .collect();
+        let rhythm = self
+            .db
+            .statements
+            .values()
+            .filter(|s| s.rhythm)
+            .map(|s| (s.code.clone(), s.description.clone()))
+            .collect();
         (superclass, rhythm)
     }
 
@@ -352,11 +533,23 @@ impl<'a> Evaluation<'a> {
                 .map(|i| bundle.prompts[i * dim..(i + 1) * dim].to_vec())
                 .ok_or_else(|| Error::InvalidBundle(format!("no zero-shot prompt for {key}")))
         };
-        let superclass_prompts = SUPERCLASS_PROMPTS.iter().map(|(key, _)| find(key, true)).collect::<Result<Vec<_>>>()?.concat();
+        let superclass_prompts = SUPERCLASS_PROMPTS
+            .iter()
+            .map(|(key, _)| find(key, true))
+            .collect::<Result<Vec<_>>>()?
+            .concat();
         let (_, rhythm) = self.prompts();
         let rhythm_codes: Vec<String> = rhythm.into_iter().map(|(c, _)| c).collect();
-        let rhythm_prompts = rhythm_codes.iter().map(|c| find(c, false)).collect::<Result<Vec<_>>>()?.concat();
-        Ok(ZeroShot { superclass_prompts, rhythm_codes, rhythm_prompts })
+        let rhythm_prompts = rhythm_codes
+            .iter()
+            .map(|c| find(c, false))
+            .collect::<Result<Vec<_>>>()?
+            .concat();
+        Ok(ZeroShot {
+            superclass_prompts,
+            rhythm_codes,
+            rhythm_prompts,
+        })
     }
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 fn ngrams(tokens: &[&str], n: usize) -> HashMap<Vec<String>, usize> {
     let mut counts = HashMap::new();
     for w in tokens.windows(n) {
-        *counts.entry(w.iter().map(|s| s.to_string()).collect()).or_insert(0) += 1;
+        *counts
+            .entry(w.iter().map(|s| s.to_string()).collect())
+            .or_insert(0) += 1;
     }
     counts
 }
@@ -23,15 +25,26 @@ pub fn bleu4(candidate: &str, reference: &str) -> f64 {
         let cand = ngrams(&c, n);
         let refs = ngrams(&r, n);
         let total: usize = cand.values().sum();
-        let clipped: usize = cand.iter().map(|(g, k)| (*k).min(*refs.get(g).unwrap_or(&0))).sum();
+        let clipped: usize = cand
+            .iter()
+            .map(|(g, k)| (*k).min(*refs.get(g).unwrap_or(&0)))
+            .sum();
         // Add-one smoothing for n > 1 keeps short reports from scoring zero outright.
-        let (num, den) = if n == 1 { (clipped as f64, total as f64) } else { (clipped as f64 + 1.0, total as f64 + 1.0) };
+        let (num, den) = if n == 1 {
+            (clipped as f64, total as f64)
+        } else {
+            (clipped as f64 + 1.0, total as f64 + 1.0)
+        };
         if num == 0.0 || den == 0.0 {
             return 0.0;
         }
         log_sum += (num / den).ln() / 4.0;
     }
-    let brevity = if c.len() >= r.len() { 1.0 } else { (1.0 - r.len() as f64 / c.len() as f64).exp() };
+    let brevity = if c.len() >= r.len() {
+        1.0
+    } else {
+        (1.0 - r.len() as f64 / c.len() as f64).exp()
+    };
     brevity * log_sum.exp()
 }
 
@@ -46,7 +59,11 @@ pub fn rouge_l(candidate: &str, reference: &str) -> f64 {
     for a in &c {
         let mut cur = vec![0usize; r.len() + 1];
         for (j, b) in r.iter().enumerate() {
-            cur[j + 1] = if a == b { prev[j] + 1 } else { cur[j].max(prev[j + 1]) };
+            cur[j + 1] = if a == b {
+                prev[j] + 1
+            } else {
+                cur[j].max(prev[j + 1])
+            };
         }
         prev = cur;
     }

@@ -18,8 +18,15 @@ pub struct RecordParts {
 impl RecordParts {
     /// Checks the parts and makes the record. `file` and `format` name the source in errors.
     pub fn assemble(mut self, file: &str, format: &'static str) -> Result<Record> {
-        let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format, message };
-        if !(self.sampling_rate.is_finite() && self.sampling_rate > 0.0 && self.sampling_rate <= 100_000.0) {
+        let invalid = |message: String| Error::InvalidFile {
+            file: file.to_string(),
+            format,
+            message,
+        };
+        if !(self.sampling_rate.is_finite()
+            && self.sampling_rate > 0.0
+            && self.sampling_rate <= 100_000.0)
+        {
             return Err(invalid(format!(
                 "the sampling rate {} Hz is not a positive rate of at most 100 kHz",
                 self.sampling_rate
@@ -29,9 +36,19 @@ impl RecordParts {
         if self.channels.is_empty() {
             return Err(invalid("it holds no signal samples".into()));
         }
-        let longest = self.channels.iter().map(|c| c.samples.len()).max().unwrap_or(0);
+        let longest = self
+            .channels
+            .iter()
+            .map(|c| c.samples.len())
+            .max()
+            .unwrap_or(0);
         check_samples(file, longest as u64)?;
-        let shortest = self.channels.iter().map(|c| c.samples.len()).min().unwrap_or(0);
+        let shortest = self
+            .channels
+            .iter()
+            .map(|c| c.samples.len())
+            .min()
+            .unwrap_or(0);
         if shortest != longest {
             self.warnings.push(format!(
                 "{file}: the channels have different lengths ({shortest} to {longest} samples); all are cut to {shortest}"
@@ -55,9 +72,13 @@ impl RecordParts {
             }
         }
         if replaced > 0 {
-            self.warnings.push(format!("{file}: {replaced} samples were not numbers and are read as 0"));
+            self.warnings.push(format!(
+                "{file}: {replaced} samples were not numbers and are read as 0"
+            ));
         }
-        self.metadata.format.get_or_insert_with(|| format.to_string());
+        self.metadata
+            .format
+            .get_or_insert_with(|| format.to_string());
         Ok(Record {
             name: self.name,
             sampling_rate: self.sampling_rate,
@@ -84,7 +105,13 @@ pub fn check_samples(file: &str, samples: u64) -> Result<()> {
 
 /// A channel in millivolts, recognised as a standard lead by its name where it is one.
 pub fn millivolt_channel(name: &str, samples: Vec<f32>) -> Channel {
-    Channel { name: name.to_string(), lead: Lead::from_name(name), units: "mV".to_string(), samples, derived: false }
+    Channel {
+        name: name.to_string(),
+        lead: Lead::from_name(name),
+        units: "mV".to_string(),
+        samples,
+        derived: false,
+    }
 }
 
 /// Millivolts per unit for the voltage units files write (`V`, `mV`, `uV`, `µV`, `nV`, in any
@@ -108,8 +135,16 @@ mod tests {
         // Found by the `edf` fuzz target: an EDF signal with an empty physical dimension.
         let mut channel = millivolt_channel("I", vec![0.0, 1.0]);
         channel.units = "  ".into();
-        let parts = RecordParts { name: "r".into(), sampling_rate: 100.0, channels: vec![channel], ..RecordParts::default() };
+        let parts = RecordParts {
+            name: "r".into(),
+            sampling_rate: 100.0,
+            channels: vec![channel],
+            ..RecordParts::default()
+        };
         let record = parts.assemble("r.edf", "EDF").unwrap();
-        assert_eq!((record.channels[0].units.as_str(), record.channels[0].lead), ("no unit given", None));
+        assert_eq!(
+            (record.channels[0].units.as_str(), record.channels[0].lead),
+            ("no unit given", None)
+        );
     }
 }

@@ -12,7 +12,12 @@ pub struct ByteReader<'a> {
 
 impl<'a> ByteReader<'a> {
     pub fn new(data: &'a [u8], file: &'a str, format: &'static str) -> Self {
-        Self { data, pos: 0, file, format }
+        Self {
+            data,
+            pos: 0,
+            file,
+            format,
+        }
     }
 
     pub fn position(&self) -> usize {
@@ -25,7 +30,11 @@ impl<'a> ByteReader<'a> {
 
     /// The error this reader's file gives for `message`.
     pub fn error(&self, message: impl Into<String>) -> Error {
-        Error::InvalidFile { file: self.file.to_string(), format: self.format, message: message.into() }
+        Error::InvalidFile {
+            file: self.file.to_string(),
+            format: self.format,
+            message: message.into(),
+        }
     }
 
     pub fn seek(&mut self, pos: usize) -> Result<()> {
@@ -37,7 +46,11 @@ impl<'a> ByteReader<'a> {
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&end| end <= self.data.len()).ok_or_else(|| self.truncated(n))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&end| end <= self.data.len())
+            .ok_or_else(|| self.truncated(n))?;
         let slice = &self.data[self.pos..end];
         self.pos = end;
         Ok(slice)
@@ -93,7 +106,10 @@ mod tests {
         assert_eq!(r.u16().unwrap(), 1);
         assert_eq!(r.i16().unwrap(), -1);
         let err = r.u32().unwrap_err().to_string();
-        assert!(err.contains("ends early") && err.contains("byte 4 of 5"), "{err}");
+        assert!(
+            err.contains("ends early") && err.contains("byte 4 of 5"),
+            "{err}"
+        );
         assert_eq!(r.u8().unwrap(), 7);
         assert!(r.seek(6).is_err());
     }

@@ -36,7 +36,12 @@ impl RecordReader for CsvReader {
         }
     }
 
-    fn read(&self, primary: &InputFile, _files: &[InputFile], options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        _files: &[InputFile],
+        options: &ReadOptions,
+    ) -> Result<Record> {
         read(primary, options)
     }
 }
@@ -48,20 +53,30 @@ fn looks_like_a_table(bytes: &[u8]) -> bool {
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
         // Cut inside a character at the end of the sniffed bytes: the rest is fine.
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
         Err(_) => return false,
     };
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    {
         return false;
     }
-    let mut lines: Vec<&str> = content_lines(text).into_iter().map(|(_, line)| line).collect();
+    let mut lines: Vec<&str> = content_lines(text)
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
     if bytes.len() > head.len() {
         // The last line may be cut short.
         lines.pop();
     }
     let numeric = |line: &&&str| {
         line.chars().any(|c| c.is_ascii_digit())
-            && line.chars().all(|c| c.is_ascii_digit() || " \t.,;+-eE\"".contains(c))
+            && line
+                .chars()
+                .all(|c| c.is_ascii_digit() || " \t.,;+-eE\"".contains(c))
     };
     let data = lines.get(1..).unwrap_or_default();
     let numbers = data.iter().filter(numeric).count();
@@ -79,7 +94,9 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
                 u16::from_le_bytes([b[0], b[1]])
             }
         });
-        char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
     };
     if let Some(body) = bytes.strip_prefix(b"\xff\xfe") {
         return Cow::Owned(utf16(false, body));
@@ -97,8 +114,11 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
 /// Non-blank lines with their 1-based numbers, without comment lines (`#` and no
 /// separator: `# sampling rate 500 Hz`, but not a header such as `#,I,II`).
 fn content_lines(text: &str) -> Vec<(usize, &str)> {
-    let lines: Box<dyn Iterator<Item = &str>> =
-        if text.contains('\n') { Box::new(text.split('\n')) } else { Box::new(text.split('\r')) };
+    let lines: Box<dyn Iterator<Item = &str>> = if text.contains('\n') {
+        Box::new(text.split('\n'))
+    } else {
+        Box::new(text.split('\r'))
+    };
     lines
         .enumerate()
         .map(|(i, line)| (i + 1, line.trim_end_matches('\r')))
@@ -133,9 +153,17 @@ impl Separator {
 /// The cells of one line, unquoted and trimmed. A quoted cell may hold the separator, and
 /// `""` inside quotes stands for one quote.
 fn split(line: &str, separator: Separator) -> Vec<Cow<'_, str>> {
-    let blank: &[char] = if separator == Separator::Char('\t') { &[' '] } else { &[' ', '\t'] };
+    let blank: &[char] = if separator == Separator::Char('\t') {
+        &[' ']
+    } else {
+        &[' ', '\t']
+    };
     let mut cells = Vec::new();
-    let mut rest = if separator == Separator::Whitespace { line.trim() } else { line };
+    let mut rest = if separator == Separator::Whitespace {
+        line.trim()
+    } else {
+        line
+    };
     loop {
         let field = rest.trim_start_matches(blank);
         let (cell, after) = match field.strip_prefix('"') {
@@ -144,7 +172,14 @@ fn split(line: &str, separator: Separator) -> Vec<Cow<'_, str>> {
                 // Anything between the closing quote and the separator stays with the cell.
                 let end = find_separator(after, separator).unwrap_or(after.len());
                 let tail = after[..end].trim();
-                (if tail.is_empty() { text } else { Cow::Owned(format!("{text}{tail}")) }, &after[end..])
+                (
+                    if tail.is_empty() {
+                        text
+                    } else {
+                        Cow::Owned(format!("{text}{tail}"))
+                    },
+                    &after[end..],
+                )
             }
             None => {
                 let end = find_separator(field, separator).unwrap_or(field.len());
@@ -203,22 +238,32 @@ fn number(cell: &str, decimal_comma: bool) -> Option<f64> {
 /// Digits after the decimal mark, which bound how precisely a time column was written.
 fn decimals(cell: &str) -> usize {
     let mantissa = cell.split(['e', 'E']).next().unwrap_or(cell);
-    mantissa.split_once(['.', ',']).map_or(0, |(_, fraction)| fraction.len())
+    mantissa
+        .split_once(['.', ','])
+        .map_or(0, |(_, fraction)| fraction.len())
 }
 
 /// The separator that splits the first lines into the same number (two or more) of cells,
 /// most of them numbers; runs of spaces where none does.
 fn sniff_separator(sample: &[&str]) -> Separator {
-    let data = if sample.len() > 1 { &sample[1..] } else { sample };
+    let data = if sample.len() > 1 {
+        &sample[1..]
+    } else {
+        sample
+    };
     for c in ['\t', ';', ','] {
         let separator = Separator::Char(c);
         let rows: Vec<Vec<Cow<str>>> = data.iter().map(|line| split(line, separator)).collect();
-        let Some(width) = most_common(rows.iter().map(Vec::len)) else { continue };
+        let Some(width) = most_common(rows.iter().map(Vec::len)) else {
+            continue;
+        };
         let same_width = rows.iter().filter(|r| r.len() == width).count();
         let numeric = rows
             .iter()
             .filter(|r| {
-                r.iter().all(|cell| cell.is_empty() || number(cell, separator.allows_decimal_comma()).is_some())
+                r.iter().all(|cell| {
+                    cell.is_empty() || number(cell, separator.allows_decimal_comma()).is_some()
+                })
             })
             .count();
         if width >= 2 && same_width * 2 >= rows.len() && numeric * 2 >= rows.len() {
@@ -230,7 +275,10 @@ fn sniff_separator(sample: &[&str]) -> Separator {
 
 fn most_common(values: impl Iterator<Item = usize>) -> Option<usize> {
     let values: Vec<usize> = values.collect();
-    values.iter().copied().max_by_key(|v| (values.iter().filter(|w| *w == v).count(), *v))
+    values
+        .iter()
+        .copied()
+        .max_by_key(|v| (values.iter().filter(|w| *w == v).count(), *v))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -243,7 +291,9 @@ impl TimeUnit {
     fn parse(unit: &str) -> Option<TimeUnit> {
         match unit.to_lowercase().as_str() {
             "s" | "sec" | "secs" | "second" | "seconds" => Some(TimeUnit::Seconds),
-            "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => Some(TimeUnit::Milliseconds),
+            "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => {
+                Some(TimeUnit::Milliseconds)
+            }
             _ => None,
         }
     }
@@ -257,7 +307,9 @@ impl TimeUnit {
 }
 
 /// Units other than volts and seconds that a header may put in brackets: `Resp (mmHg)`.
-const OTHER_UNITS: [&str; 10] = ["mmhg", "%", "bpm", "degc", "\u{b0}c", "ohm", "\u{3a9}", "a.u.", "l/min", "cmh2o"];
+const OTHER_UNITS: [&str; 10] = [
+    "mmhg", "%", "bpm", "degc", "\u{b0}c", "ohm", "\u{3a9}", "a.u.", "l/min", "cmh2o",
+];
 
 fn is_unit(text: &str) -> bool {
     millivolts_per(text).is_some()
@@ -270,13 +322,19 @@ fn is_unit(text: &str) -> bool {
 fn name_and_unit(cell: &str) -> (String, Option<String>) {
     let cell = cell.trim();
     for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
-        let bracketed = cell.strip_suffix(close).and_then(|inside| inside.rsplit_once(open));
-        if let Some((name, unit)) = bracketed.filter(|(name, unit)| !name.trim().is_empty() && is_unit(unit)) {
+        let bracketed = cell
+            .strip_suffix(close)
+            .and_then(|inside| inside.rsplit_once(open));
+        if let Some((name, unit)) =
+            bracketed.filter(|(name, unit)| !name.trim().is_empty() && is_unit(unit))
+        {
             return (name.trim().to_string(), Some(unit.trim().to_string()));
         }
     }
     if let Some((name, unit)) = cell.rsplit_once(['_', ' ']) {
-        if !name.trim().is_empty() && (millivolts_per(unit).is_some() || TimeUnit::parse(unit).is_some()) {
+        if !name.trim().is_empty()
+            && (millivolts_per(unit).is_some() || TimeUnit::parse(unit).is_some())
+        {
             return (name.trim().to_string(), Some(unit.to_string()));
         }
     }
@@ -284,7 +342,10 @@ fn name_and_unit(cell: &str) -> (String, Option<String>) {
 }
 
 fn words(name: &str) -> Vec<String> {
-    name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    name.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// What a header names a column as, before looking at its values.
@@ -298,12 +359,28 @@ enum Named {
 fn named(name: &str, unit: Option<&str>) -> Named {
     let words = words(name);
     let first = words.first().map(String::as_str).unwrap_or("");
-    let time_words = ["time", "timestamp", "t", "sec", "secs", "seconds", "s", "ms", "msec", "zeit", "tiempo", "temps"];
+    let time_words = [
+        "time",
+        "timestamp",
+        "t",
+        "sec",
+        "secs",
+        "seconds",
+        "s",
+        "ms",
+        "msec",
+        "zeit",
+        "tiempo",
+        "temps",
+    ];
     if time_words.contains(&first) || words.iter().any(|w| w == "time") {
-        let unit = unit.and_then(TimeUnit::parse).or_else(|| words.iter().find_map(|w| TimeUnit::parse(w)));
+        let unit = unit
+            .and_then(TimeUnit::parse)
+            .or_else(|| words.iter().find_map(|w| TimeUnit::parse(w)));
         return Named::Time(unit);
     }
-    if name.trim() == "#" || ["sample", "samples", "index", "idx", "n", "no", "nr"].contains(&first) {
+    if name.trim() == "#" || ["sample", "samples", "index", "idx", "n", "no", "nr"].contains(&first)
+    {
         return Named::Index;
     }
     Named::Other
@@ -326,7 +403,9 @@ enum Stated {
 fn stated(unit: Option<&str>) -> Stated {
     match unit.map(str::trim).filter(|u| !u.is_empty()) {
         None => Stated::Nothing,
-        Some(unit) => millivolts_per(unit).map_or_else(|| Stated::Other(unit.to_string()), Stated::Millivolts),
+        Some(unit) => {
+            millivolts_per(unit).map_or_else(|| Stated::Other(unit.to_string()), Stated::Millivolts)
+        }
     }
 }
 
@@ -341,10 +420,24 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
     let text = decode(&input.bytes);
     let mut warnings = Vec::new();
     let table = parse_table(file, &text, &mut warnings)?;
-    let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format: CSV, message };
+    let invalid = |message: String| Error::InvalidFile {
+        file: file.to_string(),
+        format: CSV,
+        message,
+    };
 
-    let Table { names, units, mut columns } = table;
-    let column_name = |c: usize| names.as_ref().and_then(|n| n.get(c)).cloned().unwrap_or_default();
+    let Table {
+        names,
+        units,
+        mut columns,
+    } = table;
+    let column_name = |c: usize| {
+        names
+            .as_ref()
+            .and_then(|n| n.get(c))
+            .cloned()
+            .unwrap_or_default()
+    };
     let roles: Vec<Named> = (0..columns.len())
         .map(|c| match &names {
             // An unnamed first column is a spreadsheet's or pandas' row numbers.
@@ -359,11 +452,13 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         Some(Named::Time(unit)) => *unit,
         _ => None,
     });
-    let mut dropped: Vec<usize> = (0..columns.len()).filter(|&c| roles[c] == Named::Index).collect();
+    let mut dropped: Vec<usize> = (0..columns.len())
+        .filter(|&c| roles[c] == Named::Index)
+        .collect();
     // A first column that the header does not name as a lead and that rises evenly is time,
     // or, counting 1, 2, 3 with the rate given, numbers the samples.
-    let first_is_unnamed =
-        names.is_none() || (roles.first() == Some(&Named::Other) && Lead::from_name(&column_name(0)).is_none());
+    let first_is_unnamed = names.is_none()
+        || (roles.first() == Some(&Named::Other) && Lead::from_name(&column_name(0)).is_none());
     if time.is_none() && first_is_unnamed && columns.len() > 1 {
         if let Some(step) = columns.first().and_then(even_step) {
             let counting = step == 1.0 && columns[0].values.iter().all(|v| v.fract() == 0.0);
@@ -391,7 +486,10 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
                         time.unwrap_or(0) + 1
                     ));
                 }
-                if let Some(given) = options.sampling_rate.filter(|given| (given - rate).abs() > 0.005 * rate) {
+                if let Some(given) = options
+                    .sampling_rate
+                    .filter(|given| (given - rate).abs() > 0.005 * rate)
+                {
                     warnings.push(format!(
                         "{file}: the time column gives {rate} Hz; the sampling rate given ({given} Hz) is not used"
                     ));
@@ -403,18 +501,30 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         None => options.sampling_rate,
     };
 
-    let signal_columns: Vec<usize> = (0..columns.len()).filter(|&c| Some(c) != time && !dropped.contains(&c)).collect();
+    let signal_columns: Vec<usize> = (0..columns.len())
+        .filter(|&c| Some(c) != time && !dropped.contains(&c))
+        .collect();
     if signal_columns.is_empty() {
-        return Err(invalid("it holds no signal columns, only time or sample numbers".into()));
+        return Err(invalid(
+            "it holds no signal columns, only time or sample numbers".into(),
+        ));
     }
     let Some(sampling_rate) = sampling_rate else {
-        return Err(Error::NeedsSamplingRate { file: file.to_string() });
+        return Err(Error::NeedsSamplingRate {
+            file: file.to_string(),
+        });
     };
 
-    let stated_units: Vec<Stated> =
-        signal_columns.iter().map(|&c| stated(units.get(c).and_then(Option::as_deref))).collect();
-    let unstated: Vec<usize> =
-        signal_columns.iter().zip(&stated_units).filter(|(_, s)| **s == Stated::Nothing).map(|(&c, _)| c).collect();
+    let stated_units: Vec<Stated> = signal_columns
+        .iter()
+        .map(|&c| stated(units.get(c).and_then(Option::as_deref)))
+        .collect();
+    let unstated: Vec<usize> = signal_columns
+        .iter()
+        .zip(&stated_units)
+        .filter(|(_, s)| **s == Stated::Nothing)
+        .map(|(&c, _)| c)
+        .collect();
     let mut guessed_units = None;
     let file_units = if unstated.is_empty() {
         if let Some(given) = options.units {
@@ -433,9 +543,15 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
             .filter(|v| v.is_finite())
             .fold(0.0f64, |m, v| m.max(v.abs()));
         let (guess, why) = if largest > MICROVOLT_THRESHOLD {
-            (AmplitudeUnits::Microvolts, format!("over {MICROVOLT_THRESHOLD} are taken to be microvolts"))
+            (
+                AmplitudeUnits::Microvolts,
+                format!("over {MICROVOLT_THRESHOLD} are taken to be microvolts"),
+            )
         } else {
-            (AmplitudeUnits::Millivolts, format!("up to {MICROVOLT_THRESHOLD} are taken to be millivolts"))
+            (
+                AmplitudeUnits::Millivolts,
+                format!("up to {MICROVOLT_THRESHOLD} are taken to be millivolts"),
+            )
         };
         warnings.push(format!(
             "{file}: the file does not state amplitude units; its values (largest {largest}) were read as {}, since \
@@ -460,7 +576,11 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         };
         let values = std::mem::take(&mut columns[c].values);
         channels.push(Channel {
-            lead: if units.is_none() { Lead::from_name(&name) } else { None },
+            lead: if units.is_none() {
+                Lead::from_name(&name)
+            } else {
+                None
+            },
             units: units.unwrap_or_else(|| "mV".to_string()),
             samples: values.into_iter().map(|v| (v * scale) as f32).collect(),
             derived: false,
@@ -468,8 +588,13 @@ fn read(input: &InputFile, options: &ReadOptions) -> Result<Record> {
         });
     }
 
-    let mut parts =
-        RecordParts { name: input.stem().to_string(), sampling_rate, channels, warnings, ..Default::default() };
+    let mut parts = RecordParts {
+        name: input.stem().to_string(),
+        sampling_rate,
+        channels,
+        warnings,
+        ..Default::default()
+    };
     parts.metadata.guessed_units = guessed_units;
     parts.assemble(file, CSV)
 }
@@ -486,7 +611,10 @@ fn millivolts_per_unit(units: AmplitudeUnits) -> f64 {
 fn default_names(count: usize) -> Vec<String> {
     let leads: Vec<Lead> = match count {
         12 => Lead::STANDARD.to_vec(),
-        8 => [Lead::I, Lead::II].into_iter().chain(Lead::STANDARD[6..].iter().copied()).collect(),
+        8 => [Lead::I, Lead::II]
+            .into_iter()
+            .chain(Lead::STANDARD[6..].iter().copied())
+            .collect(),
         _ => return (1..=count).map(|k| format!("channel {k}")).collect(),
     };
     leads.into_iter().map(|l| l.label().to_string()).collect()
@@ -509,7 +637,9 @@ fn steps(column: &Column) -> Option<(f64, bool)> {
     }
     let resolution = 10f64.powi(-(column.decimals.min(15) as i32));
     let tolerance = 0.01 * step + resolution;
-    let uneven = values.windows(2).any(|w| ((w[1] - w[0]) - step).abs() > tolerance);
+    let uneven = values
+        .windows(2)
+        .any(|w| ((w[1] - w[0]) - step).abs() > tolerance);
     Some((step, uneven))
 }
 
@@ -518,7 +648,11 @@ fn steps(column: &Column) -> Option<(f64, bool)> {
 fn time_rate(column: &Column, unit: Option<TimeUnit>) -> Option<(f64, bool)> {
     let (step, uneven) = steps(column)?;
     // Unstated, a step of half a unit or more is milliseconds (a rate of 2 kHz or less).
-    let unit = unit.unwrap_or(if step >= 0.5 { TimeUnit::Milliseconds } else { TimeUnit::Seconds });
+    let unit = unit.unwrap_or(if step >= 0.5 {
+        TimeUnit::Milliseconds
+    } else {
+        TimeUnit::Seconds
+    });
     let span = (column.values.len() - 1) as f64 * step * unit.seconds();
     let rate = 1.0 / (step * unit.seconds());
     let resolution = 10f64.powi(-(column.decimals.min(15) as i32)) * unit.seconds();
@@ -535,9 +669,17 @@ fn time_rate(column: &Column, unit: Option<TimeUnit>) -> Option<(f64, bool)> {
 
 /// Splits the text into header, units row and numeric columns.
 fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Table> {
-    let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format: CSV, message };
+    let invalid = |message: String| Error::InvalidFile {
+        file: file.to_string(),
+        format: CSV,
+        message,
+    };
     let lines = content_lines(text);
-    let sample: Vec<&str> = lines.iter().take(SNIFF_LINES).map(|(_, line)| *line).collect();
+    let sample: Vec<&str> = lines
+        .iter()
+        .take(SNIFF_LINES)
+        .map(|(_, line)| *line)
+        .collect();
     if sample.is_empty() {
         return Err(invalid("it is empty".into()));
     }
@@ -549,11 +691,17 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
             .any(|cell| cell.contains(',') && number(&cell, true).is_some());
     let is_number = |cell: &str| number(cell, decimal_comma).is_some();
 
-    let mut rows = lines.iter().map(|(n, line)| (*n, split(line, separator))).peekable();
+    let mut rows = lines
+        .iter()
+        .map(|(n, line)| (*n, split(line, separator)))
+        .peekable();
     let mut names = None;
     let mut units: Vec<Option<String>> = Vec::new();
     if let Some((_, first)) = rows.peek() {
-        if first.iter().any(|cell| !cell.is_empty() && !is_number(cell)) {
+        if first
+            .iter()
+            .any(|cell| !cell.is_empty() && !is_number(cell))
+        {
             let (header_names, header_units): (Vec<String>, Vec<Option<String>>) =
                 first.iter().map(|cell| name_and_unit(cell)).unzip();
             names = Some(header_names);
@@ -564,7 +712,10 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
     if names.is_some() {
         if let Some((_, second)) = rows.peek() {
             let is_unit = |cell: &str| is_unit(cell.trim_matches(['(', ')', '[', ']']));
-            if second.iter().all(|cell| cell.is_empty() || !is_number(cell)) && second.iter().any(|cell| is_unit(cell))
+            if second
+                .iter()
+                .all(|cell| cell.is_empty() || !is_number(cell))
+                && second.iter().any(|cell| is_unit(cell))
             {
                 for (c, cell) in second.iter().enumerate() {
                     let unit = cell.trim_matches(['(', ')', '[', ']']).trim();
@@ -578,17 +729,25 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
         }
     }
 
-    let header_width = names.as_ref().map(|n: &Vec<String>| trimmed_width(n.iter().map(String::as_str)));
+    let header_width = names
+        .as_ref()
+        .map(|n: &Vec<String>| trimmed_width(n.iter().map(String::as_str)));
     let rows: Vec<(usize, Vec<Cow<str>>)> = rows.collect();
     let width = match header_width {
         Some(width) => width,
-        None => rows.first().map_or(0, |(_, cells)| trimmed_width(cells.iter().map(|c| c.as_ref()))),
+        None => rows.first().map_or(0, |(_, cells)| {
+            trimmed_width(cells.iter().map(|c| c.as_ref()))
+        }),
     };
     if width == 0 {
-        return Err(invalid("it has a header but no column names and no numbers".into()));
+        return Err(invalid(
+            "it has a header but no column names and no numbers".into(),
+        ));
     }
     if width > MAX_COLUMNS {
-        return Err(invalid(format!("it has {width} columns; at most {MAX_COLUMNS} are read")));
+        return Err(invalid(format!(
+            "it has {width} columns; at most {MAX_COLUMNS} are read"
+        )));
     }
     if rows.is_empty() {
         return Err(invalid("it has a header but no rows of numbers".into()));
@@ -600,12 +759,20 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
         n
     });
     units.resize(width, None);
-    let column_label = |c: usize| match names.as_ref().and_then(|n| n.get(c)).filter(|n| !n.is_empty()) {
+    let column_label = |c: usize| match names
+        .as_ref()
+        .and_then(|n| n.get(c))
+        .filter(|n| !n.is_empty())
+    {
         Some(name) => format!("column {} ('{name}')", c + 1),
         None => format!("column {}", c + 1),
     };
-    let mut columns: Vec<Column> =
-        (0..width).map(|_| Column { values: Vec::with_capacity(rows.len()), decimals: 0 }).collect();
+    let mut columns: Vec<Column> = (0..width)
+        .map(|_| Column {
+            values: Vec::with_capacity(rows.len()),
+            decimals: 0,
+        })
+        .collect();
     let last = rows.len() - 1;
     for (r, (line, cells)) in rows.iter().enumerate() {
         let filled = trimmed_width(cells.iter().map(|c| c.as_ref()));
@@ -634,7 +801,11 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
             column.decimals = column.decimals.max(decimals(cell));
         }
     }
-    Ok(Table { names, units, columns })
+    Ok(Table {
+        names,
+        units,
+        columns,
+    })
 }
 
 /// Cells up to the last non-empty one: separators at the end of a line add no column.
@@ -650,7 +821,9 @@ pub fn write(record: &Record) -> Vec<u8> {
     let mut out = String::from("time_s");
     for channel in &record.channels {
         out.push(',');
-        let name = channel.lead.map_or(channel.name.as_str(), |lead| lead.label());
+        let name = channel
+            .lead
+            .map_or(channel.name.as_str(), |lead| lead.label());
         if name.contains([',', '"', '\n', '\r']) || name != name.trim() {
             out.push_str(&format!("\"{}\"", name.replace('"', "\"\"")));
         } else {
@@ -691,15 +864,28 @@ mod tests {
     }
 
     fn at_rate(rate: f64) -> ReadOptions {
-        ReadOptions { sampling_rate: Some(rate), units: None }
+        ReadOptions {
+            sampling_rate: Some(rate),
+            units: None,
+        }
     }
 
     fn samples(record: &Record) -> Vec<Vec<f32>> {
-        record.channels.iter().filter(|c| !c.derived).map(|c| c.samples.clone()).collect()
+        record
+            .channels
+            .iter()
+            .filter(|c| !c.derived)
+            .map(|c| c.samples.clone())
+            .collect()
     }
 
     fn names(record: &Record) -> Vec<&str> {
-        record.channels.iter().filter(|c| !c.derived).map(|c| c.name.as_str()).collect()
+        record
+            .channels
+            .iter()
+            .filter(|c| !c.derived)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 
     fn assert_close(a: &[f32], b: &[f32], tolerance: f32) {
@@ -740,12 +926,23 @@ mod tests {
         assert_eq!(back.metadata.format.as_deref(), Some("CSV"));
         assert_eq!(back.sampling_rate, original.sampling_rate);
         assert_eq!(back.standard_leads(), Lead::STANDARD.to_vec());
-        assert_eq!(back.metadata.guessed_units, Some(AmplitudeUnits::Millivolts));
+        assert_eq!(
+            back.metadata.guessed_units,
+            Some(AmplitudeUnits::Millivolts)
+        );
         assert_eq!(back.warnings.len(), 1, "{:?}", back.warnings);
-        assert!(back.warnings[0].contains("read as mV"), "{}", back.warnings[0]);
+        assert!(
+            back.warnings[0].contains("read as mV"),
+            "{}",
+            back.warnings[0]
+        );
         for lead in Lead::STANDARD {
             assert!(!back.lead(lead).unwrap().derived);
-            assert_close(&original.lead(lead).unwrap().samples, &back.lead(lead).unwrap().samples, 0.00005 + 1e-6);
+            assert_close(
+                &original.lead(lead).unwrap().samples,
+                &back.lead(lead).unwrap().samples,
+                0.00005 + 1e-6,
+            );
         }
     }
 
@@ -760,14 +957,25 @@ mod tests {
             let r = read_with(name, &text, &at_rate(100.0)).unwrap();
             assert_eq!(r.sampling_rate, 100.0);
             assert_eq!(r.metadata.guessed_units, Some(AmplitudeUnits::Microvolts));
-            assert!(r.warnings.iter().any(|w| w.contains("read as \u{b5}V")), "{:?}", r.warnings);
+            assert!(
+                r.warnings.iter().any(|w| w.contains("read as \u{b5}V")),
+                "{:?}",
+                r.warnings
+            );
             assert_eq!(r.standard_leads(), Lead::STANDARD.to_vec());
             for lead in Lead::STANDARD {
                 assert!(!r.lead(lead).unwrap().derived);
-                assert_close(&original.lead(lead).unwrap().samples, &r.lead(lead).unwrap().samples, 0.00005 + 1e-6);
+                assert_close(
+                    &original.lead(lead).unwrap().samples,
+                    &r.lead(lead).unwrap().samples,
+                    0.00005 + 1e-6,
+                );
             }
             // The user's units replace the guess.
-            let options = ReadOptions { sampling_rate: Some(100.0), units: Some(AmplitudeUnits::Millivolts) };
+            let options = ReadOptions {
+                sampling_rate: Some(100.0),
+                units: Some(AmplitudeUnits::Millivolts),
+            };
             let r = read_with(name, &text, &options).unwrap();
             assert_eq!(r.metadata.guessed_units, None);
             assert!(r.warnings.is_empty(), "{:?}", r.warnings);
@@ -778,10 +986,24 @@ mod tests {
 
     #[test]
     fn cells_split_on_the_sniffed_separator() {
-        let cells = |line, separator| split(line, separator).into_iter().map(Cow::into_owned).collect::<Vec<_>>();
-        assert_eq!(cells(" 1, \"a,b\" ,\"say \"\"hi\"\"\",", Separator::Char(',')), ["1", "a,b", "say \"hi\"", ""]);
-        assert_eq!(cells("  0.1   -2\t3 ", Separator::Whitespace), ["0.1", "-2", "3"]);
-        assert_eq!(cells("\"Lead I\" \"Lead II\"", Separator::Whitespace), ["Lead I", "Lead II"]);
+        let cells = |line, separator| {
+            split(line, separator)
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cells(" 1, \"a,b\" ,\"say \"\"hi\"\"\",", Separator::Char(',')),
+            ["1", "a,b", "say \"hi\"", ""]
+        );
+        assert_eq!(
+            cells("  0.1   -2\t3 ", Separator::Whitespace),
+            ["0.1", "-2", "3"]
+        );
+        assert_eq!(
+            cells("\"Lead I\" \"Lead II\"", Separator::Whitespace),
+            ["Lead I", "Lead II"]
+        );
         assert_eq!(cells("a\t\tb", Separator::Char('\t')), ["a", "", "b"]);
         assert_eq!(cells("\"open", Separator::Char(',')), ["open"]);
         let sniff = |text: &str| sniff_separator(&text.lines().collect::<Vec<_>>());
@@ -804,19 +1026,29 @@ mod tests {
             "I;II;\n0,5;-1;\n2;0,25;\n",
             "# exported by a cart\nI,II\n0.5,-1\n\n2,0.25\n",
         ] {
-            let r = read_with("t.csv", text, &at_rate(250.0)).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let r = read_with("t.csv", text, &at_rate(250.0))
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
             assert_eq!(samples(&r), expected, "{text:?}");
             assert_eq!(names(&r), ["I", "II"], "{text:?}");
         }
         // UTF-16 with a byte-order mark, as spreadsheets save "Unicode text".
         let utf16: Vec<u8> = [0xff, 0xfe]
             .into_iter()
-            .chain("I\tII\r\n0,5\t-1\r\n2\t0,25\r\n".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .chain(
+                "I\tII\r\n0,5\t-1\r\n2\t0,25\r\n"
+                    .encode_utf16()
+                    .flat_map(|u| u.to_le_bytes()),
+            )
             .collect();
         let r = read_with("t.txt", utf16, &at_rate(250.0)).unwrap();
         assert_eq!(samples(&r), expected);
         // Latin-1 µ in a header.
-        let r = read_with("t.csv", b"I (\xb5V),II (\xb5V)\n500,-1000\n".as_slice(), &at_rate(250.0)).unwrap();
+        let r = read_with(
+            "t.csv",
+            b"I (\xb5V),II (\xb5V)\n500,-1000\n".as_slice(),
+            &at_rate(250.0),
+        )
+        .unwrap();
         assert_eq!(samples(&r), vec![vec![0.5], vec![-1.0]]);
         assert_eq!(r.metadata.guessed_units, None);
     }
@@ -829,7 +1061,9 @@ mod tests {
         assert_eq!(rate("time_s;I\n0;1\n0,002;1\n0,004;1\n").unwrap(), 500.0);
         assert_eq!(rate("Timestamp,I\n0,1\n4,1\n8,1\n").unwrap(), 250.0);
         // 360 Hz written to the millisecond: the steps are 2 or 3 ms.
-        let rows: String = (0..361).map(|i| format!("{:.3},0.1\n", i as f64 / 360.0)).collect();
+        let rows: String = (0..361)
+            .map(|i| format!("{:.3},0.1\n", i as f64 / 360.0))
+            .collect();
         assert_eq!(rate(&format!("sec,I\n{rows}")).unwrap(), 360.0);
         // Without a header, a first column that rises evenly is time.
         let r = read_text("0.000,1,2\n0.002,1,2\n0.004,1,2\n").unwrap();
@@ -839,12 +1073,26 @@ mod tests {
         let counting = "1,5,6\n2,5,6\n3,5,6\n";
         let r = read_text(counting).unwrap();
         assert_eq!(r.sampling_rate, 1000.0);
-        assert!(r.warnings.iter().any(|w| w.contains("counts 1, 2, 3")), "{:?}", r.warnings);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("counts 1, 2, 3")),
+            "{:?}",
+            r.warnings
+        );
         let r = read_with("t.csv", counting, &at_rate(250.0)).unwrap();
         assert_eq!((r.sampling_rate, r.channels.len()), (250.0, 2));
         // Sample numbers are no time.
-        for text in ["sample,I,II\n0,1,2\n1,1,2\n", ",I,II\n0,1,2\n1,1,2\n", "#,I,II\n0,1,2\n1,1,2\n"] {
-            assert_eq!(read_text(text).unwrap_err(), Error::NeedsSamplingRate { file: "t.csv".into() }, "{text}");
+        for text in [
+            "sample,I,II\n0,1,2\n1,1,2\n",
+            ",I,II\n0,1,2\n1,1,2\n",
+            "#,I,II\n0,1,2\n1,1,2\n",
+        ] {
+            assert_eq!(
+                read_text(text).unwrap_err(),
+                Error::NeedsSamplingRate {
+                    file: "t.csv".into()
+                },
+                "{text}"
+            );
             let r = read_with("t.csv", text, &at_rate(100.0)).unwrap();
             assert_eq!(names(&r), ["I", "II"], "{text}");
         }
@@ -852,14 +1100,30 @@ mod tests {
         let r = read_with("t.csv", "time,I\n0,1\n0.002,1\n0.010,1\n", &at_rate(100.0)).unwrap();
         assert_eq!(r.sampling_rate, 200.0);
         assert_eq!(r.warnings.len(), 3, "{:?}", r.warnings);
-        assert!(r.warnings[0].contains("not evenly spaced"), "{:?}", r.warnings);
-        assert!(r.warnings[1].contains("given (100 Hz) is not used"), "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("not evenly spaced"),
+            "{:?}",
+            r.warnings
+        );
+        assert!(
+            r.warnings[1].contains("given (100 Hz) is not used"),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
     fn units_from_the_header_or_a_units_row() {
-        let r = read_with("t.csv", "I (mV),V1_uV,Resp [mmHg],aVR [V]\n1,-2,3,0.001\n", &at_rate(100.0)).unwrap();
-        assert_eq!(samples(&r), vec![vec![1.0], vec![-0.002], vec![3.0], vec![1.0]]);
+        let r = read_with(
+            "t.csv",
+            "I (mV),V1_uV,Resp [mmHg],aVR [V]\n1,-2,3,0.001\n",
+            &at_rate(100.0),
+        )
+        .unwrap();
+        assert_eq!(
+            samples(&r),
+            vec![vec![1.0], vec![-0.002], vec![3.0], vec![1.0]]
+        );
         assert_eq!(names(&r), ["I", "V1", "Resp", "aVR"]);
         let units: Vec<&str> = r.channels.iter().map(|c| c.units.as_str()).collect();
         assert_eq!(units, ["mV", "mV", "mmHg", "mV"]);
@@ -872,10 +1136,22 @@ mod tests {
         assert_eq!(samples(&r), vec![vec![0.1, 0.3], vec![0.2, 0.4]]);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         // The file's own units win over the user's, with a warning.
-        let options = ReadOptions { sampling_rate: None, units: Some(AmplitudeUnits::Millivolts) };
-        let r = read_with("t.csv", "time;I;II\ns;uV;uV\n0;100;200\n0,01;300;400\n", &options).unwrap();
+        let options = ReadOptions {
+            sampling_rate: None,
+            units: Some(AmplitudeUnits::Millivolts),
+        };
+        let r = read_with(
+            "t.csv",
+            "time;I;II\ns;uV;uV\n0;100;200\n0,01;300;400\n",
+            &options,
+        )
+        .unwrap();
         assert_eq!(samples(&r), vec![vec![0.1, 0.3], vec![0.2, 0.4]]);
-        assert!(r.warnings[0].contains("units given (mV) are not used"), "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("units given (mV) are not used"),
+            "{:?}",
+            r.warnings
+        );
         // Brackets that hold no unit belong to the name.
         let r = read_with("t.csv", "V1 (chest),II\n0.5,1\n", &at_rate(100.0)).unwrap();
         assert_eq!(names(&r), ["V1 (chest)", "II"]);
@@ -883,13 +1159,22 @@ mod tests {
 
     #[test]
     fn lead_names_without_a_header() {
-        let row = |n: usize| (0..n).map(|k| format!("0.{k}")).collect::<Vec<_>>().join(",") + "\n";
+        let row = |n: usize| {
+            (0..n)
+                .map(|k| format!("0.{k}"))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
+        };
         let r = read_with("t", row(8).repeat(3), &at_rate(500.0)).unwrap();
         assert_eq!(names(&r), ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]);
         // read_records derives the other limb leads.
         assert_eq!(r.standard_leads(), Lead::STANDARD.to_vec());
         let r = read_with("t", row(12).repeat(3), &at_rate(500.0)).unwrap();
-        assert_eq!(r.channels.iter().map(|c| c.lead).collect::<Vec<_>>(), Lead::STANDARD.map(Some).to_vec());
+        assert_eq!(
+            r.channels.iter().map(|c| c.lead).collect::<Vec<_>>(),
+            Lead::STANDARD.map(Some).to_vec()
+        );
         let r = read_with("t", row(3).repeat(3), &at_rate(500.0)).unwrap();
         assert_eq!(names(&r), ["channel 1", "channel 2", "channel 3"]);
         assert_eq!(r.standard_leads(), vec![]);
@@ -897,36 +1182,66 @@ mod tests {
 
     #[test]
     fn bad_rows_name_their_line() {
-        let message = |text: &str| read_with("t.csv", text, &at_rate(100.0)).unwrap_err().to_string();
+        let message = |text: &str| {
+            read_with("t.csv", text, &at_rate(100.0))
+                .unwrap_err()
+                .to_string()
+        };
         let m = message("I,II\n1,2\n\n3,x\n");
-        assert!(m.contains("line 4, column 2 ('II'): 'x' is not a number"), "{m}");
+        assert!(
+            m.contains("line 4, column 2 ('II'): 'x' is not a number"),
+            "{m}"
+        );
         let m = message("I,II\n1,2\n3,,\n4,5\n");
-        assert!(m.contains("line 3 holds 1 values, but the table has 2 columns (separated by commas)"), "{m}");
+        assert!(
+            m.contains("line 3 holds 1 values, but the table has 2 columns (separated by commas)"),
+            "{m}"
+        );
         let m = message("1;2;5\n3;;4\n");
         assert!(m.contains("line 2, column 2: the cell is empty"), "{m}");
         let m = message("1,2\n3,4,5\n");
         assert!(m.contains("line 2 holds 3 values"), "{m}");
         assert!(message("").contains("it is empty"));
         assert!(message("I,II\n").contains("no rows of numbers"));
-        let wide = (0..300).map(|k| k.to_string()).collect::<Vec<_>>().join(",");
-        assert!(message(&wide).contains("300 columns; at most 256"), "{}", message(&wide));
+        let wide = (0..300)
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(
+            message(&wide).contains("300 columns; at most 256"),
+            "{}",
+            message(&wide)
+        );
         // A last line cut short is left out.
         let r = read_with("t.csv", "I,II\n1,2\n3,4\n5", &at_rate(100.0)).unwrap();
         assert_eq!(samples(&r), vec![vec![1.0, 3.0], vec![2.0, 4.0]]);
-        assert!(r.warnings.iter().any(|w| w.contains("last line (4) holds 1 of the 2 values")), "{:?}", r.warnings);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("last line (4) holds 1 of the 2 values")),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
     fn detection_needs_a_table() {
-        let detects = |name: &str, bytes: &[u8]| CsvReader.detects(&InputFile::new(name, bytes.to_vec()));
+        let detects =
+            |name: &str, bytes: &[u8]| CsvReader.detects(&InputFile::new(name, bytes.to_vec()));
         assert!(detects("x.CSV", b"anything"));
         assert!(detects("x.tsv", b""));
         assert!(detects("export", b"I,II\n0.1,0.2\n0.3,0.4\n0.5,0.6\n"));
         assert!(detects("export", b"0,1;0,2\n0,3;0,4\n0,5;0,6\n"));
         assert!(!detects("export", b"I,II\n0.1,0.2\n"));
-        assert!(!detects("x.xml", b"<?xml version=\"1.0\"?>\n<restingecgdata>\n1 2 3\n4 5 6\n</restingecgdata>\n"));
-        let hea =
-            std::fs::read(format!("{}/../tests/fixtures/ptbxl/00001_lr.hea", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(!detects(
+            "x.xml",
+            b"<?xml version=\"1.0\"?>\n<restingecgdata>\n1 2 3\n4 5 6\n</restingecgdata>\n"
+        ));
+        let hea = std::fs::read(format!(
+            "{}/../tests/fixtures/ptbxl/00001_lr.hea",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
         assert!(!detects("00001_lr", &hea));
         assert!(!detects("r.dat", b"1 2\n3 4\n5 6\n"));
         let binary: Vec<u8> = (0..=255u8).cycle().take(600).collect();
@@ -954,11 +1269,20 @@ mod tests {
     /// Values on the writer's grid (0.1 µV), as the decimal text they are written as denotes them.
     fn grid_record() -> impl Strategy<Value = Record> {
         let leads = proptest::sample::subsequence(Lead::STANDARD.to_vec(), 1..=12).prop_shuffle();
-        let rate = prop_oneof![(1u32..=2000).prop_map(f64::from), Just(62.5), Just(360.0), Just(0.5)];
+        let rate = prop_oneof![
+            (1u32..=2000).prop_map(f64::from),
+            Just(62.5),
+            Just(360.0),
+            Just(0.5)
+        ];
         (leads, rate, 2usize..200)
             .prop_flat_map(|(leads, rate, length)| {
                 let channel = proptest::collection::vec(-199_999i32..=199_999, length);
-                (Just(leads.clone()), Just(rate), proptest::collection::vec(channel, leads.len()))
+                (
+                    Just(leads.clone()),
+                    Just(rate),
+                    proptest::collection::vec(channel, leads.len()),
+                )
             })
             .prop_map(|(leads, rate, channels)| {
                 let channels = leads
@@ -967,7 +1291,9 @@ mod tests {
                     .map(|(lead, steps)| {
                         let samples = steps
                             .iter()
-                            .map(|&k| format!("{:.4}", f64::from(k) / 1e4).parse::<f64>().unwrap() as f32)
+                            .map(|&k| {
+                                format!("{:.4}", f64::from(k) / 1e4).parse::<f64>().unwrap() as f32
+                            })
                             .collect();
                         crate::formats::millivolt_channel(lead.label(), samples)
                     })

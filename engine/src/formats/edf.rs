@@ -4,7 +4,10 @@
 //! EDF+ adds "EDF Annotations" signals whose first annotation in each record says when that
 //! record starts, which is what lets an EDF+D (discontinuous) file leave gaps.
 
-use super::{check_samples, millivolts_per, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader, MAX_SAMPLES_PER_CHANNEL};
+use super::{
+    check_samples, millivolts_per, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader,
+    MAX_SAMPLES_PER_CHANNEL,
+};
 use crate::{Channel, Error, Lead, Metadata, Record, Result, Sex};
 
 pub struct EdfReader;
@@ -26,7 +29,12 @@ impl RecordReader for EdfReader {
         is_edf(&file.bytes) || is_bdf(&file.bytes)
     }
 
-    fn read(&self, primary: &InputFile, _files: &[InputFile], _options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        _files: &[InputFile],
+        _options: &ReadOptions,
+    ) -> Result<Record> {
         read(primary)
     }
 }
@@ -104,7 +112,9 @@ impl Signal {
     }
 
     fn bytes<'d>(&self, record: &'d [u8]) -> &'d [u8] {
-        record.get(self.offset..self.offset + 2 * self.samples_per_record).unwrap_or_default()
+        record
+            .get(self.offset..self.offset + 2 * self.samples_per_record)
+            .unwrap_or_default()
     }
 }
 
@@ -120,7 +130,9 @@ fn parse_header(file: &str, bytes: &[u8]) -> Result<Header> {
     let mut r = ByteReader::new(bytes, file, EDF);
     let version = text(r.take(8)?);
     if version != "0" {
-        return Err(r.error(format!("the version field is '{version}'; EDF and EDF+ files start with '0'")));
+        return Err(r.error(format!(
+            "the version field is '{version}'; EDF and EDF+ files start with '0'"
+        )));
     }
     let patient = text(r.take(80)?);
     let recording = text(r.take(80)?);
@@ -132,16 +144,21 @@ fn parse_header(file: &str, bytes: &[u8]) -> Result<Header> {
     let duration_field = field(&mut r, 8)?;
     let signals_field = field(&mut r, 4)?;
 
-    let count = whole(&signals_field)
-        .filter(|&n| n >= 0)
-        .ok_or_else(|| r.error(format!("the number of signals '{signals_field}' is not a whole number")))?;
-    let count = usize::try_from(count).ok().filter(|&n| n <= r.remaining() / 256).ok_or_else(|| {
+    let count = whole(&signals_field).filter(|&n| n >= 0).ok_or_else(|| {
         r.error(format!(
+            "the number of signals '{signals_field}' is not a whole number"
+        ))
+    })?;
+    let count = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= r.remaining() / 256)
+        .ok_or_else(|| {
+            r.error(format!(
             "it declares {count} signals, whose headers need {} bytes, but the file holds {} bytes",
             (count as u128 + 1) * 256,
             bytes.len()
         ))
-    })?;
+        })?;
     let header_bytes = (count + 1) * 256;
     if whole(&header_field) != Some(header_bytes as i64) {
         return Err(r.error(format!(
@@ -157,8 +174,11 @@ fn parse_header(file: &str, bytes: &[u8]) -> Result<Header> {
             )))
         }
     };
-    let record_duration = decimal(&duration_field)
-        .ok_or_else(|| r.error(format!("the data record duration '{duration_field}' is not a number of seconds")))?;
+    let record_duration = decimal(&duration_field).ok_or_else(|| {
+        r.error(format!(
+            "the data record duration '{duration_field}' is not a number of seconds"
+        ))
+    })?;
     let layout = if reserved.starts_with("EDF+D") {
         Layout::Discontinuous
     } else if reserved.starts_with("EDF+") {
@@ -198,7 +218,8 @@ fn decimal(field: &str) -> Option<f64> {
 
 /// The per-signal fields, stored field by field: every label, then every transducer, ...
 fn parse_signals(r: &mut ByteReader, count: usize) -> Result<Vec<Signal>> {
-    let mut column = |width: usize| -> Result<Vec<String>> { (0..count).map(|_| field(r, width)).collect() };
+    let mut column =
+        |width: usize| -> Result<Vec<String>> { (0..count).map(|_| field(r, width)).collect() };
     let labels = column(16)?;
     let _transducers = column(80)?;
     let dimensions = column(8)?;
@@ -217,11 +238,16 @@ fn parse_signals(r: &mut ByteReader, count: usize) -> Result<Vec<Signal>> {
         let name = format!("signal {} ('{label}')", i + 1);
         let number = |fields: &[String], what: &str| -> Result<f64> {
             let value = fields.get(i).map(String::as_str).unwrap_or_default();
-            decimal(value).ok_or_else(|| r.error(format!("{name}: the {what} '{value}' is not a number")))
+            decimal(value)
+                .ok_or_else(|| r.error(format!("{name}: the {what} '{value}' is not a number")))
         };
         let integer = |fields: &[String], what: &str| -> Result<i64> {
             let value = fields.get(i).map(String::as_str).unwrap_or_default();
-            whole(value).ok_or_else(|| r.error(format!("{name}: the {what} '{value}' is not a whole number")))
+            whole(value).ok_or_else(|| {
+                r.error(format!(
+                    "{name}: the {what} '{value}' is not a whole number"
+                ))
+            })
         };
         let samples_per_record = integer(&samples, "number of samples per data record")?;
         let samples_per_record =
@@ -248,7 +274,9 @@ fn parse_signals(r: &mut ByteReader, count: usize) -> Result<Vec<Signal>> {
         }
         offset += 2 * samples_per_record;
         if offset > file_len {
-            return Err(r.error(format!("one data record needs {offset} bytes or more, but the file holds {file_len}")));
+            return Err(r.error(format!(
+                "one data record needs {offset} bytes or more, but the file holds {file_len}"
+            )));
         }
         signals.push(signal);
     }
@@ -265,11 +293,21 @@ fn read(input: &InputFile) -> Result<Record> {
         });
     }
     let header = parse_header(file, bytes)?;
-    let format = if header.layout == Layout::Plain { EDF } else { EDF_PLUS };
-    let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format, message };
+    let format = if header.layout == Layout::Plain {
+        EDF
+    } else {
+        EDF_PLUS
+    };
+    let invalid = |message: String| Error::InvalidFile {
+        file: file.to_string(),
+        format,
+        message,
+    };
     let mut warnings = Vec::new();
 
-    let signals: Vec<usize> = (0..header.signals.len()).filter(|&s| !header.signals[s].is_annotations()).collect();
+    let signals: Vec<usize> = (0..header.signals.len())
+        .filter(|&s| !header.signals[s].is_annotations())
+        .collect();
     if signals.is_empty() {
         return Err(invalid(if header.signals.is_empty() {
             "it holds no signals".into()
@@ -286,20 +324,36 @@ fn read(input: &InputFile) -> Result<Record> {
     let records = data_records(file, bytes, &header, format, &mut warnings)?;
     let (kept, rate_warning) = signals_at_the_ecg_rate(&header, &signals);
     warnings.extend(rate_warning);
-    let Some(&first) = kept.first() else { return Err(invalid("it holds no signal samples".into())) };
+    let Some(&first) = kept.first() else {
+        return Err(invalid("it holds no signal samples".into()));
+    };
     let samples_per_record = header.signals[first].samples_per_record;
     let sampling_rate = samples_per_record as f64 / header.record_duration;
 
     let annotation_lists: Vec<Vec<Tal>> = records
         .iter()
         .map(|record| {
-            header.signals.iter().filter(|s| s.is_annotations()).flat_map(|s| parse_tals(s.bytes(record))).collect()
+            header
+                .signals
+                .iter()
+                .filter(|s| s.is_annotations())
+                .flat_map(|s| parse_tals(s.bytes(record)))
+                .collect()
         })
         .collect();
     let starts = match header.layout {
         Layout::Discontinuous => {
-            let onsets: Vec<Option<f64>> = annotation_lists.iter().map(|tals| tals.first().map(|t| t.onset)).collect();
-            place_records(file, &onsets, samples_per_record, sampling_rate, &mut warnings)?
+            let onsets: Vec<Option<f64>> = annotation_lists
+                .iter()
+                .map(|tals| tals.first().map(|t| t.onset))
+                .collect();
+            place_records(
+                file,
+                &onsets,
+                samples_per_record,
+                sampling_rate,
+                &mut warnings,
+            )?
         }
         _ => (0..records.len()).map(|r| r * samples_per_record).collect(),
     };
@@ -325,7 +379,10 @@ fn read(input: &InputFile) -> Result<Record> {
         let scale = to_mv.unwrap_or(1.0);
         let mut samples = vec![0f32; length];
         for (record, &start) in records.iter().zip(&starts) {
-            let digital = signal.bytes(record).chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]]));
+            let digital = signal
+                .bytes(record)
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]));
             for (slot, d) in samples.iter_mut().skip(start).zip(digital) {
                 *slot = (signal.physical(d) * scale) as f32;
             }
@@ -333,7 +390,11 @@ fn read(input: &InputFile) -> Result<Record> {
         channels.push(Channel {
             name: signal.label.clone(),
             lead: to_mv.and_then(|_| Lead::from_name(&signal.label)),
-            units: if to_mv.is_some() { "mV".to_string() } else { signal.dimension.clone() },
+            units: if to_mv.is_some() {
+                "mV".to_string()
+            } else {
+                signal.dimension.clone()
+            },
             samples,
             derived: false,
         });
@@ -358,11 +419,21 @@ fn data_records<'b>(
     format: &'static str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<&'b [u8]>> {
-    let record_bytes: usize = header.signals.iter().map(|s| 2 * s.samples_per_record).sum();
+    let record_bytes: usize = header
+        .signals
+        .iter()
+        .map(|s| 2 * s.samples_per_record)
+        .sum();
     let data = bytes.get(header.header_bytes..).unwrap_or_default();
-    let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format, message };
+    let invalid = |message: String| Error::InvalidFile {
+        file: file.to_string(),
+        format,
+        message,
+    };
     if record_bytes == 0 {
-        return Err(invalid("its data records hold no samples (every signal has 0 samples per record)".into()));
+        return Err(invalid(
+            "its data records hold no samples (every signal has 0 samples per record)".into(),
+        ));
     }
     let complete = data.len() / record_bytes;
     let count = match header.declared_records {
@@ -399,29 +470,53 @@ fn data_records<'b>(
 fn signals_at_the_ecg_rate(header: &Header, signals: &[usize]) -> (Vec<usize>, Option<String>) {
     let signal = |s: usize| &header.signals[s];
     let voltage = |s: &usize| millivolts_per(&signal(*s).dimension).is_some();
-    let leads: Vec<usize> =
-        signals.iter().copied().filter(|s| voltage(s) && Lead::from_name(&signal(*s).label).is_some()).collect();
+    let leads: Vec<usize> = signals
+        .iter()
+        .copied()
+        .filter(|s| voltage(s) && Lead::from_name(&signal(*s).label).is_some())
+        .collect();
     let voltages: Vec<usize> = signals.iter().copied().filter(voltage).collect();
-    let voters = [leads, voltages, signals.to_vec()].into_iter().find(|v| !v.is_empty()).unwrap_or_default();
-    let count = |spr: usize| voters.iter().filter(|&&s| signal(s).samples_per_record == spr).count();
+    let voters = [leads, voltages, signals.to_vec()]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    let count = |spr: usize| {
+        voters
+            .iter()
+            .filter(|&&s| signal(s).samples_per_record == spr)
+            .count()
+    };
     // The most shared rate; between rates shared equally, the faster.
-    let chosen = voters.iter().map(|&s| signal(s).samples_per_record).max_by_key(|&spr| (count(spr), spr));
-    let (kept, dropped): (Vec<usize>, Vec<usize>) =
-        signals.iter().partition(|&&s| Some(signal(s).samples_per_record) == chosen);
+    let chosen = voters
+        .iter()
+        .map(|&s| signal(s).samples_per_record)
+        .max_by_key(|&spr| (count(spr), spr));
+    let (kept, dropped): (Vec<usize>, Vec<usize>) = signals
+        .iter()
+        .partition(|&&s| Some(signal(s).samples_per_record) == chosen);
     if dropped.is_empty() {
         return (kept, None);
     }
     let rate = |s: usize| signal(s).samples_per_record as f64 / header.record_duration;
-    let listed: Vec<String> = dropped.iter().map(|&s| format!("'{}' ({} Hz)", signal(s).label, rate(s))).collect();
+    let listed: Vec<String> = dropped
+        .iter()
+        .map(|&s| format!("'{}' ({} Hz)", signal(s).label, rate(s)))
+        .collect();
     let kept_rate = kept.first().map_or(0.0, |&s| rate(s));
-    let warning =
-        format!("signals at another sampling rate than the ECG's {kept_rate} Hz were left out: {}", listed.join(", "));
+    let warning = format!(
+        "signals at another sampling rate than the ECG's {kept_rate} Hz were left out: {}",
+        listed.join(", ")
+    );
     (kept, Some(warning))
 }
 
 /// The time-stamped annotation lists in one annotation signal's bytes of one record.
 fn parse_tals(bytes: &[u8]) -> Vec<Tal> {
-    bytes.split(|&b| b == 0).filter(|tal| !tal.is_empty()).filter_map(parse_tal).collect()
+    bytes
+        .split(|&b| b == 0)
+        .filter(|tal| !tal.is_empty())
+        .filter_map(parse_tal)
+        .collect()
 }
 
 /// `+onset[\x15duration]\x14text\x14text\x14`: the onset is signed seconds.
@@ -434,7 +529,10 @@ fn parse_tal(tal: &[u8]) -> Option<Tal> {
         return None;
     }
     let onset = onset.parse::<f64>().ok().filter(|v| v.is_finite())?;
-    let texts = parts.map(|t| String::from_utf8_lossy(t).trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let texts = parts
+        .map(|t| String::from_utf8_lossy(t).trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     Some(Tal { onset, texts })
 }
 
@@ -515,8 +613,11 @@ fn seconds(value: f64) -> String {
 
 fn metadata(header: &Header, annotation_lists: &[Vec<Tal>]) -> Metadata {
     let mut meta = Metadata::default();
-    let when: Vec<&str> =
-        [&header.start_date, &header.start_time].into_iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    let when: Vec<&str> = [&header.start_date, &header.start_time]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
     meta.date = (!when.is_empty() && !start_date_unknown(header)).then(|| when.join(" "));
     if header.layout != Layout::Plain {
         // EDF+: "code sex birthdate name ...", each subfield X when unknown.
@@ -527,20 +628,29 @@ fn metadata(header: &Header, annotation_lists: &[Vec<Tal>]) -> Metadata {
             _ => None,
         };
         let birth = patient.get(2).and_then(|b| edf_plus_date(b));
-        meta.age = birth.zip(start_date(header)).and_then(|(birth, start)| age(birth, start));
+        meta.age = birth
+            .zip(start_date(header))
+            .and_then(|(birth, start)| age(birth, start));
     }
     if !header.recording.is_empty() {
-        meta.comments.push(format!("recording: {}", header.recording));
+        meta.comments
+            .push(format!("recording: {}", header.recording));
     }
     let annotations: Vec<String> = annotation_lists
         .iter()
         .flatten()
-        .flat_map(|tal| tal.texts.iter().map(move |t| format!("annotation at {} s: {t}", seconds(tal.onset))))
+        .flat_map(|tal| {
+            tal.texts
+                .iter()
+                .map(move |t| format!("annotation at {} s: {t}", seconds(tal.onset)))
+        })
         .collect();
     let unlisted = annotations.len().saturating_sub(MAX_ANNOTATION_COMMENTS);
-    meta.comments.extend(annotations.into_iter().take(MAX_ANNOTATION_COMMENTS));
+    meta.comments
+        .extend(annotations.into_iter().take(MAX_ANNOTATION_COMMENTS));
     if unlisted > 0 {
-        meta.comments.push(format!("{unlisted} more annotations are not listed"));
+        meta.comments
+            .push(format!("{unlisted} more annotations are not listed"));
     }
     meta
 }
@@ -550,12 +660,22 @@ type Date = (i32, u32, u32);
 
 /// `02-AUG-1951`, as EDF+ writes birthdates and start dates.
 fn edf_plus_date(text: &str) -> Option<Date> {
-    const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
     let mut parts = text.split('-');
-    let day = parts.next()?.parse::<u32>().ok().filter(|d| (1..=31).contains(d))?;
+    let day = parts
+        .next()?
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
     let month = parts.next()?.to_ascii_uppercase();
     let month = MONTHS.iter().position(|m| *m == month)? as u32 + 1;
-    let year = parts.next()?.parse::<i32>().ok().filter(|y| (1800..=2200).contains(y))?;
+    let year = parts
+        .next()?
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1800..=2200).contains(y))?;
     parts.next().is_none().then_some((year, month, day))
 }
 
@@ -563,7 +683,9 @@ fn edf_plus_date(text: &str) -> Option<Date> {
 /// in the header's date field.
 fn start_date_unknown(header: &Header) -> bool {
     let mut recording = header.recording.split_whitespace();
-    header.layout != Layout::Plain && recording.next() == Some("Startdate") && recording.next() == Some("X")
+    header.layout != Layout::Plain
+        && recording.next() == Some("Startdate")
+        && recording.next() == Some("X")
 }
 
 /// The start date from EDF+'s `Startdate dd-MMM-yyyy` (four-digit year) or else the header's
@@ -581,7 +703,8 @@ fn start_date(header: &Header) -> Option<Date> {
     let mut parts = header.start_date.split('.').map(|p| p.parse::<u32>().ok());
     let (day, month, year) = (parts.next()??, parts.next()??, parts.next()??);
     let year = if year >= 85 { 1900 + year } else { 2000 + year } as i32;
-    ((1..=31).contains(&day) && (1..=12).contains(&month) && year < 2100).then_some((year, month, day))
+    ((1..=31).contains(&day) && (1..=12).contains(&month) && year < 2100)
+        .then_some((year, month, day))
 }
 
 fn age(birth: Date, at: Date) -> Option<f32> {
@@ -606,7 +729,10 @@ struct SignalFields {
 /// Leads are written in µV under EDF+'s standard labels (`ECG I`, `ECG V1`, ...). The last
 /// record is padded by repeating the last sample, since EDF stores whole records only.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let refuse = |message: String| Error::InvalidRecord { record: record.name.clone(), message };
+    let refuse = |message: String| Error::InvalidRecord {
+        record: record.name.clone(),
+        message,
+    };
     let length = record.num_samples();
     if record.channels.is_empty() || length == 0 {
         return Err(refuse("there are no samples to write".into()));
@@ -664,7 +790,10 @@ fn encode(fixed: &FixedFields, signals: &[SignalFields]) -> Vec<u8> {
     let mut out = Vec::new();
     let put = |out: &mut Vec<u8>, value: &str, width: usize| {
         // Latin-1, as the reader reads it; what Latin-1 cannot hold becomes '?'.
-        let mut bytes: Vec<u8> = value.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+        let mut bytes: Vec<u8> = value
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect();
         bytes.resize(width, b' ');
         out.extend_from_slice(&bytes);
     };
@@ -696,7 +825,11 @@ fn encode(fixed: &FixedFields, signals: &[SignalFields]) -> Vec<u8> {
             put(&mut out, &value(signal), width);
         }
     }
-    let records = signals.iter().map(|s| s.digital.len() / s.samples_per_record.max(1)).min().unwrap_or(0);
+    let records = signals
+        .iter()
+        .map(|s| s.digital.len() / s.samples_per_record.max(1))
+        .min()
+        .unwrap_or(0);
     for r in 0..records {
         for signal in signals {
             let n = signal.samples_per_record;
@@ -714,14 +847,32 @@ fn signal_fields(
     records: usize,
 ) -> std::result::Result<SignalFields, String> {
     let (label, dimension, scale) = match channel.lead {
-        Some(lead) if channel.units == "mV" => (format!("ECG {}", lead.label()), "uV".to_string(), 1000.0),
+        Some(lead) if channel.units == "mV" => {
+            (format!("ECG {}", lead.label()), "uV".to_string(), 1000.0)
+        }
         _ => (channel.name.clone(), channel.units.clone(), 1.0),
     };
-    let values: Vec<f64> = channel.samples.iter().map(|&v| f64::from(v) * scale).collect();
-    let (low, high) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let (low, high) = if low < high { (low, high) } else { (low - 1.0, low + 1.0) };
-    let describe =
-        |v: f64| format!("'{}': the value {v} {dimension} does not fit EDF's 8-character fields", channel.name);
+    let values: Vec<f64> = channel
+        .samples
+        .iter()
+        .map(|&v| f64::from(v) * scale)
+        .collect();
+    let (low, high) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (low, high) = if low < high {
+        (low, high)
+    } else {
+        (low - 1.0, low + 1.0)
+    };
+    let describe = |v: f64| {
+        format!(
+            "'{}': the value {v} {dimension} does not fit EDF's 8-character fields",
+            channel.name
+        )
+    };
     let physical_min = number_field(low).ok_or_else(|| describe(low))?;
     let mut physical_max = number_field(high).ok_or_else(|| describe(high))?;
     let (min, mut max) = (parse_written(&physical_min), parse_written(&physical_max));
@@ -732,11 +883,22 @@ fn signal_fields(
     let span = max - min;
     let mut digital: Vec<i16> = values
         .iter()
-        .map(|&v| ((v - min) / span * 65535.0 - 32768.0).round().clamp(-32768.0, 32767.0) as i16)
+        .map(|&v| {
+            ((v - min) / span * 65535.0 - 32768.0)
+                .round()
+                .clamp(-32768.0, 32767.0) as i16
+        })
         .collect();
     let last = digital.last().copied().unwrap_or(0);
     digital.resize(records * samples_per_record, last);
-    Ok(SignalFields { label, dimension, physical_min, physical_max, samples_per_record, digital })
+    Ok(SignalFields {
+        label,
+        dimension,
+        physical_min,
+        physical_max,
+        samples_per_record,
+        digital,
+    })
 }
 
 fn parse_written(field: &str) -> f64 {
@@ -745,25 +907,39 @@ fn parse_written(field: &str) -> f64 {
 
 /// The closest number that EDF's 8-character fields can hold, or `None` beyond ±99999999.
 fn number_field(value: f64) -> Option<String> {
-    (0..=7usize).rev().map(|decimals| format!("{value:.decimals$}")).find(|text| text.len() <= 8)
+    (0..=7usize)
+        .rev()
+        .map(|decimals| format!("{value:.decimals$}"))
+        .find(|text| text.len() <= 8)
 }
 
 /// EDF+'s annotation signal, holding only the time-keeping annotation that opens each record.
 fn time_keeping(records: usize, duration: u32) -> SignalFields {
-    let tals: Vec<String> =
-        (0..records).map(|r| format!("+{}\u{14}\u{14}\u{0}", r as u64 * u64::from(duration))).collect();
+    let tals: Vec<String> = (0..records)
+        .map(|r| format!("+{}\u{14}\u{14}\u{0}", r as u64 * u64::from(duration)))
+        .collect();
     annotation_signal(&tals)
 }
 
 /// An annotation signal holding `tals[r]` (time-stamped annotation lists, each ending in a
 /// NUL) in data record `r`.
 fn annotation_signal(tals: &[String]) -> SignalFields {
-    let samples_per_record = tals.iter().map(String::len).max().unwrap_or(0).div_ceil(2).max(1);
+    let samples_per_record = tals
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(2)
+        .max(1);
     let mut digital = Vec::with_capacity(tals.len() * samples_per_record);
     for tal in tals {
         let mut bytes = tal.as_bytes().to_vec();
         bytes.resize(2 * samples_per_record, 0);
-        digital.extend(bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])));
+        digital.extend(
+            bytes
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]])),
+        );
     }
     SignalFields {
         label: ANNOTATIONS_LABEL.into(),
@@ -816,7 +992,13 @@ pub(super) mod tests {
         }
     }
 
-    fn signal(label: &str, dimension: &str, range: (&str, &str), spr: usize, digital: Vec<i16>) -> SignalFields {
+    fn signal(
+        label: &str,
+        dimension: &str,
+        range: (&str, &str),
+        spr: usize,
+        digital: Vec<i16>,
+    ) -> SignalFields {
         SignalFields {
             label: label.into(),
             dimension: dimension.into(),
@@ -829,7 +1011,11 @@ pub(super) mod tests {
 
     /// A small valid EDF+C file: I and II, 2 s at 50 Hz.
     fn small_file() -> Vec<u8> {
-        let ramp = |k: i16| (0..100).map(|i| (i * 300 - 15000) * k).collect::<Vec<i16>>();
+        let ramp = |k: i16| {
+            (0..100)
+                .map(|i| (i * 300 - 15000) * k)
+                .collect::<Vec<i16>>()
+        };
         let signals = [
             signal("ECG I", "uV", ("-1000", "1000"), 50, ramp(1)),
             signal("ECG II", "mV", ("-2", "2"), 50, ramp(-2)),
@@ -857,13 +1043,21 @@ pub(super) mod tests {
         assert_eq!(back.standard_leads(), Lead::STANDARD.to_vec());
         assert_eq!(back.metadata.sex, original.metadata.sex);
         for lead in Lead::STANDARD {
-            let (a, b) = (&original.lead(lead).unwrap().samples, &back.lead(lead).unwrap().samples);
+            let (a, b) = (
+                &original.lead(lead).unwrap().samples,
+                &back.lead(lead).unwrap().samples,
+            );
             assert_eq!(a.len(), b.len());
             assert!(!back.lead(lead).unwrap().derived);
-            let (lo, hi) = a.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            let (lo, hi) = a
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
             let step = (hi - lo) / 65535.0;
             for (x, y) in a.iter().zip(b) {
-                assert!((x - y).abs() <= step / 2.0 + 1e-6, "{lead:?}: {x} vs {y} (step {step})");
+                assert!(
+                    (x - y).abs() <= step / 2.0 + 1e-6,
+                    "{lead:?}: {x} vs {y} (step {step})"
+                );
             }
         }
     }
@@ -894,11 +1088,19 @@ pub(super) mod tests {
                 let spf = fields[1].split_once('x').unwrap().1.parse().unwrap();
                 let (gain, units) = fields[2].split_once('/').unwrap_or((fields[2], ""));
                 assert_eq!(fields[4], "0");
-                (spf, gain.parse().unwrap(), units.to_string(), fields[8..].join(" "))
+                (
+                    spf,
+                    gain.parse().unwrap(),
+                    units.to_string(),
+                    fields[8..].join(" "),
+                )
             })
             .collect();
         let dat = std::fs::read(fixture("wfdb/test_generator_2_head.dat")).unwrap();
-        let digital: Vec<i16> = dat.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        let digital: Vec<i16> = dat
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
         let frame: usize = specs.iter().map(|s| s.0).sum();
         let signals: Vec<_> = specs.iter().filter(|s| s.3 != ANNOTATIONS_LABEL).collect();
         assert_eq!(r.channels.len(), signals.len());
@@ -906,15 +1108,26 @@ pub(super) mod tests {
         for (channel, (spf, gain, units, name)) in r.channels.iter().zip(&signals) {
             assert_eq!(&channel.name, name);
             let voltage = units == "uV";
-            assert_eq!(channel.units, if voltage { "mV" } else { "\u{b0}" }, "{name}");
+            assert_eq!(
+                channel.units,
+                if voltage { "mV" } else { "\u{b0}" },
+                "{name}"
+            );
             assert_eq!(channel.lead, None);
             assert_eq!(channel.samples.len(), 30 * spf);
             for (i, &value) in channel.samples.iter().enumerate() {
                 let d = digital[(i / spf) * frame + offset + i % spf];
                 let expected = f64::from(d) / gain;
-                let edf = if voltage { f64::from(value) * 1000.0 } else { f64::from(value) };
+                let edf = if voltage {
+                    f64::from(value) * 1000.0
+                } else {
+                    f64::from(value)
+                };
                 // EDF's range maps digital 0 to 0.0153 units, WFDB's baseline 0 to 0.
-                assert!((edf - expected).abs() < 0.02, "{name}[{i}]: {edf} vs {expected}");
+                assert!(
+                    (edf - expected).abs() < 0.02,
+                    "{name}[{i}]: {edf} vs {expected}"
+                );
             }
             offset += spf;
         }
@@ -923,22 +1136,57 @@ pub(super) mod tests {
     #[test]
     fn annotation_only_file_is_refused_and_its_annotations_parse() {
         let bytes = std::fs::read(fixture("edf/test_edfann.edf")).unwrap();
-        let err = read_one("test_edfann.edf", bytes.clone()).unwrap_err().to_string();
-        assert!(err.contains("only annotations") && err.contains("EDF+"), "{err}");
+        let err = read_one("test_edfann.edf", bytes.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("only annotations") && err.contains("EDF+"),
+            "{err}"
+        );
         let header = parse_header("test_edfann.edf", &bytes).unwrap();
         let tals = parse_tals(header.signals[0].bytes(&bytes[header.header_bytes..]));
         assert_eq!(tals.len(), 857);
-        assert_eq!(tals[0], Tal { onset: 0.0, texts: vec![] });
-        assert_eq!(tals[1], Tal { onset: 0.0, texts: vec!["Sleep stage W".into()] });
-        assert_eq!(tals[3], Tal { onset: 33.43, texts: vec!["Lights off@@EEG F4-A1".into()] });
-        assert_eq!(tals[856], Tal { onset: 25618.74, texts: vec!["Lights on@@EEG Fpz-Cz".into()] });
+        assert_eq!(
+            tals[0],
+            Tal {
+                onset: 0.0,
+                texts: vec![]
+            }
+        );
+        assert_eq!(
+            tals[1],
+            Tal {
+                onset: 0.0,
+                texts: vec!["Sleep stage W".into()]
+            }
+        );
+        assert_eq!(
+            tals[3],
+            Tal {
+                onset: 33.43,
+                texts: vec!["Lights off@@EEG F4-A1".into()]
+            }
+        );
+        assert_eq!(
+            tals[856],
+            Tal {
+                onset: 25618.74,
+                texts: vec!["Lights on@@EEG Fpz-Cz".into()]
+            }
+        );
     }
 
     #[test]
     fn annotations_become_comments() {
-        let tals = ["+0\u{14}\u{14}\u{0}+0.5\u{15}1\u{14}Sinus rhythm\u{14}\u{0}", "+1\u{14}\u{14}\u{0}"];
+        let tals = [
+            "+0\u{14}\u{14}\u{0}+0.5\u{15}1\u{14}Sinus rhythm\u{14}\u{0}",
+            "+1\u{14}\u{14}\u{0}",
+        ];
         let tals: Vec<String> = tals.iter().map(|t| t.to_string()).collect();
-        let signals = [signal("ECG V1", "uV", ("-500", "500"), 4, vec![0; 8]), annotation_signal(&tals)];
+        let signals = [
+            signal("ECG V1", "uV", ("-500", "500"), 4, vec![0; 8]),
+            annotation_signal(&tals),
+        ];
         let r = read_bytes(&encode(&fixed("EDF+C", 2, "1"), &signals)).unwrap();
         assert_eq!(r.metadata.comments[1], "annotation at 0.5 s: Sinus rhythm");
         assert_eq!(r.channels.len(), 1);
@@ -947,31 +1195,58 @@ pub(super) mod tests {
 
     #[test]
     fn discontinuous_records_are_placed_at_their_onsets() {
-        let tals: Vec<String> = ["+10", "+13", "+14.5"].iter().map(|t| format!("{t}\u{14}\u{14}\u{0}")).collect();
+        let tals: Vec<String> = ["+10", "+13", "+14.5"]
+            .iter()
+            .map(|t| format!("{t}\u{14}\u{14}\u{0}"))
+            .collect();
         let digital: Vec<i16> = (1..=12).collect();
-        let signals = [signal("II", "uV", ("-32768", "32767"), 4, digital), annotation_signal(&tals)];
+        let signals = [
+            signal("II", "uV", ("-32768", "32767"), 4, digital),
+            annotation_signal(&tals),
+        ];
         let r = read_bytes(&encode(&fixed("EDF+D", 3, "1"), &signals)).unwrap();
         assert_eq!(r.sampling_rate, 4.0);
-        let mv: Vec<f32> = [1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 7, 8, 0, 0, 9, 10, 11, 12]
-            .iter()
-            .map(|&v| (f64::from(v) * 0.001) as f32)
-            .collect();
+        let mv: Vec<f32> = [
+            1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 7, 8, 0, 0, 9, 10, 11, 12,
+        ]
+        .iter()
+        .map(|&v| (f64::from(v) * 0.001) as f32)
+        .collect();
         assert_eq!(r.channels[0].samples, mv);
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         let w = &r.warnings[0];
-        assert!(w.contains("2 gaps of 2.5 s in all") && w.contains("2 s after 1 s, 0.5 s after 4 s"), "{w}");
+        assert!(
+            w.contains("2 gaps of 2.5 s in all") && w.contains("2 s after 1 s, 0.5 s after 4 s"),
+            "{w}"
+        );
         // The same records read as continuous EDF+C follow each other.
-        let signals = [signal("II", "uV", ("-32768", "32767"), 4, (1..=12).collect()), annotation_signal(&tals)];
+        let signals = [
+            signal("II", "uV", ("-32768", "32767"), 4, (1..=12).collect()),
+            annotation_signal(&tals),
+        ];
         let r = read_bytes(&encode(&fixed("EDF+C", 3, "1"), &signals)).unwrap();
         assert_eq!(r.channels[0].samples.len(), 12);
         assert!(r.warnings.is_empty());
         // Gaps that would fill more memory than the file could are refused.
-        let tals: Vec<String> = ["+0", "+3000000"].iter().map(|t| format!("{t}\u{14}\u{14}\u{0}")).collect();
-        let mut signals: Vec<SignalFields> =
-            (0..30).map(|k| signal(&format!("ECG {k}"), "uV", ("-1", "1"), 1, vec![0; 2])).collect();
+        let tals: Vec<String> = ["+0", "+3000000"]
+            .iter()
+            .map(|t| format!("{t}\u{14}\u{14}\u{0}"))
+            .collect();
+        let mut signals: Vec<SignalFields> = (0..30)
+            .map(|k| signal(&format!("ECG {k}"), "uV", ("-1", "1"), 1, vec![0; 2]))
+            .collect();
         signals.push(annotation_signal(&tals));
         let e = read_bytes(&encode(&fixed("EDF+D", 2, "1"), &signals)).unwrap_err();
-        assert!(matches!(e, Error::TooLarge { actual: 90_000_030, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::TooLarge {
+                    actual: 90_000_030,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -991,7 +1266,10 @@ pub(super) mod tests {
         assert_eq!(r.channels[2].units, "degC");
         assert_eq!(r.warnings.len(), 1);
         let w = &r.warnings[0];
-        assert!(w.contains("'Resp' (4 Hz), 'ECG V1' (10 Hz)") && w.contains("20 Hz"), "{w}");
+        assert!(
+            w.contains("'Resp' (4 Hz), 'ECG V1' (10 Hz)") && w.contains("20 Hz"),
+            "{w}"
+        );
     }
 
     #[test]
@@ -1005,7 +1283,12 @@ pub(super) mod tests {
         ];
         let r = read_bytes(&encode(&fixed("", 1, "1"), &signals)).unwrap();
         for (channel, expected) in r.channels.iter().zip([2000.0, 2.0, 0.002, 0.002, 2.0]) {
-            assert!((channel.samples[0] - expected).abs() < 1e-6, "{}: {:?}", channel.name, channel.samples);
+            assert!(
+                (channel.samples[0] - expected).abs() < 1e-6,
+                "{}: {:?}",
+                channel.name,
+                channel.samples
+            );
         }
         let units: Vec<&str> = r.channels.iter().map(|c| c.units.as_str()).collect();
         assert_eq!(units, ["mV", "mV", "mV", "mV", "mmHg"]);
@@ -1021,19 +1304,28 @@ pub(super) mod tests {
         f.recording = "Startdate 02-MAR-2002 PSG-1234/2002 NN Telemetry03".into();
         f.start_date = "02.03.02".into();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
-        assert_eq!((r.metadata.sex, r.metadata.age), (Some(Sex::Female), Some(50.0)));
+        assert_eq!(
+            (r.metadata.sex, r.metadata.age),
+            (Some(Sex::Female), Some(50.0))
+        );
         assert_eq!(r.metadata.date.as_deref(), Some("02.03.02 00.00.00"));
         // Without EDF+'s Startdate the header's two-digit year counts, 85-99 being 1985-1999.
         f.patient = "X M 02-FEB-1951 X".into();
         f.recording = String::new();
         f.start_date = "03.02.99".into();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
-        assert_eq!((r.metadata.sex, r.metadata.age), (Some(Sex::Male), Some(48.0)));
+        assert_eq!(
+            (r.metadata.sex, r.metadata.age),
+            (Some(Sex::Male), Some(48.0))
+        );
         // EDF+'s unknown start date: no date, no age.
         f.recording = "Startdate X X X X".into();
         f.start_date = "01.01.85".into();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
-        assert_eq!((r.metadata.sex, r.metadata.age, r.metadata.date), (Some(Sex::Male), None, None));
+        assert_eq!(
+            (r.metadata.sex, r.metadata.age, r.metadata.date),
+            (Some(Sex::Male), None, None)
+        );
         // Plain EDF's patient field is free text.
         f.reserved = String::new();
         let r = read_bytes(&encode(&f, &signals)).unwrap();
@@ -1051,7 +1343,11 @@ pub(super) mod tests {
         // Cut inside the second record: the first is read, with a warning.
         let r = read_bytes(&good[..good.len() - 10]).unwrap();
         assert_eq!(r.channels[0].samples.len(), 50);
-        assert!(r.warnings[0].contains("declares 2 data records but the file holds only 1"), "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("declares 2 data records but the file holds only 1"),
+            "{:?}",
+            r.warnings
+        );
         // Cut inside the first record.
         let header_bytes = 256 * 4;
         let e = read_bytes(&good[..header_bytes + 10]).unwrap_err();
@@ -1071,9 +1367,19 @@ pub(super) mod tests {
             (184, 8, "512", "header size field says '512'"),
             (244, 8, "0", "record duration is 0 s"),
             (252, 4, "300", "declares 300 signals"),
-            (256 + ns * (16 + 80 + 8), 8, "low", "signal 1 ('ECG I'): the physical minimum 'low' is not a number"),
+            (
+                256 + ns * (16 + 80 + 8),
+                8,
+                "low",
+                "signal 1 ('ECG I'): the physical minimum 'low' is not a number",
+            ),
             (236, 8, "0", "declares 0 data records"),
-            (236, 8, "many", "the number of data records 'many' is not a whole number"),
+            (
+                236,
+                8,
+                "many",
+                "the number of data records 'many' is not a whole number",
+            ),
             (0, 8, "1", "the version field is '1'"),
         ];
         for (at, width, value, expected) in cases {
@@ -1085,7 +1391,10 @@ pub(super) mod tests {
         let mut bdf = small_file();
         bdf[..8].copy_from_slice(b"\xffBIOSEMI");
         let e = read_one("x.bdf", bdf).unwrap_err();
-        assert!(matches!(e, Error::NotSupported { .. }) && e.to_string().contains("BDF"), "{e}");
+        assert!(
+            matches!(e, Error::NotSupported { .. }) && e.to_string().contains("BDF"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1097,7 +1406,10 @@ pub(super) mod tests {
         assert!(!is_edf(&b));
         assert!(!is_edf(b"0       "));
         assert!(!is_edf(b"00001_lr 12 100 1000\n"));
-        assert!(!EdfReader.detects(&InputFile::new("r.edf", b"<?xml version=\"1.0\"?>".to_vec())));
+        assert!(!EdfReader.detects(&InputFile::new(
+            "r.edf",
+            b"<?xml version=\"1.0\"?>".to_vec()
+        )));
     }
 
     #[test]
@@ -1107,7 +1419,11 @@ pub(super) mod tests {
         let record_bytes = (good.len() - header_bytes) / 2;
         for len in 0..=good.len() {
             let result = read_bytes(&good[..len]);
-            assert_eq!(result.is_ok(), len >= header_bytes + record_bytes, "{len}: {result:?}");
+            assert_eq!(
+                result.is_ok(),
+                len >= header_bytes + record_bytes,
+                "{len}: {result:?}"
+            );
         }
         assert!(read_bytes(&good).unwrap().warnings.is_empty());
     }
@@ -1140,8 +1456,17 @@ pub(super) mod tests {
             .prop_flat_map(|(leads, rate, records, sex)| {
                 let duration = if rate.fract() == 0.0 { 1.0 } else { 2.0 };
                 let length = records * (rate * duration) as usize;
-                let channel = (-5000i32..0, 1i32..5000, proptest::collection::vec(any::<i16>(), length));
-                (Just(leads.clone()), Just(rate), Just(sex), proptest::collection::vec(channel, leads.len()))
+                let channel = (
+                    -5000i32..0,
+                    1i32..5000,
+                    proptest::collection::vec(any::<i16>(), length),
+                );
+                (
+                    Just(leads.clone()),
+                    Just(rate),
+                    Just(sex),
+                    proptest::collection::vec(channel, leads.len()),
+                )
             })
             .prop_map(|(leads, rate, sex, channels)| {
                 let channels = leads
@@ -1156,13 +1481,25 @@ pub(super) mod tests {
                         let (low, high) = (f64::from(low), f64::from(high));
                         let samples = digital
                             .iter()
-                            .map(|&d| (((f64::from(d) + 32768.0) * (high - low) / 65535.0 + low) * 0.001) as f32)
+                            .map(|&d| {
+                                (((f64::from(d) + 32768.0) * (high - low) / 65535.0 + low) * 0.001)
+                                    as f32
+                            })
                             .collect();
                         crate::formats::millivolt_channel(lead.label(), samples)
                     })
                     .collect();
-                let metadata = Metadata { sex, ..Metadata::default() };
-                Record { name: "grid".into(), sampling_rate: rate, channels, metadata, warnings: vec![] }
+                let metadata = Metadata {
+                    sex,
+                    ..Metadata::default()
+                };
+                Record {
+                    name: "grid".into(),
+                    sampling_rate: rate,
+                    channels,
+                    metadata,
+                    warnings: vec![],
+                }
             })
     }
 

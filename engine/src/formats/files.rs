@@ -10,9 +10,17 @@ pub fn read_file(path: &Path) -> Result<InputFile> {
     let io = |e: std::io::Error| Error::InvalidArgument(format!("{}: {e}", path.display()));
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_FILE_BYTES {
-        return Err(Error::TooLarge { file: path.display().to_string(), what: "the file size in bytes", actual: size, limit: MAX_FILE_BYTES });
+        return Err(Error::TooLarge {
+            file: path.display().to_string(),
+            what: "the file size in bytes",
+            actual: size,
+            limit: MAX_FILE_BYTES,
+        });
     }
-    Ok(InputFile::new(path.to_string_lossy(), std::fs::read(path).map_err(io)?))
+    Ok(InputFile::new(
+        path.to_string_lossy(),
+        std::fs::read(path).map_err(io)?,
+    ))
 }
 
 /// The record whose primary file is `path` (e.g. a `.hea`), with the companions its
@@ -21,7 +29,11 @@ pub fn read_file(path: &Path) -> Result<InputFile> {
 pub fn read_record_files(path: &Path) -> Result<Vec<InputFile>> {
     let primary = read_file(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let companions = readers().iter().find(|r| r.detects(&primary)).map(|r| r.companions(&primary)).unwrap_or_default();
+    let companions = readers()
+        .iter()
+        .find(|r| r.detects(&primary))
+        .map(|r| r.companions(&primary))
+        .unwrap_or_default();
     let mut files = vec![primary];
     for name in companions {
         let p = dir.join(&name);

@@ -19,7 +19,11 @@ const ACT_CODE: &str = "2.16.840.1.113883.5.4";
 const MDC: &str = "2.16.840.1.113883.6.24";
 
 /// Reads documents whose root element is `AnnotatedECG`.
-pub const READER: XmlReader = XmlReader { format: FORMAT, root: "AnnotatedECG", read };
+pub const READER: XmlReader = XmlReader {
+    format: FORMAT,
+    root: "AnnotatedECG",
+    read,
+};
 
 /// A sequence's `code/@code`.
 fn code<'a>(node: Node<'a, '_>) -> Option<&'a str> {
@@ -36,8 +40,9 @@ fn is_time(sequence: Node) -> bool {
 }
 
 fn read(src: &Source, root: Node) -> Result<RecordParts> {
-
-    let series: Vec<Node> = xml::children(root, "component").filter_map(|c| xml::find(c, &["series"])).collect();
+    let series: Vec<Node> = xml::children(root, "component")
+        .filter_map(|c| xml::find(c, &["series"]))
+        .collect();
     if series.is_empty() {
         return Err(src.invalid("it has no component/series, so no rhythm waveforms"));
     }
@@ -45,9 +50,15 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
     // the first set with leads is the rhythm strip.
     let (series, set) = series
         .iter()
-        .flat_map(|s| xml::children(*s, "component").filter_map(|c| xml::find(c, &["sequenceSet"])).map(|set| (*s, set)))
+        .flat_map(|s| {
+            xml::children(*s, "component")
+                .filter_map(|c| xml::find(c, &["sequenceSet"]))
+                .map(|set| (*s, set))
+        })
         .find(|(_, set)| sequences(*set).any(|q| !is_time(q)))
-        .ok_or_else(|| src.invalid("its series hold no lead sequences (sequenceSet/component/sequence)"))?;
+        .ok_or_else(|| {
+            src.invalid("its series hold no lead sequences (sequenceSet/component/sequence)")
+        })?;
 
     let time = sequences(set).find(|q| is_time(*q)).ok_or_else(|| {
         src.invalid("no TIME_ABSOLUTE or TIME_RELATIVE sequence gives the sampling interval")
@@ -58,7 +69,12 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
         channels.push(read_lead(src, sequence)?);
     }
 
-    Ok(RecordParts { sampling_rate, channels, metadata: metadata(root, series), ..RecordParts::default() })
+    Ok(RecordParts {
+        sampling_rate,
+        channels,
+        metadata: metadata(root, series),
+        ..RecordParts::default()
+    })
 }
 
 fn sampling_rate(src: &Source, time: Node) -> Result<f64> {
@@ -69,7 +85,11 @@ fn sampling_rate(src: &Source, time: Node) -> Result<f64> {
         "s" => value,
         "ms" => value * 1e-3,
         "us" | "\u{b5}s" => value * 1e-6,
-        _ => return Err(src.invalid(format!("the time increment's unit '{unit}' is not s, ms or us"))),
+        _ => {
+            return Err(src.invalid(format!(
+                "the time increment's unit '{unit}' is not s, ms or us"
+            )))
+        }
     };
     if seconds <= 0.0 {
         return Err(src.invalid(format!("the time increment {value} {unit} is not positive")));
@@ -77,16 +97,28 @@ fn sampling_rate(src: &Source, time: Node) -> Result<f64> {
     // An increment is written in decimal (0.002 s), so its reciprocal misses a whole rate by a
     // rounding error; carts sample at whole rates.
     let rate = 1.0 / seconds;
-    Ok(if (rate - rate.round()).abs() < 1e-6 * rate { rate.round() } else { rate })
+    Ok(if (rate - rate.round()).abs() < 1e-6 * rate {
+        rate.round()
+    } else {
+        rate
+    })
 }
 
 /// A physical quantity `<name value=".." unit=".."/>` in millivolts.
 fn quantity_mv(src: &Source, value: Node, name: &'static str, what: &str) -> Result<Option<f64>> {
-    let Some(node) = xml::find(value, &[name]) else { return Ok(None) };
-    let number = src.number(xml::attribute(node, "value"), &format!("{what}: the {name}"))?;
+    let Some(node) = xml::find(value, &[name]) else {
+        return Ok(None);
+    };
+    let number = src.number(
+        xml::attribute(node, "value"),
+        &format!("{what}: the {name}"),
+    )?;
     let unit = xml::attribute(node, "unit").unwrap_or("");
-    let per = millivolts_per(unit)
-        .ok_or_else(|| src.invalid(format!("{what}: the {name}'s unit '{unit}' is not uV, mV or V")))?;
+    let per = millivolts_per(unit).ok_or_else(|| {
+        src.invalid(format!(
+            "{what}: the {name}'s unit '{unit}' is not uV, mV or V"
+        ))
+    })?;
     Ok(Some(number * per))
 }
 
@@ -100,11 +132,19 @@ fn read_lead(src: &Source, sequence: Node) -> Result<Channel> {
     let digits = xml::find(value, &["digits"])
         .ok_or_else(|| src.invalid(format!("{what} has no digits (its samples)")))?;
     let samples = src.numbers(digits.text().unwrap_or(""), &what, 1)?;
-    Ok(millivolt_channel(name, samples.iter().map(|&d| (origin + scale * d) as f32).collect()))
+    Ok(millivolt_channel(
+        name,
+        samples
+            .iter()
+            .map(|&d| (origin + scale * d) as f32)
+            .collect(),
+    ))
 }
 
 fn metadata(root: Node, series: Node) -> Metadata {
-    let person = root.descendants().find(|n| xml::is(*n, "subjectDemographicPerson"));
+    let person = root
+        .descendants()
+        .find(|n| xml::is(*n, "subjectDemographicPerson"));
     let sex = person
         .and_then(|p| xml::find(p, &["administrativeGenderCode"]))
         .and_then(|g| xml::attribute(g, "code"))
@@ -120,15 +160,25 @@ fn metadata(root: Node, series: Node) -> Metadata {
     };
     let mut statements: Vec<String> = Vec::new();
     for annotation in root.descendants().filter(|n| xml::is(*n, "annotation")) {
-        if !matches!(code(annotation), Some("MDC_ECG_INTERPRETATION_STATEMENT" | "MDC_ECG_INTERPRETATION_SUMMARY")) {
+        if !matches!(
+            code(annotation),
+            Some("MDC_ECG_INTERPRETATION_STATEMENT" | "MDC_ECG_INTERPRETATION_SUMMARY")
+        ) {
             continue;
         }
-        let text = xml::find_text(annotation, &["value"]).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+        let text = xml::find_text(annotation, &["value"])
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
         if let Some(text) = text.filter(|t| !statements.contains(t)) {
             statements.push(text);
         }
     }
-    Metadata { age, sex, date: date.map(str::to_string), statements, ..Metadata::default() }
+    Metadata {
+        age,
+        sex,
+        date: date.map(str::to_string),
+        statements,
+        ..Metadata::default()
+    }
 }
 
 /// `effectiveTime/low/@value`: when the recording (or the series) began.
@@ -150,8 +200,7 @@ fn reported_age(root: Node) -> Option<f32> {
 /// The amplitude step the writer uses: 5 µV when every sample already lies on that grid
 /// (as a 5 µV cart's do), else 1 µV, so that nothing is lost either way.
 fn scale_microvolts(record: &Record) -> f64 {
-    let on_grid =
-        |v: &f32| (f64::from(*v) * 200.0 - (f64::from(*v) * 200.0).round()).abs() < 1e-3;
+    let on_grid = |v: &f32| (f64::from(*v) * 200.0 - (f64::from(*v) * 200.0).round()).abs() < 1e-3;
     if record.channels.iter().flat_map(|c| &c.samples).all(on_grid) {
         5.0
     } else {
@@ -161,9 +210,16 @@ fn scale_microvolts(record: &Record) -> f64 {
 
 /// An `AnnotatedECG` document with one rhythm series of the record's standard leads.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads: Vec<&Channel> = record.channels.iter().filter(|c| c.lead.is_some()).collect();
+    let leads: Vec<&Channel> = record
+        .channels
+        .iter()
+        .filter(|c| c.lead.is_some())
+        .collect();
     if leads.is_empty() {
-        return Err(Error::InvalidArgument(format!("{}: the record has no standard ECG lead to write", record.name)));
+        return Err(Error::InvalidArgument(format!(
+            "{}: the record has no standard ECG lead to write",
+            record.name
+        )));
     }
     let id = xml::document_id(record);
     let meta = &record.metadata;
@@ -183,38 +239,87 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     w.leaf("id", &[("root", &id)], "");
     w.leaf(
         "code",
-        &[("code", "93000"), ("codeSystem", "2.16.840.1.113883.6.12"), ("codeSystemName", "CPT-4")],
+        &[
+            ("code", "93000"),
+            ("codeSystem", "2.16.840.1.113883.6.12"),
+            ("codeSystemName", "CPT-4"),
+        ],
         "",
     );
     effective_time(&mut w, start, samples, record.sampling_rate);
     subject(&mut w, &id, meta);
     if let Some(age) = meta.age {
-        w.open("controlVariable", &[("typeCode", "CTRLV")]).open("relatedObservation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+        w.open("controlVariable", &[("typeCode", "CTRLV")]).open(
+            "relatedObservation",
+            &[("classCode", "OBS"), ("moodCode", "EVN")],
+        );
         w.leaf(
             "code",
-            &[("code", "21612-7"), ("codeSystem", "2.16.840.1.113883.6.1"), ("codeSystemName", "LOINC"), ("displayName", "Reported Age")],
+            &[
+                ("code", "21612-7"),
+                ("codeSystem", "2.16.840.1.113883.6.1"),
+                ("codeSystemName", "LOINC"),
+                ("displayName", "Reported Age"),
+            ],
             "",
         );
-        w.leaf("value", &[("xsi:type", "PQ"), ("value", &age.to_string()), ("unit", "a")], "");
+        w.leaf(
+            "value",
+            &[
+                ("xsi:type", "PQ"),
+                ("value", &age.to_string()),
+                ("unit", "a"),
+            ],
+            "",
+        );
         w.close().close();
     }
 
-    w.open("component", &[("typeCode", "COMP")]).open("series", &[("classCode", "OBSSER"), ("moodCode", "EVN")]);
+    w.open("component", &[("typeCode", "COMP")])
+        .open("series", &[("classCode", "OBSSER"), ("moodCode", "EVN")]);
     w.leaf("id", &[("root", &id), ("extension", "rhythm")], "");
-    w.leaf("code", &[("code", "RHYTHM"), ("codeSystem", ACT_CODE), ("codeSystemName", "ActCode")], "");
+    w.leaf(
+        "code",
+        &[
+            ("code", "RHYTHM"),
+            ("codeSystem", ACT_CODE),
+            ("codeSystemName", "ActCode"),
+        ],
+        "",
+    );
     effective_time(&mut w, start, samples, record.sampling_rate);
-    w.open("component", &[("typeCode", "COMP")]).open("sequenceSet", &[("classCode", "OBSCOR"), ("moodCode", "EVN")]);
+    w.open("component", &[("typeCode", "COMP")]).open(
+        "sequenceSet",
+        &[("classCode", "OBSCOR"), ("moodCode", "EVN")],
+    );
     let increment = (1.0 / record.sampling_rate).to_string();
-    w.open("component", &[("typeCode", "COMP")]).open("sequence", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+    w.open("component", &[("typeCode", "COMP")])
+        .open("sequence", &[("classCode", "OBS"), ("moodCode", "EVN")]);
     // Without a recording time, sample times can only be given from the start.
     match start {
         Some(start) => {
-            w.leaf("code", &[("code", "TIME_ABSOLUTE"), ("codeSystem", ACT_CODE)], "");
-            w.open("value", &[("xsi:type", "GLIST_TS")]).leaf("head", &[("value", &start.hl7())], "");
+            w.leaf(
+                "code",
+                &[("code", "TIME_ABSOLUTE"), ("codeSystem", ACT_CODE)],
+                "",
+            );
+            w.open("value", &[("xsi:type", "GLIST_TS")]).leaf(
+                "head",
+                &[("value", &start.hl7())],
+                "",
+            );
         }
         None => {
-            w.leaf("code", &[("code", "TIME_RELATIVE"), ("codeSystem", ACT_CODE)], "");
-            w.open("value", &[("xsi:type", "GLIST_PQ")]).leaf("head", &[("value", "0"), ("unit", "s")], "");
+            w.leaf(
+                "code",
+                &[("code", "TIME_RELATIVE"), ("codeSystem", ACT_CODE)],
+                "",
+            );
+            w.open("value", &[("xsi:type", "GLIST_PQ")]).leaf(
+                "head",
+                &[("value", "0"), ("unit", "s")],
+                "",
+            );
         }
     }
     w.leaf("increment", &[("value", &increment), ("unit", "s")], "");
@@ -222,26 +327,66 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
 
     let scale = scale_microvolts(record);
     for channel in leads {
-        let label = channel.lead.map(|l| l.label().to_ascii_uppercase()).unwrap_or_default();
-        let digits: Vec<String> =
-            channel.samples.iter().map(|&v| (f64::from(v) * 1000.0 / scale).round().to_string()).collect();
-        w.open("component", &[("typeCode", "COMP")]).open("sequence", &[("classCode", "OBS"), ("moodCode", "EVN")]);
-        w.leaf("code", &[("code", &format!("MDC_ECG_LEAD_{label}")), ("codeSystem", MDC), ("codeSystemName", "MDC")], "");
+        let label = channel
+            .lead
+            .map(|l| l.label().to_ascii_uppercase())
+            .unwrap_or_default();
+        let digits: Vec<String> = channel
+            .samples
+            .iter()
+            .map(|&v| (f64::from(v) * 1000.0 / scale).round().to_string())
+            .collect();
+        w.open("component", &[("typeCode", "COMP")])
+            .open("sequence", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+        w.leaf(
+            "code",
+            &[
+                ("code", &format!("MDC_ECG_LEAD_{label}")),
+                ("codeSystem", MDC),
+                ("codeSystemName", "MDC"),
+            ],
+            "",
+        );
         w.open("value", &[("xsi:type", "SLIST_PQ")])
             .leaf("origin", &[("value", "0"), ("unit", "uV")], "")
-            .leaf("scale", &[("value", &scale.to_string()), ("unit", "uV")], "")
+            .leaf(
+                "scale",
+                &[("value", &scale.to_string()), ("unit", "uV")],
+                "",
+            )
             .leaf("digits", &[], &digits.join(" "));
         w.close().close().close();
     }
     w.close().close();
 
     if !meta.statements.is_empty() {
-        w.open("subjectOf", &[("typeCode", "SUBJ")]).open("annotationSet", &[("classCode", "CATEGORY"), ("moodCode", "EVN")]);
-        w.open("component", &[("typeCode", "COMP")]).open("annotation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
-        w.leaf("code", &[("code", "MDC_ECG_INTERPRETATION"), ("codeSystem", MDC), ("codeSystemName", "MDC")], "");
+        w.open("subjectOf", &[("typeCode", "SUBJ")]).open(
+            "annotationSet",
+            &[("classCode", "CATEGORY"), ("moodCode", "EVN")],
+        );
+        w.open("component", &[("typeCode", "COMP")])
+            .open("annotation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+        w.leaf(
+            "code",
+            &[
+                ("code", "MDC_ECG_INTERPRETATION"),
+                ("codeSystem", MDC),
+                ("codeSystemName", "MDC"),
+            ],
+            "",
+        );
         for statement in &meta.statements {
-            w.open("component", &[("typeCode", "COMP")]).open("annotation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
-            w.leaf("code", &[("code", "MDC_ECG_INTERPRETATION_STATEMENT"), ("codeSystem", MDC), ("codeSystemName", "MDC")], "");
+            w.open("component", &[("typeCode", "COMP")])
+                .open("annotation", &[("classCode", "OBS"), ("moodCode", "EVN")]);
+            w.leaf(
+                "code",
+                &[
+                    ("code", "MDC_ECG_INTERPRETATION_STATEMENT"),
+                    ("codeSystem", MDC),
+                    ("codeSystemName", "MDC"),
+                ],
+                "",
+            );
             w.leaf("value", &[("xsi:type", "ST")], statement);
             w.close().close();
         }
@@ -269,20 +414,37 @@ fn effective_time(w: &mut XmlWriter, start: Option<Timestamp>, samples: usize, r
 /// The trial subject chain every aECG carries; for us a subject of unknown identity
 /// with the sex the record gives.
 fn subject(w: &mut XmlWriter, id: &str, meta: &Metadata) {
-    w.open("componentOf", &[("typeCode", "COMP")]).open("timepointEvent", &[("classCode", "CTTEVENT"), ("moodCode", "EVN")]);
+    w.open("componentOf", &[("typeCode", "COMP")]).open(
+        "timepointEvent",
+        &[("classCode", "CTTEVENT"), ("moodCode", "EVN")],
+    );
     w.leaf("code", &[("nullFlavor", "UNK")], "");
-    w.open("componentOf", &[("typeCode", "COMP")]).open("subjectAssignment", &[("classCode", "CLNTRL"), ("moodCode", "EVN")]);
-    w.open("subject", &[("typeCode", "SBJ")]).open("trialSubject", &[("classCode", "RESBJ")]);
+    w.open("componentOf", &[("typeCode", "COMP")]).open(
+        "subjectAssignment",
+        &[("classCode", "CLNTRL"), ("moodCode", "EVN")],
+    );
+    w.open("subject", &[("typeCode", "SBJ")])
+        .open("trialSubject", &[("classCode", "RESBJ")]);
     w.leaf("id", &[("root", id), ("extension", "subject")], "");
-    w.open("subjectDemographicPerson", &[("classCode", "PSN"), ("determinerCode", "INSTANCE")]);
+    w.open(
+        "subjectDemographicPerson",
+        &[("classCode", "PSN"), ("determinerCode", "INSTANCE")],
+    );
     let gender = match meta.sex {
         Some(Sex::Male) => "M",
         Some(Sex::Female) => "F",
         None => "UN",
     };
-    w.leaf("administrativeGenderCode", &[("code", gender), ("codeSystem", "2.16.840.1.113883.5.1")], "");
+    w.leaf(
+        "administrativeGenderCode",
+        &[("code", gender), ("codeSystem", "2.16.840.1.113883.5.1")],
+        "",
+    );
     w.close().close().close();
-    w.open("componentOf", &[("typeCode", "COMP")]).open("clinicalTrial", &[("classCode", "CLNTRL"), ("moodCode", "EVN")]);
+    w.open("componentOf", &[("typeCode", "COMP")]).open(
+        "clinicalTrial",
+        &[("classCode", "CLNTRL"), ("moodCode", "EVN")],
+    );
     w.leaf("id", &[("root", id), ("extension", "trial")], "");
     w.close().close().close().close().close().close();
 }
@@ -328,9 +490,15 @@ mod tests {
 
     #[test]
     fn metadata_and_absolute_time_come_back() {
-        assert_eq!(metadata_round_trip(write).as_deref(), Some("20030201100000"));
+        assert_eq!(
+            metadata_round_trip(write).as_deref(),
+            Some("20030201100000")
+        );
         let text = String::from_utf8(write(&short_record()).unwrap()).unwrap();
-        assert!(text.contains("TIME_ABSOLUTE") && text.contains("<high value=\"20030201100000\""), "{text}");
+        assert!(
+            text.contains("TIME_ABSOLUTE") && text.contains("<high value=\"20030201100000\""),
+            "{text}"
+        );
         assert_eq!(scale_microvolts(&short_record()), 1.0);
     }
 
@@ -393,9 +561,13 @@ mod tests {
     #[test]
     fn common_mistakes_are_named() {
         let read = |sets: &str| read_error(document(sets));
-        let set = |inner: String| format!("<component><sequenceSet>{inner}</sequenceSet></component>");
+        let set =
+            |inner: String| format!("<component><sequenceSet>{inner}</sequenceSet></component>");
         let with_time = |lead: &str| set(format!("{}{lead}", time("s", "0.002")));
-        let lead = sequence("MDC_ECG_LEAD_I", "<value><scale value=\"5\" unit=\"uV\"/><digits>1 2</digits></value>");
+        let lead = sequence(
+            "MDC_ECG_LEAD_I",
+            "<value><scale value=\"5\" unit=\"uV\"/><digits>1 2</digits></value>",
+        );
         let e = read("");
         assert!(e.contains("no lead sequences"), "{e}");
         let e = read(&set(lead.clone()));
@@ -404,11 +576,20 @@ mod tests {
         assert!(e.contains("unit 'min'"), "{e}");
         let e = read(&set(format!("{}{lead}", time("s", "0"))));
         assert!(e.contains("not positive"), "{e}");
-        let e = read(&with_time(&sequence("MDC_ECG_LEAD_I", "<value><digits>1 2</digits></value>")));
+        let e = read(&with_time(&sequence(
+            "MDC_ECG_LEAD_I",
+            "<value><digits>1 2</digits></value>",
+        )));
         assert!(e.contains("MDC_ECG_LEAD_I has no scale"), "{e}");
-        let e = read(&with_time(&sequence("MDC_ECG_LEAD_I", "<value><scale value=\"5\" unit=\"mmHg\"/><digits>1</digits></value>")));
+        let e = read(&with_time(&sequence(
+            "MDC_ECG_LEAD_I",
+            "<value><scale value=\"5\" unit=\"mmHg\"/><digits>1</digits></value>",
+        )));
         assert!(e.contains("'mmHg' is not uV"), "{e}");
-        let e = read(&with_time(&sequence("MDC_ECG_LEAD_I", "<value><scale value=\"5\" unit=\"uV\"/><digits>1 x</digits></value>")));
+        let e = read(&with_time(&sequence(
+            "MDC_ECG_LEAD_I",
+            "<value><scale value=\"5\" unit=\"uV\"/><digits>1 x</digits></value>",
+        )));
         assert!(e.contains("'x' is not a number"), "{e}");
         let e = read_error(b"<AnnotatedECG/>".to_vec());
         assert!(e.contains("no component/series"), "{e}");

@@ -55,7 +55,10 @@ pub struct InputFile {
 
 impl InputFile {
     pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
-        Self { name: name.into(), bytes }
+        Self {
+            name: name.into(),
+            bytes,
+        }
     }
 
     /// The file name without any directory part.
@@ -83,7 +86,12 @@ pub trait RecordReader {
     /// Whether `file` is the primary file of a record in this format.
     fn detects(&self, file: &InputFile) -> bool;
     /// Reads the record whose primary file is `primary`; `files` holds every file of the drop.
-    fn read(&self, primary: &InputFile, files: &[InputFile], options: &ReadOptions) -> Result<Record>;
+    fn read(
+        &self,
+        primary: &InputFile,
+        files: &[InputFile],
+        options: &ReadOptions,
+    ) -> Result<Record>;
     /// Names of the companion files `primary` needs, so that a drop can be grouped;
     /// most formats keep a record in one file.
     fn companions(&self, _primary: &InputFile) -> Vec<String> {
@@ -128,10 +136,15 @@ pub fn read_records_with(files: &[InputFile], options: &ReadOptions) -> Vec<Read
     for (i, file) in files.iter().enumerate() {
         if let Some(err) = size_error(file) {
             used[i] = true;
-            outcomes.push(ReadOutcome { files: vec![file.name.clone()], result: Err(err) });
+            outcomes.push(ReadOutcome {
+                files: vec![file.name.clone()],
+                result: Err(err),
+            });
             continue;
         }
-        let Some(reader) = readers.iter().find(|r| r.detects(file)) else { continue };
+        let Some(reader) = readers.iter().find(|r| r.detects(file)) else {
+            continue;
+        };
         used[i] = true;
         let mut names = vec![file.name.clone()];
         for companion in reader.companions(file) {
@@ -146,10 +159,21 @@ pub fn read_records_with(files: &[InputFile], options: &ReadOptions) -> Vec<Read
             record.derive_missing_limb_leads();
             record
         });
-        outcomes.push(ReadOutcome { files: names, result });
+        outcomes.push(ReadOutcome {
+            files: names,
+            result,
+        });
     }
-    for file in files.iter().zip(&used).filter(|(_, used)| !**used).map(|(file, _)| file) {
-        outcomes.push(ReadOutcome { files: vec![file.name.clone()], result: Err(orphan_error(file)) });
+    for file in files
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| !**used)
+        .map(|(file, _)| file)
+    {
+        outcomes.push(ReadOutcome {
+            files: vec![file.name.clone()],
+            result: Err(orphan_error(file)),
+        });
     }
     outcomes
 }
@@ -166,9 +190,14 @@ fn size_error(file: &InputFile) -> Option<Error> {
 
 fn orphan_error(file: &InputFile) -> Error {
     if file.extension() == "dat" {
-        Error::MissingHeader { file: file.name.clone(), header: format!("{}.hea", file.stem()) }
+        Error::MissingHeader {
+            file: file.name.clone(),
+            header: format!("{}.hea", file.stem()),
+        }
     } else {
-        Error::UnknownFormat { file: file.name.clone() }
+        Error::UnknownFormat {
+            file: file.name.clone(),
+        }
     }
 }
 
@@ -186,10 +215,16 @@ mod tests {
 
     #[test]
     fn lone_dat_and_unknown_files_get_their_own_messages() {
-        let files = vec![InputFile::new("a.dat", vec![0; 4]), InputFile::new("report.pdf", b"%PDF".to_vec())];
+        let files = vec![
+            InputFile::new("a.dat", vec![0; 4]),
+            InputFile::new("report.pdf", b"%PDF".to_vec()),
+        ];
         let out = read_records(&files);
         assert_eq!(out.len(), 2);
-        let msgs: Vec<String> = out.iter().map(|o| o.result.as_ref().unwrap_err().to_string()).collect();
+        let msgs: Vec<String> = out
+            .iter()
+            .map(|o| o.result.as_ref().unwrap_err().to_string())
+            .collect();
         assert!(msgs[0].contains("a.hea"), "{}", msgs[0]);
         assert!(msgs[1].contains("not a recognised ECG file"), "{}", msgs[1]);
     }

@@ -14,13 +14,26 @@ use crate::{Channel, Error, Lead, Metadata, Record, Result, Sex};
 pub const FORMAT: &str = "GE MUSE XML";
 
 /// The leads a GE cart stores; the limb leads III, aVR, aVL, aVF follow from I and II.
-const STORED_LEADS: [Lead; 8] = [Lead::I, Lead::II, Lead::V1, Lead::V2, Lead::V3, Lead::V4, Lead::V5, Lead::V6];
+const STORED_LEADS: [Lead; 8] = [
+    Lead::I,
+    Lead::II,
+    Lead::V1,
+    Lead::V2,
+    Lead::V3,
+    Lead::V4,
+    Lead::V5,
+    Lead::V6,
+];
 
 /// GE's amplitude resolution: 4.88 µV per bit.
 const MICROVOLTS_PER_BIT: f64 = 4.88;
 
 /// Reads documents whose root element is `RestingECG`.
-pub const READER: XmlReader = XmlReader { format: FORMAT, root: "RestingECG", read };
+pub const READER: XmlReader = XmlReader {
+    format: FORMAT,
+    root: "RestingECG",
+    read,
+};
 
 fn read(src: &Source, root: Node) -> Result<RecordParts> {
     let mut warnings = Vec::new();
@@ -28,9 +41,13 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
     // A Median waveform holds one averaged beat per lead (about a second), made by the
     // cart's analysis; the Rhythm waveform is the recording itself, which is what we compare.
     let waveform = xml::children(root, "Waveform")
-        .find(|w| xml::find_text(*w, &["WaveformType"]).is_some_and(|t| t.eq_ignore_ascii_case("Rhythm")))
+        .find(|w| {
+            xml::find_text(*w, &["WaveformType"]).is_some_and(|t| t.eq_ignore_ascii_case("Rhythm"))
+        })
         .ok_or_else(|| match xml::children(root, "Waveform").next() {
-            Some(_) => src.invalid("it holds only median beats, no Waveform of WaveformType Rhythm"),
+            Some(_) => {
+                src.invalid("it holds only median beats, no Waveform of WaveformType Rhythm")
+            }
             None => src.invalid("it has no Waveform element, so no samples"),
         })?;
     let sampling_rate = sampling_rate(src, waveform)?;
@@ -40,30 +57,48 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
         channels.push(read_lead(src, lead_data, &mut warnings)?);
     }
 
-    Ok(RecordParts { sampling_rate, channels, metadata: metadata(root), warnings, ..RecordParts::default() })
+    Ok(RecordParts {
+        sampling_rate,
+        channels,
+        metadata: metadata(root),
+        warnings,
+        ..RecordParts::default()
+    })
 }
 
 /// `SampleBase` Hz times ten to the `SampleExponent`.
 fn sampling_rate(src: &Source, waveform: Node) -> Result<f64> {
-    let base = src.number(xml::find_text(waveform, &["SampleBase"]), "SampleBase (the sampling rate)")?;
+    let base = src.number(
+        xml::find_text(waveform, &["SampleBase"]),
+        "SampleBase (the sampling rate)",
+    )?;
     let exponent = match xml::find_text(waveform, &["SampleExponent"]) {
         Some(text) => src.number(Some(text), "SampleExponent")?,
         None => 0.0,
     };
     if exponent.fract() != 0.0 || exponent.abs() > 6.0 {
-        return Err(src.invalid(format!("SampleExponent {exponent} is not a whole number from -6 to 6")));
+        return Err(src.invalid(format!(
+            "SampleExponent {exponent} is not a whole number from -6 to 6"
+        )));
     }
     // Dividing rather than multiplying by a negative power keeps 2572 × 10^-1 exactly 257.2.
     let scale = 10f64.powi(exponent.abs() as i32);
-    Ok(if exponent < 0.0 { base / scale } else { base * scale })
+    Ok(if exponent < 0.0 {
+        base / scale
+    } else {
+        base * scale
+    })
 }
 
 fn read_lead(src: &Source, lead_data: Node, warnings: &mut Vec<String>) -> Result<Channel> {
-    let id = xml::find_text(lead_data, &["LeadID"]).ok_or_else(|| src.invalid("a LeadData element has no LeadID"))?;
+    let id = xml::find_text(lead_data, &["LeadID"])
+        .ok_or_else(|| src.invalid("a LeadData element has no LeadID"))?;
     let what = format!("lead {id}");
     if let Some(size) = xml::find_text(lead_data, &["LeadSampleSize"]) {
         if src.number(Some(size), &format!("{what}: LeadSampleSize"))? != 2.0 {
-            return Err(src.not_supported(format!("{what}: samples of {size} bytes (LeadSampleSize; GE writes 2)")));
+            return Err(src.not_supported(format!(
+                "{what}: samples of {size} bytes (LeadSampleSize; GE writes 2)"
+            )));
         }
     }
     let per_bit = match xml::find_text(lead_data, &["LeadAmplitudeUnitsPerBit"]) {
@@ -109,7 +144,13 @@ fn read_lead(src: &Source, lead_data: Node, warnings: &mut Vec<String>) -> Resul
         }
     }
     let scale = per_bit * millivolts_per_unit;
-    Ok(millivolt_channel(id, digital.iter().map(|&d| (f64::from(d) * scale) as f32).collect()))
+    Ok(millivolt_channel(
+        id,
+        digital
+            .iter()
+            .map(|&d| (f64::from(d) * scale) as f32)
+            .collect(),
+    ))
 }
 
 /// CRC-32 (IEEE, as zlib computes it), which MUSE gives for each lead's bytes.
@@ -118,7 +159,11 @@ fn crc32(bytes: impl IntoIterator<Item = u8>) -> u32 {
     for byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -130,7 +175,9 @@ fn metadata(root: Node) -> Metadata {
         let value = xml::find_text(p, &["PatientAge"])?.parse().ok()?;
         xml::age_in_years(value, xml::find_text(p, &["AgeUnits"]).unwrap_or("YEARS"))
     });
-    let sex = patient.and_then(|p| xml::find_text(p, &["Gender"])).and_then(xml::sex);
+    let sex = patient
+        .and_then(|p| xml::find_text(p, &["Gender"]))
+        .and_then(xml::sex);
     let test = xml::find(root, &["TestDemographics"]);
     let when: Vec<&str> = ["AcquisitionDate", "AcquisitionTime"]
         .iter()
@@ -157,7 +204,9 @@ fn metadata(root: Node) -> Metadata {
 fn statements(diagnosis: Node) -> Vec<String> {
     let pieces: Vec<(String, bool)> = xml::children(diagnosis, "DiagnosisStatement")
         .map(|statement| {
-            let text: Vec<&str> = xml::children(statement, "StmtText").filter_map(xml::text).collect();
+            let text: Vec<&str> = xml::children(statement, "StmtText")
+                .filter_map(xml::text)
+                .collect();
             let ends_line = xml::children(statement, "StmtFlag")
                 .filter_map(xml::text)
                 .any(|flag| flag.eq_ignore_ascii_case("ENDSLINE"));
@@ -186,8 +235,11 @@ fn statements(diagnosis: Node) -> Vec<String> {
 /// order) at GE's 4.88 µV per bit, with the patient's age and sex, the acquisition date
 /// and the record's statements as the diagnosis.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads: Vec<&Channel> =
-        record.channels.iter().filter(|c| c.lead.is_some_and(|l| STORED_LEADS.contains(&l))).collect();
+    let leads: Vec<&Channel> = record
+        .channels
+        .iter()
+        .filter(|c| c.lead.is_some_and(|l| STORED_LEADS.contains(&l)))
+        .collect();
     if leads.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{}: GE MUSE XML stores leads I, II and V1–V6, and the record has none of them",
@@ -202,16 +254,25 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     if meta.age.is_some() || meta.sex.is_some() {
         w.open("PatientDemographics", &[]);
         if let Some(age) = meta.age {
-            w.leaf("PatientAge", &[], &age.to_string()).leaf("AgeUnits", &[], "YEARS");
+            w.leaf("PatientAge", &[], &age.to_string())
+                .leaf("AgeUnits", &[], "YEARS");
         }
         if let Some(sex) = meta.sex {
-            w.leaf("Gender", &[], if sex == Sex::Male { "MALE" } else { "FEMALE" });
+            w.leaf(
+                "Gender",
+                &[],
+                if sex == Sex::Male { "MALE" } else { "FEMALE" },
+            );
         }
         w.close();
     }
     if let Some(when) = meta.date.as_deref().and_then(Timestamp::parse) {
         w.open("TestDemographics", &[]);
-        w.leaf("AcquisitionDate", &[], &format!("{:02}-{:02}-{:04}", when.month, when.day, when.year));
+        w.leaf(
+            "AcquisitionDate",
+            &[],
+            &format!("{:02}-{:02}-{:04}", when.month, when.day, when.year),
+        );
         if let Some(clock) = when.clock() {
             w.leaf("AcquisitionTime", &[], &clock);
         }
@@ -220,7 +281,10 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     if !meta.statements.is_empty() {
         w.open("Diagnosis", &[]).leaf("Modality", &[], "RESTING");
         for statement in &meta.statements {
-            w.open("DiagnosisStatement", &[]).leaf("StmtFlag", &[], "ENDSLINE").leaf("StmtText", &[], statement).close();
+            w.open("DiagnosisStatement", &[])
+                .leaf("StmtFlag", &[], "ENDSLINE")
+                .leaf("StmtText", &[], statement)
+                .close();
         }
         w.close();
     }
@@ -234,15 +298,24 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
         .leaf("SampleBase", &[], &base)
         .leaf("SampleExponent", &[], &exponent.to_string());
     for channel in leads {
-        let digital: Vec<i16> =
-            channel.samples.iter().map(|&v| xml::quantise(v, MICROVOLTS_PER_BIT * 0.001)).collect();
+        let digital: Vec<i16> = channel
+            .samples
+            .iter()
+            .map(|&v| xml::quantise(v, MICROVOLTS_PER_BIT * 0.001))
+            .collect();
         let crc = crc32(digital.iter().flat_map(|s| s.to_le_bytes()));
-        let label = channel.lead.map_or(channel.name.as_str(), |lead| lead.label());
+        let label = channel
+            .lead
+            .map_or(channel.name.as_str(), |lead| lead.label());
         w.open("LeadData", &[])
             .leaf("LeadByteCountTotal", &[], &(2 * samples).to_string())
             .leaf("LeadTimeOffset", &[], "0")
             .leaf("LeadSampleCountTotal", &[], &samples.to_string())
-            .leaf("LeadAmplitudeUnitsPerBit", &[], &MICROVOLTS_PER_BIT.to_string())
+            .leaf(
+                "LeadAmplitudeUnitsPerBit",
+                &[],
+                &MICROVOLTS_PER_BIT.to_string(),
+            )
             .leaf("LeadAmplitudeUnits", &[], "MICROVOLTS")
             .leaf("LeadHighLimit", &[], &i16::MAX.to_string())
             .leaf("LeadLowLimit", &[], &i16::MIN.to_string())
@@ -253,7 +326,11 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
             .leaf("LeadOff", &[], "FALSE")
             .leaf("BaselineSway", &[], "FALSE")
             .leaf("LeadDataCRC32", &[], &crc.to_string())
-            .leaf("WaveFormData", &[], &xml::encode_base64_i16(&digital, Some(76)))
+            .leaf(
+                "WaveFormData",
+                &[],
+                &xml::encode_base64_i16(&digital, Some(76)),
+            )
             .close();
     }
     Ok(w.finish())
@@ -264,7 +341,9 @@ fn sample_base(rate: f64) -> (String, i32) {
     (0..=6)
         .map(|k| (rate * 10f64.powi(k), -k))
         .find(|(scaled, _)| (scaled - scaled.round()).abs() < 1e-6)
-        .map_or((rate.to_string(), 0), |(scaled, exponent)| (format!("{}", scaled.round()), exponent))
+        .map_or((rate.to_string(), 0), |(scaled, exponent)| {
+            (format!("{}", scaled.round()), exponent)
+        })
 }
 
 #[cfg(test)]
@@ -283,9 +362,16 @@ mod tests {
         assert_leads_close(&record, &back, &STORED_LEADS, HALF_STEP_MV);
         // The limb leads are derived from the stored I and II, so they carry both errors.
         let mut stored = record.clone();
-        stored.channels.retain(|c| c.lead.is_some_and(|l| STORED_LEADS.contains(&l)));
+        stored
+            .channels
+            .retain(|c| c.lead.is_some_and(|l| STORED_LEADS.contains(&l)));
         stored.derive_missing_limb_leads();
-        assert_leads_close(&stored, &back, &[Lead::III, Lead::AVR, Lead::AVL, Lead::AVF], 2.0 * HALF_STEP_MV);
+        assert_leads_close(
+            &stored,
+            &back,
+            &[Lead::III, Lead::AVR, Lead::AVL, Lead::AVF],
+            2.0 * HALF_STEP_MV,
+        );
         assert!(back.lead(Lead::III).unwrap().derived);
     }
 
@@ -306,7 +392,10 @@ mod tests {
 
     #[test]
     fn metadata_comes_back() {
-        assert_eq!(metadata_round_trip(write).as_deref(), Some("02-01-2003 10:00:00"));
+        assert_eq!(
+            metadata_round_trip(write).as_deref(),
+            Some("02-01-2003 10:00:00")
+        );
     }
 
     #[test]
@@ -324,7 +413,9 @@ mod tests {
     }
 
     fn lead(id: &str, extra: &str, data: &str) -> String {
-        format!("<LeadData><LeadID>{id}</LeadID>{extra}<WaveFormData>{data}</WaveFormData></LeadData>")
+        format!(
+            "<LeadData><LeadID>{id}</LeadID>{extra}<WaveFormData>{data}</WaveFormData></LeadData>"
+        )
     }
 
     fn rhythm(extra: &str, leads: &str) -> String {
@@ -346,10 +437,16 @@ mod tests {
             <DiagnosisStatement><StmtFlag>ENDSLINE</StmtFlag><StmtText>with 1st degree</StmtText><StmtText>AV block</StmtText></DiagnosisStatement>\
             <DiagnosisStatement><StmtFlag>ENDSLINE</StmtFlag><StmtText>Abnormal ECG \u{e9}</StmtText></DiagnosisStatement></Diagnosis>\
             <OriginalDiagnosis><DiagnosisStatement><StmtText>ignored</StmtText></DiagnosisStatement></OriginalDiagnosis>";
-        let rhythm = rhythm("<SampleBase>25</SampleBase><SampleExponent>1</SampleExponent>", &leads);
+        let rhythm = rhythm(
+            "<SampleBase>25</SampleBase><SampleExponent>1</SampleExponent>",
+            &leads,
+        );
         let mut bytes = document(diagnosis, &format!("{median}{rhythm}"));
         // As ISO-8859-1: é is the single byte 0xE9.
-        let at = bytes.windows(2).position(|w| w == "\u{e9}".as_bytes()).unwrap();
+        let at = bytes
+            .windows(2)
+            .position(|w| w == "\u{e9}".as_bytes())
+            .unwrap();
         bytes.splice(at..at + 2, [0xE9]);
         // Only I of the limb leads, so nothing is derived.
         let r = read_back("ge.xml", bytes).unwrap();
@@ -360,37 +457,79 @@ mod tests {
         assert_eq!(r.channels[1].lead, Some(Lead::V1));
         assert_eq!(r.metadata.sex, Some(Sex::Male));
         assert_eq!(r.metadata.age, Some(0.5));
-        assert_eq!(r.metadata.statements, vec!["Sinus rhythm with 1st degree AV block", "Abnormal ECG \u{e9}"]);
+        assert_eq!(
+            r.metadata.statements,
+            vec![
+                "Sinus rhythm with 1st degree AV block",
+                "Abnormal ECG \u{e9}"
+            ]
+        );
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         assert!(r.warnings[0].contains("LeadDataCRC32"), "{:?}", r.warnings);
     }
 
     #[test]
     fn common_mistakes_are_named() {
-        let median = "<Waveform><WaveformType>Median</WaveformType><SampleBase>500</SampleBase></Waveform>";
+        let median =
+            "<Waveform><WaveformType>Median</WaveformType><SampleBase>500</SampleBase></Waveform>";
         let e = read_error(document("", median));
         assert!(e.contains("only median beats"), "{e}");
         let e = read_error(document("", ""));
         assert!(e.contains("no Waveform"), "{e}");
         let e = read_error(document("", &rhythm("", &lead("I", "", "AQA="))));
-        assert!(e.contains("SampleBase (the sampling rate) is missing"), "{e}");
+        assert!(
+            e.contains("SampleBase (the sampling rate) is missing"),
+            "{e}"
+        );
         let at_500 = |leads: &str| document("", &rhythm("<SampleBase>500</SampleBase>", leads));
         let e = read_error(at_500(&lead("I", "", "AQ*=")));
         assert!(e.contains("lead I") && e.contains("base64"), "{e}");
-        let e = read_error(at_500(&lead("I", "<LeadAmplitudeUnits>FURLONGS</LeadAmplitudeUnits>", "AQA=")));
+        let e = read_error(at_500(&lead(
+            "I",
+            "<LeadAmplitudeUnits>FURLONGS</LeadAmplitudeUnits>",
+            "AQA=",
+        )));
         assert!(e.contains("'FURLONGS' is not MICROVOLTS"), "{e}");
-        let e = read_error(at_500(&lead("I", "<LeadSampleSize>4</LeadSampleSize>", "AQAAAA==")));
-        assert!(e.contains("samples of 4 bytes (LeadSampleSize; GE writes 2) is not supported"), "{e}");
+        let e = read_error(at_500(&lead(
+            "I",
+            "<LeadSampleSize>4</LeadSampleSize>",
+            "AQAAAA==",
+        )));
+        assert!(
+            e.contains("samples of 4 bytes (LeadSampleSize; GE writes 2) is not supported"),
+            "{e}"
+        );
         let e = read_error(at_500(""));
         assert!(e.contains("no signal samples"), "{e}");
-        let r = read_back("m.xml", at_500(&lead("I", "<LeadSampleCountTotal>5</LeadSampleCountTotal>", "AQA="))).unwrap();
-        assert!(r.warnings.iter().any(|w| w.contains("LeadSampleCountTotal is 5")), "{:?}", r.warnings);
-        assert!(r.warnings.iter().any(|w| w.contains("4.88")), "{:?}", r.warnings);
+        let r = read_back(
+            "m.xml",
+            at_500(&lead(
+                "I",
+                "<LeadSampleCountTotal>5</LeadSampleCountTotal>",
+                "AQA=",
+            )),
+        )
+        .unwrap();
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("LeadSampleCountTotal is 5")),
+            "{:?}",
+            r.warnings
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.contains("4.88")),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
     fn other_xml_is_not_an_ecg() {
-        let big = format!("<?xml version=\"1.0\"?><catalogue>{}</catalogue>", "<book/>".repeat(100_000));
+        let big = format!(
+            "<?xml version=\"1.0\"?><catalogue>{}</catalogue>",
+            "<book/>".repeat(100_000)
+        );
         let out = read_records(&[InputFile::new("books.xml", big.into_bytes())]);
         assert!(matches!(out[0].result, Err(Error::UnknownFormat { .. })));
     }
@@ -399,7 +538,10 @@ mod tests {
     fn the_writer_needs_a_stored_lead() {
         let mut record = shortened(&ptbxl_record(), 5);
         record.channels.retain(|c| c.lead == Some(Lead::AVR));
-        assert!(write(&record).unwrap_err().to_string().contains("I, II and V1"));
+        assert!(write(&record)
+            .unwrap_err()
+            .to_string()
+            .contains("I, II and V1"));
         assert_eq!(sample_base(500.0), ("500".to_string(), 0));
         assert_eq!(sample_base(257.2), ("2572".to_string(), -1));
     }

@@ -18,10 +18,16 @@ pub const FORMAT: &str = "Philips SierraECG XML";
 const MICROVOLTS_PER_LSB: f64 = 5.0;
 
 /// The order of a 12-lead acquisition, for a file that does not list its leads.
-const TWELVE_LEADS: [&str; 12] = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"];
+const TWELVE_LEADS: [&str; 12] = [
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+];
 
 /// Reads documents whose root element is `restingecgdata`.
-pub const READER: XmlReader = XmlReader { format: FORMAT, root: "restingecgdata", read };
+pub const READER: XmlReader = XmlReader {
+    format: FORMAT,
+    root: "restingecgdata",
+    read,
+};
 
 /// The compression a `parsedwaveforms` names: schema 1.04's `compression`, or 1.03's
 /// `compressflag` with `compressmethod`.
@@ -51,11 +57,17 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
     // The waveform element's own settings describe its samples when a later system has
     // resampled or rescaled them; otherwise the acquisition's do.
     let setting = |attribute: &str, elements: &[&'static str]| {
-        xml::attribute(waveforms, attribute).or_else(|| elements.iter().find_map(|e| xml::find_text(signal, &[e])))
+        xml::attribute(waveforms, attribute)
+            .or_else(|| elements.iter().find_map(|e| xml::find_text(signal, &[e])))
     };
-    let sampling_rate =
-        src.number(setting("samplespersecond", &["samplingrate", "samplerate"]), "the sampling rate (samplingrate)")?;
-    let resolution = src.number(setting("resolution", &["resolution"]), "the resolution (µV per step)")?;
+    let sampling_rate = src.number(
+        setting("samplespersecond", &["samplingrate", "samplerate"]),
+        "the sampling rate (samplingrate)",
+    )?;
+    let resolution = src.number(
+        setting("resolution", &["resolution"]),
+        "the resolution (µV per step)",
+    )?;
     let offset = match setting("signaloffset", &["signaloffset"]) {
         Some(text) => src.number(Some(text), "signaloffset")?,
         None => 0.0,
@@ -83,11 +95,16 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
     let data = waveforms.text().unwrap_or("");
     let encoding = xml::attribute(waveforms, "dataencoding").unwrap_or("Base64");
     let digital: Vec<f64> = if encoding.eq_ignore_ascii_case("Base64") {
-        src.base64_i16(data, "parsedwaveforms", labels.len())?.into_iter().map(f64::from).collect()
+        src.base64_i16(data, "parsedwaveforms", labels.len())?
+            .into_iter()
+            .map(f64::from)
+            .collect()
     } else if encoding.eq_ignore_ascii_case("Plain") {
         src.numbers(data, "parsedwaveforms", labels.len())?
     } else {
-        return Err(src.not_supported(format!("the data encoding '{encoding}' (Base64 and Plain are read)")));
+        return Err(src.not_supported(format!(
+            "the data encoding '{encoding}' (Base64 and Plain are read)"
+        )));
     };
     if !digital.len().is_multiple_of(labels.len()) {
         return Err(src.invalid(format!(
@@ -98,7 +115,9 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
         )));
     }
     let per_lead = digital.len() / labels.len();
-    if let Some(duration) = xml::attribute(waveforms, "durationperchannel").and_then(|d| d.parse::<f64>().ok()) {
+    if let Some(duration) =
+        xml::attribute(waveforms, "durationperchannel").and_then(|d| d.parse::<f64>().ok())
+    {
         let declared = duration * sampling_rate / 1000.0;
         if (declared - per_lead as f64).abs() > 1.0 {
             warnings.push(format!(
@@ -113,31 +132,48 @@ fn read(src: &Source, root: Node) -> Result<RecordParts> {
         .iter()
         .zip(digital.chunks(per_lead.max(1)))
         .map(|(label, lead)| {
-            millivolt_channel(label, lead.iter().map(|&d| ((d - offset) * millivolts_per_step) as f32).collect())
+            millivolt_channel(
+                label,
+                lead.iter()
+                    .map(|&d| ((d - offset) * millivolts_per_step) as f32)
+                    .collect(),
+            )
         })
         .collect();
 
-    Ok(RecordParts { sampling_rate, channels, metadata: metadata(root), warnings, ..RecordParts::default() })
+    Ok(RecordParts {
+        sampling_rate,
+        channels,
+        metadata: metadata(root),
+        warnings,
+        ..RecordParts::default()
+    })
 }
 
 fn metadata(root: Node) -> Metadata {
     let patient = xml::find(root, &["patient", "generalpatientdata"]);
     let acquisition = xml::find(root, &["dataacquisition"]);
-    let when: Vec<&str> =
-        ["date", "time"].iter().filter_map(|name| acquisition.and_then(|a| xml::attribute(a, name))).collect();
+    let when: Vec<&str> = ["date", "time"]
+        .iter()
+        .filter_map(|name| acquisition.and_then(|a| xml::attribute(a, name)))
+        .collect();
     let date = (!when.is_empty()).then(|| when.join(" "));
     // The schema allows one form of age: a date of birth, or a count in one unit.
-    let age = patient.and_then(|p| xml::find(p, &["age"])).and_then(|age| {
-        let birth = xml::find_text(age, &["dateofbirth"]).and_then(Timestamp::parse);
-        let at = date.as_deref().and_then(Timestamp::parse);
-        if let (Some(birth), Some(at)) = (birth, at) {
-            return birth.years_until(&at);
-        }
-        age.children()
-            .filter(|c| c.is_element())
-            .find_map(|c| xml::age_in_years(xml::text(c)?.parse().ok()?, c.tag_name().name()))
-    });
-    let sex = patient.and_then(|p| xml::find_text(p, &["sex"])).and_then(xml::sex);
+    let age = patient
+        .and_then(|p| xml::find(p, &["age"]))
+        .and_then(|age| {
+            let birth = xml::find_text(age, &["dateofbirth"]).and_then(Timestamp::parse);
+            let at = date.as_deref().and_then(Timestamp::parse);
+            if let (Some(birth), Some(at)) = (birth, at) {
+                return birth.years_until(&at);
+            }
+            age.children()
+                .filter(|c| c.is_element())
+                .find_map(|c| xml::age_in_years(xml::text(c)?.parse().ok()?, c.tag_name().name()))
+        });
+    let sex = patient
+        .and_then(|p| xml::find_text(p, &["sex"]))
+        .and_then(xml::sex);
     // The first interpretation is the latest: an overread comes before the cart's own.
     let statements = xml::find(root, &["interpretations", "interpretation"])
         .map(|interpretation| {
@@ -152,21 +188,41 @@ fn metadata(root: Node) -> Metadata {
                 .collect()
         })
         .unwrap_or_default();
-    Metadata { age, sex, date, statements, ..Metadata::default() }
+    Metadata {
+        age,
+        sex,
+        date,
+        statements,
+        ..Metadata::default()
+    }
 }
 
 /// An uncompressed `restingecgdata` document (schema 1.04.01) of the record's standard
 /// leads in its order, at Philips' 5 µV step.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads: Vec<&Channel> = record.channels.iter().filter(|c| c.lead.is_some()).collect();
+    let leads: Vec<&Channel> = record
+        .channels
+        .iter()
+        .filter(|c| c.lead.is_some())
+        .collect();
     if leads.is_empty() {
-        return Err(Error::InvalidArgument(format!("{}: the record has no standard ECG lead to write", record.name)));
+        return Err(Error::InvalidArgument(format!(
+            "{}: the record has no standard ECG lead to write",
+            record.name
+        )));
     }
     let samples = record.num_samples();
-    let labels: Vec<&str> = leads.iter().filter_map(|c| c.lead.map(|l| l.label())).collect();
+    let labels: Vec<&str> = leads
+        .iter()
+        .filter_map(|c| c.lead.map(|l| l.label()))
+        .collect();
     let digital: Vec<i16> = leads
         .iter()
-        .flat_map(|c| c.samples.iter().map(|&v| xml::quantise(v, MICROVOLTS_PER_LSB * 0.001)))
+        .flat_map(|c| {
+            c.samples
+                .iter()
+                .map(|&v| xml::quantise(v, MICROVOLTS_PER_LSB * 0.001))
+        })
         .collect();
     let rate = record.sampling_rate.to_string();
     let resolution = MICROVOLTS_PER_LSB.to_string();
@@ -174,9 +230,20 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     let meta = &record.metadata;
 
     let mut w = XmlWriter::new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    w.open("restingecgdata", &[("xmlns", "http://www3.medical.philips.com"), ("status", "Unconfirmed"), ("lang", "en")]);
+    w.open(
+        "restingecgdata",
+        &[
+            ("xmlns", "http://www3.medical.philips.com"),
+            ("status", "Unconfirmed"),
+            ("lang", "en"),
+        ],
+    );
     w.open("documentinfo", &[])
-        .leaf("documentname", &[], &format!("{}.xml", xml::document_id(record)))
+        .leaf(
+            "documentname",
+            &[],
+            &format!("{}.xml", xml::document_id(record)),
+        )
         .leaf("documenttype", &[], "PhilipsECG")
         .leaf("documentversion", &[], "1.04.01")
         .close();
@@ -190,7 +257,8 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     if let Some(clock) = &clock {
         stamp.push(("time", clock));
     }
-    w.open("dataacquisition", &stamp).open("signalcharacteristics", &[]);
+    w.open("dataacquisition", &stamp)
+        .open("signalcharacteristics", &[]);
     w.leaf("samplingrate", &[], &rate)
         .leaf("resolution", &[], &resolution)
         .leaf("acquisitiontype", &[], "STD-12")
@@ -202,7 +270,9 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     w.close().close();
     w.open("patient", &[]).open("generalpatientdata", &[]);
     if let Some(age) = meta.age {
-        w.open("age", &[]).leaf("years", &[], &age.to_string()).close();
+        w.open("age", &[])
+            .leaf("years", &[], &age.to_string())
+            .close();
     }
     let sex = match meta.sex {
         Some(Sex::Male) => "Male",
@@ -213,11 +283,16 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     if !meta.statements.is_empty() {
         w.open("interpretations", &[]).open("interpretation", &[]);
         for statement in &meta.statements {
-            w.open("statement", &[]).leaf("leftstatement", &[], statement).leaf("rightstatement", &[], "").close();
+            w.open("statement", &[])
+                .leaf("leftstatement", &[], statement)
+                .leaf("rightstatement", &[], "")
+                .close();
         }
         w.close().close();
     }
-    let duration = (samples as f64 * 1000.0 / record.sampling_rate).round().to_string();
+    let duration = (samples as f64 * 1000.0 / record.sampling_rate)
+        .round()
+        .to_string();
     w.open("waveforms", &[]).leaf(
         "parsedwaveforms",
         &[
@@ -269,7 +344,10 @@ mod tests {
 
     #[test]
     fn metadata_comes_back() {
-        assert_eq!(metadata_round_trip(write).as_deref(), Some("2003-02-01 10:00:00"));
+        assert_eq!(
+            metadata_round_trip(write).as_deref(),
+            Some("2003-02-01 10:00:00")
+        );
     }
 
     #[test]
@@ -286,11 +364,22 @@ mod tests {
 
     #[test]
     fn xli_compression_is_named_as_not_supported() {
-        let e = read_back("philips.xml", edited("compression=\"None\"", "compression=\"XLI\"")).unwrap_err();
+        let e = read_back(
+            "philips.xml",
+            edited("compression=\"None\"", "compression=\"XLI\""),
+        )
+        .unwrap_err();
         assert!(matches!(e, Error::NotSupported { .. }), "{e}");
-        assert!(e.to_string().contains("XLI-compressed waveforms (Philips' default export"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("XLI-compressed waveforms (Philips' default export"),
+            "{e}"
+        );
         // Schema 1.03 says it with a flag and a method.
-        let e = read_error(edited("compression=\"None\"", "compressflag=\"True\" compressmethod=\"XLI\""));
+        let e = read_error(edited(
+            "compression=\"None\"",
+            "compressflag=\"True\" compressmethod=\"XLI\"",
+        ));
         assert!(e.contains("XLI-compressed"), "{e}");
         let e = read_error(edited("compression=\"None\"", "compression=\"LZW\""));
         assert!(e.contains("compressed with LZW"), "{e}");
@@ -312,12 +401,23 @@ mod tests {
         assert_eq!(r.channels[0].lead, Some(Lead::II));
         assert_eq!(r.channels[0].samples, vec![0.0, 1.0, -1.0]);
         assert_eq!(r.channels[1].samples, vec![0.0, 0.02, 0.04]);
-        assert!((r.metadata.age.unwrap() - 63.0).abs() < 0.01, "{:?}", r.metadata.age);
+        assert!(
+            (r.metadata.age.unwrap() - 63.0).abs() < 0.01,
+            "{:?}",
+            r.metadata.age
+        );
         assert_eq!(r.metadata.sex, Some(Sex::Male));
-        assert_eq!(r.metadata.statements, vec!["Left axis deviation; QRS axis < -30"]);
+        assert_eq!(
+            r.metadata.statements,
+            vec!["Left axis deviation; QRS axis < -30"]
+        );
         // 10 ms at 500 Hz is 5 samples, the data holds 3.
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
-        assert!(r.warnings[0].contains("durationperchannel"), "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("durationperchannel"),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
@@ -330,11 +430,19 @@ mod tests {
         assert!(e.contains("12 bits"), "{e}");
         let e = read_error(edited(" V6\"", "\""));
         assert!(e.contains("numberofleads is 12 but 11"), "{e}");
-        let e = read_error(edited("numberofleads=\"12\" leadlabels=\"I II III aVR aVL aVF V1 V2 V3 V4 V5 V6\"", "leadlabels=\"I II III aVR aVL aVF V1 V2 V3 V4 V5\""));
+        let e = read_error(edited(
+            "numberofleads=\"12\" leadlabels=\"I II III aVR aVL aVF V1 V2 V3 V4 V5 V6\"",
+            "leadlabels=\"I II III aVR aVL aVF V1 V2 V3 V4 V5\"",
+        ));
         assert!(e.contains("do not divide evenly among the 11 leads"), "{e}");
         let e = read_error(b"<restingecgdata><waveforms/></restingecgdata>".to_vec());
         assert!(e.contains("no waveforms/parsedwaveforms element"), "{e}");
-        let e = read_error(b"<restingecgdata><waveforms><parsedwaveforms/></waveforms></restingecgdata>".to_vec());
-        assert!(e.contains("no dataacquisition/signalcharacteristics"), "{e}");
+        let e = read_error(
+            b"<restingecgdata><waveforms><parsedwaveforms/></waveforms></restingecgdata>".to_vec(),
+        );
+        assert!(
+            e.contains("no dataacquisition/signalcharacteristics"),
+            "{e}"
+        );
     }
 }

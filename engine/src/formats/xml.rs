@@ -48,12 +48,21 @@ impl RecordReader for XmlReader {
         has_root(&file.bytes, self.root)
     }
 
-    fn read(&self, primary: &InputFile, _files: &[InputFile], _options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        _files: &[InputFile],
+        _options: &ReadOptions,
+    ) -> Result<Record> {
         let src = Source::new(&primary.name, self.format);
         let text = src.text(&primary.bytes)?;
         let doc = src.parse(&text)?;
         let parts = (self.read)(&src, doc.root_element())?;
-        RecordParts { name: primary.stem().to_string(), ..parts }.assemble(&primary.name, self.format)
+        RecordParts {
+            name: primary.stem().to_string(),
+            ..parts
+        }
+        .assemble(&primary.name, self.format)
     }
 }
 
@@ -72,7 +81,9 @@ pub fn has_root(bytes: &[u8], name: &str) -> bool {
 
 fn utf16_lossy(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
     let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
-    char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
 }
 
 /// What comes before the root element.
@@ -99,10 +110,15 @@ fn prolog(text: &str) -> Option<Prolog<'_>> {
             rest = after;
         } else {
             let after = rest.strip_prefix('<')?;
-            let end = after.find(|c: char| c.is_whitespace() || c == '/' || c == '>').unwrap_or(after.len());
+            let end = after
+                .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+                .unwrap_or(after.len());
             let name = &after[..end];
             let root = name.rsplit(':').next().unwrap_or(name);
-            return (!root.is_empty()).then_some(Prolog { root, internal_subset });
+            return (!root.is_empty()).then_some(Prolog {
+                root,
+                internal_subset,
+            });
         }
     }
 }
@@ -119,7 +135,9 @@ fn doctype(text: &str) -> Option<(Option<&str>, &str)> {
             (None, '"' | '\'') if subset_start.is_none() => quote = Some(c),
             (None, '[') if subset_start.is_none() => subset_start = Some(i + 1),
             (None, ']') => subset = subset_start.map(|s| &text[s..i]),
-            (None, '>') if subset_start.is_none() || subset.is_some() => return Some((subset, &text[i + 1..])),
+            (None, '>') if subset_start.is_none() || subset.is_some() => {
+                return Some((subset, &text[i + 1..]))
+            }
             _ => {}
         }
     }
@@ -139,11 +157,19 @@ impl<'f> Source<'f> {
     }
 
     pub fn invalid(&self, message: impl Into<String>) -> Error {
-        Error::InvalidFile { file: self.file.to_string(), format: self.format, message: message.into() }
+        Error::InvalidFile {
+            file: self.file.to_string(),
+            format: self.format,
+            message: message.into(),
+        }
     }
 
     pub fn not_supported(&self, message: impl Into<String>) -> Error {
-        Error::NotSupported { file: self.file.to_string(), format: self.format, message: message.into() }
+        Error::NotSupported {
+            file: self.file.to_string(),
+            format: self.format,
+            message: message.into(),
+        }
     }
 
     /// The document's characters. UTF-8 and UTF-16 (with a byte order mark) are decoded as
@@ -155,15 +181,19 @@ impl<'f> Source<'f> {
             char::decode_utf16(units)
                 .collect::<std::result::Result<String, _>>()
                 .map(Cow::Owned)
-                .map_err(|_| self.invalid("it starts with a UTF-16 byte order mark but is not valid UTF-16"))
+                .map_err(|_| {
+                    self.invalid("it starts with a UTF-16 byte order mark but is not valid UTF-16")
+                })
         };
         match bytes {
-            [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(Cow::Borrowed).map_err(|e| {
-                self.invalid(format!(
-                    "it starts with a UTF-8 byte order mark but byte {} is not UTF-8",
-                    e.valid_up_to() + 3
-                ))
-            }),
+            [0xEF, 0xBB, 0xBF, rest @ ..] => {
+                std::str::from_utf8(rest).map(Cow::Borrowed).map_err(|e| {
+                    self.invalid(format!(
+                        "it starts with a UTF-8 byte order mark but byte {} is not UTF-8",
+                        e.valid_up_to() + 3
+                    ))
+                })
+            }
             [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
             [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
             _ => Ok(match std::str::from_utf8(bytes) {
@@ -177,8 +207,12 @@ impl<'f> Source<'f> {
     /// does) is accepted and never fetched; entity declarations are refused, since no ECG
     /// format needs them and they are the way to make a small file expand without bound.
     pub fn parse<'t>(&self, text: &'t str) -> Result<Document<'t>> {
-        let prolog = prolog(text).ok_or_else(|| self.invalid("no root element was found after the XML declaration"))?;
-        if prolog.internal_subset.is_some_and(|subset| subset.contains("<!ENTITY")) {
+        let prolog = prolog(text)
+            .ok_or_else(|| self.invalid("no root element was found after the XML declaration"))?;
+        if prolog
+            .internal_subset
+            .is_some_and(|subset| subset.contains("<!ENTITY"))
+        {
             return Err(self.invalid("its DOCTYPE declares entities, which ECG files do not use; they are refused for safety"));
         }
         let markup = text.bytes().filter(|&b| b == b'<' || b == b'=').count() as u64;
@@ -190,17 +224,36 @@ impl<'f> Source<'f> {
                 limit: MAX_MARKUP,
             });
         }
-        let options = ParsingOptions { allow_dtd: true, nodes_limit: 2 * MAX_MARKUP as u32 + 2, ..Default::default() };
+        let options = ParsingOptions {
+            allow_dtd: true,
+            nodes_limit: 2 * MAX_MARKUP as u32 + 2,
+            ..Default::default()
+        };
         Document::parse_with_options(text, options).map_err(|e| {
-            let hint = if matches!(e, roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode) { " (the file is cut short)" } else { "" };
+            let hint = if matches!(
+                e,
+                roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode
+            ) {
+                " (the file is cut short)"
+            } else {
+                ""
+            };
             self.invalid(format!("the XML is malformed: {e}{hint}"))
         })
     }
 
     /// The element at `path` below `parent`, or an error naming the path.
-    pub fn element<'a, 'i>(&self, parent: Node<'a, 'i>, path: &[&'static str]) -> Result<Node<'a, 'i>> {
+    pub fn element<'a, 'i>(
+        &self,
+        parent: Node<'a, 'i>,
+        path: &[&'static str],
+    ) -> Result<Node<'a, 'i>> {
         find(parent, path).ok_or_else(|| {
-            self.invalid(format!("it has no {} element in <{}>", path.join("/"), parent.tag_name().name()))
+            self.invalid(format!(
+                "it has no {} element in <{}>",
+                path.join("/"),
+                parent.tag_name().name()
+            ))
         })
     }
 
@@ -218,31 +271,42 @@ impl<'f> Source<'f> {
     /// signals. The decoded size is checked against the sample limit before decoding.
     pub fn base64_i16(&self, text: &str, what: &str, channels: usize) -> Result<Vec<i16>> {
         let symbols = text.bytes().filter(|b| !b.is_ascii_whitespace()).count() as u64;
-        check_samples(self.file, symbols.div_ceil(4) * 3 / 2 / channels.max(1) as u64)?;
+        check_samples(
+            self.file,
+            symbols.div_ceil(4) * 3 / 2 / channels.max(1) as u64,
+        )?;
         let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        let bytes = BASE64
-            .decode(&compact)
-            .map_err(|e| self.invalid(format!("{what}: the base64 sample data is damaged ({e})")))?;
+        let bytes = BASE64.decode(&compact).map_err(|e| {
+            self.invalid(format!("{what}: the base64 sample data is damaged ({e})"))
+        })?;
         if bytes.len() % 2 != 0 {
             return Err(self.invalid(format!(
                 "{what}: {} bytes of sample data is not a whole number of 16-bit samples",
                 bytes.len()
             )));
         }
-        Ok(bytes.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect())
+        Ok(bytes
+            .chunks_exact(2)
+            .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
+            .collect())
     }
 
     /// Whitespace-separated numbers holding `channels` signals, counted against the
     /// sample limit before any is stored.
     pub fn numbers(&self, text: &str, what: &str, channels: usize) -> Result<Vec<f64>> {
-        check_samples(self.file, text.split_ascii_whitespace().count() as u64 / channels.max(1) as u64)?;
+        check_samples(
+            self.file,
+            text.split_ascii_whitespace().count() as u64 / channels.max(1) as u64,
+        )?;
         text.split_ascii_whitespace()
             .map(|token| {
                 token
                     .parse::<f64>()
                     .ok()
                     .filter(|v| v.is_finite())
-                    .ok_or_else(|| self.invalid(format!("{what}: '{}' is not a number", shown(token))))
+                    .ok_or_else(|| {
+                        self.invalid(format!("{what}: '{}' is not a number", shown(token)))
+                    })
             })
             .collect()
     }
@@ -262,13 +326,17 @@ pub fn is(node: Node, name: &str) -> bool {
 }
 
 /// The child elements named `name`.
-pub fn children<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+pub fn children<'a, 'i>(
+    node: Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children().filter(move |c| is(*c, name))
 }
 
 /// The first element at `path` below `node`, taking the first match at each step.
 pub fn find<'a, 'i>(node: Node<'a, 'i>, path: &[&'static str]) -> Option<Node<'a, 'i>> {
-    path.iter().try_fold(node, |parent, name| children(parent, name).next())
+    path.iter()
+        .try_fold(node, |parent, name| children(parent, name).next())
 }
 
 /// The element's text without surrounding whitespace, if it has any.
@@ -283,7 +351,10 @@ pub fn find_text<'a>(node: Node<'a, '_>, path: &[&'static str]) -> Option<&'a st
 
 /// The attribute with the local name `name` (so `xsi:type` is `type`), trimmed, if not empty.
 pub fn attribute<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    node.attributes().find(|a| a.name() == name).map(|a| a.value().trim()).filter(|v| !v.is_empty())
+    node.attributes()
+        .find(|a| a.name() == name)
+        .map(|a| a.value().trim())
+        .filter(|v| !v.is_empty())
 }
 
 /// `M`, `MALE`, `F`, `FEMALE` in any case.
@@ -352,8 +423,14 @@ impl Timestamp {
                 _ => return None,
             },
         };
-        let stamp = Timestamp { year: year.parse().ok()?, month: month.parse().ok()?, day: day.parse().ok()?, time };
-        ((1..=12).contains(&stamp.month) && (1..=31).contains(&stamp.day) && year.len() == 4).then_some(stamp)
+        let stamp = Timestamp {
+            year: year.parse().ok()?,
+            month: month.parse().ok()?,
+            day: day.parse().ok()?,
+            time,
+        };
+        ((1..=12).contains(&stamp.month) && (1..=31).contains(&stamp.day) && year.len() == 4)
+            .then_some(stamp)
     }
 
     /// Days since 1970-01-01 (proleptic Gregorian calendar).
@@ -380,17 +457,30 @@ impl Timestamp {
 
     /// The moment `seconds` after 1970-01-01 00:00:00.
     pub fn from_seconds(seconds: i64) -> Self {
-        let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400) as u32);
+        let (days, of_day) = (
+            seconds.div_euclid(86_400),
+            seconds.rem_euclid(86_400) as u32,
+        );
         let shifted = days + 719_468;
         let era = shifted.div_euclid(146_097);
         let day_of_era = shifted - era * 146_097;
-        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
         let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
         let shifted_month = (5 * day_of_year + 2) / 153;
         let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
-        let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u32;
+        let month = if shifted_month < 10 {
+            shifted_month + 3
+        } else {
+            shifted_month - 9
+        } as u32;
         let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
-        Timestamp { year, month, day, time: Some((of_day / 3600, of_day / 60 % 60, of_day % 60)) }
+        Timestamp {
+            year,
+            month,
+            day,
+            time: Some((of_day / 3600, of_day / 60 % 60, of_day % 60)),
+        }
     }
 
     fn hms(&self) -> (u32, u32, u32) {
@@ -400,7 +490,10 @@ impl Timestamp {
     /// HL7 `YYYYMMDDHHMMSS`.
     pub fn hl7(&self) -> String {
         let (h, m, s) = self.hms();
-        format!("{:04}{:02}{:02}{h:02}{m:02}{s:02}", self.year, self.month, self.day)
+        format!(
+            "{:04}{:02}{:02}{h:02}{m:02}{s:02}",
+            self.year, self.month, self.day
+        )
     }
 
     /// ISO `YYYY-MM-DD`.
@@ -423,12 +516,15 @@ fn clock(text: &str) -> Option<(u32, u32, u32)> {
         Some(s) => s.split('.').next()?.parse().ok()?,
         None => 0,
     };
-    (fields.next().is_none() && hours < 24 && minutes < 60 && seconds <= 60).then_some((hours, minutes, seconds))
+    (fields.next().is_none() && hours < 24 && minutes < 60 && seconds <= 60)
+        .then_some((hours, minutes, seconds))
 }
 
 /// The digital value nearest `millivolts` at `millivolts_per_unit`, clamped to 16 bits.
 pub fn quantise(millivolts: f32, millivolts_per_unit: f64) -> i16 {
-    (f64::from(millivolts) / millivolts_per_unit).round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+    (f64::from(millivolts) / millivolts_per_unit)
+        .round()
+        .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
 }
 
 /// Little-endian 16-bit samples in base64, broken into lines of `line_len` characters
@@ -438,7 +534,11 @@ pub fn encode_base64_i16(samples: &[i16], line_len: Option<usize>) -> String {
     let encoded = BASE64.encode(bytes);
     match line_len {
         Some(n) if n > 0 => {
-            let lines: Vec<&str> = encoded.as_bytes().chunks(n).filter_map(|c| std::str::from_utf8(c).ok()).collect();
+            let lines: Vec<&str> = encoded
+                .as_bytes()
+                .chunks(n)
+                .filter_map(|c| std::str::from_utf8(c).ok())
+                .collect();
             lines.join("\n")
         }
         _ => encoded,
@@ -450,7 +550,14 @@ pub fn encode_base64_i16(samples: &[i16], line_len: Option<usize>) -> String {
 pub fn document_id(record: &Record) -> String {
     let digest = super::write::content_digest(record);
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// Writes an indented document. Everything outside ASCII is written as a character
@@ -463,7 +570,10 @@ pub struct XmlWriter {
 impl XmlWriter {
     /// Starts a document with `prolog` (the declaration and perhaps a DOCTYPE), verbatim.
     pub fn new(prolog: &str) -> Self {
-        Self { out: format!("{prolog}\n"), open: Vec::new() }
+        Self {
+            out: format!("{prolog}\n"),
+            open: Vec::new(),
+        }
     }
 
     fn start_tag(&mut self, name: &str, attributes: &[(&str, &str)]) {
@@ -497,7 +607,12 @@ impl XmlWriter {
     }
 
     /// An element with `text` as its content, or an empty element when `text` is empty.
-    pub fn leaf(&mut self, name: &'static str, attributes: &[(&str, &str)], text: &str) -> &mut Self {
+    pub fn leaf(
+        &mut self,
+        name: &'static str,
+        attributes: &[(&str, &str)],
+        text: &str,
+    ) -> &mut Self {
         self.start_tag(name, attributes);
         if text.is_empty() {
             self.out.push_str("/>\n");
@@ -552,8 +667,12 @@ pub mod testing {
 
     /// PTB-XL record 9 (fold 10, 100 Hz, 12 leads, 1 µV resolution) read from its WFDB files.
     pub fn ptbxl_record() -> Record {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ptbxl-fold10/00009_lr.hea");
-        let files = read_record_files(std::path::Path::new(path)).expect("the PTB-XL fixture is readable");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/ptbxl-fold10/00009_lr.hea"
+        );
+        let files =
+            read_record_files(std::path::Path::new(path)).expect("the PTB-XL fixture is readable");
         let mut outcomes = read_records(&files);
         assert_eq!(outcomes.len(), 1);
         outcomes.remove(0).result.expect("the PTB-XL fixture reads")
@@ -577,7 +696,10 @@ pub mod testing {
 
     /// [`read_back`] with the error as its message, for checking what it says.
     pub fn read_error(bytes: Vec<u8>) -> String {
-        read_back("r.xml", bytes).map(|_| ()).unwrap_err().to_string()
+        read_back("r.xml", bytes)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
     }
 
     pub type Writer = fn(&Record) -> Result<Vec<u8>>;
@@ -596,13 +718,19 @@ pub mod testing {
     /// Checks that `tests/fixtures/xml/<file>` is what `write` makes of the PTB-XL record,
     /// rewriting it instead when `ECGMATCH_WRITE_FIXTURES` is set; gives it read back.
     pub fn fixture(file: &str, write: Writer) -> Record {
-        let path = format!("{}/../tests/fixtures/xml/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../tests/fixtures/xml/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let written = write(&ptbxl_record()).unwrap();
         if std::env::var_os("ECGMATCH_WRITE_FIXTURES").is_some() {
             std::fs::write(&path, &written).unwrap();
         }
         let stored = std::fs::read(&path).unwrap();
-        assert!(stored == written, "{file} differs from what the writer makes; see tests/fixtures/xml/README.md");
+        assert!(
+            stored == written,
+            "{file} differs from what the writer makes; see tests/fixtures/xml/README.md"
+        );
         let back = read_back(file, stored).unwrap();
         assert_eq!(back.standard_leads(), Lead::STANDARD.to_vec());
         assert_eq!(back.num_samples(), 1000);
@@ -646,11 +774,20 @@ pub mod testing {
     pub fn assert_leads_close(expected: &Record, actual: &Record, leads: &[Lead], tolerance: f32) {
         assert_eq!(actual.sampling_rate, expected.sampling_rate);
         for &lead in leads {
-            let want = &expected.lead(lead).unwrap_or_else(|| panic!("expected record lacks {lead:?}")).samples;
-            let got = &actual.lead(lead).unwrap_or_else(|| panic!("{lead:?} was not read back")).samples;
+            let want = &expected
+                .lead(lead)
+                .unwrap_or_else(|| panic!("expected record lacks {lead:?}"))
+                .samples;
+            let got = &actual
+                .lead(lead)
+                .unwrap_or_else(|| panic!("{lead:?} was not read back"))
+                .samples;
             assert_eq!(got.len(), want.len(), "{lead:?}");
             for (i, (a, b)) in got.iter().zip(want).enumerate() {
-                assert!((a - b).abs() <= tolerance, "{lead:?} sample {i}: read {a}, expected {b}");
+                assert!(
+                    (a - b).abs() <= tolerance,
+                    "{lead:?} sample {i}: read {a}, expected {b}"
+                );
             }
         }
     }
@@ -673,8 +810,16 @@ pub mod testing {
 
     /// Records on a grid of `step_mv` millivolts: a random subset of `pool` in random order,
     /// 1 to 400 samples, a rate from `rates`.
-    pub fn records_on_grid(pool: &'static [Lead], rates: &'static [f64], step_mv: f64) -> impl Strategy<Value = Record> {
-        (proptest::sample::subsequence(pool, 1..=pool.len()).prop_shuffle(), proptest::sample::select(rates), 1usize..400)
+    pub fn records_on_grid(
+        pool: &'static [Lead],
+        rates: &'static [f64],
+        step_mv: f64,
+    ) -> impl Strategy<Value = Record> {
+        (
+            proptest::sample::subsequence(pool, 1..=pool.len()).prop_shuffle(),
+            proptest::sample::select(rates),
+            1usize..400,
+        )
             .prop_flat_map(move |(leads, rate, len)| {
                 let values = proptest::collection::vec(-3000i32..3000, leads.len() * len);
                 (Just(leads), Just(rate), Just(len), values)
@@ -689,7 +834,10 @@ pub mod testing {
                         name: lead.label().into(),
                         lead: Some(*lead),
                         units: "mV".into(),
-                        samples: digits.iter().map(|&d| (f64::from(d) * step_mv) as f32).collect(),
+                        samples: digits
+                            .iter()
+                            .map(|&d| (f64::from(d) * step_mv) as f32)
+                            .collect(),
                         derived: false,
                     })
                     .collect(),
@@ -700,7 +848,12 @@ pub mod testing {
 
     /// The recorded (not derived) leads of a record, in its order.
     pub fn recorded_leads(record: &Record) -> Vec<Lead> {
-        record.channels.iter().filter(|c| !c.derived).filter_map(|c| c.lead).collect()
+        record
+            .channels
+            .iter()
+            .filter(|c| !c.derived)
+            .filter_map(|c| c.lead)
+            .collect()
     }
 }
 
@@ -714,11 +867,23 @@ mod tests {
                    <!DOCTYPE RestingECG SYSTEM \"restecg.dtd\">\r\n<RestingECG>";
         assert!(has_root(doc.as_bytes(), "RestingECG"));
         assert!(!has_root(doc.as_bytes(), "AnnotatedECG"));
-        assert!(has_root(b"<hl7:AnnotatedECG xmlns:hl7=\"urn:hl7-org:v3\"/>", "AnnotatedECG"));
+        assert!(has_root(
+            b"<hl7:AnnotatedECG xmlns:hl7=\"urn:hl7-org:v3\"/>",
+            "AnnotatedECG"
+        ));
         assert!(has_root(b"<!DOCTYPE r [ <!ELEMENT r ANY> ]><r>", "r"));
-        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("<r/>".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<r/>".encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
         assert!(has_root(&utf16, "r"));
-        for not_xml in [&b""[..], b"<", b"<!-- never closed", b"ECG,I,II", b"\x00\x01<r>"] {
+        for not_xml in [
+            &b""[..],
+            b"<",
+            b"<!-- never closed",
+            b"ECG,I,II",
+            b"\x00\x01<r>",
+        ] {
             assert!(!has_root(not_xml, "r"), "{not_xml:?}");
         }
         // A root past the sniffed start is not looked for.
@@ -748,7 +913,10 @@ mod tests {
         assert_eq!(src.text(b"<r>caf\xe9</r>").unwrap(), "<r>café</r>");
         assert_eq!(src.text("<r>café</r>".as_bytes()).unwrap(), "<r>café</r>");
         assert_eq!(src.text(b"\xef\xbb\xbf<r/>").unwrap(), "<r/>");
-        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("<r>é</r>".encode_utf16().flat_map(|u| u.to_be_bytes())).collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("<r>é</r>".encode_utf16().flat_map(|u| u.to_be_bytes()))
+            .collect();
         assert_eq!(src.text(&be).unwrap(), "<r>é</r>");
         assert!(src.text(&[0xFF, 0xFE, 0x00, 0xD8]).is_err());
         assert!(src.text(b"\xef\xbb\xbf\xff").is_err());
@@ -760,28 +928,49 @@ mod tests {
         let samples = [0i16, 1, -1, i16::MAX, i16::MIN, 1234];
         let encoded = encode_base64_i16(&samples, Some(4));
         assert!(encoded.contains('\n'));
-        assert_eq!(src.base64_i16(&format!(" {encoded}\r\n"), "lead", 1).unwrap(), samples);
-        assert!(src.base64_i16("AAAB", "lead", 1).unwrap_err().to_string().contains("whole number"));
+        assert_eq!(
+            src.base64_i16(&format!(" {encoded}\r\n"), "lead", 1)
+                .unwrap(),
+            samples
+        );
+        assert!(src
+            .base64_i16("AAAB", "lead", 1)
+            .unwrap_err()
+            .to_string()
+            .contains("whole number"));
         let e = src.base64_i16("AA*A", "lead I", 1).unwrap_err().to_string();
         assert!(e.contains("lead I") && e.contains("damaged"), "{e}");
         // 8 MB of samples in one lead is over the limit, found before decoding.
         let huge = "A".repeat(10_000_000);
-        assert!(matches!(src.base64_i16(&huge, "lead", 1), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            src.base64_i16(&huge, "lead", 1),
+            Err(Error::TooLarge { .. })
+        ));
         assert_eq!(src.base64_i16(&huge, "leads", 12).unwrap().len(), 3_750_000);
     }
 
     #[test]
     fn numbers_and_lookups() {
         let src = Source::new("f.xml", "Test");
-        assert_eq!(src.numbers(" 1 -2\n3.5 ", "digits", 1).unwrap(), vec![1.0, -2.0, 3.5]);
+        assert_eq!(
+            src.numbers(" 1 -2\n3.5 ", "digits", 1).unwrap(),
+            vec![1.0, -2.0, 3.5]
+        );
         let e = src.numbers("1 x2", "digits", 1).unwrap_err().to_string();
         assert!(e.contains("'x2' is not a number"), "{e}");
         assert!(src.number(Some("NaN"), "rate").is_err());
-        assert!(src.number(None, "SampleBase").unwrap_err().to_string().contains("SampleBase is missing"));
+        assert!(src
+            .number(None, "SampleBase")
+            .unwrap_err()
+            .to_string()
+            .contains("SampleBase is missing"));
         let long = "9".repeat(1000) + "x";
         assert!(src.number(Some(&long), "v").unwrap_err().to_string().len() < 200);
 
-        let doc = Document::parse("<r xmlns='urn:x' xmlns:xsi='urn:xsi'><a><b xsi:type='T'> t </b></a><a/></r>").unwrap();
+        let doc = Document::parse(
+            "<r xmlns='urn:x' xmlns:xsi='urn:xsi'><a><b xsi:type='T'> t </b></a><a/></r>",
+        )
+        .unwrap();
         let root = doc.root_element();
         assert_eq!(children(root, "a").count(), 2);
         let b = find(root, &["a", "b"]).unwrap();
@@ -793,24 +982,59 @@ mod tests {
 
     #[test]
     fn timestamps_in_each_format() {
-        let t = |y, mo, d, time| Timestamp { year: y, month: mo, day: d, time };
-        assert_eq!(Timestamp::parse("20081223194446.000+0100"), Some(t(2008, 12, 23, Some((19, 44, 46)))));
+        let t = |y, mo, d, time| Timestamp {
+            year: y,
+            month: mo,
+            day: d,
+            time,
+        };
+        assert_eq!(
+            Timestamp::parse("20081223194446.000+0100"),
+            Some(t(2008, 12, 23, Some((19, 44, 46))))
+        );
         assert_eq!(Timestamp::parse("19760101"), Some(t(1976, 1, 1, None)));
-        assert_eq!(Timestamp::parse("200812231944-0500"), Some(t(2008, 12, 23, Some((19, 44, 0)))));
-        assert_eq!(Timestamp::parse("2003-02-01 10:00:00"), Some(t(2003, 2, 1, Some((10, 0, 0)))));
-        assert_eq!(Timestamp::parse("02-01-2003 10:00"), Some(t(2003, 2, 1, Some((10, 0, 0)))));
-        assert_eq!(Timestamp::parse("10:00:00 01/02/2003"), Some(t(2003, 2, 1, Some((10, 0, 0)))));
-        for bad in ["", "10:00:00", "2003-13-01", "1/2/3", "20081323", "25:00 2003-01-01", "yesterday"] {
+        assert_eq!(
+            Timestamp::parse("200812231944-0500"),
+            Some(t(2008, 12, 23, Some((19, 44, 0))))
+        );
+        assert_eq!(
+            Timestamp::parse("2003-02-01 10:00:00"),
+            Some(t(2003, 2, 1, Some((10, 0, 0))))
+        );
+        assert_eq!(
+            Timestamp::parse("02-01-2003 10:00"),
+            Some(t(2003, 2, 1, Some((10, 0, 0))))
+        );
+        assert_eq!(
+            Timestamp::parse("10:00:00 01/02/2003"),
+            Some(t(2003, 2, 1, Some((10, 0, 0))))
+        );
+        for bad in [
+            "",
+            "10:00:00",
+            "2003-13-01",
+            "1/2/3",
+            "20081323",
+            "25:00 2003-01-01",
+            "yesterday",
+        ] {
             assert_eq!(Timestamp::parse(bad), None, "{bad}");
         }
         let birth = t(1976, 1, 1, None);
         let age = birth.years_until(&t(2008, 12, 23, None)).unwrap();
         assert!((age - 32.98).abs() < 0.01, "{age}");
         assert_eq!(t(2008, 12, 23, Some((9, 4, 5))).hl7(), "20081223090405");
-        for stamp in [t(2008, 12, 31, Some((23, 59, 59))), t(2000, 2, 29, Some((0, 0, 0))), t(1969, 3, 1, Some((1, 2, 3)))] {
+        for stamp in [
+            t(2008, 12, 31, Some((23, 59, 59))),
+            t(2000, 2, 29, Some((0, 0, 0))),
+            t(1969, 3, 1, Some((1, 2, 3))),
+        ] {
             assert_eq!(Timestamp::from_seconds(stamp.seconds()), stamp);
         }
-        assert_eq!(Timestamp::from_seconds(t(2008, 12, 31, Some((23, 59, 59))).seconds() + 1), t(2009, 1, 1, Some((0, 0, 0))));
+        assert_eq!(
+            Timestamp::from_seconds(t(2008, 12, 31, Some((23, 59, 59))).seconds() + 1),
+            t(2009, 1, 1, Some((0, 0, 0)))
+        );
         assert_eq!(t(2008, 2, 3, None).iso_date(), "2008-02-03");
         assert_eq!(age_in_years(6.0, "MONTHS"), Some(0.5));
         assert_eq!(age_in_years(40.0, "furlongs"), None);
@@ -821,7 +1045,10 @@ mod tests {
     #[test]
     fn the_writer_escapes_and_nests() {
         let mut w = XmlWriter::new("<?xml version=\"1.0\"?>");
-        w.open("r", &[("a", "x\"<é\n")]).leaf("s", &[], "a & b\u{1}ü").leaf("e", &[("k", "v")], "").leaf("l", &[], "1\n2\r");
+        w.open("r", &[("a", "x\"<é\n")])
+            .leaf("s", &[], "a & b\u{1}ü")
+            .leaf("e", &[("k", "v")], "")
+            .leaf("l", &[], "1\n2\r");
         let out = String::from_utf8(w.finish()).unwrap();
         assert!(out.is_ascii());
         let doc = Document::parse(&out).unwrap();

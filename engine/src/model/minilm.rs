@@ -42,7 +42,9 @@ impl MiniLmConfig {
     pub fn init(&self, device: &Device) -> MiniLm {
         MiniLm {
             embeddings: self.embeddings().init(device),
-            layers: (0..self.layers).map(|_| self.layer().init(device)).collect(),
+            layers: (0..self.layers)
+                .map(|_| self.layer().init(device))
+                .collect(),
         }
     }
 
@@ -60,11 +62,22 @@ impl MiniLmConfig {
     }
 
     fn embeddings(&self) -> EmbeddingsConfig {
-        EmbeddingsConfig::new(self.vocab_size, self.hidden, self.max_positions, self.type_vocab_size, self.layer_norm_eps)
+        EmbeddingsConfig::new(
+            self.vocab_size,
+            self.hidden,
+            self.max_positions,
+            self.type_vocab_size,
+            self.layer_norm_eps,
+        )
     }
 
     fn layer(&self) -> EncoderLayerConfig {
-        EncoderLayerConfig::new(self.hidden, self.heads, self.intermediate, self.layer_norm_eps)
+        EncoderLayerConfig::new(
+            self.hidden,
+            self.heads,
+            self.intermediate,
+            self.layer_norm_eps,
+        )
     }
 }
 
@@ -103,7 +116,10 @@ pub fn mean_pool(states: Tensor<3>, mask: Tensor<2, Int>) -> Tensor<2> {
     let weights = mask.float().unsqueeze_dim::<3>(2);
     // The clamp only guards an all-padding row; sentence-transformers uses the same 1e-9.
     let counts = weights.clone().sum_dim(1).clamp_min(1e-9);
-    (states * weights).sum_dim(1).div(counts).reshape([batch, hidden])
+    (states * weights)
+        .sum_dim(1)
+        .div(counts)
+        .reshape([batch, hidden])
 }
 
 /// Each row divided by its Euclidean norm (at least 1e-12, as torch's `F.normalize`).
@@ -136,16 +152,34 @@ impl EmbeddingsConfig {
             word: EmbeddingConfig::new(self.vocab_size, self.hidden).init(device),
             position: EmbeddingConfig::new(self.max_positions, self.hidden).init(device),
             token_type: EmbeddingConfig::new(self.type_vocab_size, self.hidden).init(device),
-            norm: LayerNormConfig::new(self.hidden).with_epsilon(self.layer_norm_eps).init(device),
+            norm: LayerNormConfig::new(self.hidden)
+                .with_epsilon(self.layer_norm_eps)
+                .init(device),
         }
     }
 
     fn load(&self, w: &Weights, prefix: &str) -> Result<Embeddings> {
         Ok(Embeddings {
-            word: w.embedding(&format!("{prefix}.word_embeddings"), self.vocab_size, self.hidden)?,
-            position: w.embedding(&format!("{prefix}.position_embeddings"), self.max_positions, self.hidden)?,
-            token_type: w.embedding(&format!("{prefix}.token_type_embeddings"), self.type_vocab_size, self.hidden)?,
-            norm: w.layer_norm(&format!("{prefix}.LayerNorm"), self.hidden, self.layer_norm_eps)?,
+            word: w.embedding(
+                &format!("{prefix}.word_embeddings"),
+                self.vocab_size,
+                self.hidden,
+            )?,
+            position: w.embedding(
+                &format!("{prefix}.position_embeddings"),
+                self.max_positions,
+                self.hidden,
+            )?,
+            token_type: w.embedding(
+                &format!("{prefix}.token_type_embeddings"),
+                self.type_vocab_size,
+                self.hidden,
+            )?,
+            norm: w.layer_norm(
+                &format!("{prefix}.LayerNorm"),
+                self.hidden,
+                self.layer_norm_eps,
+            )?,
         })
     }
 }
@@ -157,7 +191,9 @@ impl Embeddings {
         let device = ids.device();
         let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).reshape([1, seq]);
         let segments = Tensor::<2, Int>::zeros([1, 1], &device);
-        let x = self.word.forward(ids) + self.position.forward(positions) + self.token_type.forward(segments);
+        let x = self.word.forward(ids)
+            + self.position.forward(positions)
+            + self.token_type.forward(segments);
         self.norm.forward(x)
     }
 }
@@ -182,14 +218,21 @@ pub struct SelfAttention {
 
 impl SelfAttentionConfig {
     pub fn init(&self, device: &Device) -> SelfAttention {
-        assert!(self.hidden.is_multiple_of(self.heads), "hidden {} is not a multiple of heads {}", self.hidden, self.heads);
+        assert!(
+            self.hidden.is_multiple_of(self.heads),
+            "hidden {} is not a multiple of heads {}",
+            self.hidden,
+            self.heads
+        );
         let linear = || LinearConfig::new(self.hidden, self.hidden).init(device);
         SelfAttention {
             query: linear(),
             key: linear(),
             value: linear(),
             output: linear(),
-            norm: LayerNormConfig::new(self.hidden).with_epsilon(self.layer_norm_eps).init(device),
+            norm: LayerNormConfig::new(self.hidden)
+                .with_epsilon(self.layer_norm_eps)
+                .init(device),
             heads: self.heads,
         }
     }
@@ -197,14 +240,21 @@ impl SelfAttentionConfig {
     fn load(&self, w: &Weights, prefix: &str) -> Result<SelfAttention> {
         let h = self.hidden;
         if !h.is_multiple_of(self.heads) {
-            return Err(Error::InvalidArgument(format!("hidden {h} is not a multiple of heads {}", self.heads)));
+            return Err(Error::InvalidArgument(format!(
+                "hidden {h} is not a multiple of heads {}",
+                self.heads
+            )));
         }
         Ok(SelfAttention {
             query: w.linear(&format!("{prefix}.self.query"), h, h)?,
             key: w.linear(&format!("{prefix}.self.key"), h, h)?,
             value: w.linear(&format!("{prefix}.self.value"), h, h)?,
             output: w.linear(&format!("{prefix}.output.dense"), h, h)?,
-            norm: w.layer_norm(&format!("{prefix}.output.LayerNorm"), h, self.layer_norm_eps)?,
+            norm: w.layer_norm(
+                &format!("{prefix}.output.LayerNorm"),
+                h,
+                self.layer_norm_eps,
+            )?,
             heads: self.heads,
         })
     }
@@ -215,7 +265,10 @@ impl SelfAttention {
     pub fn forward(&self, x: Tensor<3>, padding: Tensor<4, Bool>) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let head_dim = hidden / self.heads;
-        let split = |t: Tensor<3>| t.reshape([batch, seq, self.heads, head_dim]).swap_dims(1, 2);
+        let split = |t: Tensor<3>| {
+            t.reshape([batch, seq, self.heads, head_dim])
+                .swap_dims(1, 2)
+        };
         let context = attention(
             split(self.query.forward(x.clone())),
             split(self.key.forward(x.clone())),
@@ -249,15 +302,29 @@ impl FeedForwardConfig {
         FeedForward {
             intermediate: LinearConfig::new(self.hidden, self.intermediate).init(device),
             output: LinearConfig::new(self.intermediate, self.hidden).init(device),
-            norm: LayerNormConfig::new(self.hidden).with_epsilon(self.layer_norm_eps).init(device),
+            norm: LayerNormConfig::new(self.hidden)
+                .with_epsilon(self.layer_norm_eps)
+                .init(device),
         }
     }
 
     fn load(&self, w: &Weights, prefix: &str) -> Result<FeedForward> {
         Ok(FeedForward {
-            intermediate: w.linear(&format!("{prefix}.intermediate.dense"), self.hidden, self.intermediate)?,
-            output: w.linear(&format!("{prefix}.output.dense"), self.intermediate, self.hidden)?,
-            norm: w.layer_norm(&format!("{prefix}.output.LayerNorm"), self.hidden, self.layer_norm_eps)?,
+            intermediate: w.linear(
+                &format!("{prefix}.intermediate.dense"),
+                self.hidden,
+                self.intermediate,
+            )?,
+            output: w.linear(
+                &format!("{prefix}.output.dense"),
+                self.intermediate,
+                self.hidden,
+            )?,
+            norm: w.layer_norm(
+                &format!("{prefix}.output.LayerNorm"),
+                self.hidden,
+                self.layer_norm_eps,
+            )?,
         })
     }
 }
@@ -310,7 +377,8 @@ impl EncoderLayerConfig {
 
 impl EncoderLayer {
     pub fn forward(&self, x: Tensor<3>, padding: Tensor<4, Bool>) -> Tensor<3> {
-        self.feed_forward.forward(self.attention.forward(x, padding))
+        self.feed_forward
+            .forward(self.attention.forward(x, padding))
     }
 }
 
@@ -322,15 +390,21 @@ struct Weights<'a> {
 
 impl<'a> Weights<'a> {
     fn new(bytes: &'a [u8], device: &Device) -> Result<Self> {
-        let tensors = SafeTensors::deserialize(bytes)
-            .map_err(|e| Error::InvalidArgument(format!("model.safetensors: not a safetensors file ({e})")))?;
-        Ok(Self { tensors, device: device.clone() })
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| {
+            Error::InvalidArgument(format!("model.safetensors: not a safetensors file ({e})"))
+        })?;
+        Ok(Self {
+            tensors,
+            device: device.clone(),
+        })
     }
 
     /// The values of a tensor, checked to be F32 of the given shape. A `bert.` prefix, as
     /// checkpoints of BERT task models have, is accepted as well.
     fn values(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-        let err = |message: String| Error::InvalidArgument(format!("model.safetensors: {name}: {message}"));
+        let err = |message: String| {
+            Error::InvalidArgument(format!("model.safetensors: {name}: {message}"))
+        };
         let view = self
             .tensors
             .tensor(name)
@@ -343,7 +417,11 @@ impl<'a> Weights<'a> {
             return Err(err(format!("shape {:?}, expected {shape:?}", view.shape())));
         }
         // The data need not be 4-byte aligned inside the file, so no cast in place.
-        Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        Ok(view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     fn param<const D: usize>(&self, values: Vec<f32>, shape: [usize; D]) -> Param<Tensor<D>> {
@@ -359,7 +437,10 @@ impl<'a> Weights<'a> {
             }
         }
         let bias = self.values(&format!("{prefix}.bias"), &[d_out])?;
-        Ok(Linear { weight: self.param(weight, [d_in, d_out]), bias: Some(self.param(bias, [d_out])) })
+        Ok(Linear {
+            weight: self.param(weight, [d_in, d_out]),
+            bias: Some(self.param(bias, [d_out])),
+        })
     }
 
     fn layer_norm(&self, prefix: &str, d: usize, eps: f64) -> Result<LayerNorm> {
@@ -370,7 +451,9 @@ impl<'a> Weights<'a> {
     }
 
     fn embedding(&self, prefix: &str, n: usize, d: usize) -> Result<Embedding> {
-        Ok(Embedding { weight: self.param(self.values(&format!("{prefix}.weight"), &[n, d])?, [n, d]) })
+        Ok(Embedding {
+            weight: self.param(self.values(&format!("{prefix}.weight"), &[n, d])?, [n, d]),
+        })
     }
 }
 
@@ -404,7 +487,12 @@ mod tests {
 
     fn rows(t: Tensor<2>) -> Vec<Vec<f32>> {
         let [_, d] = t.dims();
-        t.into_data().try_into_vec::<f32>().unwrap().chunks(d).map(<[f32]>::to_vec).collect()
+        t.into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+            .chunks(d)
+            .map(<[f32]>::to_vec)
+            .collect()
     }
 
     #[test]
@@ -436,9 +524,18 @@ mod tests {
         let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
         bytes.extend(header.as_bytes());
         bytes.extend([0u8; 16]);
-        let err = MiniLmConfig::new().load(&bytes, &device).unwrap_err().to_string();
-        assert!(err.contains("embeddings.word_embeddings.weight: shape [2, 2], expected [30522, 384]"), "{err}");
-        let err = MiniLmConfig::new().load(b"nonsense", &device).unwrap_err().to_string();
+        let err = MiniLmConfig::new()
+            .load(&bytes, &device)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("embeddings.word_embeddings.weight: shape [2, 2], expected [30522, 384]"),
+            "{err}"
+        );
+        let err = MiniLmConfig::new()
+            .load(b"nonsense", &device)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a safetensors file"), "{err}");
     }
 }

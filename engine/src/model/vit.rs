@@ -2,11 +2,12 @@
 //! by [`crate::encode::patches::patchify`] before it reaches the model (so no permute
 //! runs inside it).
 
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::activation::ActivationConfig;
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-
 
 #[derive(Config, Debug)]
 pub struct VitConfig {
@@ -41,7 +42,11 @@ impl VitConfig {
     pub fn init(&self, device: &Device) -> Vit {
         Vit {
             patch_embed: LinearConfig::new(self.patch_dim, self.d_model).init(device),
-            position: Initializer::Normal { mean: 0.0, std: 0.02 }.init([1, self.num_patches, self.d_model], device),
+            position: Initializer::Normal {
+                mean: 0.0,
+                std: 0.02,
+            }
+            .init([1, self.num_patches, self.d_model], device),
             // Pre-norm blocks train stably without warm-up tricks; ReLU is ~10% faster than
             // exact GELU on the CPU backend and costs nothing in accuracy at this size.
             encoder: TransformerEncoderConfig::new(self.d_model, self.d_ff, self.heads, self.depth)
@@ -55,8 +60,19 @@ impl VitConfig {
     }
 
     pub fn num_params(&self) -> usize {
-        let layer = 4 * self.d_model * self.d_model + 4 * self.d_model + 2 * self.d_model * self.d_ff + self.d_ff + self.d_model + 4 * self.d_model;
-        self.patch_dim * self.d_model + self.d_model + self.num_patches * self.d_model + self.depth * layer + 2 * self.d_model + self.d_model * self.embed_dim + self.embed_dim
+        let layer = 4 * self.d_model * self.d_model
+            + 4 * self.d_model
+            + 2 * self.d_model * self.d_ff
+            + self.d_ff
+            + self.d_model
+            + 4 * self.d_model;
+        self.patch_dim * self.d_model
+            + self.d_model
+            + self.num_patches * self.d_model
+            + self.depth * layer
+            + 2 * self.d_model
+            + self.d_model * self.embed_dim
+            + self.embed_dim
     }
 }
 
@@ -82,12 +98,27 @@ mod tests {
     #[test]
     fn embeddings_are_unit_length_and_params_are_counted() {
         let device = Device::flex();
-        let config = VitConfig::new(48, 16).with_d_model(32).with_depth(2).with_heads(2).with_d_ff(64).with_embed_dim(8);
+        let config = VitConfig::new(48, 16)
+            .with_d_model(32)
+            .with_depth(2)
+            .with_heads(2)
+            .with_d_ff(64)
+            .with_embed_dim(8);
         let vit = config.init(&device);
-        let x = Tensor::<3>::random([3, 16, 48], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<3>::random(
+            [3, 16, 48],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let y = vit.forward(x);
         assert_eq!(y.dims(), [3, 8]);
-        let norms: Vec<f32> = y.powi_scalar(2).sum_dim(1).sqrt().into_data().try_to_vec::<f32>().unwrap();
+        let norms: Vec<f32> = y
+            .powi_scalar(2)
+            .sum_dim(1)
+            .sqrt()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert!(norms.iter().all(|n| (n - 1.0).abs() < 1e-4), "{norms:?}");
         assert_eq!(vit.num_params(), config.num_params());
     }

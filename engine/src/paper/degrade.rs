@@ -119,7 +119,10 @@ impl Degraded {
 pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degraded> {
     let (w, h) = (sheet.width as f64, sheet.height as f64);
     if sheet.width == 0 || sheet.height == 0 || sheet.rgb.len() != sheet.width * sheet.height * 3 {
-        return Err(Error::InvalidArgument(format!("cannot degrade a {}×{} picture", sheet.width, sheet.height)));
+        return Err(Error::InvalidArgument(format!(
+            "cannot degrade a {}×{} picture",
+            sheet.width, sheet.height
+        )));
     }
     let mut rng = Rng::new(seed ^ name_hash(level.name));
 
@@ -143,17 +146,35 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
         let min_y = moved.iter().map(|c| c.1).fold(f64::INFINITY, f64::min) - margin;
         let max_x = moved.iter().map(|c| c.0).fold(f64::NEG_INFINITY, f64::max) + margin;
         let max_y = moved.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max) + margin;
-        moved.iter_mut().for_each(|c| *c = (c.0 - min_x, c.1 - min_y));
-        ((max_x - min_x).ceil() as usize, (max_y - min_y).ceil() as usize)
+        moved
+            .iter_mut()
+            .for_each(|c| *c = (c.0 - min_x, c.1 - min_y));
+        (
+            (max_x - min_x).ceil() as usize,
+            (max_y - min_y).ceil() as usize,
+        )
     } else {
         (sheet.width, sheet.height)
     };
     let homography = homography_from_corners(&corners, &moved)
         .ok_or_else(|| Error::InvalidArgument("the sheet's corners fold onto a line".into()))?;
-    let inverse = invert(&homography).ok_or_else(|| Error::InvalidArgument("the warp cannot be inverted".into()))?;
+    let inverse = invert(&homography)
+        .ok_or_else(|| Error::InvalidArgument("the warp cannot be inverted".into()))?;
 
-    let tinted: Vec<f32> = sheet.rgb.chunks_exact(3).flat_map(|p| [0, 1, 2].map(|c| p[c] as f32 * level.tint[c] as f32)).collect();
-    let mut image = warp(&tinted, sheet.width, sheet.height, &inverse, out_w, out_h, level.background);
+    let tinted: Vec<f32> = sheet
+        .rgb
+        .chunks_exact(3)
+        .flat_map(|p| [0, 1, 2].map(|c| p[c] as f32 * level.tint[c] as f32))
+        .collect();
+    let mut image = warp(
+        &tinted,
+        sheet.width,
+        sheet.height,
+        &inverse,
+        out_w,
+        out_h,
+        level.background,
+    );
 
     // Light: a gradient from a random side, a soft shadow, a crease.
     let diag = ((out_w * out_w + out_h * out_h) as f64).sqrt();
@@ -177,7 +198,9 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
             if level.crease > 0.0 && on_sheet(&inverse, px, py, w, h) {
                 // A fold: a bright ridge beside a dark valley.
                 let d = crease_line.signed_distance(px, py) / crease_width;
-                gain *= 1.0 + level.crease * (0.6 * (-(d - 1.0).powi(2)).exp() - (-(d + 1.0).powi(2)).exp());
+                gain *= 1.0
+                    + level.crease
+                        * (0.6 * (-(d - 1.0).powi(2)).exp() - (-(d + 1.0).powi(2)).exp());
             }
             let i = (y * out_w + x) * 3;
             image[i..i + 3].iter_mut().for_each(|v| *v *= gain as f32);
@@ -188,10 +211,19 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
         image = gaussian_blur(&image, out_w, out_h, level.blur_sigma);
     }
     if level.noise_sigma > 0.0 {
-        image.iter_mut().for_each(|v| *v += (rng.gaussian() * level.noise_sigma) as f32);
+        image
+            .iter_mut()
+            .for_each(|v| *v += (rng.gaussian() * level.noise_sigma) as f32);
     }
-    let rgb: Vec<u8> = image.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect();
-    let mut bitmap = Bitmap { width: out_w, height: out_h, rgb };
+    let rgb: Vec<u8> = image
+        .iter()
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    let mut bitmap = Bitmap {
+        width: out_w,
+        height: out_h,
+        rgb,
+    };
     if level.jpeg_quality > 0 {
         bitmap = jpeg_round_trip(&bitmap, level.jpeg_quality)?;
     }
@@ -200,13 +232,25 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
 
 /// Saves as JPEG at `quality` and decodes it again, keeping the compression's artefacts.
 pub fn jpeg_round_trip(bitmap: &Bitmap, quality: u8) -> Result<Bitmap> {
-    let failed = |e: image::ImageError| Error::InvalidArgument(format!("JPEG compression failed: {e}"));
+    let failed =
+        |e: image::ImageError| Error::InvalidArgument(format!("JPEG compression failed: {e}"));
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality.clamp(1, 100))
-        .encode(&bitmap.rgb, bitmap.width as u32, bitmap.height as u32, image::ExtendedColorType::Rgb8)
+        .encode(
+            &bitmap.rgb,
+            bitmap.width as u32,
+            bitmap.height as u32,
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(failed)?;
-    let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).map_err(failed)?.to_rgb8();
-    Ok(Bitmap { width: decoded.width() as usize, height: decoded.height() as usize, rgb: decoded.into_raw() })
+    let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+        .map_err(failed)?
+        .to_rgb8();
+    Ok(Bitmap {
+        width: decoded.width() as usize,
+        height: decoded.height() as usize,
+        rgb: decoded.into_raw(),
+    })
 }
 
 fn on_sheet(inverse: &[f64; 9], x: f64, y: f64, w: f64, h: f64) -> bool {
@@ -234,15 +278,30 @@ impl Line {
 
 /// A line through a point in the middle half of the picture, at any angle.
 fn random_line(rng: &mut Rng, w: usize, h: usize) -> Line {
-    let (px, py) = (rng.uniform(0.25, 0.75) * w as f64, rng.uniform(0.25, 0.75) * h as f64);
+    let (px, py) = (
+        rng.uniform(0.25, 0.75) * w as f64,
+        rng.uniform(0.25, 0.75) * h as f64,
+    );
     let a = rng.uniform(0.0, std::f64::consts::TAU);
     let (nx, ny) = (a.cos(), a.sin());
-    Line { nx, ny, c: nx * px + ny * py }
+    Line {
+        nx,
+        ny,
+        c: nx * px + ny * py,
+    }
 }
 
 /// Bilinear resampling: each output pixel's centre mapped back through `inverse`; what falls
 /// outside the sheet takes the background, blended at the sheet's edge.
-fn warp(src: &[f32], sw: usize, sh: usize, inverse: &[f64; 9], out_w: usize, out_h: usize, background: [u8; 3]) -> Vec<f32> {
+fn warp(
+    src: &[f32],
+    sw: usize,
+    sh: usize,
+    inverse: &[f64; 9],
+    out_w: usize,
+    out_h: usize,
+    background: [u8; 3],
+) -> Vec<f32> {
     let bg = background.map(|v| v as f32);
     let mut out = vec![0.0f32; out_w * out_h * 3];
     for y in 0..out_h {
@@ -258,7 +317,12 @@ fn warp(src: &[f32], sw: usize, sh: usize, inverse: &[f64; 9], out_w: usize, out
                 let i = (yi as usize * sw + xi as usize) * 3;
                 [src[i], src[i + 1], src[i + 2]]
             };
-            let (a, b, c, d) = (texel(x0, y0), texel(x0 + 1.0, y0), texel(x0, y0 + 1.0), texel(x0 + 1.0, y0 + 1.0));
+            let (a, b, c, d) = (
+                texel(x0, y0),
+                texel(x0 + 1.0, y0),
+                texel(x0, y0 + 1.0),
+                texel(x0 + 1.0, y0 + 1.0),
+            );
             let o = (y * out_w + x) * 3;
             for k in 0..3 {
                 let top = a[k] + (b[k] - a[k]) * tx;
@@ -273,7 +337,9 @@ fn warp(src: &[f32], sw: usize, sh: usize, inverse: &[f64; 9], out_w: usize, out
 /// Separable Gaussian blur of an interleaved RGB float image, edges clamped.
 fn gaussian_blur(image: &[f32], w: usize, h: usize, sigma: f64) -> Vec<f32> {
     let radius = (3.0 * sigma).ceil() as i64;
-    let taps: Vec<f32> = (-radius..=radius).map(|k| (-0.5 * (k * k) as f64 / (sigma * sigma)).exp() as f32).collect();
+    let taps: Vec<f32> = (-radius..=radius)
+        .map(|k| (-0.5 * (k * k) as f64 / (sigma * sigma)).exp() as f32)
+        .collect();
     let sum: f32 = taps.iter().sum();
     let taps: Vec<f32> = taps.iter().map(|t| t / sum).collect();
     let pass = |input: &[f32], horizontal: bool| -> Vec<f32> {
@@ -303,7 +369,10 @@ fn gaussian_blur(image: &[f32], w: usize, h: usize, sigma: f64) -> Vec<f32> {
 
 fn apply(h: &[f64; 9], x: f64, y: f64) -> (f64, f64) {
     let w = h[6] * x + h[7] * y + h[8];
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }
 
 /// The homography taking each of `from` to the matching `to` (direct linear transform with
@@ -339,7 +408,8 @@ pub fn homography_from_corners(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> 
 }
 
 fn invert(m: &[f64; 9]) -> Option<[f64; 9]> {
-    let det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+    let det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6])
+        + m[2] * (m[3] * m[7] - m[4] * m[6]);
     if det.abs() < 1e-15 {
         return None;
     }
@@ -358,7 +428,9 @@ fn invert(m: &[f64; 9]) -> Option<[f64; 9]> {
 }
 
 fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// splitmix64: small, deterministic on every platform, good enough for picture damage.
@@ -397,7 +469,11 @@ mod tests {
     use crate::paper::test_support::ptbxl_00009;
 
     fn small_sheet() -> (crate::paper::render::Rendered, RenderConfig) {
-        let config = RenderConfig { px_per_mm: 3.0, trace_width_mm: 0.3, ..RenderConfig::default() };
+        let config = RenderConfig {
+            px_per_mm: 3.0,
+            trace_width_mm: 0.3,
+            ..RenderConfig::default()
+        };
         (render(&ptbxl_00009(), &config), config)
     }
 
@@ -443,7 +519,11 @@ mod tests {
                     dark(&a.bitmap, a.map_point(x, y))
                 })
                 .count();
-            assert!(hits > 800, "{}: {hits} of 1000 trace points dark", level.name);
+            assert!(
+                hits > 800,
+                "{}: {hits} of 1000 trace points dark",
+                level.name
+            );
             if level.table_margin > 0.0 {
                 // The table shows in the corner.
                 let p = a.bitmap.get(1, 1);
@@ -471,26 +551,38 @@ mod tests {
     #[test]
     #[ignore]
     fn write_pngs_of_every_level() {
-        let dir = std::env::var("ECG_RENDER_DIR").unwrap_or_else(|_| "/tmp/ecg-paper-renders".into());
+        let dir =
+            std::env::var("ECG_RENDER_DIR").unwrap_or_else(|_| "/tmp/ecg-paper-renders".into());
         std::fs::create_dir_all(&dir).unwrap();
         let record = ptbxl_00009();
         for layout in crate::paper::render::PaperLayout::ALL {
             let config = RenderConfig::for_layout(layout);
             let sheet = render(&record, &config);
             for level in &LEVELS {
-                if layout != crate::paper::render::PaperLayout::ThreeByFour && level.name != "clean" {
+                if layout != crate::paper::render::PaperLayout::ThreeByFour && level.name != "clean"
+                {
                     continue;
                 }
                 let out = degrade(&sheet.bitmap, level, 42).unwrap();
                 let path = format!("{dir}/00009_lr-{}-{}.png", layout.name(), level.name);
-                image::RgbImage::from_raw(out.bitmap.width as u32, out.bitmap.height as u32, out.bitmap.rgb)
-                    .unwrap()
-                    .save(&path)
-                    .unwrap();
+                image::RgbImage::from_raw(
+                    out.bitmap.width as u32,
+                    out.bitmap.height as u32,
+                    out.bitmap.rgb,
+                )
+                .unwrap()
+                .save(&path)
+                .unwrap();
             }
         }
-        let grey = RenderConfig { grid: crate::paper::render::GridStyle::Grey, ..RenderConfig::default() };
-        let bw = RenderConfig { grid: crate::paper::render::GridStyle::BlackAndWhite, ..RenderConfig::default() };
+        let grey = RenderConfig {
+            grid: crate::paper::render::GridStyle::Grey,
+            ..RenderConfig::default()
+        };
+        let bw = RenderConfig {
+            grid: crate::paper::render::GridStyle::BlackAndWhite,
+            ..RenderConfig::default()
+        };
         for (name, config) in [("grey", grey), ("bw", bw)] {
             let b = render(&record, &config).bitmap;
             image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb)

@@ -23,7 +23,12 @@ pub struct Bitmap {
 impl Bitmap {
     /// A `width`×`height` image filled with `colour`.
     pub fn filled(width: usize, height: usize, colour: [u8; 3]) -> Self {
-        let rgb = colour.iter().copied().cycle().take(width * height * 3).collect();
+        let rgb = colour
+            .iter()
+            .copied()
+            .cycle()
+            .take(width * height * 3)
+            .collect();
         Self { width, height, rgb }
     }
 
@@ -32,7 +37,10 @@ impl Bitmap {
         (rgba.len() == width * height * 4).then(|| Self {
             width,
             height,
-            rgb: rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+            rgb: rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
         })
     }
 

@@ -22,7 +22,11 @@ pub enum PaperLayout {
 }
 
 impl PaperLayout {
-    pub const ALL: [PaperLayout; 3] = [PaperLayout::ThreeByFour, PaperLayout::SixByTwo, PaperLayout::TwelveByOne];
+    pub const ALL: [PaperLayout; 3] = [
+        PaperLayout::ThreeByFour,
+        PaperLayout::SixByTwo,
+        PaperLayout::TwelveByOne,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -57,11 +61,21 @@ impl PaperLayout {
             PaperLayout::SixByTwo => Lead::STANDARD
                 .iter()
                 .enumerate()
-                .map(|(i, lead)| (*lead, i % 6, i / 6, (i / 6) as f64 * 2.0 * column_s, 2.0 * column_s))
+                .map(|(i, lead)| {
+                    (
+                        *lead,
+                        i % 6,
+                        i / 6,
+                        (i / 6) as f64 * 2.0 * column_s,
+                        2.0 * column_s,
+                    )
+                })
                 .collect(),
-            PaperLayout::TwelveByOne => {
-                Lead::STANDARD.iter().enumerate().map(|(i, lead)| (*lead, i, 0, 0.0, 4.0 * column_s)).collect()
-            }
+            PaperLayout::TwelveByOne => Lead::STANDARD
+                .iter()
+                .enumerate()
+                .map(|(i, lead)| (*lead, i, 0, 0.0, 4.0 * column_s))
+                .collect(),
         }
     }
 
@@ -158,7 +172,10 @@ impl RenderConfig {
     }
 
     fn trace_area_mm(&self) -> (f64, f64) {
-        (4.0 * self.column_s * self.mm_per_s, self.layout.rows() as f64 * self.row_height_mm)
+        (
+            4.0 * self.column_s * self.mm_per_s,
+            self.layout.rows() as f64 * self.row_height_mm,
+        )
     }
 
     /// The image size this configuration gives, in pixels.
@@ -166,7 +183,10 @@ impl RenderConfig {
         let (w, h) = self.trace_area_mm();
         let width_mm = 2.0 * self.margin_mm + self.calibration_zone_mm() + w;
         let height_mm = 2.0 * self.margin_mm + self.header_height_mm + h;
-        ((width_mm * self.px_per_mm).ceil() as usize, (height_mm * self.px_per_mm).ceil() as usize)
+        (
+            (width_mm * self.px_per_mm).ceil() as usize,
+            (height_mm * self.px_per_mm).ceil() as usize,
+        )
     }
 }
 
@@ -204,7 +224,14 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
     let grid_y0 = (config.margin_mm + config.header_height_mm) * s;
     let (area_w, area_h) = config.trace_area_mm();
     let grid_w_mm = config.calibration_zone_mm() + area_w;
-    draw_grid(&mut bitmap, [grid_x0, grid_y0], [grid_w_mm, area_h], s, minor, major);
+    draw_grid(
+        &mut bitmap,
+        [grid_x0, grid_y0],
+        [grid_w_mm, area_h],
+        s,
+        minor,
+        major,
+    );
 
     let mut ink = Ink::new(width, height);
     let stroke = config.trace_width_mm * s;
@@ -219,7 +246,12 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
             let base = grid_y0 + (row as f64 + 0.5) * row_h;
             let x = |mm: f64| grid_x0 + mm * s;
             let top = base - px_per_mv;
-            let pulse = [(x(1.0), base), (x(3.0), base), (x(3.0), top), (x(3.0) + 0.2 * px_per_s, top)];
+            let pulse = [
+                (x(1.0), base),
+                (x(3.0), base),
+                (x(3.0), top),
+                (x(3.0) + 0.2 * px_per_s, top),
+            ];
             let end = [(x(3.0) + 0.2 * px_per_s, base), (x(9.0), base)];
             ink.polyline(&[&pulse[..], &end[..]].concat(), stroke);
         }
@@ -231,9 +263,17 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
             let x0 = trace_x0 + start_s * px_per_s;
             let row_top = grid_y0 + row as f64 * row_h;
             if config.lead_labels {
-                ink.text(lead.label(), x0 + 1.5 * s, row_top + 2.0 * s, 3.0 * s, 0.3 * s);
+                ink.text(
+                    lead.label(),
+                    x0 + 1.5 * s,
+                    row_top + 2.0 * s,
+                    3.0 * s,
+                    0.3 * s,
+                );
             }
-            let Some(channel) = record.lead(lead) else { continue };
+            let Some(channel) = record.lead(lead) else {
+                continue;
+            };
             let start = (start_s * fs).round() as usize;
             let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
             if start >= end {
@@ -256,7 +296,10 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
             let mut run: Vec<(f64, f64)> = Vec::new();
             for (i, v) in samples.iter().enumerate() {
                 if v.is_finite() {
-                    run.push((x0 + i as f64 / fs * px_per_s, baseline_y - *v as f64 * px_per_mv));
+                    run.push((
+                        x0 + i as f64 / fs * px_per_s,
+                        baseline_y - *v as f64 * px_per_mv,
+                    ));
                 } else if !run.is_empty() {
                     ink.polyline(&run, stroke);
                     run.clear();
@@ -267,7 +310,10 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
         }
     }
 
-    let lines = config.header_lines.clone().unwrap_or_else(|| default_header(record, config));
+    let lines = config
+        .header_lines
+        .clone()
+        .unwrap_or_else(|| default_header(record, config));
     let text_h = 3.0 * s;
     for (i, line) in lines.iter().enumerate() {
         let y = (config.margin_mm + 1.0) * s + i as f64 * text_h * 1.6;
@@ -283,31 +329,60 @@ pub fn render(record: &Record, config: &RenderConfig) -> Rendered {
 
 /// The lines a cart prints above the grid.
 pub fn default_header(record: &Record, config: &RenderConfig) -> Vec<String> {
-    let age = record.metadata.age.map(|a| format!("{a:.0} YR")).unwrap_or_else(|| "-- YR".into());
+    let age = record
+        .metadata
+        .age
+        .map(|a| format!("{a:.0} YR"))
+        .unwrap_or_else(|| "-- YR".into());
     let sex = match record.metadata.sex {
         Some(Sex::Male) => "MALE",
         Some(Sex::Female) => "FEMALE",
         None => "SEX --",
     };
     vec![
-        format!("NAME: PATIENT {}   ID: {}", record.name.to_uppercase(), record.name.to_uppercase()),
-        format!("{age}   {sex}   {}", record.metadata.date.clone().unwrap_or_default()),
-        format!("{} mm/s   {} mm/mV   0.05-150 Hz   {}", config.mm_per_s, config.mm_per_mv, config.layout.name()),
+        format!(
+            "NAME: PATIENT {}   ID: {}",
+            record.name.to_uppercase(),
+            record.name.to_uppercase()
+        ),
+        format!(
+            "{age}   {sex}   {}",
+            record.metadata.date.clone().unwrap_or_default()
+        ),
+        format!(
+            "{} mm/s   {} mm/mV   0.05-150 Hz   {}",
+            config.mm_per_s,
+            config.mm_per_mv,
+            config.layout.name()
+        ),
         "ECGMATCH CARDIO-12 V2.1  SN 40417".into(),
     ]
 }
 
 /// Minor lines every 1 mm and major every 5 mm over `size_mm` from `origin_px`, drawn with
 /// their exact sub-pixel coverage so the pitch stays exact at any resolution.
-fn draw_grid(bitmap: &mut Bitmap, origin_px: [f64; 2], size_mm: [f64; 2], s: f64, minor: Option<[u8; 3]>, major: [u8; 3]) {
+fn draw_grid(
+    bitmap: &mut Bitmap,
+    origin_px: [f64; 2],
+    size_mm: [f64; 2],
+    s: f64,
+    minor: Option<[u8; 3]>,
+    major: [u8; 3],
+) {
     let (x0, y0) = (origin_px[0], origin_px[1]);
     let (x1, y1) = (x0 + size_mm[0] * s, y0 + size_mm[1] * s);
     let lines = |extent_mm: f64| -> Vec<(f64, bool)> {
-        (0..=extent_mm.floor() as usize).map(|mm| (mm as f64 * s, mm % 5 == 0)).collect()
+        (0..=extent_mm.floor() as usize)
+            .map(|mm| (mm as f64 * s, mm % 5 == 0))
+            .collect()
     };
     // Minor lines first, so that majors are drawn over them.
     for pass_major in [false, true] {
-        let (colour, width) = if pass_major { (Some(major), 0.2 * s) } else { (minor, 0.1 * s) };
+        let (colour, width) = if pass_major {
+            (Some(major), 0.2 * s)
+        } else {
+            (minor, 0.1 * s)
+        };
         let Some(colour) = colour else { continue };
         for (offset, is_major) in lines(size_mm[0]) {
             if is_major == pass_major {
@@ -323,13 +398,31 @@ fn draw_grid(bitmap: &mut Bitmap, origin_px: [f64; 2], size_mm: [f64; 2], s: f64
 }
 
 /// A straight grid line centred on `pos` across `span`: vertical if `vertical`.
-fn band(bitmap: &mut Bitmap, pos: f64, width: f64, span: [f64; 2], colour: [u8; 3], vertical: bool) {
+fn band(
+    bitmap: &mut Bitmap,
+    pos: f64,
+    width: f64,
+    span: [f64; 2],
+    colour: [u8; 3],
+    vertical: bool,
+) {
     let (lo, hi) = (pos - width / 2.0, pos + width / 2.0);
-    let limit = if vertical { bitmap.width } else { bitmap.height };
-    let other_limit = if vertical { bitmap.height } else { bitmap.width };
+    let limit = if vertical {
+        bitmap.width
+    } else {
+        bitmap.height
+    };
+    let other_limit = if vertical {
+        bitmap.height
+    } else {
+        bitmap.width
+    };
     let first = lo.floor().max(0.0) as usize;
     let last = (hi.ceil().max(0.0) as usize).min(limit);
-    let (a, b) = (span[0].floor().max(0.0) as usize, (span[1].ceil().max(0.0) as usize).min(other_limit));
+    let (a, b) = (
+        span[0].floor().max(0.0) as usize,
+        (span[1].ceil().max(0.0) as usize).min(other_limit),
+    );
     for i in first..last {
         let coverage = ((i as f64 + 1.0).min(hi) - (i as f64).max(lo)).clamp(0.0, 1.0);
         if coverage <= 0.0 {
@@ -344,8 +437,16 @@ fn band(bitmap: &mut Bitmap, pos: f64, width: f64, span: [f64; 2], colour: [u8; 
 }
 
 fn blend(under: [u8; 3], over: [u8; 3], alpha: f64) -> [u8; 3] {
-    let mix = |u: u8, o: u8| (u as f64 + (o as f64 - u as f64) * alpha).round().clamp(0.0, 255.0) as u8;
-    [mix(under[0], over[0]), mix(under[1], over[1]), mix(under[2], over[2])]
+    let mix = |u: u8, o: u8| {
+        (u as f64 + (o as f64 - u as f64) * alpha)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
+    [
+        mix(under[0], over[0]),
+        mix(under[1], over[1]),
+        mix(under[2], over[2]),
+    ]
 }
 
 /// Coverage of the ink (traces, pulses, text) per pixel: the maximum over strokes, so that the
@@ -358,14 +459,20 @@ struct Ink {
 
 impl Ink {
     fn new(width: usize, height: usize) -> Self {
-        Self { width, height, coverage: vec![0.0; width * height] }
+        Self {
+            width,
+            height,
+            coverage: vec![0.0; width * height],
+        }
     }
 
     fn polyline(&mut self, points: &[(f64, f64)], stroke: f64) {
         match points {
             [] => {}
             [p] => self.segment(*p, *p, stroke),
-            _ => points.windows(2).for_each(|w| self.segment(w[0], w[1], stroke)),
+            _ => points
+                .windows(2)
+                .for_each(|w| self.segment(w[0], w[1], stroke)),
         }
     }
 
@@ -384,7 +491,11 @@ impl Ink {
         for y in y_lo..y_hi {
             for x in x_lo..x_hi {
                 let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
-                let t = if len2 > 0.0 { (((px - a.0) * dx + (py - a.1) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let t = if len2 > 0.0 {
+                    (((px - a.0) * dx + (py - a.1) * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 let (ex, ey) = (px - (a.0 + t * dx), py - (a.1 + t * dy));
                 let d = (ex * ex + ey * ey).sqrt();
                 let c = (r + 0.5 - d).clamp(0.0, 1.0) as f32;
@@ -402,8 +513,11 @@ impl Ink {
         let mut pen = x;
         for ch in text.chars() {
             // Lower case: the capital's shape at x-height, so that "aVR" reads as printed.
-            let (shape, scale_y, drop) =
-                if ch.is_lowercase() { (ch.to_ascii_uppercase(), 0.7, 1.8) } else { (ch, 1.0, 0.0) };
+            let (shape, scale_y, drop) = if ch.is_lowercase() {
+                (ch.to_ascii_uppercase(), 0.7, 1.8)
+            } else {
+                (ch, 1.0, 0.0)
+            };
             for stroke_points in glyph(shape) {
                 let points: Vec<(f64, f64)> = stroke_points
                     .iter()
@@ -510,7 +624,11 @@ mod tests {
                     lead: Some(*l),
                     units: "mV".into(),
                     samples: (0..n)
-                        .map(|i| (0.5 * (2.0 * std::f64::consts::PI * (1.0 + k as f64 * 0.1) * i as f64 / fs).sin()) as f32)
+                        .map(|i| {
+                            (0.5 * (2.0 * std::f64::consts::PI * (1.0 + k as f64 * 0.1) * i as f64
+                                / fs)
+                                .sin()) as f32
+                        })
                         .collect(),
                     derived: false,
                 })
@@ -524,10 +642,21 @@ mod tests {
     fn every_layout_places_each_lead_where_it_says() {
         let record = synthetic(100.0, 10.0);
         for layout in PaperLayout::ALL {
-            let config = RenderConfig { px_per_mm: 4.0, trace_width_mm: 0.3, ..RenderConfig::for_layout(layout) };
+            let config = RenderConfig {
+                px_per_mm: 4.0,
+                trace_width_mm: 0.3,
+                ..RenderConfig::for_layout(layout)
+            };
             let out = render(&record, &config);
-            assert_eq!((out.bitmap.width, out.bitmap.height), config.image_size_px());
-            let expected = if layout == PaperLayout::ThreeByFour { 13 } else { 12 };
+            assert_eq!(
+                (out.bitmap.width, out.bitmap.height),
+                config.image_size_px()
+            );
+            let expected = if layout == PaperLayout::ThreeByFour {
+                13
+            } else {
+                12
+            };
             assert_eq!(out.truth.len(), expected, "{}", layout.name());
             for p in &out.truth {
                 // Sample 37 of the window: the pixel under it is ink.
@@ -536,18 +665,32 @@ mod tests {
                 let x = p.x0_px + (n as f64 / 100.0 - p.start_s) * p.px_per_s;
                 let y = p.baseline_y_px - v * p.px_per_mv;
                 let darkest = (0..4)
-                    .map(|k| out.bitmap.get((x - 0.5) as usize + k % 2, (y - 0.5) as usize + k / 2))
+                    .map(|k| {
+                        out.bitmap
+                            .get((x - 0.5) as usize + k % 2, (y - 0.5) as usize + k / 2)
+                    })
                     .min_by_key(|p| p.iter().map(|v| *v as u32).sum::<u32>())
                     .unwrap();
                 let [r, g, b] = darkest;
-                assert!(r < 100 && g < 100 && b < 100, "{} {:?} at ({x}, {y}): {:?}", layout.name(), p.lead, [r, g, b]);
+                assert!(
+                    r < 100 && g < 100 && b < 100,
+                    "{} {:?} at ({x}, {y}): {:?}",
+                    layout.name(),
+                    p.lead,
+                    [r, g, b]
+                );
             }
         }
     }
 
     #[test]
     fn grid_pitch_is_one_millimetre() {
-        let config = RenderConfig { px_per_mm: 8.0, header_height_mm: 0.0, lead_labels: false, ..Default::default() };
+        let config = RenderConfig {
+            px_per_mm: 8.0,
+            header_height_mm: 0.0,
+            lead_labels: false,
+            ..Default::default()
+        };
         let mut record = synthetic(100.0, 10.0);
         record.channels.clear();
         let out = render(&record, &config);
@@ -559,9 +702,16 @@ mod tests {
                 r > 200 && g < 245
             })
             .collect();
-        let gaps: Vec<usize> = reds.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 1).collect();
+        let gaps: Vec<usize> = reds
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|g| *g > 1)
+            .collect();
         assert!(gaps.len() > 200, "{} grid lines", gaps.len());
-        assert!(gaps.iter().all(|g| *g == 7 || *g == 8 || *g == 9), "{gaps:?}");
+        assert!(
+            gaps.iter().all(|g| *g == 7 || *g == 8 || *g == 9),
+            "{gaps:?}"
+        );
     }
 
     #[test]
@@ -598,9 +748,16 @@ mod tests {
         let bottom = ((p.cell_px[3] + row_h) as usize).min(bitmap.height);
         let darkness = |x: usize, y: usize| {
             let px = bitmap.get(x, y);
-            let (hi, lo) = (*px.iter().max().unwrap() as f64, *px.iter().min().unwrap() as f64);
+            let (hi, lo) = (
+                *px.iter().max().unwrap() as f64,
+                *px.iter().min().unwrap() as f64,
+            );
             // Trace-coloured: dark and grey (the grid is light and red).
-            if hi < 200.0 && hi - lo < 60.0 { 255.0 - hi } else { 0.0 }
+            if hi < 200.0 && hi - lo < 60.0 {
+                255.0 - hi
+            } else {
+                0.0
+            }
         };
         let start = (p.start_s * fs).round() as usize;
         let end = ((p.end_s * fs).round() as usize).min(truth.len());
@@ -630,7 +787,9 @@ mod tests {
                 }
             }
             let expected = true_y(x as f64 + 0.5);
-            runs.iter().map(|r| r.0 / r.1).min_by(|a, b| (a - expected).abs().total_cmp(&(b - expected).abs()))
+            runs.iter()
+                .map(|r| r.0 / r.1)
+                .min_by(|a, b| (a - expected).abs().total_cmp(&(b - expected).abs()))
         };
         let mut estimates: Vec<Vec<f64>> = vec![Vec::new(); end];
         for n in start..end.saturating_sub(1) {
@@ -679,7 +838,10 @@ mod tests {
         let mut snrs = Vec::new();
         for p in &out.truth {
             let truth = &record.lead(p.lead).unwrap().samples;
-            let (start, end) = ((p.start_s * fs).round() as usize, (p.end_s * fs).round() as usize);
+            let (start, end) = (
+                (p.start_s * fs).round() as usize,
+                (p.end_s * fs).round() as usize,
+            );
             // Trace pixels inside the lead's box.
             let [x0, y0, x1, y1] = p.cell_px;
             let ink = (y0 as usize..y1 as usize)
@@ -687,15 +849,33 @@ mod tests {
                 .filter(|&(x, y)| out.bitmap.get(x, y).iter().all(|v| *v < 128))
                 .count();
             assert!(ink > 500, "{:?}: {ink} ink pixels in its box", p.lead);
-            let reference: Vec<f32> = (0..truth.len()).map(|n| if (start..end).contains(&n) { truth[n] } else { f32::NAN }).collect();
+            let reference: Vec<f32> = (0..truth.len())
+                .map(|n| {
+                    if (start..end).contains(&n) {
+                        truth[n]
+                    } else {
+                        f32::NAN
+                    }
+                })
+                .collect();
             let estimate = read_back(&out.bitmap, p, truth, fs);
             let s = challenge_snr(&reference, &estimate, fs, &SnrConfig::default());
-            eprintln!("{:?} {:.1}-{:.1} s: SNR {:.2} dB (shift {}, offset {:.3} mV)", p.lead, p.start_s, p.end_s, s.snr_db, s.alignment.shift_samples, s.alignment.offset_mv);
+            eprintln!(
+                "{:?} {:.1}-{:.1} s: SNR {:.2} dB (shift {}, offset {:.3} mV)",
+                p.lead,
+                p.start_s,
+                p.end_s,
+                s.snr_db,
+                s.alignment.shift_samples,
+                s.alignment.offset_mv
+            );
             snrs.push(s.snr_db);
-
         }
         let (median, mean) = summarize(&snrs);
-        eprintln!("render read-back: median {median:.2} dB, mean {mean:.2} dB, min {:.2} dB", snrs.iter().copied().fold(f64::INFINITY, f64::min));
+        eprintln!(
+            "render read-back: median {median:.2} dB, mean {mean:.2} dB, min {:.2} dB",
+            snrs.iter().copied().fold(f64::INFINITY, f64::min)
+        );
         // Where V2's and V3's QRS complexes cross each other's rows the columns hold both
         // traces, so single leads read lower than the rest (about 18.5 dB for V2).
         assert!(median > 20.0 && mean > 20.0, "{snrs:?}");

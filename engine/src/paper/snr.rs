@@ -35,7 +35,13 @@ pub struct SnrConfig {
 
 impl Default for SnrConfig {
     fn default() -> Self {
-        Self { align: true, max_shift_s: 0.5, max_offset_mv: 1.0, quantization_levels: 256, smoothing_sigma: 0.5 }
+        Self {
+            align: true,
+            max_shift_s: 0.5,
+            max_offset_mv: 1.0,
+            quantization_levels: 256,
+            smoothing_sigma: 0.5,
+        }
     }
 }
 
@@ -58,10 +64,19 @@ pub struct LeadSnr {
 }
 
 /// One lead's Challenge SNR in dB: align as the Challenge does, then score.
-pub fn challenge_snr(reference: &[f32], estimate: &[f32], sampling_rate: f64, config: &SnrConfig) -> LeadSnr {
+pub fn challenge_snr(
+    reference: &[f32],
+    estimate: &[f32],
+    sampling_rate: f64,
+    config: &SnrConfig,
+) -> LeadSnr {
     let reference: Vec<f64> = reference.iter().map(|v| *v as f64).collect();
     let estimate: Vec<f64> = estimate.iter().map(|v| *v as f64).collect();
-    let mut alignment = Alignment { shift_samples: 0, offset_mv: 0.0, applied: false };
+    let mut alignment = Alignment {
+        shift_samples: 0,
+        offset_mv: 0.0,
+        applied: false,
+    };
     let mut scored = estimate.clone();
     if config.align {
         if let Some((shift, offset)) = estimate_offsets(&reference, &estimate, config) {
@@ -76,7 +91,12 @@ pub fn challenge_snr(reference: &[f32], estimate: &[f32], sampling_rate: f64, co
         }
     }
     let (snr_db, signal_power, noise_power) = snr(&reference, &scored);
-    LeadSnr { snr_db, signal_power, noise_power, alignment }
+    LeadSnr {
+        snr_db,
+        signal_power,
+        noise_power,
+        alignment,
+    }
 }
 
 /// The SNR without alignment, with the Challenge's handling of non-finite samples:
@@ -99,7 +119,11 @@ pub fn snr(reference: &[f64], estimate: &[f64]) -> (f64, f64, f64) {
         }
     }
     // Means over no samples are NaN, as numpy's are.
-    let (p_signal, p_noise) = if both > 0 { (signal / both as f64, noise / both as f64) } else { (f64::NAN, f64::NAN) };
+    let (p_signal, p_noise) = if both > 0 {
+        (signal / both as f64, noise / both as f64)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
     let db = if p_signal > 0.0 && p_noise > 0.0 {
         10.0 * (p_signal / p_noise).log10()
     } else if p_noise == 0.0 {
@@ -120,7 +144,11 @@ pub fn summarize(values: &[f64]) -> (f64, f64) {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len();
-    let median = if m % 2 == 1 { v[m / 2] } else { (v[m / 2 - 1] + v[m / 2]) / 2.0 };
+    let median = if m % 2 == 1 {
+        v[m / 2]
+    } else {
+        (v[m / 2 - 1] + v[m / 2]) / 2.0
+    };
     (median, v.iter().sum::<f64>() / m as f64)
 }
 
@@ -128,10 +156,17 @@ pub fn summarize(values: &[f64]) -> (f64, f64) {
 /// lowered by `offset`, as the Challenge shifts it.
 pub fn shift_signal(estimate: &[f64], shift: i64, offset: f64) -> Vec<f64> {
     let mut out: Vec<f64> = if shift < 0 {
-        std::iter::repeat(f64::NAN).take(shift.unsigned_abs() as usize).chain(estimate.iter().copied()).collect()
+        std::iter::repeat(f64::NAN)
+            .take(shift.unsigned_abs() as usize)
+            .chain(estimate.iter().copied())
+            .collect()
     } else {
         let s = (shift as usize).min(estimate.len());
-        estimate[s..].iter().copied().chain(std::iter::repeat(f64::NAN).take(shift as usize)).collect()
+        estimate[s..]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(f64::NAN).take(shift as usize))
+            .collect()
     };
     out.iter_mut().for_each(|v| *v -= offset);
     out
@@ -140,14 +175,27 @@ pub fn shift_signal(estimate: &[f64], shift: i64, offset: f64) -> Vec<f64> {
 /// The Challenge's offsets (shift in samples, vertical offset in the signals' unit), or `None`
 /// when there is nothing to align: no finite sample in either signal, or both flat at one
 /// value (the quantization has no range; numpy would divide by zero there).
-pub fn estimate_offsets(reference: &[f64], estimate: &[f64], config: &SnrConfig) -> Option<(i64, f64)> {
-    let finite = |x: &[f64]| x.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
+pub fn estimate_offsets(
+    reference: &[f64],
+    estimate: &[f64],
+    config: &SnrConfig,
+) -> Option<(i64, f64)> {
+    let finite = |x: &[f64]| {
+        x.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect::<Vec<_>>()
+    };
     let (fr, fe) = (finite(reference), finite(estimate));
     if fr.is_empty() || fe.is_empty() {
         return None;
     }
     let min = fr.iter().chain(&fe).copied().fold(f64::INFINITY, f64::min);
-    let max = fr.iter().chain(&fe).copied().fold(f64::NEG_INFINITY, f64::max);
+    let max = fr
+        .iter()
+        .chain(&fe)
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     if !(max > min) || config.quantization_levels < 2 {
         return None;
     }
@@ -183,7 +231,11 @@ pub fn estimate_offsets(reference: &[f64], estimate: &[f64], config: &SnrConfig)
     let profile = |p: usize, n: usize| folded_profile(&kernel, p, n);
     for a in &points_ref {
         let a_inside = interior(a);
-        let (a_rows, a_cols) = if a_inside { (vec![], vec![]) } else { (profile(a.0, levels), profile(a.1, columns)) };
+        let (a_rows, a_cols) = if a_inside {
+            (vec![], vec![])
+        } else {
+            (profile(a.0, levels), profile(a.1, columns))
+        };
         for b in &points_est {
             if a_inside && interior(b) {
                 let dv = b.0 + levels - 1 - a.0;
@@ -191,8 +243,11 @@ pub fn estimate_offsets(reference: &[f64], estimate: &[f64], config: &SnrConfig)
                 histogram[dv * cols + d] += 1.0;
                 continue;
             }
-            let (a_rows, a_cols) =
-                if a_inside { (profile(a.0, levels), profile(a.1, columns)) } else { (a_rows.clone(), a_cols.clone()) };
+            let (a_rows, a_cols) = if a_inside {
+                (profile(a.0, levels), profile(a.1, columns))
+            } else {
+                (a_rows.clone(), a_cols.clone())
+            };
             let (b_rows, b_cols) = (profile(b.0, levels), profile(b.1, columns));
             for (ra, wa) in &a_rows {
                 for (rb, wb) in &b_rows {
@@ -211,7 +266,12 @@ pub fn estimate_offsets(reference: &[f64], estimate: &[f64], config: &SnrConfig)
         .map(|lag| {
             let lag = lag as i64 - (kernel.len() as i64 - 1);
             (0..kernel.len() as i64)
-                .filter_map(|i| kernel.get((i + lag) as usize).filter(|_| i + lag >= 0).map(|w| w * kernel[i as usize]))
+                .filter_map(|i| {
+                    kernel
+                        .get((i + lag) as usize)
+                        .filter(|_| i + lag >= 0)
+                        .map(|w| w * kernel[i as usize])
+                })
                 .sum()
         })
         .collect();
@@ -240,7 +300,9 @@ fn gaussian_kernel(sigma: f64) -> Vec<f64> {
         return vec![1.0];
     }
     let radius = (4.0 * sigma + 0.5) as i64;
-    let w: Vec<f64> = (-radius..=radius).map(|k| (-0.5 * (k * k) as f64 / (sigma * sigma)).exp()).collect();
+    let w: Vec<f64> = (-radius..=radius)
+        .map(|k| (-0.5 * (k * k) as f64 / (sigma * sigma)).exp())
+        .collect();
     let sum: f64 = w.iter().sum();
     w.into_iter().map(|x| x / sum).collect()
 }
@@ -314,7 +376,9 @@ mod tests {
                     .iter()
                     .map(|c| 1.2 * (-((t - c) / 0.02).powi(2)).exp())
                     .sum();
-                (spikes + 0.2 * (2.0 * std::f64::consts::PI * 0.7 * t).sin() + 0.1 * (5.3 * t).cos()) as f32
+                (spikes
+                    + 0.2 * (2.0 * std::f64::consts::PI * 0.7 * t).sin()
+                    + 0.1 * (5.3 * t).cos()) as f32
             })
             .collect()
     }
@@ -332,51 +396,98 @@ mod tests {
         let x = wiggle(1000);
         let p_signal: f64 = x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / 1000.0;
         // ±0.05 alternating: noise power 0.0025 exactly.
-        let y: Vec<f32> = x.iter().enumerate().map(|(i, v)| v + if i % 2 == 0 { 0.05 } else { -0.05 }).collect();
+        let y: Vec<f32> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + if i % 2 == 0 { 0.05 } else { -0.05 })
+            .collect();
         let expected = 10.0 * (p_signal / 0.0025).log10();
-        let raw = challenge_snr(&x, &y, 100.0, &SnrConfig { align: false, ..Default::default() });
-        assert!((raw.snr_db - expected).abs() < 1e-3, "{} vs {expected}", raw.snr_db);
+        let raw = challenge_snr(
+            &x,
+            &y,
+            100.0,
+            &SnrConfig {
+                align: false,
+                ..Default::default()
+            },
+        );
+        assert!(
+            (raw.snr_db - expected).abs() < 1e-3,
+            "{} vs {expected}",
+            raw.snr_db
+        );
         // The Challenge's alignment matches the picture of the estimate to the reference's, and
         // ±0.05 noise draws the estimate as two copies 0.1 apart: it lays one of them onto the
         // reference (offset ±0.05), which doubles the noise power (−3 dB). The Challenge
         // scores the same; it is the rule, not an error here.
         let aligned = challenge_snr(&x, &y, 100.0, &SnrConfig::default());
         assert_eq!(aligned.alignment.shift_samples, 0);
-        assert!((aligned.alignment.offset_mv.abs() - 0.05).abs() < 0.01, "{}", aligned.alignment.offset_mv);
+        assert!(
+            (aligned.alignment.offset_mv.abs() - 0.05).abs() < 0.01,
+            "{}",
+            aligned.alignment.offset_mv
+        );
         let doubled = 10.0 * (p_signal / 0.005).log10();
-        assert!((aligned.snr_db - doubled).abs() < 0.3, "{} vs {doubled}", aligned.snr_db);
+        assert!(
+            (aligned.snr_db - doubled).abs() < 0.3,
+            "{} vs {doubled}",
+            aligned.snr_db
+        );
     }
 
     #[test]
     fn a_shifted_and_raised_copy_is_aligned_back() {
         let x = wiggle(1000);
         // The estimate runs 7 samples late and 0.3 mV high.
-        let y: Vec<f32> = (0..1000).map(|i| if i >= 7 { x[i - 7] + 0.3 } else { 0.3 }).collect();
+        let y: Vec<f32> = (0..1000)
+            .map(|i| if i >= 7 { x[i - 7] + 0.3 } else { 0.3 })
+            .collect();
         let s = challenge_snr(&x, &y, 100.0, &SnrConfig::default());
         assert_eq!(s.alignment.shift_samples, 7);
         assert!(s.alignment.applied);
-        assert!((s.alignment.offset_mv - 0.3).abs() < 0.01, "{}", s.alignment.offset_mv);
+        assert!(
+            (s.alignment.offset_mv - 0.3).abs() < 0.01,
+            "{}",
+            s.alignment.offset_mv
+        );
         // Only the quantization step's remainder of the offset is left, over 993 of 1000 samples.
         assert!(s.snr_db > 35.0, "{}", s.snr_db);
-        let unaligned = challenge_snr(&x, &y, 100.0, &SnrConfig { align: false, ..Default::default() });
+        let unaligned = challenge_snr(
+            &x,
+            &y,
+            100.0,
+            &SnrConfig {
+                align: false,
+                ..Default::default()
+            },
+        );
         assert!(unaligned.snr_db < 3.0, "{}", unaligned.snr_db);
     }
 
     #[test]
     fn shifts_beyond_half_a_second_are_not_applied() {
         let x = wiggle(1000);
-        let y: Vec<f32> = (0..1000).map(|i| if i >= 80 { x[i - 80] } else { 0.0 }).collect();
+        let y: Vec<f32> = (0..1000)
+            .map(|i| if i >= 80 { x[i - 80] } else { 0.0 })
+            .collect();
         let s = challenge_snr(&x, &y, 100.0, &SnrConfig::default());
         assert_eq!(s.alignment.shift_samples, 80);
         assert!(!s.alignment.applied);
-        let (raw, _, _) = snr(&x.iter().map(|v| *v as f64).collect::<Vec<_>>(), &y.iter().map(|v| *v as f64).collect::<Vec<_>>());
+        let (raw, _, _) = snr(
+            &x.iter().map(|v| *v as f64).collect::<Vec<_>>(),
+            &y.iter().map(|v| *v as f64).collect::<Vec<_>>(),
+        );
         assert_eq!(s.snr_db, raw);
     }
 
     #[test]
     fn missing_output_is_penalised_by_the_covered_fraction() {
         let x: Vec<f64> = wiggle(1000).iter().map(|v| *v as f64).collect();
-        let noisy: Vec<f64> = x.iter().enumerate().map(|(i, v)| v + if i % 2 == 0 { 0.05 } else { -0.05 }).collect();
+        let noisy: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + if i % 2 == 0 { 0.05 } else { -0.05 })
+            .collect();
         let (full, _, _) = snr(&x, &noisy);
         let mut half = noisy.clone();
         half[500..].iter_mut().for_each(|v| *v = f64::NAN);
@@ -387,7 +498,14 @@ mod tests {
         assert_eq!(snr(&x, &noisy[..500]).0, scored);
         // Nothing at all: NaN, which the mean leaves out.
         assert!(snr(&x, &vec![f64::NAN; 1000]).0.is_nan());
-        assert!(challenge_snr(&wiggle(1000), &[f32::NAN; 1000], 100.0, &SnrConfig::default()).snr_db.is_nan());
+        assert!(challenge_snr(
+            &wiggle(1000),
+            &[f32::NAN; 1000],
+            100.0,
+            &SnrConfig::default()
+        )
+        .snr_db
+        .is_nan());
         assert_eq!(summarize(&[f64::NAN, 10.0, 20.0, 30.0, 40.0]), (25.0, 25.0));
     }
 
@@ -396,15 +514,32 @@ mod tests {
         // A 3×4 cell shows 2.5 s: the reference is NaN elsewhere, the estimate too.
         let x = wiggle(1000);
         let window = |v: &[f32]| -> Vec<f32> {
-            v.iter().enumerate().map(|(i, s)| if (250..500).contains(&i) { *s } else { f32::NAN }).collect()
+            v.iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    if (250..500).contains(&i) {
+                        *s
+                    } else {
+                        f32::NAN
+                    }
+                })
+                .collect()
         };
-        let noisy: Vec<f32> = x.iter().enumerate().map(|(i, v)| v + if i % 2 == 0 { 0.02 } else { -0.02 }).collect();
+        let noisy: Vec<f32> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + if i % 2 == 0 { 0.02 } else { -0.02 })
+            .collect();
         let s = challenge_snr(&window(&x), &window(&noisy), 100.0, &SnrConfig::default());
         let p: f64 = x[250..500].iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / 250.0;
         // As above, the alignment lays one of the two noise copies onto the reference.
         let expected = 10.0 * (p / 0.0008).log10();
         assert_eq!(s.alignment.shift_samples, 0);
-        assert!((s.snr_db - expected).abs() < 0.3, "{} vs {expected}", s.snr_db);
+        assert!(
+            (s.snr_db - expected).abs() < 0.3,
+            "{} vs {expected}",
+            s.snr_db
+        );
     }
 
     #[test]
@@ -415,6 +550,12 @@ mod tests {
             let total: f64 = folded_profile(&k, p, 10).iter().map(|(_, w)| w).sum();
             assert!((total - 1.0).abs() < 1e-12);
         }
-        assert_eq!(folded_profile(&k, 0, 10).iter().find(|(i, _)| *i == 0).map(|e| e.1), Some(k[2] + k[1]));
+        assert_eq!(
+            folded_profile(&k, 0, 10)
+                .iter()
+                .find(|(i, _)| *i == 0)
+                .map(|e| e.1),
+            Some(k[2] + k[1])
+        );
     }
 }

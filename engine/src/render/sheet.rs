@@ -15,7 +15,13 @@ pub struct SheetConfig {
 
 impl Default for SheetConfig {
     fn default() -> Self {
-        Self { mm_per_s: 25.0, mm_per_mv: 10.0, row_height_mm: 30.0, column_s: 2.5, rhythm_lead: Some(Lead::II) }
+        Self {
+            mm_per_s: 25.0,
+            mm_per_mv: 10.0,
+            row_height_mm: 30.0,
+            column_s: 2.5,
+            rhythm_lead: Some(Lead::II),
+        }
     }
 }
 
@@ -50,7 +56,9 @@ impl Sheet {
         let rows = GRID.len() + usize::from(config.rhythm_lead.is_some());
         let mut traces = Vec::new();
         let mut place = |lead: Lead, row: usize, start_s: f64, seconds: f64, x0: f64| {
-            let Some(channel) = record.lead(lead) else { return };
+            let Some(channel) = record.lead(lead) else {
+                return;
+            };
             let start = (start_s * fs).round() as usize;
             let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
             let samples = channel.samples.get(start..end).unwrap_or(&[]);
@@ -60,19 +68,38 @@ impl Sheet {
                 .iter()
                 .enumerate()
                 .filter(|(_, v)| v.is_finite())
-                .map(|(i, v)| (x0 + i as f64 / fs * config.mm_per_s, y0 - (*v as f64 - baseline) * config.mm_per_mv))
+                .map(|(i, v)| {
+                    (
+                        x0 + i as f64 / fs * config.mm_per_s,
+                        y0 - (*v as f64 - baseline) * config.mm_per_mv,
+                    )
+                })
                 .collect();
-            traces.push(Trace { lead, label_mm: (x0 + 1.5, row as f64 * config.row_height_mm + 5.0), points_mm });
+            traces.push(Trace {
+                lead,
+                label_mm: (x0 + 1.5, row as f64 * config.row_height_mm + 5.0),
+                points_mm,
+            });
         };
         for (row, leads) in GRID.iter().enumerate() {
             for (col, lead) in leads.iter().enumerate() {
-                place(*lead, row, col as f64 * config.column_s, config.column_s, col as f64 * column_mm);
+                place(
+                    *lead,
+                    row,
+                    col as f64 * config.column_s,
+                    config.column_s,
+                    col as f64 * column_mm,
+                );
             }
         }
         if let Some(lead) = config.rhythm_lead {
             place(lead, GRID.len(), 0.0, 4.0 * config.column_s, 0.0);
         }
-        Sheet { width_mm: 4.0 * column_mm, height_mm: rows as f64 * config.row_height_mm, traces }
+        Sheet {
+            width_mm: 4.0 * column_mm,
+            height_mm: rows as f64 * config.row_height_mm,
+            traces,
+        }
     }
 }
 
@@ -103,7 +130,15 @@ mod tests {
                     name: l.label().into(),
                     lead: Some(*l),
                     units: "mV".into(),
-                    samples: (0..n).map(|i| if i % (fs as usize / 4 * 10) == 0 { 1.0 } else { 0.0 }).collect(),
+                    samples: (0..n)
+                        .map(|i| {
+                            if i % (fs as usize / 4 * 10) == 0 {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        })
+                        .collect(),
                     derived: false,
                 })
                 .collect(),
@@ -133,7 +168,10 @@ mod tests {
         let mut r = twelve_lead(500.0, 3.0);
         r.channels.retain(|c| c.lead != Some(Lead::V6));
         let sheet = Sheet::standard(&r, &SheetConfig::default());
-        assert!(sheet.traces.iter().all(|t| t.lead != Lead::V6 || t.points_mm.is_empty()));
+        assert!(sheet
+            .traces
+            .iter()
+            .all(|t| t.lead != Lead::V6 || t.points_mm.is_empty()));
         let v1 = sheet.traces.iter().find(|t| t.lead == Lead::V1).unwrap();
         assert!(v1.points_mm.is_empty());
     }

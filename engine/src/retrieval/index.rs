@@ -15,12 +15,21 @@ pub(crate) struct Best {
 
 impl Best {
     pub(crate) fn new(k: usize) -> Self {
-        Self { k, items: Vec::with_capacity(k + 1) }
+        Self {
+            k,
+            items: Vec::with_capacity(k + 1),
+        }
     }
 
     #[inline]
     pub(crate) fn offer(&mut self, index: usize, similarity: f32) {
-        if self.k == 0 || (self.items.len() == self.k && self.items.last().is_some_and(|w| w.similarity >= similarity)) {
+        if self.k == 0
+            || (self.items.len() == self.k
+                && self
+                    .items
+                    .last()
+                    .is_some_and(|w| w.similarity >= similarity))
+        {
             return;
         }
         let at = self.items.partition_point(|n| n.similarity >= similarity);
@@ -57,7 +66,10 @@ impl Default for KnnRule {
 
 impl KnnRule {
     pub fn new(k: usize) -> Self {
-        Self { k, temperature: None }
+        Self {
+            k,
+            temperature: None,
+        }
     }
 
     /// The weights of `hits` (best first) that vote; the others do not.
@@ -85,7 +97,13 @@ impl std::fmt::Display for KnnRule {
 
 /// The `k` rows of `library` (`n`×`dim`, unit length) most similar to `query`, best first.
 /// `skip` excludes one row (the query itself when it is in the library).
-pub fn top_k(query: &[f32], library: &[f32], dim: usize, k: usize, skip: Option<usize>) -> Vec<Neighbour> {
+pub fn top_k(
+    query: &[f32],
+    library: &[f32],
+    dim: usize,
+    k: usize,
+    skip: Option<usize>,
+) -> Vec<Neighbour> {
     let mut best = Best::new(k);
     for (index, row) in library.chunks_exact(dim).enumerate() {
         if Some(index) != skip {
@@ -103,7 +121,10 @@ mod tests {
     fn returns_the_most_similar_first() {
         let lib = [1.0, 0.0, 0.0, 1.0, 0.6, 0.8, -1.0, 0.0];
         let got = top_k(&[0.8, 0.6], &lib, 2, 3, None);
-        assert_eq!(got.iter().map(|n| n.index).collect::<Vec<_>>(), vec![2, 0, 1]);
+        assert_eq!(
+            got.iter().map(|n| n.index).collect::<Vec<_>>(),
+            vec![2, 0, 1]
+        );
         assert!((got[0].similarity - 0.96).abs() < 1e-6);
         let skipped = top_k(&[0.8, 0.6], &lib, 2, 1, Some(2));
         assert_eq!(skipped[0].index, 0);
@@ -117,9 +138,20 @@ mod knn_rule_tests {
 
     #[test]
     fn a_temperature_favours_the_closest_and_k_cuts_the_rest() {
-        let hits: Vec<Neighbour> = [0.9, 0.8, 0.5].iter().enumerate().map(|(index, &similarity)| Neighbour { index, similarity }).collect();
+        let hits: Vec<Neighbour> = [0.9, 0.8, 0.5]
+            .iter()
+            .enumerate()
+            .map(|(index, &similarity)| Neighbour { index, similarity })
+            .collect();
         assert_eq!(KnnRule::new(2).weights(&hits).len(), 2);
-        let w = KnnRule { k: 3, temperature: Some(0.1) }.weights(&hits);
-        assert!((w[0] - 1.0).abs() < 1e-6 && (w[1] - (-1.0f32).exp()).abs() < 1e-6 && w[2] < w[1], "{w:?}");
+        let w = KnnRule {
+            k: 3,
+            temperature: Some(0.1),
+        }
+        .weights(&hits);
+        assert!(
+            (w[0] - 1.0).abs() < 1e-6 && (w[1] - (-1.0f32).exp()).abs() < 1e-6 && w[2] < w[1],
+            "{w:?}"
+        );
     }
 }

@@ -39,14 +39,21 @@ pub fn macro_auc(scores: &[f32], labels: &[bool], n_labels: usize) -> (f64, usiz
             aucs.push(auc);
         }
     }
-    (aucs.iter().sum::<f64>() / aucs.len().max(1) as f64, aucs.len())
+    (
+        aucs.iter().sum::<f64>() / aucs.len().max(1) as f64,
+        aucs.len(),
+    )
 }
 
 /// |A ∩ B| / |A ∪ B| of two label sets (1 when both are empty).
 pub fn jaccard<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     let inter = a.iter().filter(|x| b.contains(x)).count();
     let union = a.len() + b.len() - inter;
-    if union == 0 { 1.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        1.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 #[cfg(test)]
@@ -55,7 +62,10 @@ mod tests {
 
     #[test]
     fn auc_known_values() {
-        assert_eq!(roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), Some(0.75));
+        assert_eq!(
+            roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]),
+            Some(0.75)
+        );
         assert_eq!(roc_auc(&[1.0, 2.0], &[false, true]), Some(1.0));
         assert_eq!(roc_auc(&[2.0, 1.0], &[false, true]), Some(0.0));
         assert_eq!(roc_auc(&[1.0, 1.0], &[false, true]), Some(0.5));

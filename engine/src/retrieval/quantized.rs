@@ -18,7 +18,11 @@ pub struct Int8Index {
 pub fn quantize_into(vector: &[f32], out: &mut Vec<i8>) -> f32 {
     let peak = vector.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     let scale = if peak > 0.0 { peak / 127.0 } else { 1.0 };
-    out.extend(vector.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
+    out.extend(
+        vector
+            .iter()
+            .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8),
+    );
     scale
 }
 
@@ -45,7 +49,10 @@ const BLOCK: usize = 1024;
 impl Int8Index {
     pub fn build(vectors: &[f32], dim: usize) -> Self {
         let mut codes = Vec::with_capacity(vectors.len());
-        let scales = vectors.chunks_exact(dim).map(|v| quantize_into(v, &mut codes)).collect();
+        let scales = vectors
+            .chunks_exact(dim)
+            .map(|v| quantize_into(v, &mut codes))
+            .collect();
         Self { dim, codes, scales }
     }
 
@@ -59,7 +66,10 @@ impl Int8Index {
 
     /// The stored vector `i`, dequantized.
     pub fn vector(&self, i: usize) -> Vec<f32> {
-        self.codes[i * self.dim..(i + 1) * self.dim].iter().map(|c| f32::from(*c) * self.scales[i]).collect()
+        self.codes[i * self.dim..(i + 1) * self.dim]
+            .iter()
+            .map(|c| f32::from(*c) * self.scales[i])
+            .collect()
     }
 
     /// The `k` most similar rows to a unit-length f32 query among those `keep` accepts,
@@ -146,7 +156,9 @@ mod tests {
     fn unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<f32> {
         let mut state = seed;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         let mut out = Vec::with_capacity(n * dim);
@@ -169,11 +181,17 @@ mod tests {
             let approx = index.top_k(q, 10, |_| true);
             assert_eq!(approx.len(), 10);
             assert!((approx[0].similarity - exact[0].similarity).abs() < 0.02);
-            let shared = approx.iter().filter(|a| exact.iter().any(|e| e.index == a.index)).count();
+            let shared = approx
+                .iter()
+                .filter(|a| exact.iter().any(|e| e.index == a.index))
+                .count();
             assert!(shared >= 8, "int8 kept {shared} of the 10 exact neighbours");
         }
         let back = index.vector(5);
-        assert!(back.iter().zip(&library[5 * dim..6 * dim]).all(|(a, b)| (a - b).abs() < 0.01));
+        assert!(back
+            .iter()
+            .zip(&library[5 * dim..6 * dim])
+            .all(|(a, b)| (a - b).abs() < 0.01));
     }
 
     #[test]
@@ -186,7 +204,11 @@ mod tests {
         assert!(even.iter().all(|n| n.index % 2 == 0));
         let all: Vec<usize> = (0..500).collect();
         assert_eq!(index.rerank(q, &all, 5), index.top_k(q, 5, |_| true));
-        assert_eq!(index.top_k(q, 1, |_| true)[0].index, 7, "a vector finds itself first");
+        assert_eq!(
+            index.top_k(q, 1, |_| true)[0].index,
+            7,
+            "a vector finds itself first"
+        );
         let binary = BinaryIndex::from_int8(&index);
         let pool = binary.candidates(q, 50, |_| true);
         assert_eq!(pool[0], 7, "its own code is at Hamming distance 0");
@@ -199,6 +221,8 @@ mod tests {
         assert_eq!(index.scales, vec![1.0, 1.0]);
         assert_eq!(index.top_k(&[0.5, 0.5, 0.5, 0.5], 3, |_| true).len(), 2);
         assert!(index.top_k(&[1.0, 0.0, 0.0, 0.0], 0, |_| true).is_empty());
-        assert!(Int8Index::build(&[], 4).top_k(&[1.0, 0.0, 0.0, 0.0], 3, |_| true).is_empty());
+        assert!(Int8Index::build(&[], 4)
+            .top_k(&[1.0, 0.0, 0.0, 0.0], 3, |_| true)
+            .is_empty());
     }
 }

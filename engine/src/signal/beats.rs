@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn picks_the_central_complete_beat() {
-        assert_eq!(central_beat(&[10, 300, 480, 700, 990], 1000, 35, 65), Some(480));
+        assert_eq!(
+            central_beat(&[10, 300, 480, 700, 990], 1000, 35, 65),
+            Some(480)
+        );
         assert_eq!(central_beat(&[10, 990], 1000, 35, 65), None);
         assert_eq!(central_beat(&[], 1000, 35, 65), None);
     }

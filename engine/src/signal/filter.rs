@@ -40,11 +40,17 @@ impl Complex {
         Self::new(self.re - o.re, self.im - o.im)
     }
     fn mul(self, o: Self) -> Self {
-        Self::new(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+        Self::new(
+            self.re * o.re - self.im * o.im,
+            self.re * o.im + self.im * o.re,
+        )
     }
     fn div(self, o: Self) -> Self {
         let d = o.re * o.re + o.im * o.im;
-        Self::new((self.re * o.re + self.im * o.im) / d, (self.im * o.re - self.re * o.im) / d)
+        Self::new(
+            (self.re * o.re + self.im * o.im) / d,
+            (self.im * o.re - self.re * o.im) / d,
+        )
     }
     fn scale(self, s: f64) -> Self {
         Self::new(self.re * s, self.im * s)
@@ -53,10 +59,17 @@ impl Complex {
 
 impl Butterworth {
     /// Designs an `order`-th order filter with its −3 dB point at `cutoff_hz`.
-    pub fn design(kind: FilterKind, order: usize, cutoff_hz: f64, sampling_rate: f64) -> Result<Self> {
+    pub fn design(
+        kind: FilterKind,
+        order: usize,
+        cutoff_hz: f64,
+        sampling_rate: f64,
+    ) -> Result<Self> {
         let nyquist = sampling_rate / 2.0;
         if order == 0 || order > 12 {
-            return Err(Error::InvalidArgument(format!("filter order must be 1 to 12, got {order}")));
+            return Err(Error::InvalidArgument(format!(
+                "filter order must be 1 to 12, got {order}"
+            )));
         }
         if !(cutoff_hz > 0.0 && cutoff_hz < nyquist) {
             return Err(Error::InvalidArgument(format!(
@@ -76,7 +89,9 @@ impl Butterworth {
                 FilterKind::LowPass => proto.scale(warped),
                 FilterKind::HighPass => Complex::new(warped, 0.0).div(proto),
             };
-            let pole = Complex::new(fs2, 0.0).add(analog).div(Complex::new(fs2, 0.0).sub(analog));
+            let pole = Complex::new(fs2, 0.0)
+                .add(analog)
+                .div(Complex::new(fs2, 0.0).sub(analog));
             let zero = match kind {
                 FilterKind::LowPass => -1.0,
                 FilterKind::HighPass => 1.0,
@@ -86,17 +101,28 @@ impl Butterworth {
                 // Low-pass prototype gain wo^n spread over poles: each pole contributes wo/(fs2 - p).
                 FilterKind::LowPass => {
                     let g = Complex::new(warped, 0.0).div(Complex::new(fs2, 0.0).sub(analog));
-                    if real_pole { g } else { g.mul(Complex::new(g.re, -g.im)) }
+                    if real_pole {
+                        g
+                    } else {
+                        g.mul(Complex::new(g.re, -g.im))
+                    }
                 }
                 // High-pass: each pole contributes fs2 / (fs2 - p) times 1/(-p_proto) normalisation.
                 FilterKind::HighPass => {
                     let g = Complex::new(fs2, 0.0).div(Complex::new(fs2, 0.0).sub(analog));
-                    if real_pole { g } else { g.mul(Complex::new(g.re, -g.im)) }
+                    if real_pole {
+                        g
+                    } else {
+                        g.mul(Complex::new(g.re, -g.im))
+                    }
                 }
             };
             gain *= section_gain_analog.re;
             if real_pole {
-                sections.push(Section { b: [1.0, -zero, 0.0], a: [1.0, -pole.re, 0.0] });
+                sections.push(Section {
+                    b: [1.0, -zero, 0.0],
+                    a: [1.0, -pole.re, 0.0],
+                });
             } else {
                 sections.push(Section {
                     b: [1.0, -2.0 * zero, zero * zero],
@@ -118,8 +144,12 @@ impl Butterworth {
         let z1 = Complex::new(w.cos(), -w.sin());
         let z2 = z1.mul(z1);
         self.sections.iter().fold(1.0, |acc, s| {
-            let num = Complex::new(s.b[0], 0.0).add(z1.scale(s.b[1])).add(z2.scale(s.b[2]));
-            let den = Complex::new(s.a[0], 0.0).add(z1.scale(s.a[1])).add(z2.scale(s.a[2]));
+            let num = Complex::new(s.b[0], 0.0)
+                .add(z1.scale(s.b[1]))
+                .add(z2.scale(s.b[2]));
+            let den = Complex::new(s.a[0], 0.0)
+                .add(z1.scale(s.a[1]))
+                .add(z2.scale(s.a[2]));
             let h = num.div(den);
             acc * (h.re * h.re + h.im * h.im).sqrt()
         })
@@ -198,7 +228,9 @@ mod tests {
     use super::*;
 
     fn sine(freq: f64, fs: f64, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / fs).sin() as f32).collect()
+        (0..n)
+            .map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / fs).sin() as f32)
+            .collect()
     }
 
     fn rms(x: &[f32]) -> f64 {
@@ -210,14 +242,23 @@ mod tests {
         for order in 1..=6 {
             for kind in [FilterKind::LowPass, FilterKind::HighPass] {
                 let f = Butterworth::design(kind, order, 10.0, 100.0).unwrap();
-                assert!((f.magnitude(10.0, 100.0) - 0.5f64.sqrt()).abs() < 1e-9, "{kind:?} {order}");
+                assert!(
+                    (f.magnitude(10.0, 100.0) - 0.5f64.sqrt()).abs() < 1e-9,
+                    "{kind:?} {order}"
+                );
                 let (pass, stop, beyond_cutoff) = match kind {
                     FilterKind::LowPass => (0.0, 50.0, 20.0),
                     FilterKind::HighPass => (50.0, 0.0, 5.0),
                 };
-                assert!((f.magnitude(pass, 100.0) - 1.0).abs() < 1e-6, "{kind:?} {order}");
+                assert!(
+                    (f.magnitude(pass, 100.0) - 1.0).abs() < 1e-6,
+                    "{kind:?} {order}"
+                );
                 assert!(f.magnitude(stop, 100.0) < 1e-9, "{kind:?} {order}");
-                assert!(f.magnitude(beyond_cutoff, 100.0) < 0.5f64.sqrt(), "{kind:?} {order}");
+                assert!(
+                    f.magnitude(beyond_cutoff, 100.0) < 0.5f64.sqrt(),
+                    "{kind:?} {order}"
+                );
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Signal preparation: resampling, zero-phase filtering, R-peak detection, beats, scaling.
 
 pub mod beats;
+pub mod fill;
 pub mod filter;
 pub mod prepare;
 pub mod resample;
@@ -8,6 +9,7 @@ pub mod rpeaks;
 pub mod scale;
 
 pub use beats::{beat_window, central_beat};
+pub use fill::{fill_leads, fill_unseen};
 pub use filter::{Butterworth, FilterKind};
 pub use prepare::{prepare, PrepareConfig, PreparedLeads};
 pub use resample::resample;

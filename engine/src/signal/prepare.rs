@@ -18,7 +18,12 @@ pub struct PrepareConfig {
 
 impl Default for PrepareConfig {
     fn default() -> Self {
-        Self { sampling_rate: 100.0, highpass_hz: Some(0.5), lowpass_hz: Some(40.0), filter_order: 2 }
+        Self {
+            sampling_rate: 100.0,
+            highpass_hz: Some(0.5),
+            lowpass_hz: Some(40.0),
+            filter_order: 2,
+        }
     }
 }
 
@@ -65,7 +70,9 @@ pub fn prepare(record: &Record, config: &PrepareConfig) -> Result<PreparedLeads>
 
     let mut leads: [Option<Vec<f32>>; 12] = Default::default();
     for lead in Lead::STANDARD {
-        let Some(channel) = record.lead(lead) else { continue };
+        let Some(channel) = record.lead(lead) else {
+            continue;
+        };
         // Missing samples (NaN) would poison the filters; hold the neighbouring value instead.
         let mut last = 0.0;
         let filled: Vec<f32> = channel
@@ -84,7 +91,10 @@ pub fn prepare(record: &Record, config: &PrepareConfig) -> Result<PreparedLeads>
         }
         leads[lead.index()] = Some(x);
     }
-    Ok(PreparedLeads { sampling_rate: fs, leads })
+    Ok(PreparedLeads {
+        sampling_rate: fs,
+        leads,
+    })
 }
 
 #[cfg(test)]
@@ -98,7 +108,13 @@ mod tests {
             sampling_rate: fs,
             channels: channels
                 .into_iter()
-                .map(|(n, s)| Channel { name: n.into(), lead: Lead::from_name(n), units: "mV".into(), samples: s, derived: false })
+                .map(|(n, s)| Channel {
+                    name: n.into(),
+                    lead: Lead::from_name(n),
+                    units: "mV".into(),
+                    samples: s,
+                    derived: false,
+                })
                 .collect(),
             metadata: Metadata::default(),
             warnings: vec![],
@@ -118,7 +134,11 @@ mod tests {
 
     #[test]
     fn refuses_records_without_ecg_leads() {
-        let err = prepare(&record(100.0, vec![("ABP", vec![0.0; 100])]), &PrepareConfig::default()).unwrap_err();
+        let err = prepare(
+            &record(100.0, vec![("ABP", vec![0.0; 100])]),
+            &PrepareConfig::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("ABP"), "{err}");
     }
 

@@ -7,9 +7,14 @@ use crate::{Error, Result};
 /// the rational factor, which covers every rate ECG files use (e.g. 257, 360, 500, 1000).
 pub fn resample(x: &[f32], from_hz: f64, to_hz: f64) -> Result<Vec<f32>> {
     if !(from_hz > 0.0 && to_hz > 0.0 && from_hz.is_finite() && to_hz.is_finite()) {
-        return Err(Error::InvalidArgument(format!("cannot resample from {from_hz} Hz to {to_hz} Hz")));
+        return Err(Error::InvalidArgument(format!(
+            "cannot resample from {from_hz} Hz to {to_hz} Hz"
+        )));
     }
-    let (from, to) = ((from_hz * 1000.0).round() as u64, (to_hz * 1000.0).round() as u64);
+    let (from, to) = (
+        (from_hz * 1000.0).round() as u64,
+        (to_hz * 1000.0).round() as u64,
+    );
     let g = gcd(from, to);
     let (up, down) = ((to / g) as usize, (from / g) as usize);
     if up.max(down) > 100_000 {
@@ -39,14 +44,24 @@ pub fn resample_poly(x: &[f32], up: usize, down: usize) -> Vec<f32> {
     let pre_pad = down - half_len % down;
     let pre_remove = (half_len + pre_pad) / down;
     let len_h = h.len() + pre_pad;
-    let tap = |k: usize| if k < pre_pad { 0.0 } else { h.get(k - pre_pad).copied().unwrap_or(0.0) };
+    let tap = |k: usize| {
+        if k < pre_pad {
+            0.0
+        } else {
+            h.get(k - pre_pad).copied().unwrap_or(0.0)
+        }
+    };
 
     (0..n_out)
         .map(|j| {
             let t = (j + pre_remove) * down;
             // x[i] contributes through tap t - i*up, which must lie in [0, len_h).
             let i_max = (t / up).min(n_in - 1);
-            let i_min = if t + 1 > len_h { (t + 1 - len_h).div_ceil(up) } else { 0 };
+            let i_min = if t + 1 > len_h {
+                (t + 1 - len_h).div_ceil(up)
+            } else {
+                0
+            };
             let mut acc = 0.0f64;
             if i_min <= i_max {
                 for i in i_min..=i_max {
@@ -110,7 +125,9 @@ mod tests {
     use super::*;
 
     fn sine(freq: f64, fs: f64, n: usize) -> Vec<f32> {
-        (0..n).map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / fs).sin() as f32).collect()
+        (0..n)
+            .map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / fs).sin() as f32)
+            .collect()
     }
 
     #[test]
@@ -121,8 +138,14 @@ mod tests {
 
     #[test]
     fn output_length_is_ceil_of_ratio() {
-        assert_eq!(resample(&vec![0.0; 5000], 500.0, 100.0).unwrap().len(), 1000);
-        assert_eq!(resample(&vec![0.0; 3600], 360.0, 100.0).unwrap().len(), 1000);
+        assert_eq!(
+            resample(&vec![0.0; 5000], 500.0, 100.0).unwrap().len(),
+            1000
+        );
+        assert_eq!(
+            resample(&vec![0.0; 3600], 360.0, 100.0).unwrap().len(),
+            1000
+        );
         assert_eq!(resample(&vec![0.0; 1001], 500.0, 100.0).unwrap().len(), 201);
         assert_eq!(resample(&vec![0.0; 100], 100.0, 500.0).unwrap().len(), 500);
     }
@@ -133,7 +156,12 @@ mod tests {
         let y = resample(&sine(5.0, 500.0, 5000), 500.0, 100.0).unwrap();
         let expected = sine(5.0, 100.0, 1000);
         for i in 50..950 {
-            assert!((y[i] - expected[i]).abs() < 2e-3, "{i}: {} vs {}", y[i], expected[i]);
+            assert!(
+                (y[i] - expected[i]).abs() < 2e-3,
+                "{i}: {} vs {}",
+                y[i],
+                expected[i]
+            );
         }
     }
 

@@ -13,7 +13,10 @@ pub fn detect_r_peaks(x: &[f32], fs: f64) -> Vec<usize> {
     if x.len() < (fs * 1.0) as usize || fs < 20.0 {
         return Vec::new();
     }
-    let clean: Vec<f32> = x.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect();
+    let clean: Vec<f32> = x
+        .iter()
+        .map(|v| if v.is_finite() { *v } else { 0.0 })
+        .collect();
     let band = band_pass(&clean, fs);
     let n = band.len();
     let mut energy = vec![0.0f32; n];
@@ -58,7 +61,9 @@ pub fn detect_r_peaks(x: &[f32], fs: f64) -> Vec<usize> {
         .map(|c| {
             let lo = c.saturating_sub(half);
             let hi = (c + half).min(n - 1);
-            (lo..=hi).max_by(|a, b| band[*a].abs().total_cmp(&band[*b].abs())).unwrap_or(c)
+            (lo..=hi)
+                .max_by(|a, b| band[*a].abs().total_cmp(&band[*b].abs()))
+                .unwrap_or(c)
         })
         .collect();
     peaks.dedup_by(|b, a| b.abs_diff(*a) < refractory);
@@ -67,8 +72,10 @@ pub fn detect_r_peaks(x: &[f32], fs: f64) -> Vec<usize> {
 
 fn band_pass(x: &[f32], fs: f64) -> Vec<f32> {
     let high = 15.0f64.min(0.45 * fs);
-    let hp = Butterworth::design(FilterKind::HighPass, 2, 5.0, fs).expect("5 Hz is below Nyquist for fs >= 20");
-    let lp = Butterworth::design(FilterKind::LowPass, 2, high, fs).expect("cut-off kept below Nyquist");
+    let hp = Butterworth::design(FilterKind::HighPass, 2, 5.0, fs)
+        .expect("5 Hz is below Nyquist for fs >= 20");
+    let lp =
+        Butterworth::design(FilterKind::LowPass, 2, high, fs).expect("cut-off kept below Nyquist");
     lp.filtfilt(&hp.filtfilt(x))
 }
 
@@ -102,9 +109,12 @@ pub(crate) mod tests {
                 let mut v = 0.3 * (2.0 * std::f64::consts::PI * 0.3 * t).sin();
                 for &r in r_times {
                     let g = |c: f64, w: f64, a: f64| a * (-((t - c) / w).powi(2) / 2.0).exp();
-                    v += g(r, 0.012, 1.2) + g(r - 0.16, 0.025, 0.15) + g(r + 0.28, 0.05, 0.3) - g(r + 0.03, 0.01, 0.25);
+                    v += g(r, 0.012, 1.2) + g(r - 0.16, 0.025, 0.15) + g(r + 0.28, 0.05, 0.3)
+                        - g(r + 0.03, 0.01, 0.25);
                 }
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 v += ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.04;
                 v as f32
             })
@@ -113,7 +123,9 @@ pub(crate) mod tests {
 
     #[test]
     fn finds_every_beat_at_100_and_500_hz() {
-        let r_times: Vec<f64> = (0..12).map(|k| 0.4 + k as f64 * 0.8 + if k % 3 == 0 { 0.05 } else { 0.0 }).collect();
+        let r_times: Vec<f64> = (0..12)
+            .map(|k| 0.4 + k as f64 * 0.8 + if k % 3 == 0 { 0.05 } else { 0.0 })
+            .collect();
         for fs in [100.0, 500.0] {
             let x = synthetic_ecg(fs, 10.0, &r_times);
             let peaks = detect_r_peaks(&x, fs);

@@ -18,7 +18,15 @@ pub fn robust_scale(x: &[f32]) -> Vec<f32> {
     if !(spread > 1e-6) {
         spread = 1.0;
     }
-    x.iter().map(|v| if v.is_finite() { (v - median) / spread } else { 0.0 }).collect()
+    x.iter()
+        .map(|v| {
+            if v.is_finite() {
+                (v - median) / spread
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// Linear-interpolated quantile (numpy's default method).

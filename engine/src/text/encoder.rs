@@ -40,7 +40,11 @@ impl TextEncoder {
             )));
         }
         let model = config.load(safetensors, device)?;
-        Ok(Self { tokenizer, model, device: device.clone() })
+        Ok(Self {
+            tokenizer,
+            model,
+            device: device.clone(),
+        })
     }
 
     pub fn tokenizer(&self) -> &Tokenizer {
@@ -57,7 +61,10 @@ impl TextEncoder {
 
     /// One unit-length embedding per text, in order.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<[f32; EMBEDDING_DIM]>> {
-        let encoded: Vec<Vec<u32>> = texts.iter().map(|t| self.tokenizer.encode(t, MAX_TOKENS)).collect();
+        let encoded: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| self.tokenizer.encode(t, MAX_TOKENS))
+            .collect();
         // Batches of similar lengths waste little on padding; padding does not change results.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encoded[i].len());
@@ -66,9 +73,9 @@ impl TextEncoder {
             let rows: Vec<&[u32]> = chunk.iter().map(|&i| encoded[i].as_slice()).collect();
             let (ids, mask) = self.batch(&rows);
             let pooled = self.model.forward(ids, mask);
-            let values = pooled
-                .try_into_vec_as::<f32>()
-                .map_err(|e| Error::InvalidArgument(format!("reading the embeddings back: {e:?}")))?;
+            let values = pooled.try_into_vec_as::<f32>().map_err(|e| {
+                Error::InvalidArgument(format!("reading the embeddings back: {e:?}"))
+            })?;
             for (&i, row) in chunk.iter().zip(values.chunks_exact(EMBEDDING_DIM)) {
                 out[i].copy_from_slice(row);
             }

@@ -33,8 +33,16 @@ fn bad(why: impl std::fmt::Display) -> Error {
 
 fn f32_values(view: &safetensors::tensor::TensorView) -> Result<Vec<f32>> {
     match view.dtype() {
-        Dtype::F32 => Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()),
-        Dtype::F16 => Ok(view.data().chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
+        Dtype::F32 => Ok(view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect()),
+        Dtype::F16 => Ok(view
+            .data()
+            .chunks_exact(2)
+            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect()),
         other => Err(bad(format!("unsupported dtype {other:?}"))),
     }
 }
@@ -58,17 +66,34 @@ pub fn pack(safetensors: &[u8], vocab: &[u8], model: &str) -> Result<Vec<u8>> {
         let (encoding, bytes) = if shape.len() == 2 {
             let cols = shape[1];
             let mut codes = Vec::with_capacity(values.len());
-            let scales: Vec<f32> = values.chunks_exact(cols.max(1)).map(|row| quantize_into(row, &mut codes)).collect();
+            let scales: Vec<f32> = values
+                .chunks_exact(cols.max(1))
+                .map(|row| quantize_into(row, &mut codes))
+                .collect();
             let mut bytes: Vec<u8> = scales.iter().flat_map(|s| s.to_le_bytes()).collect();
             bytes.extend(codes.iter().map(|c| *c as u8));
             ("q8", bytes)
         } else {
-            ("f16", values.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect())
+            (
+                "f16",
+                values
+                    .iter()
+                    .flat_map(|v| f16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            )
         };
         writer.add(&name, &bytes);
-        listed.push(PackedTensor { name, shape, encoding: encoding.into() });
+        listed.push(PackedTensor {
+            name,
+            shape,
+            encoding: encoding.into(),
+        });
     }
-    let manifest = Manifest { kind: "text-tower".into(), model: model.into(), tensors: listed };
+    let manifest = Manifest {
+        kind: "text-tower".into(),
+        model: model.into(),
+        tensors: listed,
+    };
     Ok(writer.finish(serde_json::to_value(manifest).map_err(bad)?))
 }
 
@@ -87,20 +112,45 @@ pub fn unpack(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
             "q8" if t.shape.len() == 2 => {
                 let (rows, cols) = (t.shape[0], t.shape[1]);
                 if raw.len() != rows * 4 + count {
-                    return Err(bad(format!("tensor {} has {} bytes, expected {}", t.name, raw.len(), rows * 4 + count)));
+                    return Err(bad(format!(
+                        "tensor {} has {} bytes, expected {}",
+                        t.name,
+                        raw.len(),
+                        rows * 4 + count
+                    )));
                 }
                 let (scales, codes) = raw.split_at(rows * 4);
-                let scales: Vec<f32> = scales.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
-                codes.iter().enumerate().map(|(i, c)| f32::from(*c as i8) * scales[i / cols.max(1)]).collect()
+                let scales: Vec<f32> = scales
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
+                codes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| f32::from(*c as i8) * scales[i / cols.max(1)])
+                    .collect()
             }
-            "f16" if raw.len() == count * 2 => raw.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+            "f16" if raw.len() == count * 2 => raw
+                .chunks_exact(2)
+                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
             _ => return Err(bad(format!("tensor {} is damaged", t.name))),
         };
-        data.push((t.name.clone(), t.shape.clone(), values.iter().flat_map(|v| v.to_le_bytes()).collect()));
+        data.push((
+            t.name.clone(),
+            t.shape.clone(),
+            values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ));
     }
     let views = data
         .iter()
-        .map(|(name, shape, bytes)| Ok((name.as_str(), safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), bytes).map_err(bad)?)))
+        .map(|(name, shape, bytes)| {
+            Ok((
+                name.as_str(),
+                safetensors::tensor::TensorView::new(Dtype::F32, shape.clone(), bytes)
+                    .map_err(bad)?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     let safetensors = safetensors::serialize(views, None).map_err(bad)?;
     Ok((safetensors, container.section(VOCAB)?.to_vec()))
@@ -112,14 +162,23 @@ mod tests {
 
     #[test]
     fn packing_round_trips_within_int8_precision() {
-        let matrix: Vec<f32> = (0..60).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
+        let matrix: Vec<f32> = (0..60)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0)
+            .collect();
         let vector: Vec<f32> = vec![0.5, -1.25, 3.0];
         let m_bytes: Vec<u8> = matrix.iter().flat_map(|v| v.to_le_bytes()).collect();
         let v_bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
         let original = safetensors::serialize(
             vec![
-                ("w", safetensors::tensor::TensorView::new(Dtype::F32, vec![6, 10], &m_bytes).unwrap()),
-                ("b", safetensors::tensor::TensorView::new(Dtype::F32, vec![3], &v_bytes).unwrap()),
+                (
+                    "w",
+                    safetensors::tensor::TensorView::new(Dtype::F32, vec![6, 10], &m_bytes)
+                        .unwrap(),
+                ),
+                (
+                    "b",
+                    safetensors::tensor::TensorView::new(Dtype::F32, vec![3], &v_bytes).unwrap(),
+                ),
             ],
             None,
         )
@@ -131,13 +190,22 @@ mod tests {
         let w = f32_values(&t.tensor("w").unwrap()).unwrap();
         for (row_a, row_b) in w.chunks(10).zip(matrix.chunks(10)) {
             let peak = row_b.iter().fold(0f32, |m, v| m.max(v.abs()));
-            assert!(row_a.iter().zip(row_b).all(|(a, b)| (a - b).abs() <= peak / 127.0 * 0.51 + 1e-6));
+            assert!(row_a
+                .iter()
+                .zip(row_b)
+                .all(|(a, b)| (a - b).abs() <= peak / 127.0 * 0.51 + 1e-6));
         }
         assert_eq!(f32_values(&t.tensor("b").unwrap()).unwrap(), vector);
         let mut damaged = packed.clone();
         let n = damaged.len();
         damaged[n - 1] ^= 1;
-        assert!(unpack(&damaged).unwrap_err().to_string().contains("damaged"));
-        assert!(unpack(&super::super::super::bundle::tests::small_bundle()).is_err(), "a case library is not a text tower");
+        assert!(unpack(&damaged)
+            .unwrap_err()
+            .to_string()
+            .contains("damaged"));
+        assert!(
+            unpack(&super::super::super::bundle::tests::small_bundle()).is_err(),
+            "a case library is not a text tower"
+        );
     }
 }

@@ -58,12 +58,16 @@ impl Tokenizer {
         }
         let mut specials = [("", 0); 5];
         for (slot, token) in specials.iter_mut().zip(SPECIAL_TOKENS) {
-            let id = *vocab
-                .get(token)
-                .ok_or_else(|| Error::InvalidArgument(format!("vocab.txt: the special token {token} is missing")))?;
+            let id = *vocab.get(token).ok_or_else(|| {
+                Error::InvalidArgument(format!("vocab.txt: the special token {token} is missing"))
+            })?;
             *slot = (token, id);
         }
-        Ok(Self { vocab, specials, size: lines.len() })
+        Ok(Self {
+            vocab,
+            specials,
+            size: lines.len(),
+        })
     }
 
     /// The number of ids, i.e. the lines of the vocabulary.
@@ -306,7 +310,9 @@ impl<'a> Iterator for Words<'a> {
         let end = if is_punctuation(first) {
             first.len_utf8()
         } else {
-            self.rest.find(|c: char| c.is_whitespace() || is_punctuation(c)).unwrap_or(self.rest.len())
+            self.rest
+                .find(|c: char| c.is_whitespace() || is_punctuation(c))
+                .unwrap_or(self.rest.len())
         };
         let (word, rest) = self.rest.split_at(end);
         self.rest = rest;
@@ -351,12 +357,18 @@ mod tests {
     #[test]
     fn special_tokens_in_text_are_kept_case_sensitively() {
         let t = tiny();
-        assert_eq!(t.encode("a[SEP]a [mask]", 64), vec![2, 12, 3, 12, 1, 1, 1, 3]);
+        assert_eq!(
+            t.encode("a[SEP]a [mask]", 64),
+            vec![2, 12, 3, 12, 1, 1, 1, 3]
+        );
     }
 
     #[test]
     fn normalisation_strips_accents_before_lowercasing() {
-        assert_eq!(words("İstanbul Ärztin, ΟΔΟΣ\u{200B}x\tcafé"), ["istanbul", "arztin", ",", "οδοσx", "cafe"]);
+        assert_eq!(
+            words("İstanbul Ärztin, ΟΔΟΣ\u{200B}x\tcafé"),
+            ["istanbul", "arztin", ",", "οδοσx", "cafe"]
+        );
         assert_eq!(words("心电图ok"), ["心", "电", "图", "ok"]);
     }
 

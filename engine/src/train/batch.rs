@@ -7,32 +7,49 @@ use crate::dataset::cache::SignalCache;
 use crate::dataset::labels::LabelTable;
 use crate::dataset::texts::TextTable;
 use crate::encode::layout::{EncodedImage, Encoder, PaperConfig, StackConfig};
-pub use crate::encode::patches::InputLayout;
 use crate::encode::patches::patchify;
+pub use crate::encode::patches::InputLayout;
 use crate::signal::robust_scale;
 use crate::{Error, Result};
 
 /// Encodes one cached record in `layout` and appends its patches to `out`.
-pub fn append_cached(layout: InputLayout, cache: &SignalCache, index: usize, encoder: &mut Encoder, image: &mut EncodedImage, out: &mut Vec<f32>) -> Result<()> {
+pub fn append_cached(
+    layout: InputLayout,
+    cache: &SignalCache,
+    index: usize,
+    encoder: &mut Encoder,
+    image: &mut EncodedImage,
+    out: &mut Vec<f32>,
+) -> Result<()> {
     let record = &cache.records[index];
     match layout {
         InputLayout::Stack { image_size, .. } => {
-            let config = StackConfig { image_size, ..StackConfig::default() };
+            let config = StackConfig {
+                image_size,
+                ..StackConfig::default()
+            };
             let leads = record.stack_leads(cache.samples);
-            let series: [Option<Vec<f32>>; 12] = std::array::from_fn(|l| Some(robust_scale(&leads[l])));
+            let series: [Option<Vec<f32>>; 12] =
+                std::array::from_fn(|l| Some(robust_scale(&leads[l])));
             encoder.stack_series_into(&series, &config, image)?;
         }
         InputLayout::Paper { .. } => {
             let beats = record.paper_beats(cache.beat_len);
-            let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
+            let refs: [Option<&[f32]>; 12] =
+                std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
             encoder.paper_beats_into(&refs, &PaperConfig::default(), image)?;
         }
         InputLayout::Hybrid { image_size, .. } => {
-            let config = StackConfig { image_size, ..StackConfig::default() };
+            let config = StackConfig {
+                image_size,
+                ..StackConfig::default()
+            };
             let leads = record.stack_leads(cache.samples);
-            let series: [Option<Vec<f32>>; 12] = std::array::from_fn(|l| Some(robust_scale(&leads[l])));
+            let series: [Option<Vec<f32>>; 12] =
+                std::array::from_fn(|l| Some(robust_scale(&leads[l])));
             let beats = record.paper_beats(cache.beat_len);
-            let refs: [Option<&[f32]>; 12] = std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
+            let refs: [Option<&[f32]>; 12] =
+                std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
             encoder.hybrid_into(&refs, &series, &config, image)?;
         }
     }
@@ -65,8 +82,24 @@ pub struct BatchBuilder<'a> {
 
 impl<'a> BatchBuilder<'a> {
     pub fn new(layout: InputLayout, cache: &'a SignalCache, texts: &'a TextTable) -> Self {
-        let text_index = cache.records.iter().map(|r| texts.by_record.get(&r.ecg_id).copied().unwrap_or(usize::MAX)).collect();
-        Self { layout, cache, texts, text_index, labels: None }
+        let text_index = cache
+            .records
+            .iter()
+            .map(|r| {
+                texts
+                    .by_record
+                    .get(&r.ecg_id)
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            })
+            .collect();
+        Self {
+            layout,
+            cache,
+            texts,
+            text_index,
+            labels: None,
+        }
     }
 
     pub fn with_labels(mut self, labels: &'a LabelTable) -> Self {
@@ -86,7 +119,14 @@ impl<'a> BatchBuilder<'a> {
         let (mut encoder, mut image) = (Encoder::default(), EncodedImage::default());
         let mut texts = Vec::with_capacity(n * self.texts.dim);
         for &i in indices {
-            append_cached(self.layout, self.cache, i, &mut encoder, &mut image, &mut values)?;
+            append_cached(
+                self.layout,
+                self.cache,
+                i,
+                &mut encoder,
+                &mut image,
+                &mut values,
+            )?;
             let t = self.text_of(i);
             if t == usize::MAX {
                 return Err(Error::InvalidArgument(format!(
@@ -96,16 +136,25 @@ impl<'a> BatchBuilder<'a> {
             }
             texts.extend_from_slice(self.texts.embedding(t));
         }
-        let ids: Vec<u32> = indices.iter().map(|i| self.cache.records[*i].ecg_id).collect();
+        let ids: Vec<u32> = indices
+            .iter()
+            .map(|i| self.cache.records[*i].ecg_id)
+            .collect();
         let targets: Vec<f32> = indices
             .iter()
             .zip(&ids)
-            .flat_map(|(a, ida)| indices.iter().zip(&ids).map(move |(b, idb)| (*a, *ida, *b, *idb)))
+            .flat_map(|(a, ida)| {
+                indices
+                    .iter()
+                    .zip(&ids)
+                    .map(move |(b, idb)| (*a, *ida, *b, *idb))
+            })
             .map(|(a, ida, b, idb)| {
                 if self.text_of(a) == self.text_of(b) {
                     1.0
                 } else {
-                    self.labels.map_or(0.0, |l| l.overlap(ida, idb).powi(2) as f32)
+                    self.labels
+                        .map_or(0.0, |l| l.overlap(ida, idb).powi(2) as f32)
                 }
             })
             .collect();
@@ -129,29 +178,63 @@ mod tests {
     #[test]
     fn a_batch_holds_patches_texts_and_the_same_report_matrix() {
         let db = crate::dataset::ptbxl::fixtures::database_with_record();
-        let cache = SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &|_| {}).unwrap();
+        let cache = SignalCache::build(
+            &db,
+            &StackConfig::default(),
+            &PaperConfig::default(),
+            &|_| {},
+        )
+        .unwrap();
         let mut embed = |texts: &[&str]| Ok(texts.iter().map(|_| vec![1.0, 0.0, 0.0]).collect());
         let texts = TextTable::build(&db, 3, &mut embed).unwrap();
         let device = Device::flex();
-        for (layout, patches, dim) in
-            [
-                (InputLayout::Stack { image_size: 64, patch: 8 }, 64, 48 * 64),
-                (InputLayout::Paper { patch: 32 }, 49, 3 * 1024),
-                (InputLayout::Hybrid { image_size: 64, patch: 8 }, 64, 48 * 64),
-            ]
-        {
+        for (layout, patches, dim) in [
+            (
+                InputLayout::Stack {
+                    image_size: 64,
+                    patch: 8,
+                },
+                64,
+                48 * 64,
+            ),
+            (InputLayout::Paper { patch: 32 }, 49, 3 * 1024),
+            (
+                InputLayout::Hybrid {
+                    image_size: 64,
+                    patch: 8,
+                },
+                64,
+                48 * 64,
+            ),
+        ] {
             assert_eq!(layout.patch_shape(), (patches, dim));
             let labels = LabelTable::build(&db);
-            let batch = BatchBuilder::new(layout, &cache, &texts).with_labels(&labels).build(&[0, 0], &device).unwrap();
+            let batch = BatchBuilder::new(layout, &cache, &texts)
+                .with_labels(&labels)
+                .build(&[0, 0], &device)
+                .unwrap();
             assert_eq!(batch.patches.dims(), [2, patches, dim]);
             assert_eq!(batch.texts.dims(), [2, 3]);
             let targets: Vec<f32> = batch.targets.into_data().try_to_vec::<f32>().unwrap();
             assert_eq!(targets, vec![1.0; 4]);
-            let rows: Vec<f32> = batch.labels.unwrap().into_data().try_to_vec::<f32>().unwrap();
+            let rows: Vec<f32> = batch
+                .labels
+                .unwrap()
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
             assert_eq!(rows.len(), 2 * labels.codes.len());
-            assert_eq!(rows.iter().sum::<f32>(), 2.0 * labels.columns(cache.records[0].ecg_id).len() as f32);
+            assert_eq!(
+                rows.iter().sum::<f32>(),
+                2.0 * labels.columns(cache.records[0].ecg_id).len() as f32
+            );
             let values: Vec<f32> = batch.patches.into_data().try_to_vec::<f32>().unwrap();
-            assert!(values.iter().all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5), "inputs are normalised to [-1, 1]");
+            assert!(
+                values
+                    .iter()
+                    .all(|v| v.is_finite() && v.abs() <= 1.0 + 1e-5),
+                "inputs are normalised to [-1, 1]"
+            );
             assert!(values.iter().any(|v| *v != values[0]));
         }
     }

@@ -43,13 +43,16 @@ pub fn save(model: &Clip, dir: &Path, state: State) -> Result<()> {
     let mut store = SafetensorsStore::from_file(&path).overwrite(true);
     model.save_into(&mut store).map_err(|e| err(&path, e))?;
     let state_path = dir.join("state.json");
-    std::fs::write(&state_path, serde_json::to_string(&state).unwrap()).map_err(|e| err(&state_path, e))
+    std::fs::write(&state_path, serde_json::to_string(&state).unwrap())
+        .map_err(|e| err(&state_path, e))
 }
 
 pub fn latest(dir: &Path) -> Result<Option<State>> {
     let path = dir.join("state.json");
     match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| err(&path, e)),
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| err(&path, e)),
         Err(_) => Ok(None),
     }
 }
@@ -65,11 +68,17 @@ pub struct Log(std::fs::File);
 
 impl Log {
     pub fn open(path: &Path) -> Result<Self> {
-        std::fs::OpenOptions::new().create(true).append(true).open(path).map(Log).map_err(|e| err(path, e))
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(Log)
+            .map_err(|e| err(path, e))
     }
 
     pub fn write(&mut self, value: &serde_json::Value) -> Result<()> {
-        writeln!(self.0, "{value}").map_err(|e| Error::InvalidArgument(format!("training log: {e}")))
+        writeln!(self.0, "{value}")
+            .map_err(|e| Error::InvalidArgument(format!("training log: {e}")))
     }
 }
 

@@ -40,18 +40,32 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// Our default: the `stack` layout at 64×64 in 8×8 patches, a 1M-parameter ViT.
     pub fn stack_default() -> Self {
-        let layout = InputLayout::Stack { image_size: 64, patch: 8 };
+        let layout = InputLayout::Stack {
+            image_size: 64,
+            patch: 8,
+        };
         let (patches, dim) = layout.patch_shape();
-        let vit = VitConfig::new(dim, patches).with_d_model(128).with_heads(4).with_d_ff(256).with_depth(4);
+        let vit = VitConfig::new(dim, patches)
+            .with_d_model(128)
+            .with_heads(4)
+            .with_d_ff(256)
+            .with_depth(4);
         TrainConfig::new(layout, ClipConfig::new(vit))
     }
 
     /// Ours with morphology: the beat's angular fields and transitions plus the record's
     /// recurrence plot per lead, at 64×64 in 8×8 patches, the same 1M-parameter ViT.
     pub fn hybrid_default() -> Self {
-        let layout = InputLayout::Hybrid { image_size: 64, patch: 8 };
+        let layout = InputLayout::Hybrid {
+            image_size: 64,
+            patch: 8,
+        };
         let (patches, dim) = layout.patch_shape();
-        let vit = VitConfig::new(dim, patches).with_d_model(128).with_heads(4).with_d_ff(256).with_depth(4);
+        let vit = VitConfig::new(dim, patches)
+            .with_d_model(128)
+            .with_heads(4)
+            .with_d_ff(256)
+            .with_depth(4);
         TrainConfig::new(layout, ClipConfig::new(vit))
     }
 
@@ -60,7 +74,11 @@ impl TrainConfig {
     pub fn paper_default() -> Self {
         let layout = InputLayout::Paper { patch: 32 };
         let (patches, dim) = layout.patch_shape();
-        let vit = VitConfig::new(dim, patches).with_d_model(128).with_heads(4).with_d_ff(256).with_depth(4);
+        let vit = VitConfig::new(dim, patches)
+            .with_d_model(128)
+            .with_heads(4)
+            .with_d_ff(256)
+            .with_depth(4);
         TrainConfig::new(layout, ClipConfig::new(vit))
     }
 }
@@ -70,7 +88,8 @@ pub fn learning_rate(config: &TrainConfig, step: usize, total: usize) -> f64 {
     if step < config.warmup_steps {
         return config.learning_rate * (step + 1) as f64 / config.warmup_steps as f64;
     }
-    let progress = (step - config.warmup_steps) as f64 / (total - config.warmup_steps).max(1) as f64;
+    let progress =
+        (step - config.warmup_steps) as f64 / (total - config.warmup_steps).max(1) as f64;
     config.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos())
 }
 
@@ -122,12 +141,16 @@ impl TrainRun<'_> {
         let train: Vec<usize> = self.indices(|f| TRAIN_FOLDS.contains(&f));
         let valid: Vec<usize> = self.indices(|f| f == VALIDATION_FOLD);
         if train.is_empty() || valid.is_empty() {
-            return Err(Error::InvalidArgument("the signal cache holds no training or validation records".into()));
+            return Err(Error::InvalidArgument(
+                "the signal cache holds no training or validation records".into(),
+            ));
         }
         let steps_per_epoch = train.len() / self.config.batch_size;
         let total_steps = steps_per_epoch * self.config.epochs;
         let mut model = self.config.model.init(&self.device);
-        let mut optim = AdamWConfig::new().with_weight_decay(self.config.weight_decay as f32).init();
+        let mut optim = AdamWConfig::new()
+            .with_weight_decay(self.config.weight_decay as f32)
+            .init();
         let mut start_epoch = 0;
         let mut best = None;
         if self.resume {
@@ -135,11 +158,16 @@ impl TrainRun<'_> {
                 model = checkpoint::load_model(model, &state.model_path(&self.out))?;
                 start_epoch = state.epoch + 1;
                 best = state.best;
-                eprintln!("resuming after epoch {} (optimizer moments restart)", state.epoch + 1);
+                eprintln!(
+                    "resuming after epoch {} (optimizer moments restart)",
+                    state.epoch + 1
+                );
             }
         }
-        std::fs::create_dir_all(&self.out).map_err(|e| Error::InvalidArgument(format!("{}: {e}", self.out.display())))?;
-        std::fs::write(self.out.join("config.json"), self.config.to_string()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        std::fs::create_dir_all(&self.out)
+            .map_err(|e| Error::InvalidArgument(format!("{}: {e}", self.out.display())))?;
+        std::fs::write(self.out.join("config.json"), self.config.to_string())
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let mut log = checkpoint::Log::open(&self.out.join("log.jsonl"))?;
         let mut builder = BatchBuilder::new(self.config.layout, self.cache, self.texts);
         if let Some(labels) = self.labels {
@@ -209,10 +237,17 @@ impl TrainRun<'_> {
     }
 
     fn indices(&self, keep: impl Fn(u8) -> bool) -> Vec<usize> {
-        (0..self.cache.records.len()).filter(|i| keep(self.cache.records[*i].fold)).collect()
+        (0..self.cache.records.len())
+            .filter(|i| keep(self.cache.records[*i].fold))
+            .collect()
     }
 
-    fn validate(&self, model: &Clip, builder: &BatchBuilder, valid: &[usize]) -> Result<Validation> {
+    fn validate(
+        &self,
+        model: &Clip,
+        builder: &BatchBuilder,
+        valid: &[usize],
+    ) -> Result<Validation> {
         let mut loss = 0.0;
         let mut batches = 0;
         let mut images = Vec::new();
@@ -220,27 +255,65 @@ impl TrainRun<'_> {
         for chunk in valid.chunks(self.config.batch_size) {
             let batch = builder.build(chunk, &self.device)?;
             if chunk.len() == self.config.batch_size {
-                let l: f32 = model.loss(batch.patches.clone(), batch.texts.clone(), batch.targets, batch.labels.clone()).into_scalar();
+                let l: f32 = model
+                    .loss(
+                        batch.patches.clone(),
+                        batch.texts.clone(),
+                        batch.targets,
+                        batch.labels.clone(),
+                    )
+                    .into_scalar();
                 loss += l as f64;
                 batches += 1;
             }
             let embedded = model.image.forward(batch.patches);
             if let (Some(p), Some(t)) = (model.classify(embedded.clone()), batch.labels) {
-                probabilities.extend(p.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?);
-                truth.extend(t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?.into_iter().map(|v| v > 0.5));
+                probabilities.extend(
+                    p.into_data()
+                        .try_to_vec::<f32>()
+                        .map_err(|e| Error::InvalidArgument(format!("{e:?}")))?,
+                );
+                truth.extend(
+                    t.into_data()
+                        .try_to_vec::<f32>()
+                        .map_err(|e| Error::InvalidArgument(format!("{e:?}")))?
+                        .into_iter()
+                        .map(|v| v > 0.5),
+                );
             }
-            images.extend(embedded.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?);
+            images.extend(
+                embedded
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .map_err(|e| Error::InvalidArgument(format!("{e:?}")))?,
+            );
         }
-        let classifier_auc = (!probabilities.is_empty())
-            .then(|| crate::retrieval::metrics::macro_auc(&probabilities, &truth, self.config.model.label_count).0);
+        let classifier_auc = (!probabilities.is_empty()).then(|| {
+            crate::retrieval::metrics::macro_auc(
+                &probabilities,
+                &truth,
+                self.config.model.label_count,
+            )
+            .0
+        });
         // Distinct fold-9 texts, embedded by the text projection.
         let ids: Vec<usize> = valid.iter().map(|i| builder.text_of(*i)).collect();
         let mut distinct = ids.clone();
         distinct.sort_unstable();
         distinct.dedup();
-        let table: Vec<f32> = distinct.iter().flat_map(|t| self.texts.embedding(*t).iter().copied()).collect();
-        let table = Tensor::<2>::from_data(TensorData::new(table, [distinct.len(), self.texts.dim]), &self.device);
-        let texts = model.embed_text(table).into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))?;
+        let table: Vec<f32> = distinct
+            .iter()
+            .flat_map(|t| self.texts.embedding(*t).iter().copied())
+            .collect();
+        let table = Tensor::<2>::from_data(
+            TensorData::new(table, [distinct.len(), self.texts.dim]),
+            &self.device,
+        );
+        let texts = model
+            .embed_text(table)
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(|e| Error::InvalidArgument(format!("{e:?}")))?;
         let dim = self.config.model.image.embed_dim;
         let (mut r1, mut r10) = (0usize, 0usize);
         for (q, id) in images.chunks_exact(dim).zip(&ids) {

@@ -25,8 +25,9 @@ const MAX_DEPTH: usize = 16;
 const MAX_ELEMENTS: usize = 1_000_000;
 
 /// VRs whose explicit encoding has two reserved bytes and a 4-byte length.
-const LONG_VRS: [&[u8; 2]; 13] =
-    [b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV"];
+const LONG_VRS: [&[u8; 2]; 13] = [
+    b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV", b"SV", b"UV",
+];
 
 /// Sequences the waveform reader looks into. In implicit VR a sequence of defined length
 /// cannot be told from bytes without the dictionary, so these are parsed as sequences there.
@@ -57,7 +58,10 @@ pub struct Dataset<'a> {
 
 impl<'a> Dataset<'a> {
     fn value(&self, tag: Tag) -> Option<&Value<'a>> {
-        self.elements.iter().find(|e| e.tag == tag).map(|e| &e.value)
+        self.elements
+            .iter()
+            .find(|e| e.tag == tag)
+            .map(|e| &e.value)
     }
 
     pub fn bytes(&self, tag: Tag) -> Option<&'a [u8]> {
@@ -83,7 +87,13 @@ impl<'a> Dataset<'a> {
 
     /// The first value of a decimal string (DS) or integer string (IS).
     pub fn number(&self, tag: Tag) -> Option<f64> {
-        self.text(tag)?.split('\\').next()?.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+        self.text(tag)?
+            .split('\\')
+            .next()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
     }
 
     /// An unsigned binary value (US or UL, told apart by length), or an IS where a file
@@ -122,7 +132,12 @@ struct Header {
 
 impl<'a, 'r> Parser<'a, 'r> {
     pub fn new(reader: &'r mut ByteReader<'a>, data: &'a [u8], syntax: Syntax) -> Self {
-        Self { reader, data, syntax, elements: 0 }
+        Self {
+            reader,
+            data,
+            syntax,
+            elements: 0,
+        }
     }
 
     /// Elements from the reader's position while `keep(tag)` holds (the file meta group)
@@ -151,7 +166,11 @@ impl<'a, 'r> Parser<'a, 'r> {
         let element = self.reader.u16()?;
         let tag = tag(group, element);
         if group == 0xFFFE || self.syntax == Syntax::ImplicitLittle {
-            return Ok(Header { tag, vr: None, length: self.reader.u32()? });
+            return Ok(Header {
+                tag,
+                vr: None,
+                length: self.reader.u32()?,
+            });
         }
         let vr: [u8; 2] = self.reader.take(2)?.try_into().unwrap_or([0, 0]);
         if !vr.iter().all(u8::is_ascii_uppercase) {
@@ -170,7 +189,11 @@ impl<'a, 'r> Parser<'a, 'r> {
         } else {
             u32::from(self.reader.u16()?)
         };
-        Ok(Header { tag, vr: Some(vr), length })
+        Ok(Header {
+            tag,
+            vr: Some(vr),
+            length,
+        })
     }
 
     fn element(&mut self, header: Header, depth: usize) -> Result<Element<'a>> {
@@ -183,7 +206,10 @@ impl<'a, 'r> Parser<'a, 'r> {
         if length == UNDEFINED_LENGTH {
             if matches!(vr, Some(v) if &v == b"OB" || &v == b"OW") {
                 self.skip_fragments(tag)?;
-                return Ok(Element { tag, value: Value::Bytes(&[]) });
+                return Ok(Element {
+                    tag,
+                    value: Value::Bytes(&[]),
+                });
             }
             if !is_sequence {
                 return Err(self.reader.error(format!(
@@ -194,7 +220,10 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
         if !is_sequence {
             let value = self.take(tag, length)?;
-            return Ok(Element { tag, value: Value::Bytes(value) });
+            return Ok(Element {
+                tag,
+                value: Value::Bytes(value),
+            });
         }
         // DICOM encodes the content of a UN sequence of undefined length in implicit VR.
         let outer = self.syntax;
@@ -203,12 +232,17 @@ impl<'a, 'r> Parser<'a, 'r> {
         }
         let items = self.sequence(tag, length, depth + 1);
         self.syntax = outer;
-        Ok(Element { tag, value: Value::Items(items?) })
+        Ok(Element {
+            tag,
+            value: Value::Items(items?),
+        })
     }
 
     fn sequence(&mut self, tag: Tag, length: u32, depth: usize) -> Result<Vec<Dataset<'a>>> {
         if depth > MAX_DEPTH {
-            return Err(self.reader.error(format!("sequences are nested more than {MAX_DEPTH} deep")));
+            return Err(self
+                .reader
+                .error(format!("sequences are nested more than {MAX_DEPTH} deep")));
         }
         let mut items = Vec::new();
         self.each_header(tag, length, |parser, header| match header.tag {
@@ -318,17 +352,25 @@ impl<'a, 'r> Parser<'a, 'r> {
     fn count(&mut self) -> Result<()> {
         self.elements += 1;
         if self.elements > MAX_ELEMENTS {
-            return Err(self.reader.error(format!("it holds more than {MAX_ELEMENTS} elements")));
+            return Err(self
+                .reader
+                .error(format!("it holds more than {MAX_ELEMENTS} elements")));
         }
         Ok(())
     }
 
     fn overrun(&self, tag: Tag) -> Error {
-        self.reader.error(format!("the content of {} runs past its stated length", describe(tag)))
+        self.reader.error(format!(
+            "the content of {} runs past its stated length",
+            describe(tag)
+        ))
     }
 
     fn stray_delimiter(&self, tag: Tag) -> Error {
-        self.reader.error(format!("a delimiter {} stands outside the sequence it should end", describe(tag)))
+        self.reader.error(format!(
+            "a delimiter {} stands outside the sequence it should end",
+            describe(tag)
+        ))
     }
 }
 

@@ -72,7 +72,12 @@ impl RecordReader for DicomReader {
         data_start(&file.bytes).is_some()
     }
 
-    fn read(&self, primary: &InputFile, _files: &[InputFile], options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        _files: &[InputFile],
+        options: &ReadOptions,
+    ) -> Result<Record> {
         read(primary, options)
     }
 
@@ -88,18 +93,21 @@ fn data_start(bytes: &[u8]) -> Option<usize> {
         return Some(PREAMBLE + 4);
     }
     let starts_with_meta = bytes.get(0..2) == Some(&[0x02, 0x00])
-        && bytes.get(4..6).is_some_and(|vr| matches!(vr, b"UL" | b"OB" | b"UI" | b"SH" | b"AE"));
+        && bytes
+            .get(4..6)
+            .is_some_and(|vr| matches!(vr, b"UL" | b"OB" | b"UI" | b"SH" | b"AE"));
     starts_with_meta.then_some(0)
 }
 
 fn read(primary: &InputFile, options: &ReadOptions) -> Result<Record> {
     let file = primary.name.as_str();
     let bytes = primary.bytes.as_slice();
-    let start =
-        data_start(bytes).ok_or_else(|| invalid(file, "it does not start with the DICOM preamble and 'DICM'"))?;
+    let start = data_start(bytes)
+        .ok_or_else(|| invalid(file, "it does not start with the DICOM preamble and 'DICM'"))?;
     let mut reader = ByteReader::new(bytes, file, FORMAT);
     reader.seek(start)?;
-    let meta = Parser::new(&mut reader, bytes, Syntax::ExplicitLittle).read_while(|t| t >> 16 == 0x0002)?;
+    let meta = Parser::new(&mut reader, bytes, Syntax::ExplicitLittle)
+        .read_while(|t| t >> 16 == 0x0002)?;
     let mut warnings = Vec::new();
     let syntax = match meta.text(TRANSFER_SYNTAX).as_deref() {
         Some(IMPLICIT_LITTLE) => Syntax::ImplicitLittle,
@@ -167,12 +175,21 @@ fn choose_multiplex<'d, 'a>(file: &str, body: &'d Dataset<'a>) -> Result<&'d Dat
         ));
     }
     let size = |g: &Dataset| {
-        u64::from(g.unsigned(CHANNEL_COUNT).unwrap_or(0)) * u64::from(g.unsigned(SAMPLE_COUNT).unwrap_or(0))
+        u64::from(g.unsigned(CHANNEL_COUNT).unwrap_or(0))
+            * u64::from(g.unsigned(SAMPLE_COUNT).unwrap_or(0))
     };
-    let is_rhythm = |g: &&Dataset| g.text(MULTIPLEX_LABEL).is_some_and(|l| l.eq_ignore_ascii_case("RHYTHM"));
-    let largest = |candidates: Vec<&'d Dataset<'a>>| candidates.into_iter().rev().max_by_key(|g| size(g));
+    let is_rhythm = |g: &&Dataset| {
+        g.text(MULTIPLEX_LABEL)
+            .is_some_and(|l| l.eq_ignore_ascii_case("RHYTHM"))
+    };
+    let largest =
+        |candidates: Vec<&'d Dataset<'a>>| candidates.into_iter().rev().max_by_key(|g| size(g));
     let rhythm: Vec<&Dataset> = groups.iter().filter(is_rhythm).collect();
-    let chosen = if rhythm.is_empty() { largest(groups.iter().collect()) } else { largest(rhythm) };
+    let chosen = if rhythm.is_empty() {
+        largest(groups.iter().collect())
+    } else {
+        largest(rhythm)
+    };
     chosen.ok_or_else(|| invalid(file, "its Waveform Sequence is empty"))
 }
 
@@ -215,7 +232,9 @@ impl SampleType {
 }
 
 fn sample_type(file: &str, group: &Dataset) -> Result<SampleType> {
-    let interpretation = group.text(SAMPLE_INTERPRETATION).unwrap_or_else(|| "SS".to_string());
+    let interpretation = group
+        .text(SAMPLE_INTERPRETATION)
+        .unwrap_or_else(|| "SS".to_string());
     let sample_type = match interpretation.as_str() {
         "SB" => SampleType::I8,
         "UB" => SampleType::U8,
@@ -223,19 +242,29 @@ fn sample_type(file: &str, group: &Dataset) -> Result<SampleType> {
         "US" => SampleType::U16,
         "SL" => SampleType::I32,
         "UL" => SampleType::U32,
-        "MB" | "AB" => return Err(not_supported(file, format!("{interpretation} (mu-law or A-law) waveform samples"))),
-        other => {
-            return Err(invalid(
+        "MB" | "AB" => {
+            return Err(not_supported(
                 file,
-                format!("the Waveform Sample Interpretation '{other}' is not one of SB, UB, SS, US, SL, UL"),
+                format!("{interpretation} (mu-law or A-law) waveform samples"),
             ))
         }
+        other => return Err(invalid(
+            file,
+            format!(
+                "the Waveform Sample Interpretation '{other}' is not one of SB, UB, SS, US, SL, UL"
+            ),
+        )),
     };
-    let bits = group.unsigned(BITS_ALLOCATED).unwrap_or(8 * sample_type.bytes() as u32);
+    let bits = group
+        .unsigned(BITS_ALLOCATED)
+        .unwrap_or(8 * sample_type.bytes() as u32);
     if bits as usize != 8 * sample_type.bytes() {
         return Err(invalid(
             file,
-            format!("Waveform Bits Allocated is {bits}, but {interpretation} samples take {}", 8 * sample_type.bytes()),
+            format!(
+                "Waveform Bits Allocated is {bits}, but {interpretation} samples take {}",
+                8 * sample_type.bytes()
+            ),
         ));
     }
     Ok(sample_type)
@@ -248,20 +277,27 @@ fn decode_multiplex(
     warnings: &mut Vec<String>,
 ) -> Result<(f64, Vec<Decoded>)> {
     let required = |tag: Tag, name: &str| {
-        group
-            .unsigned(tag)
-            .ok_or_else(|| invalid(file, format!("the waveform has no {name} {}", dataset::describe(tag))))
+        group.unsigned(tag).ok_or_else(|| {
+            invalid(
+                file,
+                format!("the waveform has no {name} {}", dataset::describe(tag)),
+            )
+        })
     };
     let channel_count = required(CHANNEL_COUNT, "Number of Waveform Channels")? as usize;
     let sample_count = required(SAMPLE_COUNT, "Number of Waveform Samples")?;
     check_samples(file, u64::from(sample_count))?;
     let sample_count = sample_count as usize;
-    let sampling_rate = group
-        .number(SAMPLING_FREQUENCY)
-        .ok_or_else(|| invalid(file, "the waveform has no readable Sampling Frequency (003A,001A)"))?;
+    let sampling_rate = group.number(SAMPLING_FREQUENCY).ok_or_else(|| {
+        invalid(
+            file,
+            "the waveform has no readable Sampling Frequency (003A,001A)",
+        )
+    })?;
     let sample_type = sample_type(file, group)?;
-    let data =
-        group.bytes(WAVEFORM_DATA).ok_or_else(|| invalid(file, "the waveform has no Waveform Data (5400,1010)"))?;
+    let data = group
+        .bytes(WAVEFORM_DATA)
+        .ok_or_else(|| invalid(file, "the waveform has no Waveform Data (5400,1010)"))?;
     let frame = channel_count * sample_type.bytes();
     let needed = frame as u64 * sample_count as u64;
     if needed > data.len() as u64 {
@@ -277,7 +313,10 @@ fn decode_multiplex(
     if definitions.len() != channel_count {
         return Err(invalid(
             file,
-            format!("the Channel Definition Sequence has {} items for {channel_count} channels", definitions.len()),
+            format!(
+                "the Channel Definition Sequence has {} items for {channel_count} channels",
+                definitions.len()
+            ),
         ));
     }
     let mut channels = Vec::with_capacity(channel_count);
@@ -291,9 +330,19 @@ fn decode_multiplex(
             })
             .collect();
         let name = channel_name(definition, index);
-        let lead = if scale.is_voltage() { lead_of(definition, &name) } else { None };
+        let lead = if scale.is_voltage() {
+            lead_of(definition, &name)
+        } else {
+            None
+        };
         channels.push(Decoded {
-            channel: Channel { name, lead, units: scale.units.clone(), samples, derived: false },
+            channel: Channel {
+                name,
+                lead,
+                units: scale.units.clone(),
+                samples,
+                derived: false,
+            },
             guessed: scale.guessed,
         });
     }
@@ -325,9 +374,17 @@ impl ChannelScale {
         let Some(sensitivity) = definition.number(SENSITIVITY) else {
             let units = options.units.unwrap_or(AmplitudeUnits::Microvolts);
             let to_mv = f64::from(units.millivolts_per_unit());
-            return Self { gain: to_mv * correction, baseline: baseline * to_mv, units: "mV".into(), guessed: true };
+            return Self {
+                gain: to_mv * correction,
+                baseline: baseline * to_mv,
+                units: "mV".into(),
+                guessed: true,
+            };
         };
-        let code = definition.items(SENSITIVITY_UNITS).first().and_then(|u| u.text(CODE_VALUE));
+        let code = definition
+            .items(SENSITIVITY_UNITS)
+            .first()
+            .and_then(|u| u.text(CODE_VALUE));
         // Without units the sensitivity of an ECG channel is in µV by convention.
         let to_mv = code.as_deref().map_or(Some(0.001), millivolts_per);
         match to_mv {
@@ -337,7 +394,12 @@ impl ChannelScale {
                 units: "mV".into(),
                 guessed: false,
             },
-            None => Self { gain: sensitivity * correction, baseline, units: code.unwrap_or_default(), guessed: false },
+            None => Self {
+                gain: sensitivity * correction,
+                baseline,
+                units: code.unwrap_or_default(),
+                guessed: false,
+            },
         }
     }
 
@@ -368,10 +430,12 @@ fn channel_name(definition: &Dataset, index: usize) -> String {
     source
         .and_then(|s| s.text(CODE_MEANING))
         .or_else(|| {
-            source.and_then(|s| s.text(CODE_VALUE)).map(|code| match scp_lead_number(&code) {
-                Some(number) => crate::formats::scp::lead_name(number),
-                None => code,
-            })
+            source
+                .and_then(|s| s.text(CODE_VALUE))
+                .map(|code| match scp_lead_number(&code) {
+                    Some(number) => crate::formats::scp::lead_name(number),
+                    None => code,
+                })
         })
         .or_else(|| definition.text(CHANNEL_LABEL))
         .unwrap_or_else(|| format!("channel {}", index + 1))
@@ -389,12 +453,18 @@ fn lead_of(definition: &Dataset, name: &str) -> Option<Lead> {
 }
 
 fn scp_lead_number(code: &str) -> Option<u8> {
-    let number = code.strip_prefix("2:").or_else(|| code.strip_prefix("5.6.3-9-"))?;
+    let number = code
+        .strip_prefix("2:")
+        .or_else(|| code.strip_prefix("5.6.3-9-"))?;
     number.parse().ok()
 }
 
 fn metadata(body: &Dataset) -> Metadata {
-    let statements = body.items(ANNOTATIONS).iter().filter_map(|a| a.text(UNFORMATTED_TEXT)).collect();
+    let statements = body
+        .items(ANNOTATIONS)
+        .iter()
+        .filter_map(|a| a.text(UNFORMATTED_TEXT))
+        .collect();
     Metadata {
         age: body.text(PATIENT_AGE).as_deref().and_then(parse_age),
         sex: match body.text(PATIENT_SEX).as_deref() {
@@ -445,14 +515,26 @@ pub(crate) struct DateTime {
 impl DateTime {
     pub fn new(year: u16, month: u8, day: u8, time: Option<(u8, u8, u8)>) -> Option<Self> {
         let valid_time = time.is_none_or(|(h, m, s)| h < 24 && m < 60 && s < 61);
-        ((1..=12).contains(&month) && (1..=31).contains(&day) && valid_time).then_some(Self { year, month, day, time })
+        ((1..=12).contains(&month) && (1..=31).contains(&day) && valid_time).then_some(Self {
+            year,
+            month,
+            day,
+            time,
+        })
     }
 
     /// DICOM DT (or DA followed by TM): `YYYYMMDD[HH[MM[SS[.F]]]]`.
     fn parse_dicom(text: &str) -> Option<Self> {
         let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-        let field = |range: std::ops::Range<usize>| digits.get(range).and_then(|d| d.parse::<u16>().ok());
-        let time = field(8..10).map(|h| (h as u8, field(10..12).unwrap_or(0) as u8, field(12..14).unwrap_or(0) as u8));
+        let field =
+            |range: std::ops::Range<usize>| digits.get(range).and_then(|d| d.parse::<u16>().ok());
+        let time = field(8..10).map(|h| {
+            (
+                h as u8,
+                field(10..12).unwrap_or(0) as u8,
+                field(12..14).unwrap_or(0) as u8,
+            )
+        });
         Self::new(field(0..4)?, field(4..6)? as u8, field(6..8)? as u8, time)
     }
 
@@ -462,13 +544,29 @@ impl DateTime {
         let mut date = None;
         let mut time = None;
         for part in text.split([' ', 'T']).filter(|p| !p.is_empty()) {
-            let numbers: Vec<u16> = part.split([':', '-', '/', '.']).filter_map(|n| n.parse().ok()).collect();
+            let numbers: Vec<u16> = part
+                .split([':', '-', '/', '.'])
+                .filter_map(|n| n.parse().ok())
+                .collect();
             let small = |i: usize| numbers.get(i).and_then(|&n| u8::try_from(n).ok());
-            match (part.contains(':'), part.contains('-'), part.contains('/'), numbers.as_slice()) {
-                (true, ..) => time = Some((small(0)?, small(1)?, if numbers.len() > 2 { small(2)? } else { 0 })),
+            match (
+                part.contains(':'),
+                part.contains('-'),
+                part.contains('/'),
+                numbers.as_slice(),
+            ) {
+                (true, ..) => {
+                    time = Some((
+                        small(0)?,
+                        small(1)?,
+                        if numbers.len() > 2 { small(2)? } else { 0 },
+                    ))
+                }
                 (false, true, _, &[year, _, _]) => date = Some((year, small(1)?, small(2)?)),
                 (false, _, true, &[_, _, year]) => date = Some((year, small(1)?, small(0)?)),
-                _ if part.len() >= 8 && part.chars().all(|c| c.is_ascii_digit()) => return Self::parse_dicom(part),
+                _ if part.len() >= 8 && part.chars().all(|c| c.is_ascii_digit()) => {
+                    return Self::parse_dicom(part)
+                }
                 _ => {}
             }
         }
@@ -488,9 +586,17 @@ impl std::fmt::Display for DateTime {
 }
 
 fn invalid(file: &str, message: impl Into<String>) -> Error {
-    Error::InvalidFile { file: file.to_string(), format: FORMAT, message: message.into() }
+    Error::InvalidFile {
+        file: file.to_string(),
+        format: FORMAT,
+        message: message.into(),
+    }
 }
 
 fn not_supported(file: &str, message: impl Into<String>) -> Error {
-    Error::NotSupported { file: file.to_string(), format: FORMAT, message: message.into() }
+    Error::NotSupported {
+        file: file.to_string(),
+        format: FORMAT,
+        message: message.into(),
+    }
 }

@@ -7,7 +7,10 @@ use proptest::prelude::*;
 use crate::formats::{millivolt_channel, read_record_files, read_records};
 use crate::{Channel, InputFile, Lead, Record, Result};
 
-const PTBXL_HEADER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ptbxl-fold10/00009_lr.hea");
+const PTBXL_HEADER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/ptbxl-fold10/00009_lr.hea"
+);
 
 /// PTB-XL record 9 at 100 Hz: 12 leads, 1000 samples, 1 µV steps.
 pub fn ptbxl_record() -> Record {
@@ -29,7 +32,11 @@ pub fn assert_same_leads(original: &Record, back: &Record) {
         let channel = back.lead(lead).unwrap();
         assert_eq!(a.len(), channel.samples.len(), "{lead:?}");
         assert!(!channel.derived, "{lead:?} was stored, not derived");
-        let worst = a.iter().zip(&channel.samples).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let worst = a
+            .iter()
+            .zip(&channel.samples)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
         assert!(worst <= 0.0005 + 1e-6, "{lead:?}: {worst} mV apart");
     }
 }
@@ -84,6 +91,11 @@ pub fn random_channels(
     let mut noise = Noise::new(seed);
     leads
         .iter()
-        .map(|lead| millivolt_channel(lead.label(), (0..length).map(|_| to_mv(value(noise.next()))).collect()))
+        .map(|lead| {
+            millivolt_channel(
+                lead.label(),
+                (0..length).map(|_| to_mv(value(noise.next()))).collect(),
+            )
+        })
         .collect()
 }

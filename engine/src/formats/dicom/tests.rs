@@ -82,14 +82,28 @@ mod build {
     /// A multiplex group in implicit VR with 16-bit signed samples, frame by frame.
     pub fn group(label: &str, rate: &str, channels: &[Vec<u8>], frames: &[&[i16]]) -> Vec<u8> {
         let mut item = Vec::new();
-        implicit(&mut item, 0x003A, 0x0005, &(channels.len() as u16).to_le_bytes());
-        implicit(&mut item, 0x003A, 0x0010, &(frames.len() as u32).to_le_bytes());
+        implicit(
+            &mut item,
+            0x003A,
+            0x0005,
+            &(channels.len() as u16).to_le_bytes(),
+        );
+        implicit(
+            &mut item,
+            0x003A,
+            0x0010,
+            &(frames.len() as u32).to_le_bytes(),
+        );
         implicit(&mut item, 0x003A, 0x001A, &even(rate));
         implicit(&mut item, 0x003A, 0x0020, &even(label));
         undefined_sequence(&mut item, 0x003A, 0x0200, channels);
         implicit(&mut item, 0x5400, 0x1004, &16u16.to_le_bytes());
         implicit(&mut item, 0x5400, 0x1006, b"SS");
-        let data: Vec<u8> = frames.iter().flat_map(|f| f.iter()).flat_map(|v| v.to_le_bytes()).collect();
+        let data: Vec<u8> = frames
+            .iter()
+            .flat_map(|f| f.iter())
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         implicit(&mut item, 0x5400, 0x1010, &data);
         item
     }
@@ -123,18 +137,31 @@ fn ptbxl_record_round_trip() {
     assert_same_leads(&original, &back);
     assert_eq!(back.lead(Lead::I).unwrap().name, "Lead I");
     // PTB-XL's low-rate records are below the 12-lead IOD's 200 Hz minimum: Ambulatory ECG.
-    assert!(bytes.windows(AMBULATORY.len()).any(|w| w == AMBULATORY.as_bytes()));
-    assert_eq!(write(&original).unwrap(), bytes, "the writer is deterministic");
+    assert!(bytes
+        .windows(AMBULATORY.len())
+        .any(|w| w == AMBULATORY.as_bytes()));
+    assert_eq!(
+        write(&original).unwrap(),
+        bytes,
+        "the writer is deterministic"
+    );
 }
 
 const AMBULATORY: &str = "1.2.840.10008.5.1.4.1.1.9.1.3";
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/dicom/00009_lr.dcm");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/dicom/00009_lr.dcm"
+);
 
 #[test]
 fn the_fixture_is_what_the_writer_makes_of_the_ptbxl_record() {
     let fixture = std::fs::read(FIXTURE).unwrap();
-    assert_eq!(write(&ptbxl_record()).unwrap(), fixture, "regenerate tests/fixtures/dicom (see its README)");
+    assert_eq!(
+        write(&ptbxl_record()).unwrap(),
+        fixture,
+        "regenerate tests/fixtures/dicom (see its README)"
+    );
     let record = read_one("00009_lr.dcm", fixture).unwrap();
     assert_eq!(record.standard_leads().len(), 12);
 }
@@ -202,8 +229,12 @@ fn tags_ascend_in_every_data_set() {
     let bytes = write(&record).unwrap();
     let mut reader = ByteReader::new(&bytes, "f", FORMAT);
     reader.seek(132).unwrap();
-    let meta = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle).read_while(|t| t >> 16 == 2).unwrap();
-    let body = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle).read_while(|_| true).unwrap();
+    let meta = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle)
+        .read_while(|t| t >> 16 == 2)
+        .unwrap();
+    let body = Parser::new(&mut reader, &bytes, Syntax::ExplicitLittle)
+        .read_while(|_| true)
+        .unwrap();
     fn check(set: &Dataset) {
         assert!(
             set.elements.windows(2).all(|w| w[0].tag < w[1].tag),
@@ -226,7 +257,9 @@ fn tags_ascend_in_every_data_set() {
 fn reader_position_after_meta(bytes: &[u8]) -> usize {
     let mut reader = ByteReader::new(bytes, "f", FORMAT);
     reader.seek(132).unwrap();
-    Parser::new(&mut reader, bytes, Syntax::ExplicitLittle).read_while(|t| t >> 16 == 2).unwrap();
+    Parser::new(&mut reader, bytes, Syntax::ExplicitLittle)
+        .read_while(|t| t >> 16 == 2)
+        .unwrap();
     reader.position()
 }
 
@@ -265,11 +298,24 @@ fn the_rhythm_group_is_chosen_over_the_median_beat() {
     let median = build::group("MEDIAN", "500", &[channel()], &long_frames);
     let rhythm = build::group("RHYTHM", "500", &[channel()], &short);
     let r = read_one("a", implicit_file(&[median.clone(), rhythm], &[])).unwrap();
-    assert_eq!(r.channels[0].samples.len(), 4, "the group labelled RHYTHM wins");
+    assert_eq!(
+        r.channels[0].samples.len(),
+        4,
+        "the group labelled RHYTHM wins"
+    );
     // Without labels the group with the most samples wins.
     let unlabelled = build::group("", "500", &[channel()], &short);
-    let r =
-        read_one("b", implicit_file(&[unlabelled, build::group("", "500", &[channel()], &long_frames)], &[])).unwrap();
+    let r = read_one(
+        "b",
+        implicit_file(
+            &[
+                unlabelled,
+                build::group("", "500", &[channel()], &long_frames),
+            ],
+            &[],
+        ),
+    )
+    .unwrap();
     assert_eq!(r.channels[0].samples.len(), 50);
 }
 
@@ -279,12 +325,19 @@ fn missing_sensitivity_is_read_as_microvolts_and_flagged() {
     let mut source = Vec::new();
     build::implicit(&mut source, 0x0008, 0x0104, b"Lead V1 ");
     build::undefined_sequence(&mut item, 0x003A, 0x0208, &[source]);
-    let bytes = implicit_file(&[build::group("RHYTHM", "250", &[item], &[&[1000], &[-500]])], &[]);
+    let bytes = implicit_file(
+        &[build::group("RHYTHM", "250", &[item], &[&[1000], &[-500]])],
+        &[],
+    );
     let r = read_one("u", bytes).unwrap();
     assert_eq!(r.channels[0].samples, vec![1.0, -0.5]);
     assert_eq!(r.channels[0].lead, Some(Lead::V1));
     assert_eq!(r.metadata.guessed_units, Some(AmplitudeUnits::Microvolts));
-    assert!(r.warnings.iter().any(|w| w.contains("no sensitivity")), "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("no sensitivity")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
@@ -299,11 +352,17 @@ fn refusals_name_the_problem() {
     let message = |bytes: Vec<u8>| read_one("f.dcm", bytes).unwrap_err().to_string();
     let big = build::file("1.2.840.10008.1.2.2", &[]);
     let m = message(big);
-    assert!(m.contains("big-endian") && m.contains("not supported"), "{m}");
+    assert!(
+        m.contains("big-endian") && m.contains("not supported"),
+        "{m}"
+    );
     let m = message(build::file("1.2.840.10008.1.2.1.99", &[]));
     assert!(m.contains("deflate"), "{m}");
     let m = message(build::file("1.2.840.10008.1.2.4.50", &[]));
-    assert!(m.contains("1.2.840.10008.1.2.4.50") && m.contains("explicit VR"), "{m}");
+    assert!(
+        m.contains("1.2.840.10008.1.2.4.50") && m.contains("explicit VR"),
+        "{m}"
+    );
     let mut image = Vec::new();
     build::explicit(&mut image, 0x0008, 0x0060, b"CS", b"CT");
     let m = message(build::file(EXPLICIT_LITTLE, &image));
@@ -316,7 +375,11 @@ fn refusals_name_the_problem() {
     let channel = build::channel("2:1", None, "1", "uV", "1", "0");
     let mut group = build::group("RHYTHM", "500", &[channel], &[&[1], &[2]]);
     // Claim 3 samples where the data holds 2.
-    let at = group.windows(4).position(|w| w == [0x3A, 0x00, 0x10, 0x00]).unwrap() + 8;
+    let at = group
+        .windows(4)
+        .position(|w| w == [0x3A, 0x00, 0x10, 0x00])
+        .unwrap()
+        + 8;
     group[at] = 3;
     let m = message(implicit_file(&[group], &few));
     assert!(m.contains("need 6"), "{m}");
@@ -348,7 +411,9 @@ fn deep_nesting_and_element_floods_are_refused() {
         build::undefined_sequence(&mut outer, 0x5400, 0x0100, &[nested]);
         nested = outer;
     }
-    let m = read_one("n", build::file(IMPLICIT_LITTLE, &nested)).unwrap_err().to_string();
+    let m = read_one("n", build::file(IMPLICIT_LITTLE, &nested))
+        .unwrap_err()
+        .to_string();
     assert!(m.contains("nested"), "{m}");
 }
 
@@ -359,9 +424,20 @@ fn ages_and_dates() {
     assert_eq!(parse_age("014D").map(|a| (a * 365.25).round()), Some(14.0));
     assert_eq!(parse_age("Y"), None);
     assert_eq!(parse_age(""), None);
-    assert_eq!(DateTime::parse_dicom("20091210124402.000").unwrap().to_string(), "2009-12-10 12:44:02");
-    assert_eq!(DateTime::parse("2009-12-10").unwrap().to_string(), "2009-12-10");
-    assert_eq!(DateTime::parse("10/12/2009 7:05").unwrap().to_string(), "2009-12-10 07:05:00");
+    assert_eq!(
+        DateTime::parse_dicom("20091210124402.000")
+            .unwrap()
+            .to_string(),
+        "2009-12-10 12:44:02"
+    );
+    assert_eq!(
+        DateTime::parse("2009-12-10").unwrap().to_string(),
+        "2009-12-10"
+    );
+    assert_eq!(
+        DateTime::parse("10/12/2009 7:05").unwrap().to_string(),
+        "2009-12-10 07:05:00"
+    );
     assert_eq!(DateTime::parse("2009-13-10"), None);
     assert_eq!(DateTime::parse("12:00:00"), None);
 }

@@ -34,17 +34,28 @@ fn sop_class(channels: usize, samples: usize, rate: f64) -> &'static str {
 /// The file's bytes. Refuses a record that DICOM cannot hold: no channels, more than 65535
 /// channels, or more than 4 GiB of samples.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let refuse = |message: String| Error::InvalidRecord { record: record.name.clone(), message };
+    let refuse = |message: String| Error::InvalidRecord {
+        record: record.name.clone(),
+        message,
+    };
     let channels = &record.channels;
     let samples = record.num_samples();
     if channels.is_empty() || samples == 0 {
-        return Err(refuse("a DICOM waveform needs at least one channel with samples".into()));
+        return Err(refuse(
+            "a DICOM waveform needs at least one channel with samples".into(),
+        ));
     }
-    let channel_count = u16::try_from(channels.len())
-        .map_err(|_| refuse(format!("{} channels: a DICOM multiplex group holds at most 65535", channels.len())))?;
+    let channel_count = u16::try_from(channels.len()).map_err(|_| {
+        refuse(format!(
+            "{} channels: a DICOM multiplex group holds at most 65535",
+            channels.len()
+        ))
+    })?;
     let data_bytes = channels.len() as u64 * samples as u64 * 2;
     if data_bytes >= u64::from(u32::MAX) {
-        return Err(refuse(format!("{data_bytes} bytes of samples: a DICOM element holds less than 4 GiB")));
+        return Err(refuse(format!(
+            "{data_bytes} bytes of samples: a DICOM element holds less than 4 GiB"
+        )));
     }
     let class = sop_class(channels.len(), samples, record.sampling_rate);
     let digest = crate::formats::write::content_digest(record);
@@ -52,7 +63,10 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     let when = record.metadata.date.as_deref().and_then(DateTime::parse);
     let (date, time) = when.map_or((String::new(), String::new()), |w| {
         let (h, m, s) = w.time.unwrap_or((0, 0, 0));
-        (format!("{:04}{:02}{:02}", w.year, w.month, w.day), format!("{h:02}{m:02}{s:02}"))
+        (
+            format!("{:04}{:02}{:02}", w.year, w.month, w.day),
+            format!("{h:02}{m:02}{s:02}"),
+        )
     });
 
     let mut body = Vec::new();
@@ -61,7 +75,12 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     text(&mut body, tag(0x0008, 0x0018), b"UI", &instance);
     text(&mut body, tag(0x0008, 0x0020), b"DA", &date);
     text(&mut body, tag(0x0008, 0x0023), b"DA", &date);
-    text(&mut body, tag(0x0008, 0x002A), b"DT", &format!("{date}{time}"));
+    text(
+        &mut body,
+        tag(0x0008, 0x002A),
+        b"DT",
+        &format!("{date}{time}"),
+    );
     text(&mut body, tag(0x0008, 0x0030), b"TM", &time);
     text(&mut body, tag(0x0008, 0x0033), b"TM", &time);
     text(&mut body, tag(0x0008, 0x0050), b"SH", "");
@@ -69,7 +88,12 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     text(&mut body, tag(0x0008, 0x0070), b"LO", "ECGMatch");
     text(&mut body, tag(0x0008, 0x0090), b"PN", "");
     text(&mut body, tag(0x0010, 0x0010), b"PN", "");
-    text(&mut body, tag(0x0010, 0x0020), b"LO", &single_value(&record.name, 64));
+    text(
+        &mut body,
+        tag(0x0010, 0x0020),
+        b"LO",
+        &single_value(&record.name, 64),
+    );
     text(&mut body, tag(0x0010, 0x0030), b"DA", "");
     let sex = match record.metadata.sex {
         Some(Sex::Male) => "M",
@@ -80,17 +104,36 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     if let Some(age) = record.metadata.age.and_then(age_string) {
         text(&mut body, tag(0x0010, 0x1010), b"AS", &age);
     }
-    text(&mut body, tag(0x0020, 0x000D), b"UI", &uid(&digest, "study"));
-    text(&mut body, tag(0x0020, 0x000E), b"UI", &uid(&digest, "series"));
+    text(
+        &mut body,
+        tag(0x0020, 0x000D),
+        b"UI",
+        &uid(&digest, "study"),
+    );
+    text(
+        &mut body,
+        tag(0x0020, 0x000E),
+        b"UI",
+        &uid(&digest, "series"),
+    );
     text(&mut body, tag(0x0020, 0x0010), b"SH", "");
     text(&mut body, tag(0x0020, 0x0011), b"IS", "1");
     text(&mut body, tag(0x0020, 0x0013), b"IS", "1");
     sequence(&mut body, tag(0x0040, 0x0555), &[]);
-    let annotations: Vec<Vec<u8>> = record.metadata.statements.iter().map(|s| annotation(s)).collect();
+    let annotations: Vec<Vec<u8>> = record
+        .metadata
+        .statements
+        .iter()
+        .map(|s| annotation(s))
+        .collect();
     if !annotations.is_empty() {
         sequence(&mut body, tag(0x0040, 0xB020), &annotations);
     }
-    sequence(&mut body, tag(0x5400, 0x0100), &[multiplex(record, channel_count, samples)]);
+    sequence(
+        &mut body,
+        tag(0x5400, 0x0100),
+        &[multiplex(record, channel_count, samples)],
+    );
 
     let mut meta = Vec::new();
     element(&mut meta, tag(0x0002, 0x0001), b"OB", &[0, 1]);
@@ -98,12 +141,22 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
     text(&mut meta, tag(0x0002, 0x0003), b"UI", &instance);
     text(&mut meta, tag(0x0002, 0x0010), b"UI", EXPLICIT_LITTLE);
     let implementation: [u8; 32] = Sha256::digest(b"ECGMatch implementation").into();
-    text(&mut meta, tag(0x0002, 0x0012), b"UI", &uid(&implementation, ""));
+    text(
+        &mut meta,
+        tag(0x0002, 0x0012),
+        b"UI",
+        &uid(&implementation, ""),
+    );
     text(&mut meta, tag(0x0002, 0x0013), b"SH", "ECGMATCH");
 
     let mut out = vec![0u8; 128];
     out.extend_from_slice(b"DICM");
-    element(&mut out, tag(0x0002, 0x0000), b"UL", &(meta.len() as u32).to_le_bytes());
+    element(
+        &mut out,
+        tag(0x0002, 0x0000),
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    );
     out.extend(meta);
     out.extend(body);
     Ok(out)
@@ -113,18 +166,38 @@ fn multiplex(record: &Record, channel_count: u16, samples: usize) -> Vec<u8> {
     let channels = &record.channels[..usize::from(channel_count)];
     let mut group = Vec::new();
     text(&mut group, tag(0x003A, 0x0004), b"CS", "ORIGINAL");
-    element(&mut group, tag(0x003A, 0x0005), b"US", &channel_count.to_le_bytes());
-    element(&mut group, tag(0x003A, 0x0010), b"UL", &(samples as u32).to_le_bytes());
-    text(&mut group, tag(0x003A, 0x001A), b"DS", &decimal(record.sampling_rate));
+    element(
+        &mut group,
+        tag(0x003A, 0x0005),
+        b"US",
+        &channel_count.to_le_bytes(),
+    );
+    element(
+        &mut group,
+        tag(0x003A, 0x0010),
+        b"UL",
+        &(samples as u32).to_le_bytes(),
+    );
+    text(
+        &mut group,
+        tag(0x003A, 0x001A),
+        b"DS",
+        &decimal(record.sampling_rate),
+    );
     text(&mut group, tag(0x003A, 0x0020), b"SH", "RHYTHM");
-    let definitions: Vec<Vec<u8>> = channels.iter().map(|c| channel_definition(&c.name, c.lead, &c.units)).collect();
+    let definitions: Vec<Vec<u8>> = channels
+        .iter()
+        .map(|c| channel_definition(&c.name, c.lead, &c.units))
+        .collect();
     sequence(&mut group, tag(0x003A, 0x0200), &definitions);
     element(&mut group, tag(0x5400, 0x1004), b"US", &16u16.to_le_bytes());
     text(&mut group, tag(0x5400, 0x1006), b"CS", "SS");
     let mut data = Vec::with_capacity(channels.len() * samples * 2);
     for s in 0..samples {
         for channel in channels {
-            data.extend_from_slice(&quantise(channel.samples.get(s).copied().unwrap_or(0.0)).to_le_bytes());
+            data.extend_from_slice(
+                &quantise(channel.samples.get(s).copied().unwrap_or(0.0)).to_le_bytes(),
+            );
         }
     }
     element(&mut group, tag(0x5400, 0x1010), b"OW", &data);
@@ -135,7 +208,9 @@ fn multiplex(record: &Record, channel_count: u16, samples: usize) -> Vec<u8> {
 fn quantise(millivolts: f32) -> i16 {
     let units = f64::from(millivolts) * 1000.0 / SENSITIVITY_UV;
     if units.is_finite() {
-        units.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+        units
+            .round()
+            .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
     } else {
         0
     }
@@ -145,26 +220,65 @@ fn channel_definition(name: &str, lead: Option<Lead>, units: &str) -> Vec<u8> {
     let mut source = Vec::new();
     match lead {
         Some(lead) => {
-            text(&mut source, tag(0x0008, 0x0100), b"SH", &format!("2:{}", crate::formats::scp::lead_number(lead)));
+            text(
+                &mut source,
+                tag(0x0008, 0x0100),
+                b"SH",
+                &format!("2:{}", crate::formats::scp::lead_number(lead)),
+            );
             text(&mut source, tag(0x0008, 0x0102), b"SH", "MDC");
-            text(&mut source, tag(0x0008, 0x0104), b"LO", &format!("Lead {}", lead.label()));
+            text(
+                &mut source,
+                tag(0x0008, 0x0104),
+                b"LO",
+                &format!("Lead {}", lead.label()),
+            );
         }
         None => {
             // Not a lead of CID 3001: a private code that keeps the name.
-            text(&mut source, tag(0x0008, 0x0100), b"SH", &single_value(name, 16));
+            text(
+                &mut source,
+                tag(0x0008, 0x0100),
+                b"SH",
+                &single_value(name, 16),
+            );
             text(&mut source, tag(0x0008, 0x0102), b"SH", "99ECGMATCH");
-            text(&mut source, tag(0x0008, 0x0104), b"LO", &single_value(name, 64));
+            text(
+                &mut source,
+                tag(0x0008, 0x0104),
+                b"LO",
+                &single_value(name, 64),
+            );
         }
     }
     let mut unit = Vec::new();
-    let (code, meaning) = if units == "mV" { ("uV", "microvolt") } else { (units, units) };
-    text(&mut unit, tag(0x0008, 0x0100), b"SH", &single_value(code, 16));
+    let (code, meaning) = if units == "mV" {
+        ("uV", "microvolt")
+    } else {
+        (units, units)
+    };
+    text(
+        &mut unit,
+        tag(0x0008, 0x0100),
+        b"SH",
+        &single_value(code, 16),
+    );
     text(&mut unit, tag(0x0008, 0x0102), b"SH", "UCUM");
-    text(&mut unit, tag(0x0008, 0x0104), b"LO", &single_value(meaning, 64));
+    text(
+        &mut unit,
+        tag(0x0008, 0x0104),
+        b"LO",
+        &single_value(meaning, 64),
+    );
 
     let mut item = Vec::new();
     sequence(&mut item, tag(0x003A, 0x0208), &[source]);
-    text(&mut item, tag(0x003A, 0x0210), b"DS", &decimal(SENSITIVITY_UV));
+    text(
+        &mut item,
+        tag(0x003A, 0x0210),
+        b"DS",
+        &decimal(SENSITIVITY_UV),
+    );
     sequence(&mut item, tag(0x003A, 0x0211), &[unit]);
     text(&mut item, tag(0x003A, 0x0212), b"DS", "1");
     text(&mut item, tag(0x003A, 0x0213), b"DS", "0");
@@ -181,7 +295,12 @@ fn annotation(statement: &str) -> Vec<u8> {
     let mut item = Vec::new();
     let channels: Vec<u8> = [1u16, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
     element(&mut item, tag(0x0040, 0xA0B0), b"US", &channels);
-    text(&mut item, tag(0x0070, 0x0006), b"ST", &truncate(statement, 1024));
+    text(
+        &mut item,
+        tag(0x0070, 0x0006),
+        b"ST",
+        &truncate(statement, 1024),
+    );
     item
 }
 

@@ -30,8 +30,12 @@ pub const DEFAULT_TABLE_MARKER: u16 = 19999;
 /// then escapes for a raw 8-bit and a raw 16-bit value. Base codes are stored bit-reversed.
 const DEFAULT_PREFIX_BITS: [u8; 19] = [1, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 10, 10];
 const DEFAULT_TOTAL_BITS: [u8; 19] = [1, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 18, 26];
-const DEFAULT_VALUES: [i16; 19] = [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8, 0, 0];
-const DEFAULT_BASE_CODES: [u32; 19] = [0, 1, 5, 3, 11, 7, 23, 15, 47, 31, 95, 63, 191, 127, 383, 255, 767, 511, 1023];
+const DEFAULT_VALUES: [i16; 19] = [
+    0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8, 0, 0,
+];
+const DEFAULT_BASE_CODES: [u32; 19] = [
+    0, 1, 5, 3, 11, 7, 23, 15, 47, 31, 95, 63, 191, 127, 383, 255, 767, 511, 1023,
+];
 
 fn reverse(code: u32, bits: u8) -> u32 {
     (0..bits).fold(0, |out, i| (out << 1) | ((code >> i) & 1))
@@ -39,7 +43,11 @@ fn reverse(code: u32, bits: u8) -> u32 {
 
 impl Table {
     pub fn default_table() -> Self {
-        let columns = DEFAULT_PREFIX_BITS.iter().zip(DEFAULT_TOTAL_BITS).zip(DEFAULT_VALUES).zip(DEFAULT_BASE_CODES);
+        let columns = DEFAULT_PREFIX_BITS
+            .iter()
+            .zip(DEFAULT_TOTAL_BITS)
+            .zip(DEFAULT_VALUES)
+            .zip(DEFAULT_BASE_CODES);
         let codes = columns
             .map(|(((&prefix_bits, total_bits), value), stored)| Code {
                 prefix_bits,
@@ -57,12 +65,20 @@ impl Table {
     fn push(&mut self, bytes: &[u8; 9]) -> Result<(), String> {
         let [prefix_bits, total_bits, mode, v0, v1, c0, c1, c2, c3] = *bytes;
         if !(1..=32).contains(&prefix_bits) {
-            return Err(format!("a code of {prefix_bits} bits (1 to 32 are possible)"));
+            return Err(format!(
+                "a code of {prefix_bits} bits (1 to 32 are possible)"
+            ));
         }
         let switches = mode == 0;
-        let raw_bits = if switches { 0 } else { total_bits.saturating_sub(prefix_bits) };
+        let raw_bits = if switches {
+            0
+        } else {
+            total_bits.saturating_sub(prefix_bits)
+        };
         if raw_bits > 16 || (!switches && total_bits < prefix_bits) {
-            return Err(format!("a code of {prefix_bits} bits followed by {total_bits} bits in all"));
+            return Err(format!(
+                "a code of {prefix_bits} bits followed by {total_bits} bits in all"
+            ));
         }
         let stored = u32::from_le_bytes([c0, c1, c2, c3]);
         self.codes.push(Code {
@@ -76,7 +92,9 @@ impl Table {
     }
 
     fn find(&self, bits: u8, prefix: u32) -> Option<&Code> {
-        self.codes.iter().find(|c| c.prefix_bits == bits && c.prefix == prefix)
+        self.codes
+            .iter()
+            .find(|c| c.prefix_bits == bits && c.prefix == prefix)
     }
 
     fn longest(&self) -> u8 {
@@ -92,7 +110,9 @@ pub struct Tables {
 
 impl Tables {
     pub fn default_only() -> Self {
-        Self { tables: vec![Table::default_table()] }
+        Self {
+            tables: vec![Table::default_table()],
+        }
     }
 
     /// Section 2's body; an `Err` says what is wrong with it.
@@ -107,7 +127,8 @@ impl Tables {
         let mut tables = Vec::new();
         let mut at = 2usize;
         for number in 1..=count {
-            let codes = u16_at(body, at).ok_or(format!("section 2 ends before Huffman table {number}"))?;
+            let codes =
+                u16_at(body, at).ok_or(format!("section 2 ends before Huffman table {number}"))?;
             at += 2;
             let mut table = Table { codes: Vec::new() };
             for _ in 0..codes {
@@ -115,7 +136,9 @@ impl Tables {
                     .get(at..at + 9)
                     .and_then(|b| b.try_into().ok())
                     .ok_or(format!("section 2 ends inside Huffman table {number}"))?;
-                table.push(bytes).map_err(|what| format!("Huffman table {number} has {what}"))?;
+                table
+                    .push(bytes)
+                    .map_err(|what| format!("Huffman table {number} has {what}"))?;
                 at += 9;
             }
             tables.push(table);
@@ -141,9 +164,12 @@ impl Tables {
         while values.len() < count {
             let (mut length, mut prefix) = (0u8, 0u32);
             let code = loop {
-                let bit = bits
-                    .next()
-                    .ok_or_else(|| format!("the Huffman data ends after {} of {count} values", values.len()))?;
+                let bit = bits.next().ok_or_else(|| {
+                    format!(
+                        "the Huffman data ends after {} of {count} values",
+                        values.len()
+                    )
+                })?;
                 prefix = (prefix << 1) | bit;
                 length += 1;
                 if let Some(code) = table.find(length, prefix) {
@@ -157,18 +183,24 @@ impl Tables {
                 }
             };
             if code.switches {
-                let target = self
-                    .switch_target(code.value)
-                    .ok_or_else(|| format!("a code switches to Huffman table {}, which is not there", code.value))?;
+                let target = self.switch_target(code.value).ok_or_else(|| {
+                    format!(
+                        "a code switches to Huffman table {}, which is not there",
+                        code.value
+                    )
+                })?;
                 table = &self.tables[target];
                 continue;
             }
             let value = if code.raw_bits == 0 {
                 code.value
             } else {
-                let raw = bits
-                    .take(code.raw_bits)
-                    .ok_or_else(|| format!("the Huffman data ends inside value {} of {count}", values.len() + 1))?;
+                let raw = bits.take(code.raw_bits).ok_or_else(|| {
+                    format!(
+                        "the Huffman data ends inside value {} of {count}",
+                        values.len() + 1
+                    )
+                })?;
                 // Sign-extend the raw two's-complement value; 16-bit values wrap like the samples.
                 let shift = 32 - u32::from(code.raw_bits);
                 (((raw << shift) as i32) >> shift) as i16
@@ -185,9 +217,16 @@ pub fn encode_default(values: &[i16]) -> Vec<u8> {
     let table = Table::default_table();
     let mut out = BitWriter::default();
     for &value in values {
-        let exact = table.codes.iter().find(|c| c.raw_bits == 0 && c.value == value);
+        let exact = table
+            .codes
+            .iter()
+            .find(|c| c.raw_bits == 0 && c.value == value);
         let code = exact.or_else(|| {
-            table.codes.iter().filter(|c| c.raw_bits > 0 && fits(value, c.raw_bits)).min_by_key(|c| c.raw_bits)
+            table
+                .codes
+                .iter()
+                .filter(|c| c.raw_bits > 0 && fits(value, c.raw_bits))
+                .min_by_key(|c| c.raw_bits)
         });
         // The 16-bit escape holds every value, so a code is always found.
         if let Some(code) = code {
@@ -264,15 +303,24 @@ mod tests {
     /// needs): second differences, default table.
     #[test]
     fn the_standards_example_decodes() {
-        let bytes = [0xFF, 0x83, 0x7F, 0xE0, 0xE6, 0xF1, 0x53, 0x65, 0x59, 0xB6, 0x5B, 0x96, 0x4B, 0x96, 0x00];
+        let bytes = [
+            0xFF, 0x83, 0x7F, 0xE0, 0xE6, 0xF1, 0x53, 0x65, 0x59, 0xB6, 0x5B, 0x96, 0x4B, 0x96,
+            0x00,
+        ];
         let differences = Tables::default_only().decode(&bytes, 28).unwrap();
         let mut samples: Vec<i16> = Vec::new();
         for (i, d) in differences.iter().enumerate() {
-            let value = if i < 2 { *d } else { d + 2 * samples[i - 1] - samples[i - 2] };
+            let value = if i < 2 {
+                *d
+            } else {
+                d + 2 * samples[i - 1] - samples[i - 2]
+            };
             samples.push(value);
         }
-        let expected =
-            [13, 14, 15, 14, 16, 18, 19, 20, 22, 22, 23, 23, 23, 22, 22, 20, 17, 15, 12, 8, 6, 3, 1, 0, -2, -2, -3, -3];
+        let expected = [
+            13, 14, 15, 14, 16, 18, 19, 20, 22, 22, 23, 23, 23, 22, 22, 20, 17, 15, 12, 8, 6, 3, 1,
+            0, -2, -2, -3, -3,
+        ];
         assert_eq!(samples, expected);
     }
 
@@ -280,7 +328,11 @@ mod tests {
     fn default_codes_are_the_standards() {
         let table = Table::default_table();
         let bits = |value: i16| {
-            let c = table.codes.iter().find(|c| c.raw_bits == 0 && c.value == value).unwrap();
+            let c = table
+                .codes
+                .iter()
+                .find(|c| c.raw_bits == 0 && c.value == value)
+                .unwrap();
             format!("{:0width$b}", c.prefix, width = usize::from(c.prefix_bits))
         };
         assert_eq!(bits(0), "0");
@@ -295,9 +347,18 @@ mod tests {
 
     #[test]
     fn every_value_round_trips() {
-        let values: Vec<i16> = (i16::MIN..=i16::MAX).step_by(7).chain(-300..300).chain([i16::MIN, i16::MAX]).collect();
+        let values: Vec<i16> = (i16::MIN..=i16::MAX)
+            .step_by(7)
+            .chain(-300..300)
+            .chain([i16::MIN, i16::MAX])
+            .collect();
         let encoded = encode_default(&values);
-        assert_eq!(Tables::default_only().decode(&encoded, values.len()).unwrap(), values);
+        assert_eq!(
+            Tables::default_only()
+                .decode(&encoded, values.len())
+                .unwrap(),
+            values
+        );
     }
 
     #[test]
@@ -328,8 +389,13 @@ mod tests {
         }
         assert_eq!(tables.decode(&bytes, 5).unwrap(), vec![5, -2, -3, -3, 5]);
         assert!(tables.decode(&bytes, 9).unwrap_err().contains("ends after"));
-        assert!(Tables::read(&body[..20]).unwrap_err().contains("ends inside Huffman table 1"));
-        assert_eq!(Tables::read(&DEFAULT_TABLE_MARKER.to_le_bytes()).unwrap(), Tables::default_only());
+        assert!(Tables::read(&body[..20])
+            .unwrap_err()
+            .contains("ends inside Huffman table 1"));
+        assert_eq!(
+            Tables::read(&DEFAULT_TABLE_MARKER.to_le_bytes()).unwrap(),
+            Tables::default_only()
+        );
     }
 
     #[test]
@@ -339,7 +405,10 @@ mod tests {
         body.extend_from_slice(&1u16.to_le_bytes());
         body.extend_from_slice(&[1, 1, 1, 0, 0, 0, 0, 0, 0]);
         let tables = Tables::read(&body).unwrap();
-        assert!(tables.decode(&[0x80], 1).unwrap_err().contains("not in the Huffman table"));
+        assert!(tables
+            .decode(&[0x80], 1)
+            .unwrap_err()
+            .contains("not in the Huffman table"));
         body[4] = 0;
         assert!(Tables::read(&body).unwrap_err().contains("0 bits"));
         assert!(Tables::read(&[]).is_err());

@@ -35,7 +35,12 @@ impl RecordReader for ScpReader {
             && file.bytes.get(RECORD_HEADER + 2..RECORD_HEADER + 4) == Some(&[0, 0])
     }
 
-    fn read(&self, primary: &InputFile, _files: &[InputFile], _options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        _files: &[InputFile],
+        _options: &ReadOptions,
+    ) -> Result<Record> {
         read(primary)
     }
 
@@ -66,13 +71,23 @@ pub fn lead_number(lead: Lead) -> u8 {
 /// bit first, no final XOR (the byte-wise algorithm of the standard computes the same).
 pub(crate) fn crc(bytes: &[u8]) -> u16 {
     bytes.iter().fold(0xFFFF, |crc, &byte| {
-        (0..8).fold(crc ^ (u16::from(byte) << 8), |c, _| if c & 0x8000 != 0 { (c << 1) ^ 0x1021 } else { c << 1 })
+        (0..8).fold(crc ^ (u16::from(byte) << 8), |c, _| {
+            if c & 0x8000 != 0 {
+                (c << 1) ^ 0x1021
+            } else {
+                c << 1
+            }
+        })
     })
 }
 
 fn read(primary: &InputFile) -> Result<Record> {
     let file = primary.name.as_str();
-    let invalid = |message: String| Error::InvalidFile { file: file.to_string(), format: FORMAT, message };
+    let invalid = |message: String| Error::InvalidFile {
+        file: file.to_string(),
+        format: FORMAT,
+        message,
+    };
     let mut warnings = Vec::new();
     let data = record_bytes(file, &primary.bytes, &mut warnings);
     let mut bad_crc = Vec::new();
@@ -89,21 +104,41 @@ fn read(primary: &InputFile) -> Result<Record> {
         ));
     }
 
-    let metadata = sections.body(1).map(|body| sections::patient(body, file)).unwrap_or_default();
-    let leads = sections::leads(sections.require(3, "lead definitions").map_err(invalid)?, file)?;
+    let metadata = sections
+        .body(1)
+        .map(|body| sections::patient(body, file))
+        .unwrap_or_default();
+    let leads = sections::leads(
+        sections.require(3, "lead definitions").map_err(invalid)?,
+        file,
+    )?;
     let tables = match sections.body(2) {
         Some(body) => Some(Tables::read(body).map_err(invalid)?),
         None => None,
     };
     if sections.body(6).is_none() && sections.body(12).is_some() {
-        return Err(not_supported(file, "SCP-ECG 3 long-term rhythm data (section 12 without section 6)"));
+        return Err(not_supported(
+            file,
+            "SCP-ECG 3 long-term rhythm data (section 12 without section 6)",
+        ));
     }
-    let rhythm = sections::encoded(sections.require(6, "rhythm data").map_err(invalid)?, file, 6, leads.leads.len())?;
+    let rhythm = sections::encoded(
+        sections.require(6, "rhythm data").map_err(invalid)?,
+        file,
+        6,
+        leads.leads.len(),
+    )?;
     if rhythm.bimodal {
         return Err(not_supported(file, "bimodal compression (section 6)"));
     }
-    let Some(first) = leads.leads.first() else { return Err(invalid("section 3 defines no leads".into())) };
-    if leads.leads.iter().any(|l| (l.start, l.end) != (first.start, first.end)) {
+    let Some(first) = leads.leads.first() else {
+        return Err(invalid("section 3 defines no leads".into()));
+    };
+    if leads
+        .leads
+        .iter()
+        .any(|l| (l.start, l.end) != (first.start, first.end))
+    {
         return Err(not_supported(
             file,
             "leads recorded at different times (section 3 gives them different sample ranges)",
@@ -111,11 +146,19 @@ fn read(primary: &InputFile) -> Result<Record> {
     }
     let samples = u64::from(first.end - first.start) + 1;
     check_samples(file, samples)?;
-    let mut leads_nv = decode_all(&rhythm, samples as usize, tables.as_ref(), 6).map_err(invalid)?;
+    let mut leads_nv =
+        decode_all(&rhythm, samples as usize, tables.as_ref(), 6).map_err(invalid)?;
     if leads.reference_beat_subtracted {
-        let beats = sections::reference_beats(sections.require(4, "QRS locations").map_err(invalid)?, file)?;
-        let reference =
-            sections::encoded(sections.require(5, "reference beats").map_err(invalid)?, file, 5, leads.leads.len())?;
+        let beats = sections::reference_beats(
+            sections.require(4, "QRS locations").map_err(invalid)?,
+            file,
+        )?;
+        let reference = sections::encoded(
+            sections.require(5, "reference beats").map_err(invalid)?,
+            file,
+            5,
+            leads.leads.len(),
+        )?;
         if reference.interval_us != rhythm.interval_us {
             return Err(not_supported(
                 file,
@@ -125,7 +168,8 @@ fn read(primary: &InputFile) -> Result<Record> {
                 ),
             ));
         }
-        let length = (f64::from(beats.length_ms) * 1000.0 / f64::from(reference.interval_us)).round() as usize;
+        let length = (f64::from(beats.length_ms) * 1000.0 / f64::from(reference.interval_us))
+            .round() as usize;
         let reference_nv = decode_all(&reference, length, tables.as_ref(), 5).map_err(invalid)?;
         let skipped = add_reference_beats(&mut leads_nv, &reference_nv, &beats, first.start);
         if skipped > 0 {
@@ -139,7 +183,12 @@ fn read(primary: &InputFile) -> Result<Record> {
         .leads
         .iter()
         .zip(leads_nv)
-        .map(|(lead, nv)| super::millivolt_channel(&lead_name(lead.id), nv.iter().map(|v| (v * 1e-6) as f32).collect()))
+        .map(|(lead, nv)| {
+            super::millivolt_channel(
+                &lead_name(lead.id),
+                nv.iter().map(|v| (v * 1e-6) as f32).collect(),
+            )
+        })
         .collect();
     RecordParts {
         name: primary.stem().to_string(),
@@ -158,7 +207,10 @@ fn record_bytes<'a>(file: &str, bytes: &'a [u8], warnings: &mut Vec<String>) -> 
     if stated == bytes.len() {
         return bytes;
     }
-    warnings.push(format!("{file}: the record says it is {stated} bytes long, the file has {}", bytes.len()));
+    warnings.push(format!(
+        "{file}: the record says it is {stated} bytes long, the file has {}",
+        bytes.len()
+    ));
     if (RECORD_HEADER + HEADER..bytes.len()).contains(&stated) {
         &bytes[..stated]
     } else {
@@ -181,15 +233,23 @@ fn decode_all(
         .map(|(index, bytes)| {
             let stored = match tables {
                 Some(tables) => tables.decode(bytes, count),
-                None if bytes.len() / 2 >= count => {
-                    Ok(bytes.chunks_exact(2).take(count).map(|b| i16::from_le_bytes([b[0], b[1]])).collect())
-                }
-                None => Err(format!("it holds {} bytes for {count} 16-bit values", bytes.len())),
+                None if bytes.len() / 2 >= count => Ok(bytes
+                    .chunks_exact(2)
+                    .take(count)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                    .collect()),
+                None => Err(format!(
+                    "it holds {} bytes for {count} 16-bit values",
+                    bytes.len()
+                )),
             }
             .map_err(|e| format!("section {section}, lead {}: {e}", index + 1))?;
             let values = undo_differences(stored, encoded.differences);
             let nanovolts = f64::from(encoded.nanovolts);
-            Ok(values.into_iter().map(|v| f64::from(v) * nanovolts).collect())
+            Ok(values
+                .into_iter()
+                .map(|v| f64::from(v) * nanovolts)
+                .collect())
         })
         .collect()
 }
@@ -206,7 +266,9 @@ fn undo_differences(mut values: Vec<i16>, order: u8) -> Vec<i16> {
         }
         2 => {
             for n in 2..values.len() {
-                values[n] = values[n].wrapping_add(values[n - 1].wrapping_mul(2)).wrapping_sub(values[n - 2]);
+                values[n] = values[n]
+                    .wrapping_add(values[n - 1].wrapping_mul(2))
+                    .wrapping_sub(values[n - 2]);
             }
         }
         _ => {}
@@ -238,11 +300,14 @@ fn add_reference_beats(
         for (lead, beat_values) in leads.iter_mut().zip(reference) {
             // Only the samples that both the recording and the reference beat have.
             let first = zone_start.max(i64::from(first_sample)).max(1 - shift);
-            let last =
-                zone_end.min(i64::from(first_sample) + lead.len() as i64 - 1).min(beat_values.len() as i64 - shift);
+            let last = zone_end
+                .min(i64::from(first_sample) + lead.len() as i64 - 1)
+                .min(beat_values.len() as i64 - shift);
             for s in first..=last {
-                let (Ok(at), Ok(from)) = (usize::try_from(s - i64::from(first_sample)), usize::try_from(s + shift - 1))
-                else {
+                let (Ok(at), Ok(from)) = (
+                    usize::try_from(s - i64::from(first_sample)),
+                    usize::try_from(s + shift - 1),
+                ) else {
                     continue;
                 };
                 if let (Some(value), Some(add)) = (lead.get_mut(at), beat_values.get(from)) {
@@ -255,5 +320,9 @@ fn add_reference_beats(
 }
 
 fn not_supported(file: &str, message: impl Into<String>) -> Error {
-    Error::NotSupported { file: file.to_string(), format: FORMAT, message: message.into() }
+    Error::NotSupported {
+        file: file.to_string(),
+        format: FORMAT,
+        message: message.into(),
+    }
 }

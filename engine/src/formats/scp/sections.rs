@@ -26,14 +26,21 @@ impl<'a> Sections<'a> {
     /// Finds the sections through section 0's pointers (ID, length, 1-based byte index);
     /// sections the table leaves out are looked for by walking the record section by section.
     pub fn locate(data: &'a [u8], file: &'a str) -> Self {
-        let mut sections =
-            Self { file, found: Vec::new(), problems: Vec::new(), bad_crc: Vec::new(), warnings: Vec::new() };
+        let mut sections = Self {
+            file,
+            found: Vec::new(),
+            problems: Vec::new(),
+            bad_crc: Vec::new(),
+            warnings: Vec::new(),
+        };
         let mut r = ByteReader::new(data, file, FORMAT);
         let table_length = r.seek(RECORD_HEADER + 4).and_then(|_| r.u32()).unwrap_or(0) as usize;
         let table_end = RECORD_HEADER.saturating_add(table_length).min(data.len());
         if r.seek(RECORD_HEADER + HEADER).is_ok() {
             while r.position() + 10 <= table_end {
-                let (Ok(id), Ok(length), Ok(index)) = (r.u16(), r.u32(), r.u32()) else { break };
+                let (Ok(id), Ok(length), Ok(index)) = (r.u16(), r.u32(), r.u32()) else {
+                    break;
+                };
                 if id == 0 || length == 0 || index == 0 {
                     continue;
                 }
@@ -59,7 +66,9 @@ impl<'a> Sections<'a> {
         let mut r = ByteReader::new(data, self.file, FORMAT);
         let mut at = RECORD_HEADER;
         while let (Ok(()), Ok(id), Ok(length)) = (r.seek(at + 2), r.u16(), r.u32()) {
-            let Some(section) = section_at(data, at, length as usize) else { break };
+            let Some(section) = section_at(data, at, length as usize) else {
+                break;
+            };
             let named_elsewhere = self.problems.iter().any(|(p, _)| *p == id);
             if id != 0 && self.body(id).is_none() && !named_elsewhere {
                 self.add(id, section);
@@ -75,8 +84,9 @@ impl<'a> Sections<'a> {
         let mut r = ByteReader::new(section, self.file, FORMAT);
         let (stored_crc, stated_id) = (r.u16().unwrap_or(0), r.u16().unwrap_or(0));
         if stated_id != id {
-            self.warnings
-                .push(format!("section 0 points to section {id}, but the header there says section {stated_id}"));
+            self.warnings.push(format!(
+                "section 0 points to section {id}, but the header there says section {stated_id}"
+            ));
         }
         if stored_crc != crc(section.get(2..).unwrap_or(&[])) {
             self.bad_crc.push(id);
@@ -85,20 +95,26 @@ impl<'a> Sections<'a> {
     }
 
     pub fn body(&self, id: u16) -> Option<&'a [u8]> {
-        self.found.iter().find(|(found, _)| *found == id).map(|(_, body)| *body)
+        self.found
+            .iter()
+            .find(|(found, _)| *found == id)
+            .map(|(_, body)| *body)
     }
 
     /// A section the record cannot be read without; the message says why it is missing.
     pub fn require(&self, id: u16, what: &str) -> std::result::Result<&'a [u8], String> {
-        self.body(id).ok_or_else(|| match self.problems.iter().find(|(p, _)| *p == id) {
-            Some((_, problem)) => problem.clone(),
-            None => format!("it has no section {id} ({what})"),
-        })
+        self.body(id)
+            .ok_or_else(|| match self.problems.iter().find(|(p, _)| *p == id) {
+                Some((_, problem)) => problem.clone(),
+                None => format!("it has no section {id} ({what})"),
+            })
     }
 }
 
 fn section_at(data: &[u8], start: usize, length: usize) -> Option<&[u8]> {
-    (length >= HEADER).then(|| data.get(start..start.checked_add(length)?)).flatten()
+    (length >= HEADER)
+        .then(|| data.get(start..start.checked_add(length)?))
+        .flatten()
 }
 
 /// Age, sex and the date of acquisition from section 1's tags (tag, 2-byte length, value;
@@ -108,10 +124,18 @@ pub fn patient(body: &[u8], file: &str) -> Metadata {
     let (mut date, mut time) = (None, None);
     let mut r = ByteReader::new(body, file, FORMAT);
     while let (Ok(tag), Ok(length)) = (r.u8(), r.u16()) {
-        let Ok(value) = r.take(usize::from(length)) else { break };
+        let Ok(value) = r.take(usize::from(length)) else {
+            break;
+        };
         let mut v = ByteReader::new(value, file, FORMAT);
         match tag {
-            4 => metadata.age = v.u16().and_then(|age| Ok((age, v.u8()?))).ok().and_then(|(a, unit)| years(a, unit)),
+            4 => {
+                metadata.age = v
+                    .u16()
+                    .and_then(|age| Ok((age, v.u8()?)))
+                    .ok()
+                    .and_then(|(a, unit)| years(a, unit))
+            }
             8 => {
                 metadata.sex = match v.u8() {
                     Ok(1) => Some(Sex::Male),
@@ -162,7 +186,10 @@ pub struct Leads {
 /// Section 3: number of leads, flags, then start, end and lead ID of each lead.
 pub fn leads(body: &[u8], file: &str) -> Result<Leads> {
     let mut r = ByteReader::new(body, file, FORMAT);
-    let (count, flags) = r.u8().and_then(|c| Ok((c, r.u8()?))).map_err(|_| r.error("section 3 is empty"))?;
+    let (count, flags) = r
+        .u8()
+        .and_then(|c| Ok((c, r.u8()?)))
+        .map_err(|_| r.error("section 3 is empty"))?;
     if count == 0 {
         return Err(r.error("section 3 defines no leads"));
     }
@@ -173,11 +200,16 @@ pub fn leads(body: &[u8], file: &str) -> Result<Leads> {
             .and_then(|start| Ok((start, r.u32()?, r.u8()?)))
             .map_err(|_| r.error(format!("section 3 ends before lead {number} of {count}")))?;
         if start == 0 || end < start {
-            return Err(r.error(format!("section 3 gives lead {number} samples {start} to {end}, which is no range")));
+            return Err(r.error(format!(
+                "section 3 gives lead {number} samples {start} to {end}, which is no range"
+            )));
         }
         leads.push(Lead { start, end, id });
     }
-    Ok(Leads { leads, reference_beat_subtracted: flags & 1 == 1 })
+    Ok(Leads {
+        leads,
+        reference_beat_subtracted: flags & 1 == 1,
+    })
 }
 
 /// One QRS complex of section 4: its reference beat type and the 1-based sample numbers of
@@ -209,11 +241,22 @@ pub fn reference_beats(body: &[u8], file: &str) -> Result<ReferenceBeats> {
     for _ in 0..count {
         let beat = r
             .u16()
-            .and_then(|kind| Ok(Beat { kind, zone_start: r.u32()?, fiducial: r.u32()?, zone_end: r.u32()? }))
+            .and_then(|kind| {
+                Ok(Beat {
+                    kind,
+                    zone_start: r.u32()?,
+                    fiducial: r.u32()?,
+                    zone_end: r.u32()?,
+                })
+            })
             .map_err(|_| r.error(format!("section 4 ends before its {count} QRS complexes")))?;
         beats.push(beat);
     }
-    Ok(ReferenceBeats { length_ms, fiducial, beats })
+    Ok(ReferenceBeats {
+        length_ms,
+        fiducial,
+        beats,
+    })
 }
 
 /// Sections 5 and 6: amplitude value multiplier (nV), sample interval (µs), difference
@@ -227,11 +270,18 @@ pub struct Encoded<'a> {
     pub leads: Vec<&'a [u8]>,
 }
 
-pub fn encoded<'a>(body: &'a [u8], file: &'a str, section: u16, lead_count: usize) -> Result<Encoded<'a>> {
+pub fn encoded<'a>(
+    body: &'a [u8],
+    file: &'a str,
+    section: u16,
+    lead_count: usize,
+) -> Result<Encoded<'a>> {
     let mut r = ByteReader::new(body, file, FORMAT);
     let short = |r: &ByteReader| r.error(format!("section {section} ends before its lead data"));
-    let (nanovolts, interval_us, differences, mode) =
-        r.u16().and_then(|avm| Ok((avm, r.u16()?, r.u8()?, r.u8()?))).map_err(|_| short(&r))?;
+    let (nanovolts, interval_us, differences, mode) = r
+        .u16()
+        .and_then(|avm| Ok((avm, r.u16()?, r.u8()?, r.u8()?)))
+        .map_err(|_| short(&r))?;
     if nanovolts == 0 || interval_us == 0 {
         return Err(r.error(format!(
             "section {section} gives an amplitude multiplier of {nanovolts} nV and a sample interval of \
@@ -239,11 +289,14 @@ pub fn encoded<'a>(body: &'a [u8], file: &'a str, section: u16, lead_count: usiz
         )));
     }
     if differences > 2 {
-        return Err(
-            r.error(format!("section {section} gives difference encoding {differences} (0, 1 or 2 are defined)"))
-        );
+        return Err(r.error(format!(
+            "section {section} gives difference encoding {differences} (0, 1 or 2 are defined)"
+        )));
     }
-    let lengths = (0..lead_count).map(|_| r.u16()).collect::<Result<Vec<u16>>>().map_err(|_| short(&r))?;
+    let lengths = (0..lead_count)
+        .map(|_| r.u16())
+        .collect::<Result<Vec<u16>>>()
+        .map_err(|_| short(&r))?;
     let mut leads = Vec::with_capacity(lead_count);
     for (lead, &length) in lengths.iter().enumerate() {
         let at = r.position();
@@ -256,5 +309,11 @@ pub fn encoded<'a>(body: &'a [u8], file: &'a str, section: u16, lead_count: usiz
         })?;
         leads.push(data);
     }
-    Ok(Encoded { nanovolts, interval_us, differences, bimodal: section == 6 && mode == 1, leads })
+    Ok(Encoded {
+        nanovolts,
+        interval_us,
+        differences,
+        bimodal: section == 6 && mode == 1,
+        leads,
+    })
 }

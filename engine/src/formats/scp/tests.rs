@@ -9,11 +9,17 @@ use crate::{Metadata, Sex};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/scp/");
 
 fn huffman() -> WriteOptions {
-    WriteOptions { huffman: true, reference_beat: None }
+    WriteOptions {
+        huffman: true,
+        reference_beat: None,
+    }
 }
 
 fn uncompressed() -> WriteOptions {
-    WriteOptions { huffman: false, reference_beat: None }
+    WriteOptions {
+        huffman: false,
+        reference_beat: None,
+    }
 }
 
 /// R peaks for the subtraction test: the largest |lead II| within ±0.3 s, above half the
@@ -33,7 +39,11 @@ fn r_peaks(record: &Record) -> Vec<usize> {
 fn subtraction(record: &Record) -> WriteOptions {
     WriteOptions {
         huffman: true,
-        reference_beat: Some(ReferenceBeatSubtraction { fiducials: r_peaks(record), before: 20, after: 40 }),
+        reference_beat: Some(ReferenceBeatSubtraction {
+            fiducials: r_peaks(record),
+            before: 20,
+            after: 40,
+        }),
     }
 }
 
@@ -43,7 +53,12 @@ fn ptbxl_record_round_trips_compressed_and_not() {
     let compressed = write(&original).unwrap();
     let plain = write_with(&original, &uncompressed()).unwrap();
     // At 100 Hz first differences are often beyond ±8 and take an escape code.
-    assert!(compressed.len() < plain.len(), "{} vs {} bytes", compressed.len(), plain.len());
+    assert!(
+        compressed.len() < plain.len(),
+        "{} vs {} bytes",
+        compressed.len(),
+        plain.len()
+    );
     // No extension: the reader must recognise the file from its content.
     let a = read_one("exported_ecg", compressed).unwrap();
     let b = read_one("00009_lr.scp", plain).unwrap();
@@ -73,11 +88,25 @@ fn reference_beat_subtraction_round_trips() {
     let mut residual_only = bytes.clone();
     residual_only[section3 + HEADER + 1] &= !1;
     let residual = read_one("residual", residual_only).unwrap();
-    assert!(residual.warnings.iter().any(|w| w.contains("CRC")), "{:?}", residual.warnings);
-    let (a, b) = (&back.lead(Lead::II).unwrap().samples, &residual.lead(Lead::II).unwrap().samples);
-    let changed: Vec<usize> = (0..a.len()).filter(|&i| (a[i] - b[i]).abs() > 1e-6).collect();
+    assert!(
+        residual.warnings.iter().any(|w| w.contains("CRC")),
+        "{:?}",
+        residual.warnings
+    );
+    let (a, b) = (
+        &back.lead(Lead::II).unwrap().samples,
+        &residual.lead(Lead::II).unwrap().samples,
+    );
+    let changed: Vec<usize> = (0..a.len())
+        .filter(|&i| (a[i] - b[i]).abs() > 1e-6)
+        .collect();
     assert!(!changed.is_empty());
-    assert!(changed.iter().all(|&i| peaks.iter().any(|&p| i + 20 >= p && i <= p + 40)), "{changed:?}");
+    assert!(
+        changed
+            .iter()
+            .all(|&i| peaks.iter().any(|&p| i + 20 >= p && i <= p + 40)),
+        "{changed:?}"
+    );
 }
 
 /// Byte offset of a section, from section 0's pointer table.
@@ -92,7 +121,11 @@ fn fixtures_are_what_the_writer_makes_of_the_ptbxl_record() {
     let original = ptbxl_record();
     for (name, options) in fixtures(&original) {
         let fixture = std::fs::read(format!("{FIXTURES}{name}")).unwrap();
-        assert_eq!(write_with(&original, &options).unwrap(), fixture, "{name}: regenerate (see the README)");
+        assert_eq!(
+            write_with(&original, &options).unwrap(),
+            fixture,
+            "{name}: regenerate (see the README)"
+        );
         let back = read_one(name, fixture).unwrap();
         assert_same_leads(&original, &back);
     }
@@ -112,7 +145,11 @@ fn fixtures(record: &Record) -> [(&'static str, WriteOptions); 3] {
 fn write_fixtures() {
     let original = ptbxl_record();
     for (name, options) in fixtures(&original) {
-        std::fs::write(format!("{FIXTURES}{name}"), write_with(&original, &options).unwrap()).unwrap();
+        std::fs::write(
+            format!("{FIXTURES}{name}"),
+            write_with(&original, &options).unwrap(),
+        )
+        .unwrap();
     }
 }
 
@@ -120,14 +157,21 @@ fn write_fixtures() {
 fn layout_follows_the_standard() {
     let bytes = write(&ptbxl_record()).unwrap();
     assert_eq!(&bytes[16..22], b"SCPECG");
-    assert_eq!(u32::from_le_bytes(bytes[2..6].try_into().unwrap()) as usize, bytes.len());
+    assert_eq!(
+        u32::from_le_bytes(bytes[2..6].try_into().unwrap()) as usize,
+        bytes.len()
+    );
     assert_eq!(u16::from_le_bytes([bytes[0], bytes[1]]), crc(&bytes[2..]));
     for id in [0u16, 1, 2, 3, 6] {
         let at = find_section(&bytes, id);
         let length = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
         assert_eq!(length % 2, 0);
         let section = &bytes[at..at + length];
-        assert_eq!(u16::from_le_bytes([section[0], section[1]]), crc(&section[2..]), "section {id}");
+        assert_eq!(
+            u16::from_le_bytes([section[0], section[1]]),
+            crc(&section[2..]),
+            "section {id}"
+        );
         assert_eq!(u16::from_le_bytes([section[2], section[3]]), id);
     }
     // Absent sections have zero length and index.
@@ -156,7 +200,10 @@ fn a_bad_crc_is_a_warning() {
     let r = read_one("bad_crc", bytes).unwrap();
     assert_eq!(r.channels.len(), 12);
     let w = r.warnings.join("\n");
-    assert!(w.contains("the record, section 1") && w.contains("read anyway"), "{w}");
+    assert!(
+        w.contains("the record, section 1") && w.contains("read anyway"),
+        "{w}"
+    );
 }
 
 #[test]
@@ -190,7 +237,10 @@ fn other_leads_keep_their_number() {
     let record = Record {
         name: "x".into(),
         sampling_rate: 500.0,
-        channels: vec![crate::formats::millivolt_channel("SCP lead 9", vec![0.1, 0.2])],
+        channels: vec![crate::formats::millivolt_channel(
+            "SCP lead 9",
+            vec![0.1, 0.2],
+        )],
         metadata: Metadata::default(),
         warnings: vec![],
     };
@@ -203,7 +253,9 @@ fn other_leads_keep_their_number() {
 /// differences) as lead I of section 6.
 #[test]
 fn second_differences_from_the_standards_example() {
-    let example = [0xFF, 0x83, 0x7F, 0xE0, 0xE6, 0xF1, 0x53, 0x65, 0x59, 0xB6, 0x5B, 0x96, 0x4B, 0x96, 0x00];
+    let example = [
+        0xFF, 0x83, 0x7F, 0xE0, 0xE6, 0xF1, 0x53, 0x65, 0x59, 0xB6, 0x5B, 0x96, 0x4B, 0x96, 0x00,
+    ];
     let mut section3 = vec![1, 0b1100];
     section3.extend_from_slice(&1u32.to_le_bytes());
     section3.extend_from_slice(&28u32.to_le_bytes());
@@ -213,13 +265,22 @@ fn second_differences_from_the_standards_example() {
     section6.extend_from_slice(&[2, 0]);
     section6.extend_from_slice(&(example.len() as u16).to_le_bytes());
     section6.extend_from_slice(&example);
-    let bytes = writer::record_with(vec![(2, 19999u16.to_le_bytes().to_vec()), (3, section3), (6, section6)]);
+    let bytes = writer::record_with(vec![
+        (2, 19999u16.to_le_bytes().to_vec()),
+        (3, section3),
+        (6, section6),
+    ]);
     let r = read_one("example", bytes).unwrap();
     assert_eq!(r.sampling_rate, 500.0);
     // 5 µV per unit.
-    let expected =
-        [13, 14, 15, 14, 16, 18, 19, 20, 22, 22, 23, 23, 23, 22, 22, 20, 17, 15, 12, 8, 6, 3, 1, 0, -2, -2, -3, -3];
-    let expected: Vec<f32> = expected.iter().map(|&v| (f64::from(v) * 5000.0 * 1e-6) as f32).collect();
+    let expected = [
+        13, 14, 15, 14, 16, 18, 19, 20, 22, 22, 23, 23, 23, 22, 22, 20, 17, 15, 12, 8, 6, 3, 1, 0,
+        -2, -2, -3, -3,
+    ];
+    let expected: Vec<f32> = expected
+        .iter()
+        .map(|&v| (f64::from(v) * 5000.0 * 1e-6) as f32)
+        .collect();
     assert_eq!(r.lead(Lead::I).unwrap().samples, expected);
 }
 
@@ -256,14 +317,21 @@ fn refusals_name_the_problem() {
     let lead12_length = s6 + 16 + 6 + 22;
     long_lead[lead12_length..lead12_length + 2].copy_from_slice(&60000u16.to_le_bytes());
     let m = message(long_lead);
-    assert!(m.contains("lead 12 60000 bytes") && m.contains("past the section's end"), "{m}");
+    assert!(
+        m.contains("lead 12 60000 bytes") && m.contains("past the section's end"),
+        "{m}"
+    );
 
     let mut short_huffman = good.clone();
     let lead1_length = s6 + 16 + 6;
     short_huffman[lead1_length] = 3;
     short_huffman[lead1_length + 1] = 0;
     let m = message(short_huffman);
-    assert!(m.contains("section 6, lead 1") && (m.contains("ends") || m.contains("not in the Huffman table")), "{m}");
+    assert!(
+        m.contains("section 6, lead 1")
+            && (m.contains("ends") || m.contains("not in the Huffman table")),
+        "{m}"
+    );
 
     let mut differences = good.clone();
     differences[s6 + 16 + 4] = 7;
@@ -310,7 +378,10 @@ fn writer_refusals() {
     let long = Record {
         name: "long".into(),
         sampling_rate: 1000.0,
-        channels: vec![crate::formats::millivolt_channel("I", (0..40_000).map(|i| (i % 7) as f32).collect())],
+        channels: vec![crate::formats::millivolt_channel(
+            "I",
+            (0..40_000).map(|i| (i % 7) as f32).collect(),
+        )],
         metadata: Metadata::default(),
         warnings: vec![],
     };

@@ -38,14 +38,23 @@ pub struct ReferenceBeatSubtraction {
 
 /// The record as SCP-ECG with first differences and the default Huffman table.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    write_with(record, &WriteOptions { huffman: true, reference_beat: None })
+    write_with(
+        record,
+        &WriteOptions {
+            huffman: true,
+            reference_beat: None,
+        },
+    )
 }
 
 /// The record as SCP-ECG, encoded as `options` say. Refuses what SCP-ECG cannot hold: no
 /// channels or more than 255, a sample interval that is not 1 to 65535 whole µs, or a lead
 /// whose encoded data exceeds the 65535 bytes section 6 can give it.
 pub fn write_with(record: &Record, options: &WriteOptions) -> Result<Vec<u8>> {
-    let refuse = |message: String| Error::InvalidRecord { record: record.name.clone(), message };
+    let refuse = |message: String| Error::InvalidRecord {
+        record: record.name.clone(),
+        message,
+    };
     let lead_count = record.channels.len();
     let samples = record.num_samples();
     if lead_count == 0 || lead_count > 255 || samples == 0 {
@@ -53,7 +62,8 @@ pub fn write_with(record: &Record, options: &WriteOptions) -> Result<Vec<u8>> {
             "{lead_count} channels of {samples} samples: SCP-ECG holds 1 to 255 leads with samples"
         )));
     }
-    let end_sample = u32::try_from(samples).map_err(|_| refuse(format!("{samples} samples are too many")))?;
+    let end_sample =
+        u32::try_from(samples).map_err(|_| refuse(format!("{samples} samples are too many")))?;
     let interval = (1e6 / record.sampling_rate).round();
     if !(1.0..=65535.0).contains(&interval) {
         return Err(refuse(format!(
@@ -65,7 +75,11 @@ pub fn write_with(record: &Record, options: &WriteOptions) -> Result<Vec<u8>> {
     let mut stored: Vec<Vec<i16>> = record
         .channels
         .iter()
-        .map(|c| (0..samples).map(|i| quantise(c.samples.get(i).copied().unwrap_or(0.0))).collect())
+        .map(|c| {
+            (0..samples)
+                .map(|i| quantise(c.samples.get(i).copied().unwrap_or(0.0)))
+                .collect()
+        })
         .collect();
     let subtraction = match &options.reference_beat {
         Some(subtraction) => Some(subtract(&mut stored, subtraction, interval).map_err(refuse)?),
@@ -82,12 +96,14 @@ pub fn write_with(record: &Record, options: &WriteOptions) -> Result<Vec<u8>> {
         sections.push((4, section4.clone()));
         sections.push((
             5,
-            encoded(reference, interval, encoding, options.huffman).map_err(|e| refuse(format!("section 5: {e}")))?,
+            encoded(reference, interval, encoding, options.huffman)
+                .map_err(|e| refuse(format!("section 5: {e}")))?,
         ));
     }
     sections.push((
         6,
-        encoded(&stored, interval, encoding, options.huffman).map_err(|e| refuse(format!("section 6: {e}")))?,
+        encoded(&stored, interval, encoding, options.huffman)
+            .map_err(|e| refuse(format!("section 6: {e}")))?,
     ));
     Ok(record_with(sections))
 }
@@ -96,7 +112,9 @@ pub fn write_with(record: &Record, options: &WriteOptions) -> Result<Vec<u8>> {
 fn quantise(millivolts: f32) -> i16 {
     let units = f64::from(millivolts) * 1e6 / f64::from(NANOVOLTS_PER_UNIT);
     if units.is_finite() {
-        units.round().clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+        units
+            .round()
+            .clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
     } else {
         0
     }
@@ -115,7 +133,11 @@ fn subtract(
     let mut fiducials = Vec::new();
     for &f in &subtraction.fiducials {
         let inside = f >= before && f + after < samples;
-        if inside && fiducials.last().is_none_or(|&last: &usize| f > last + after + before) {
+        if inside
+            && fiducials
+                .last()
+                .is_none_or(|&last: &usize| f > last + after + before)
+        {
             fiducials.push(f);
         }
     }
@@ -126,23 +148,27 @@ fn subtract(
     let length_ms = u16::try_from(length_us / 1000).ok().filter(|_| length_us.is_multiple_of(1000)).ok_or_else(|| {
         format!("a reference beat of {length} samples every {interval} µs is not a whole number of milliseconds up to 65535")
     })?;
-    let fiducial_in_beat =
-        u16::try_from(before + 1).map_err(|_| "the reference beat's fiducial is past sample 65535")?;
+    let fiducial_in_beat = u16::try_from(before + 1)
+        .map_err(|_| "the reference beat's fiducial is past sample 65535")?;
     let count = u16::try_from(fiducials.len()).map_err(|_| "more than 65535 QRS complexes")?;
 
     let mut reference = Vec::with_capacity(stored.len());
     for lead in stored.iter_mut() {
         let beat: Vec<i16> = (0..length)
             .map(|k| {
-                let sum: i64 = fiducials.iter().map(|&f| i64::from(lead[f - before + k])).sum();
+                let sum: i64 = fiducials
+                    .iter()
+                    .map(|&f| i64::from(lead[f - before + k]))
+                    .sum();
                 (sum as f64 / fiducials.len() as f64).round() as i16
             })
             .collect();
         for &f in &fiducials {
             for (k, &r) in beat.iter().enumerate() {
                 let at = f - before + k;
-                lead[at] = i16::try_from(i32::from(lead[at]) - i32::from(r))
-                    .map_err(|_| format!("the residual at sample {} does not fit 16 bits", at + 1))?;
+                lead[at] = i16::try_from(i32::from(lead[at]) - i32::from(r)).map_err(|_| {
+                    format!("the residual at sample {} does not fit 16 bits", at + 1)
+                })?;
             }
         }
         reference.push(beat);
@@ -152,7 +178,13 @@ fn subtract(
     for value in [length_ms, fiducial_in_beat, count] {
         section4.extend_from_slice(&value.to_le_bytes());
     }
-    let zone = |f: usize| ((f - before + 1) as u32, (f + 1) as u32, (f + after + 1) as u32);
+    let zone = |f: usize| {
+        (
+            (f - before + 1) as u32,
+            (f + 1) as u32,
+            (f + after + 1) as u32,
+        )
+    };
     for &f in &fiducials {
         let (start, fiducial, end) = zone(f);
         section4.extend_from_slice(&0u16.to_le_bytes());
@@ -171,7 +203,12 @@ fn subtract(
 
 /// Section 5 or 6: multiplier, interval, difference encoding, a zero byte (no bimodal
 /// compression / reserved), each lead's byte length, then the data.
-fn encoded(leads: &[Vec<i16>], interval: u16, encoding: u8, huffman: bool) -> std::result::Result<Vec<u8>, String> {
+fn encoded(
+    leads: &[Vec<i16>],
+    interval: u16,
+    encoding: u8,
+    huffman: bool,
+) -> std::result::Result<Vec<u8>, String> {
     let data: Vec<Vec<u8>> = leads
         .iter()
         .map(|values| {
@@ -202,7 +239,11 @@ fn encoded(leads: &[Vec<i16>], interval: u16, encoding: u8, huffman: bool) -> st
 
 fn first_differences(values: &[i16]) -> Vec<i16> {
     let previous = std::iter::once(0).chain(values.iter().copied());
-    values.iter().zip(previous).map(|(v, p)| v.wrapping_sub(p)).collect()
+    values
+        .iter()
+        .zip(previous)
+        .map(|(v, p)| v.wrapping_sub(p))
+        .collect()
 }
 
 /// Section 3: every lead from sample 1 to `end`, recorded simultaneously.
@@ -213,7 +254,11 @@ fn leads(record: &Record, end: u32, subtracted: bool) -> Vec<u8> {
     for channel in &record.channels {
         let id = match channel.lead {
             Some(lead) => lead_number(lead),
-            None => channel.name.strip_prefix("SCP lead ").and_then(|n| n.parse().ok()).unwrap_or(0),
+            None => channel
+                .name
+                .strip_prefix("SCP lead ")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
         };
         body.extend_from_slice(&1u32.to_le_bytes());
         body.extend_from_slice(&end.to_le_bytes());
@@ -231,7 +276,12 @@ fn patient(record: &Record) -> Vec<u8> {
         body.extend_from_slice(&(value.len() as u16).to_le_bytes());
         body.extend_from_slice(value);
     };
-    let mut id: Vec<u8> = record.name.chars().take(64).collect::<String>().into_bytes();
+    let mut id: Vec<u8> = record
+        .name
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .into_bytes();
     id.push(0);
     tag(2, &id);
     if let Some((value, unit)) = record.metadata.age.and_then(age) {
@@ -283,7 +333,8 @@ fn age(years: f32) -> Option<(u16, u8)> {
     } else {
         ((years * 365.25).round(), 4)
     };
-    (value.is_finite() && value >= 1.0 && value <= f32::from(u16::MAX)).then_some((value as u16, unit))
+    (value.is_finite() && value >= 1.0 && value <= f32::from(u16::MAX))
+        .then_some((value as u16, unit))
 }
 
 /// The record: CRC, length, section 0 with pointers to sections 0–11, then the sections.
@@ -292,8 +343,10 @@ pub(super) fn record_with(sections: Vec<(u16, Vec<u8>)>) -> Vec<u8> {
     reserved.copy_from_slice(MAGIC);
     let pointer_count = 12;
     let section0_length = HEADER + 10 * pointer_count;
-    let encoded: Vec<(u16, Vec<u8>)> =
-        sections.into_iter().map(|(id, body)| (id, section(id, &body, [0; 6]))).collect();
+    let encoded: Vec<(u16, Vec<u8>)> = sections
+        .into_iter()
+        .map(|(id, body)| (id, section(id, &body, [0; 6])))
+        .collect();
     let mut pointers = Vec::new();
     let mut index = RECORD_HEADER + 1;
     let mut entry = |id: u16, length: usize, index: usize| {
@@ -316,7 +369,9 @@ pub(super) fn record_with(sections: Vec<(u16, Vec<u8>)>) -> Vec<u8> {
     }
     let mut out = vec![0u8; RECORD_HEADER];
     out.extend(section(0, &pointers, reserved));
-    encoded.iter().for_each(|(_, bytes)| out.extend_from_slice(bytes));
+    encoded
+        .iter()
+        .for_each(|(_, bytes)| out.extend_from_slice(bytes));
     let length = out.len() as u32;
     out[2..6].copy_from_slice(&length.to_le_bytes());
     let record_crc = crc(&out[2..]);

@@ -80,7 +80,10 @@ pub fn text(bytes: &[u8]) -> String {
 
 /// The lines that carry fields, with their 1-based line numbers.
 fn field_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n').enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Names of the signal files a header refers to, each once, without any directory part.
@@ -94,7 +97,9 @@ pub fn signal_file_names(bytes: &[u8]) -> Vec<String> {
     }
     let mut names: Vec<String> = Vec::new();
     for (_, line) in lines {
-        let Some(name) = line.split_whitespace().next().map(base_name) else { continue };
+        let Some(name) = line.split_whitespace().next().map(base_name) else {
+            continue;
+        };
         if is_real_file(name) && !names.iter().any(|n| n == name) {
             names.push(name.to_string());
         }
@@ -113,19 +118,29 @@ fn is_real_file(name: &str) -> bool {
 
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Header> {
     let text = text(bytes);
-    let err = |line: usize, message: String| Error::InvalidHeader { file: file.to_string(), line, message };
+    let err = |line: usize, message: String| Error::InvalidHeader {
+        file: file.to_string(),
+        line,
+        message,
+    };
 
     let comments = text
         .split('\n')
         .map(str::trim)
         .filter_map(|l| l.strip_prefix('#'))
-        .map(|c| c.trim_matches(|ch: char| ch == '#' || ch.is_whitespace()).to_string())
+        .map(|c| {
+            c.trim_matches(|ch: char| ch == '#' || ch.is_whitespace())
+                .to_string()
+        })
         .filter(|c| !c.is_empty())
         .collect();
 
     let mut lines = field_lines(&text);
     let Some((record_line_no, record_line)) = lines.next() else {
-        return Err(err(1, "the header is empty: expected a record line such as '100 2 360 650000'".into()));
+        return Err(err(
+            1,
+            "the header is empty: expected a record line such as '100 2 360 650000'".into(),
+        ));
     };
     let (mut header, declared) = parse_record_line(file, record_line_no, record_line)?;
     header.comments = comments;
@@ -138,7 +153,9 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Header> {
             ));
             break;
         }
-        header.signals.push(parse_signal_line(line_no, line).map_err(|m| err(line_no, m))?);
+        header
+            .signals
+            .push(parse_signal_line(line_no, line).map_err(|m| err(line_no, m))?);
     }
     if header.signals.len() < declared {
         return Err(err(
@@ -154,7 +171,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Header> {
 
 /// The header without its signals, and the number of signals the line announces.
 fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, usize)> {
-    let err = |message: String| Error::InvalidHeader { file: file.to_string(), line: line_no, message };
+    let err = |message: String| Error::InvalidHeader {
+        file: file.to_string(),
+        line: line_no,
+        message,
+    };
     let mut fields = line.split_whitespace();
     let name_field = fields.next().unwrap_or("");
     let (record_name, segments) = match name_field.split_once('/') {
@@ -175,8 +196,11 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
             "the record line '{line}' gives no number of signals: expected 'name signals [frequency [samples]]'"
         )));
     };
-    let signals: usize =
-        count.parse().map_err(|_| err(format!("the number of signals '{count}' is not a whole number")))?;
+    let signals: usize = count.parse().map_err(|_| {
+        err(format!(
+            "the number of signals '{count}' is not a whole number"
+        ))
+    })?;
     if signals == 0 {
         return Err(Error::InvalidRecord {
             record: record_name.to_string(),
@@ -193,15 +217,18 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
         };
         let (freq, base_in_freq) = split_parenthesised(freq).map_err(&err)?;
         header.frequency = positive(freq).ok_or_else(|| {
-            err(format!("the sampling frequency '{freq}' is not a positive number of samples per second"))
+            err(format!(
+                "the sampling frequency '{freq}' is not a positive number of samples per second"
+            ))
         })?;
         let mut base = base_in_freq;
         if let Some(counter) = counter {
             let (counter, base_in_counter) = split_parenthesised(counter).map_err(&err)?;
-            header.counter_frequency = Some(
-                positive(counter)
-                    .ok_or_else(|| err(format!("the counter frequency '{counter}' is not a positive number")))?,
-            );
+            header.counter_frequency = Some(positive(counter).ok_or_else(|| {
+                err(format!(
+                    "the counter frequency '{counter}' is not a positive number"
+                ))
+            })?);
             base = base.or(base_in_counter);
         }
         if let Some(base) = base {
@@ -209,13 +236,18 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
                 base.parse::<f64>()
                     .ok()
                     .filter(|b| b.is_finite())
-                    .ok_or_else(|| err(format!("the base counter value '{base}' is not a number")))?,
+                    .ok_or_else(|| {
+                        err(format!("the base counter value '{base}' is not a number"))
+                    })?,
             );
         }
     }
     if let Some(samples) = fields.next() {
-        let n: u64 =
-            samples.parse().map_err(|_| err(format!("the number of samples '{samples}' is not a whole number")))?;
+        let n: u64 = samples.parse().map_err(|_| {
+            err(format!(
+                "the number of samples '{samples}' is not a whole number"
+            ))
+        })?;
         header.num_frames = (n > 0).then_some(n);
     }
     for field in fields.by_ref().take(2) {
@@ -224,12 +256,16 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
             if looks_like(field, '/') {
                 header.base_date = Some(field.to_string());
             } else {
-                header.warnings.push(format!("{file}: the base date '{field}' is not DD/MM/YYYY; ignored"));
+                header.warnings.push(format!(
+                    "{file}: the base date '{field}' is not DD/MM/YYYY; ignored"
+                ));
             }
         } else if header.base_date.is_none() && looks_like(field, ':') {
             header.base_time = Some(field.to_string());
         } else {
-            header.warnings.push(format!("{file}: the base time '{field}' is not HH:MM:SS; ignored"));
+            header.warnings.push(format!(
+                "{file}: the base time '{field}' is not HH:MM:SS; ignored"
+            ));
         }
     }
     Ok((header, signals))
@@ -239,7 +275,11 @@ fn parse_record_line(file: &str, line_no: usize, line: &str) -> Result<(Header, 
 fn looks_like(field: &str, sep: char) -> bool {
     let parts: Vec<&str> = field.split(sep).collect();
     parts.len() <= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || (sep == ':' && c == '.')))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_digit() || (sep == ':' && c == '.'))
+        })
 }
 
 /// `"360(0)"` into `("360", Some("0"))`.
@@ -248,7 +288,9 @@ fn split_parenthesised(field: &str) -> std::result::Result<(&str, Option<&str>),
         None => Ok((field, None)),
         Some((value, rest)) => match rest.strip_suffix(')') {
             Some(inner) if !inner.contains(['(', ')']) => Ok((value, Some(inner))),
-            _ => Err(format!("'{field}' has an unclosed or misplaced parenthesis")),
+            _ => Err(format!(
+                "'{field}' has an unclosed or misplaced parenthesis"
+            )),
         },
     }
 }
@@ -278,7 +320,9 @@ fn parse_signal_line(line_no: usize, line: &str) -> std::result::Result<SignalSp
         ));
     }
     let Some(&format_field) = fields.get(1) else {
-        return Err(format!("the signal line for '{file_name}' gives no storage format"));
+        return Err(format!(
+            "the signal line for '{file_name}' gives no storage format"
+        ));
     };
     let (format, samples_per_frame, skew, byte_offset) = parse_format_field(format_field)?;
 
@@ -322,7 +366,9 @@ fn parse_signal_line(line_no: usize, line: &str) -> std::result::Result<SignalSp
         }
     }
     if let Some(&res) = fields.get(3) {
-        let res: u32 = res.parse().map_err(|_| format!("the ADC resolution '{res}' is not a whole number of bits"))?;
+        let res: u32 = res
+            .parse()
+            .map_err(|_| format!("the ADC resolution '{res}' is not a whole number of bits"))?;
         spec.adc_resolution = (res > 0).then_some(res);
     }
     if let Some(&zero) = fields.get(4) {
@@ -337,46 +383,72 @@ fn parse_signal_line(line_no: usize, line: &str) -> std::result::Result<SignalSp
         spec.checksum = Some(integer(sum, "checksum")?);
     }
     if let Some(&block) = fields.get(7) {
-        spec.block_size =
-            block.parse().map_err(|_| format!("the block size '{block}' is not a whole number of bytes"))?;
+        spec.block_size = block
+            .parse()
+            .map_err(|_| format!("the block size '{block}' is not a whole number of bytes"))?;
     }
     Ok(spec)
 }
 
 /// WFDB stores these as C `int`s; anything wider is not a WFDB header.
 fn integer(s: &str, what: &str) -> std::result::Result<i64, String> {
-    s.parse::<i32>()
-        .map(i64::from)
-        .map_err(|_| format!("the {what} '{s}' is not a whole number between {} and {}", i32::MIN, i32::MAX))
+    s.parse::<i32>().map(i64::from).map_err(|_| {
+        format!(
+            "the {what} '{s}' is not a whole number between {} and {}",
+            i32::MIN,
+            i32::MAX
+        )
+    })
 }
 
 /// `212x4:2+512` into the format code, samples per frame, skew and byte offset.
 fn parse_format_field(field: &str) -> std::result::Result<(String, u64, u64, u64), String> {
-    let digits = field.find(|c: char| !c.is_ascii_digit()).unwrap_or(field.len());
+    let digits = field
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(field.len());
     let format = &field[..digits];
     if format.is_empty() {
-        return Err(format!("the storage format '{field}' does not start with a format number"));
+        return Err(format!(
+            "the storage format '{field}' does not start with a format number"
+        ));
     }
     let mut rest = &field[digits..];
     let (mut spf, mut skew, mut offset) = (None, None, None);
     while let Some(marker) = rest.chars().next() {
         rest = &rest[marker.len_utf8()..];
-        let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (number, after) = rest.split_at(end);
         let slot = match marker {
             'x' => &mut spf,
             ':' => &mut skew,
             '+' => &mut offset,
-            _ => return Err(format!("the storage format '{field}' has an unexpected '{marker}'")),
+            _ => {
+                return Err(format!(
+                    "the storage format '{field}' has an unexpected '{marker}'"
+                ))
+            }
         };
         if slot.is_some() || number.is_empty() {
-            return Err(format!("the storage format '{field}' is not 'format[xframes][:skew][+offset]'"));
+            return Err(format!(
+                "the storage format '{field}' is not 'format[xframes][:skew][+offset]'"
+            ));
         }
-        *slot = Some(number.parse::<u64>().map_err(|_| format!("the number in '{field}' is too large"))?);
+        *slot = Some(
+            number
+                .parse::<u64>()
+                .map_err(|_| format!("the number in '{field}' is too large"))?,
+        );
         rest = after;
     }
     // WFDB reads 0 samples per frame as 1.
-    Ok((format.to_string(), spf.unwrap_or(1).max(1), skew.unwrap_or(0), offset.unwrap_or(0)))
+    Ok((
+        format.to_string(),
+        spf.unwrap_or(1).max(1),
+        skew.unwrap_or(0),
+        offset.unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]
@@ -389,7 +461,11 @@ mod tests {
 
     #[test]
     fn record_line_fields() {
-        let h = parse("t.hea", b"test 1 62.4725/999.56(12) 14400 12:44:02 10/12/2009\nt.dat 16\n").unwrap();
+        let h = parse(
+            "t.hea",
+            b"test 1 62.4725/999.56(12) 14400 12:44:02 10/12/2009\nt.dat 16\n",
+        )
+        .unwrap();
         assert_eq!(h.record_name, "test");
         assert_eq!(h.frequency, 62.4725);
         assert_eq!(h.counter_frequency, Some(999.56));
@@ -407,18 +483,35 @@ mod tests {
     #[test]
     fn signal_line_fields_and_defaults() {
         let s = one("a.dat 212x4:3+512 16(800)/mmHg 12 2048 -5 49347 0 ABP left arm");
-        assert_eq!((s.format.as_str(), s.samples_per_frame, s.skew, s.byte_offset), ("212", 4, 3, 512));
+        assert_eq!(
+            (
+                s.format.as_str(),
+                s.samples_per_frame,
+                s.skew,
+                s.byte_offset
+            ),
+            ("212", 4, 3, 512)
+        );
         assert_eq!((s.gain, s.baseline, s.units.as_str()), (16.0, 800, "mmHg"));
-        assert_eq!((s.adc_resolution, s.adc_zero, s.initial_value), (Some(12), 2048, -5));
+        assert_eq!(
+            (s.adc_resolution, s.adc_zero, s.initial_value),
+            (Some(12), 2048, -5)
+        );
         assert_eq!((s.checksum, s.block_size), (Some(49347), 0));
         assert_eq!(s.description.as_deref(), Some("ABP left arm"));
 
         // Missing fields take the WFDB defaults: gain 200, baseline = ADC zero, units mV,
         // initial value = ADC zero.
         let s = one("a.dat 16");
-        assert_eq!((s.gain, s.baseline, s.units.as_str(), s.initial_value), (200.0, 0, "mV", 0));
+        assert_eq!(
+            (s.gain, s.baseline, s.units.as_str(), s.initial_value),
+            (200.0, 0, "mV", 0)
+        );
         let s = one("a.dat 16 0 12 1024");
-        assert_eq!((s.gain, s.baseline, s.initial_value, s.checksum), (200.0, 1024, 1024, None));
+        assert_eq!(
+            (s.gain, s.baseline, s.initial_value, s.checksum),
+            (200.0, 1024, 1024, None)
+        );
         let s = one("a.dat 16 32.7675/uV");
         assert_eq!((s.gain, s.units.as_str()), (32.7675, "uV"));
         let s = one("a.dat 16 1e3(-2)");
@@ -439,7 +532,9 @@ mod tests {
             ("t 1\nt.dat\n", "no storage format"),
         ] {
             let e = parse("t.hea", text.as_bytes()).unwrap_err();
-            let Error::InvalidHeader { line, message, .. } = &e else { panic!("{e:?}") };
+            let Error::InvalidHeader { line, message, .. } = &e else {
+                panic!("{e:?}")
+            };
             assert_eq!(*line, 2, "{text}");
             assert!(message.contains(needle), "{text}: {message}");
         }
@@ -475,7 +570,10 @@ mod tests {
         assert_eq!(h.signals.len(), 2);
         assert_eq!(h.signals[0].description.as_deref(), Some("I"));
         assert_eq!(h.signals[1].line, 6);
-        assert_eq!(h.comments, vec!["first".to_string(), "<age>: 25".to_string()]);
+        assert_eq!(
+            h.comments,
+            vec!["first".to_string(), "<age>: 25".to_string()]
+        );
     }
 
     #[test]

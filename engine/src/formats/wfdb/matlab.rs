@@ -15,7 +15,11 @@ pub struct Expected {
 
 /// Warnings for every way the `.mat` file's own header disagrees with the WFDB header.
 pub fn check(file: &str, bytes: &[u8], expected: Expected, format: Format) -> Vec<String> {
-    let word = |k: usize| bytes.get(4 * k..4 * k + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let word = |k: usize| {
+        bytes
+            .get(4 * k..4 * k + 4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let (Some(kind), Some(rows), Some(columns), Some(_imaginary), Some(name_len)) =
         (word(0), word(1), word(2), word(3), word(4))
     else {
@@ -36,10 +40,14 @@ pub fn check(file: &str, bytes: &[u8], expected: Expected, format: Format) -> Ve
     if !matches_format {
         warnings.push(format!(
             "{file}: the matrix holds {} values but the header gives storage format {format:?}",
-            ["float64", "float32", "int32", "int16", "uint16", "uint8"].get(precision as usize).unwrap_or(&"unknown")
+            ["float64", "float32", "int32", "int16", "uint16", "uint8"]
+                .get(precision as usize)
+                .unwrap_or(&"unknown")
         ));
     }
-    if usize::try_from(rows).ok() != Some(expected.rows) || u64::try_from(columns).ok() != Some(expected.columns) {
+    if usize::try_from(rows).ok() != Some(expected.rows)
+        || u64::try_from(columns).ok() != Some(expected.columns)
+    {
         warnings.push(format!(
             "{file}: the matrix is {rows}×{columns} but the header describes {} signals of {} samples; check that the .hea and .mat belong together",
             expected.rows, expected.columns
@@ -61,7 +69,10 @@ mod tests {
     use super::*;
 
     fn header(kind: i32, rows: i32, cols: i32) -> Vec<u8> {
-        let mut b: Vec<u8> = [kind, rows, cols, 0, 4].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let mut b: Vec<u8> = [kind, rows, cols, 0, 4]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
         b.extend_from_slice(b"val\0");
         b
     }
@@ -69,15 +80,46 @@ mod tests {
     #[test]
     fn a_matching_challenge_header_gives_no_warning() {
         let bytes = header(30, 12, 5000);
-        assert!(check("r.mat", &bytes, Expected { rows: 12, columns: 5000, offset: 24 }, Format::Int16).is_empty());
+        assert!(check(
+            "r.mat",
+            &bytes,
+            Expected {
+                rows: 12,
+                columns: 5000,
+                offset: 24
+            },
+            Format::Int16
+        )
+        .is_empty());
     }
 
     #[test]
     fn a_mismatched_header_is_named() {
         let bytes = header(30, 8, 5000);
-        let w = check("r.mat", &bytes, Expected { rows: 12, columns: 5000, offset: 24 }, Format::Int16);
-        assert!(w.len() == 1 && w[0].contains("8×5000") && w[0].contains("12 signals"), "{w:?}");
-        let w = check("r.mat", b"MATLAB 5.0 MAT-file, Platform: GLNXA64", Expected { rows: 12, columns: 5000, offset: 24 }, Format::Int16);
+        let w = check(
+            "r.mat",
+            &bytes,
+            Expected {
+                rows: 12,
+                columns: 5000,
+                offset: 24,
+            },
+            Format::Int16,
+        );
+        assert!(
+            w.len() == 1 && w[0].contains("8×5000") && w[0].contains("12 signals"),
+            "{w:?}"
+        );
+        let w = check(
+            "r.mat",
+            b"MATLAB 5.0 MAT-file, Platform: GLNXA64",
+            Expected {
+                rows: 12,
+                columns: 5000,
+                offset: 24,
+            },
+            Format::Int16,
+        );
         assert!(w[0].contains("not a little-endian MATLAB v4"), "{w:?}");
     }
 }

@@ -10,7 +10,10 @@ use crate::{Metadata, Sex};
 pub fn from_header(header: &Header) -> Metadata {
     let mut meta = Metadata {
         comments: header.comments.clone(),
-        statements: challenge_diagnoses(&header.comments).into_iter().map(|code| format!("SNOMED CT {code}")).collect(),
+        statements: challenge_diagnoses(&header.comments)
+            .into_iter()
+            .map(|code| format!("SNOMED CT {code}"))
+            .collect(),
         ..Metadata::default()
     };
     for comment in &header.comments {
@@ -24,7 +27,11 @@ pub fn from_header(header: &Header) -> Metadata {
             meta.sex = Some(sex);
         }
     }
-    let when: Vec<&str> = [&header.base_time, &header.base_date].into_iter().flatten().map(String::as_str).collect();
+    let when: Vec<&str> = [&header.base_time, &header.base_date]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
     meta.date = (!when.is_empty()).then(|| when.join(" "));
     meta
 }
@@ -33,7 +40,12 @@ pub fn from_header(header: &Header) -> Metadata {
 pub fn challenge_diagnoses<S: AsRef<str>>(comments: &[S]) -> Vec<String> {
     comments
         .iter()
-        .filter_map(|l| l.as_ref().trim_start_matches('#').trim().strip_prefix("Dx:"))
+        .filter_map(|l| {
+            l.as_ref()
+                .trim_start_matches('#')
+                .trim()
+                .strip_prefix("Dx:")
+        })
         .flat_map(|codes| codes.split(',').map(|c| c.trim().to_string()))
         .filter(|c| !c.is_empty())
         .collect()
@@ -45,8 +57,14 @@ fn key_values(comment: &str) -> (Option<f32>, Option<Sex>) {
     let (mut age, mut sex) = (None, None);
     let tokens: Vec<&str> = comment.split_whitespace().collect();
     for (i, token) in tokens.iter().enumerate() {
-        let Some((key, value)) = token.split_once(':') else { continue };
-        let value = if value.is_empty() { tokens.get(i + 1).copied().unwrap_or("") } else { value };
+        let Some((key, value)) = token.split_once(':') else {
+            continue;
+        };
+        let value = if value.is_empty() {
+            tokens.get(i + 1).copied().unwrap_or("")
+        } else {
+            value
+        };
         match key.trim_matches(['<', '>']).to_ascii_lowercase().as_str() {
             "age" => age = age.or_else(|| parse_age(value)),
             "sex" | "gender" => sex = sex.or_else(|| parse_sex(value)),
@@ -75,12 +93,22 @@ fn mit_bih(comment: &str) -> Option<(Option<f32>, Sex)> {
 }
 
 fn parse_age(value: &str) -> Option<f32> {
-    let number: String = value.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    number.parse::<f32>().ok().filter(|a| a.is_finite() && (0.0..=130.0).contains(a))
+    let number: String = value
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number
+        .parse::<f32>()
+        .ok()
+        .filter(|a| a.is_finite() && (0.0..=130.0).contains(a))
 }
 
 fn parse_sex(value: &str) -> Option<Sex> {
-    match value.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase().as_str() {
+    match value
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "m" | "male" | "man" => Some(Sex::Male),
         "f" | "female" | "woman" => Some(Sex::Female),
         _ => None,
@@ -92,7 +120,10 @@ mod tests {
     use super::*;
 
     fn meta(comments: &[&str]) -> Metadata {
-        let header = Header { comments: comments.iter().map(|c| c.to_string()).collect(), ..Header::new("r") };
+        let header = Header {
+            comments: comments.iter().map(|c| c.to_string()).collect(),
+            ..Header::new("r")
+        };
         from_header(&header)
     }
 
@@ -106,7 +137,10 @@ mod tests {
     fn challenge_and_ptb_style() {
         let m = meta(&["Age: 60", "Sex: Male", "Dx: 164889003, 426177001"]);
         assert_eq!((m.age, m.sex), (Some(60.0), Some(Sex::Male)));
-        assert_eq!(m.statements, vec!["SNOMED CT 164889003", "SNOMED CT 426177001"]);
+        assert_eq!(
+            m.statements,
+            vec!["SNOMED CT 164889003", "SNOMED CT 426177001"]
+        );
         let m = meta(&["age: 81", "sex: female", "ECG date: 01/10/1990"]);
         assert_eq!((m.age, m.sex), (Some(81.0), Some(Sex::Female)));
         let m = meta(&["Age: NaN", "Sex: Unknown"]);
@@ -117,7 +151,11 @@ mod tests {
 
     #[test]
     fn mit_bih_style() {
-        let m = meta(&["unnecessary comment", "69 M 1085 1629 x1", "Aldomet, Inderal"]);
+        let m = meta(&[
+            "unnecessary comment",
+            "69 M 1085 1629 x1",
+            "Aldomet, Inderal",
+        ]);
         assert_eq!((m.age, m.sex), (Some(69.0), Some(Sex::Male)));
         let m = meta(&["? F 1085 1629 x1"]);
         assert_eq!((m.age, m.sex), (None, Some(Sex::Female)));
@@ -128,7 +166,11 @@ mod tests {
 
     #[test]
     fn unrelated_keys_and_impossible_ages_are_ignored() {
-        let m = meta(&["Infarction date (acute): 29-Sep-90", "Smoker: no", "age: 300"]);
+        let m = meta(&[
+            "Infarction date (acute): 29-Sep-90",
+            "Smoker: no",
+            "age: 300",
+        ]);
         assert_eq!((m.age, m.sex), (None, None));
     }
 
@@ -136,8 +178,11 @@ mod tests {
     fn date_and_time_as_written() {
         let mut h = meta(&[]);
         assert_eq!(h.date, None);
-        let header =
-            Header { base_time: Some("12:44:02".into()), base_date: Some("10/12/2009".into()), ..Header::new("r") };
+        let header = Header {
+            base_time: Some("12:44:02".into()),
+            base_date: Some("10/12/2009".into()),
+            ..Header::new("r")
+        };
         h = from_header(&header);
         assert_eq!(h.date.as_deref(), Some("12:44:02 10/12/2009"));
     }

@@ -29,7 +29,12 @@ impl RecordReader for WfdbReader {
         file.extension() == "hea"
     }
 
-    fn read(&self, primary: &InputFile, files: &[InputFile], _options: &ReadOptions) -> Result<Record> {
+    fn read(
+        &self,
+        primary: &InputFile,
+        files: &[InputFile],
+        _options: &ReadOptions,
+    ) -> Result<Record> {
         read(primary, files)
     }
 
@@ -55,10 +60,11 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
 
     let mut data = Vec::with_capacity(groups.len());
     for group in &groups {
-        let file = find_file(primary, files, group.file_name).ok_or_else(|| Error::MissingFile {
-            file: primary.name.clone(),
-            missing: header::base_name(group.file_name).to_string(),
-        })?;
+        let file =
+            find_file(primary, files, group.file_name).ok_or_else(|| Error::MissingFile {
+                file: primary.name.clone(),
+                missing: header::base_name(group.file_name).to_string(),
+            })?;
         data.push(file);
     }
 
@@ -86,14 +92,30 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
             .checked_mul(group.frame_len)
             .and_then(|n| group.format.bytes_for(n))
             .ok_or_else(|| too_large(u64::MAX))?;
-        let truncated = || Error::Truncated { file: file.name.clone(), expected: needed, found: available };
+        let truncated = || Error::Truncated {
+            file: file.name.clone(),
+            expected: needed,
+            found: available,
+        };
         if available < needed {
             return Err(truncated());
         }
-        let bytes = usize::try_from(group.byte_offset).ok().and_then(|o| file.bytes.get(o..)).ok_or_else(truncated)?;
+        let bytes = usize::try_from(group.byte_offset)
+            .ok()
+            .and_then(|o| file.bytes.get(o..))
+            .ok_or_else(truncated)?;
         if file.extension() == "mat" {
-            let expected = matlab::Expected { rows: group.signals.len(), columns: frames, offset: group.byte_offset };
-            warnings.extend(matlab::check(&file.name, &file.bytes, expected, group.format));
+            let expected = matlab::Expected {
+                rows: group.signals.len(),
+                columns: frames,
+                offset: group.byte_offset,
+            };
+            warnings.extend(matlab::check(
+                &file.name,
+                &file.bytes,
+                expected,
+                group.format,
+            ));
         }
         let layouts: Vec<Layout> = group
             .signals
@@ -108,11 +130,19 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
                 }
             })
             .collect();
-        let decoded = storage::decode(group.format, bytes, &layouts, frames as usize).ok_or_else(truncated)?;
+        let decoded = storage::decode(group.format, bytes, &layouts, frames as usize)
+            .ok_or_else(truncated)?;
         for (&s, signal) in group.signals.iter().zip(decoded) {
             let spec = &header.signals[s];
             if header.num_frames.is_some() {
-                check_sum(&primary.name, &file.name, s, spec, signal.checksum, &mut warnings);
+                check_sum(
+                    &primary.name,
+                    &file.name,
+                    s,
+                    spec,
+                    signal.checksum,
+                    &mut warnings,
+                );
             }
             channels[s] = Some(channel(&header, s, &signal.samples));
         }
@@ -120,7 +150,14 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
 
     let mut metadata = metadata::from_header(&header);
     let matlab = data.iter().any(|f| f.extension() == "mat");
-    metadata.format = Some(if matlab { "WFDB with MATLAB v4 signals (PhysioNet Challenge)" } else { "WFDB" }.into());
+    metadata.format = Some(
+        if matlab {
+            "WFDB with MATLAB v4 signals (PhysioNet Challenge)"
+        } else {
+            "WFDB"
+        }
+        .into(),
+    );
     Ok(Record {
         name: header.record_name.clone(),
         sampling_rate: header.frequency,
@@ -132,14 +169,19 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
 
 /// Groups signals by file and checks each file's format before any file is looked for, so
 /// that a record in an unsupported format says so even when its signal files are missing.
-fn group_by_file<'h>(file: &str, header: &'h Header, warnings: &mut Vec<String>) -> Result<Vec<Group<'h>>> {
+fn group_by_file<'h>(
+    file: &str,
+    header: &'h Header,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Group<'h>>> {
     let mut groups: Vec<Group<'h>> = Vec::new();
     for (s, spec) in header.signals.iter().enumerate() {
         let Some(group) = groups.iter_mut().find(|g| g.file_name == spec.file_name) else {
-            let format = Format::from_code(&spec.format).ok_or_else(|| Error::UnsupportedFormat {
-                file: file.to_string(),
-                format: describe_format(&spec.format),
-            })?;
+            let format =
+                Format::from_code(&spec.format).ok_or_else(|| Error::UnsupportedFormat {
+                    file: file.to_string(),
+                    format: describe_format(&spec.format),
+                })?;
             groups.push(Group {
                 file_name: &spec.file_name,
                 format,
@@ -166,12 +208,15 @@ fn group_by_file<'h>(file: &str, header: &'h Header, warnings: &mut Vec<String>)
                 spec.line, spec.byte_offset, group.byte_offset, spec.file_name, first.line
             ));
         }
-        group.frame_len = group.frame_len.checked_add(spec.samples_per_frame).ok_or_else(|| Error::TooLarge {
-            file: file.to_string(),
-            what: "the number of samples per frame",
-            actual: u64::MAX,
-            limit: MAX_SAMPLES_PER_CHANNEL,
-        })?;
+        group.frame_len = group
+            .frame_len
+            .checked_add(spec.samples_per_frame)
+            .ok_or_else(|| Error::TooLarge {
+                file: file.to_string(),
+                what: "the number of samples per frame",
+                actual: u64::MAX,
+                limit: MAX_SAMPLES_PER_CHANNEL,
+            })?;
         group.signals.push(s);
     }
     Ok(groups)
@@ -187,17 +232,31 @@ fn describe_format(code: &str) -> String {
 
 /// The dropped file a header names, preferring one in the header's own folder when a drop
 /// holds several files of that name.
-fn find_file<'f>(primary: &InputFile, files: &'f [InputFile], wanted: &str) -> Option<&'f InputFile> {
+fn find_file<'f>(
+    primary: &InputFile,
+    files: &'f [InputFile],
+    wanted: &str,
+) -> Option<&'f InputFile> {
     let wanted = header::base_name(wanted);
     let folder = |f: &InputFile| f.name.len() - f.base_name().len();
     let same_folder = |f: &&InputFile| f.name[..folder(f)] == primary.name[..folder(primary)];
     let mut candidates = files.iter().filter(|f| f.base_name() == wanted);
     let first = candidates.next()?;
-    Some(std::iter::once(first).chain(candidates).find(same_folder).unwrap_or(first))
+    Some(
+        std::iter::once(first)
+            .chain(candidates)
+            .find(same_folder)
+            .unwrap_or(first),
+    )
 }
 
 /// Frames in the record when the header does not say: as many whole frames as every file holds.
-fn infer_frames(header: &Header, groups: &[Group], data: &[&InputFile], warnings: &mut Vec<String>) -> Result<u64> {
+fn infer_frames(
+    header: &Header,
+    groups: &[Group],
+    data: &[&InputFile],
+    warnings: &mut Vec<String>,
+) -> Result<u64> {
     let counts: Vec<u64> = groups
         .iter()
         .zip(data)
@@ -215,7 +274,11 @@ fn infer_frames(header: &Header, groups: &[Group], data: &[&InputFile], warnings
         });
     }
     if counts.iter().any(|&c| c != frames) {
-        let listed: Vec<String> = data.iter().zip(&counts).map(|(f, c)| format!("{} {c}", f.name)).collect();
+        let listed: Vec<String> = data
+            .iter()
+            .zip(&counts)
+            .map(|(f, c)| format!("{} {c}", f.name))
+            .collect();
         warnings.push(format!(
             "{}: the signal files hold different numbers of frames ({}); {frames} are read",
             header.record_name,
@@ -225,8 +288,17 @@ fn infer_frames(header: &Header, groups: &[Group], data: &[&InputFile], warnings
     Ok(frames)
 }
 
-fn check_sum(hea: &str, dat: &str, s: usize, spec: &SignalSpec, actual: u16, warnings: &mut Vec<String>) {
-    let Some(expected) = spec.checksum else { return };
+fn check_sum(
+    hea: &str,
+    dat: &str,
+    s: usize,
+    spec: &SignalSpec,
+    actual: u16,
+    warnings: &mut Vec<String>,
+) {
+    let Some(expected) = spec.checksum else {
+        return;
+    };
     if expected.rem_euclid(65536) != i64::from(actual) {
         warnings.push(format!(
             "{hea}: signal {s} ({}): checksum mismatch: the header gives {expected}, the samples in {dat} add up to \
@@ -238,14 +310,24 @@ fn check_sum(hea: &str, dat: &str, s: usize, spec: &SignalSpec, actual: u16, war
 
 fn channel(header: &Header, s: usize, digital: &[f64]) -> Channel {
     let spec = &header.signals[s];
-    let name = spec.description.clone().unwrap_or_else(|| format!("record {}, signal {s}", header.record_name));
+    let name = spec
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("record {}, signal {s}", header.record_name));
     let to_mv = millivolts_per(&spec.units);
     let baseline = spec.baseline as f64;
     let scale = to_mv.unwrap_or(1.0);
     Channel {
         lead: to_mv.and_then(|_| Lead::from_name(&name)),
-        units: if to_mv.is_some() { "mV".to_string() } else { spec.units.clone() },
-        samples: digital.iter().map(|&d| ((d - baseline) / spec.gain * scale) as f32).collect(),
+        units: if to_mv.is_some() {
+            "mV".to_string()
+        } else {
+            spec.units.clone()
+        },
+        samples: digital
+            .iter()
+            .map(|&d| ((d - baseline) / spec.gain * scale) as f32)
+            .collect(),
         derived: false,
         name,
     }

@@ -160,8 +160,10 @@ impl Format {
             }
             Format::Packed310 => {
                 let base = (i / 3).checked_mul(4)?;
-                let word =
-                    |k: usize| at(base.checked_add(2 * k)?, 2).map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])));
+                let word = |k: usize| {
+                    at(base.checked_add(2 * k)?, 2)
+                        .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+                };
                 let v = match i % 3 {
                     0 => (word(0)? >> 1) & 0x3ff,
                     1 => (word(1)? >> 1) & 0x3ff,
@@ -214,10 +216,20 @@ pub struct Decoded {
 /// what wfdb-python's `rdrecord` returns by default. A frame with any invalid sample is invalid
 /// as a whole, where wfdb-python would average the invalid marker into the value.
 /// Returns `None` if `data` ends before the last frame or the frame size overflows.
-pub fn decode(format: Format, data: &[u8], layouts: &[Layout], frames: usize) -> Option<Vec<Decoded>> {
+pub fn decode(
+    format: Format,
+    data: &[u8],
+    layouts: &[Layout],
+    frames: usize,
+) -> Option<Vec<Decoded>> {
     let invalid = format.invalid_value();
-    let mut out: Vec<Decoded> =
-        layouts.iter().map(|_| Decoded { samples: vec![f64::NAN; frames], checksum: 0 }).collect();
+    let mut out: Vec<Decoded> = layouts
+        .iter()
+        .map(|_| Decoded {
+            samples: vec![f64::NAN; frames],
+            checksum: 0,
+        })
+        .collect();
     let mut running: Vec<i64> = layouts.iter().map(|l| l.initial_value).collect();
     let mut next = 0usize;
     for frame in 0..frames {
@@ -239,8 +251,14 @@ pub fn decode(format: Format, data: &[u8], layouts: &[Layout], frames: usize) ->
                 sum = sum.checked_add(value)?;
             }
             let mean = sum / spf as i64;
-            let Some(at) = (frame as u64).checked_sub(layout.skew) else { continue };
-            out[s].samples[at as usize] = if any_invalid || Some(mean) == invalid { f64::NAN } else { mean as f64 };
+            let Some(at) = (frame as u64).checked_sub(layout.skew) else {
+                continue;
+            };
+            out[s].samples[at as usize] = if any_invalid || Some(mean) == invalid {
+                f64::NAN
+            } else {
+                mean as f64
+            };
         }
     }
     Some(out)
@@ -257,16 +275,40 @@ mod tests {
 
     #[test]
     fn byte_aligned_formats() {
-        assert_eq!(all(Format::Diff8, &[0x05, 0xff, 0x80, 0x7f]), vec![5, -1, -128, 127]);
-        assert_eq!(all(Format::Offset8, &[0x00, 0x80, 0xff]), vec![-128, 0, 127]);
-        assert_eq!(all(Format::Int16, &[0x34, 0x12, 0xff, 0xff, 0x00, 0x80]), vec![0x1234, -1, -32768]);
-        assert_eq!(all(Format::Int16Be, &[0x12, 0x34, 0xff, 0xfe, 0x80, 0x00]), vec![0x1234, -2, -32768]);
-        assert_eq!(all(Format::Offset16, &[0x00, 0x00, 0x00, 0x80, 0xff, 0xff]), vec![-32768, 0, 32767]);
         assert_eq!(
-            all(Format::Int24, &[0x56, 0x34, 0x12, 0xff, 0xff, 0xff, 0x00, 0x00, 0x80]),
+            all(Format::Diff8, &[0x05, 0xff, 0x80, 0x7f]),
+            vec![5, -1, -128, 127]
+        );
+        assert_eq!(
+            all(Format::Offset8, &[0x00, 0x80, 0xff]),
+            vec![-128, 0, 127]
+        );
+        assert_eq!(
+            all(Format::Int16, &[0x34, 0x12, 0xff, 0xff, 0x00, 0x80]),
+            vec![0x1234, -1, -32768]
+        );
+        assert_eq!(
+            all(Format::Int16Be, &[0x12, 0x34, 0xff, 0xfe, 0x80, 0x00]),
+            vec![0x1234, -2, -32768]
+        );
+        assert_eq!(
+            all(Format::Offset16, &[0x00, 0x00, 0x00, 0x80, 0xff, 0xff]),
+            vec![-32768, 0, 32767]
+        );
+        assert_eq!(
+            all(
+                Format::Int24,
+                &[0x56, 0x34, 0x12, 0xff, 0xff, 0xff, 0x00, 0x00, 0x80]
+            ),
             vec![0x123456, -1, -8388608]
         );
-        assert_eq!(all(Format::Int32, &[0x78, 0x56, 0x34, 0x12, 0xfe, 0xff, 0xff, 0xff]), vec![0x12345678, -2]);
+        assert_eq!(
+            all(
+                Format::Int32,
+                &[0x78, 0x56, 0x34, 0x12, 0xfe, 0xff, 0xff, 0xff]
+            ),
+            vec![0x12345678, -2]
+        );
         // A trailing partial sample is not a sample.
         assert_eq!(all(Format::Int16, &[1, 0, 7]), vec![1]);
         assert_eq!(Format::Int16.sample(&[1, 0, 7], 1), None);
@@ -342,8 +384,16 @@ mod tests {
         let stream: [i16; 9] = [10, 13, 100, -4, -5, 200, 7, 8, 300];
         let bytes: Vec<u8> = stream.iter().flat_map(|v| v.to_le_bytes()).collect();
         let layouts = [
-            Layout { samples_per_frame: 2, skew: 0, initial_value: 0 },
-            Layout { samples_per_frame: 1, skew: 1, initial_value: 0 },
+            Layout {
+                samples_per_frame: 2,
+                skew: 0,
+                initial_value: 0,
+            },
+            Layout {
+                samples_per_frame: 1,
+                skew: 1,
+                initial_value: 0,
+            },
         ];
         let out = decode(Format::Int16, &bytes, &layouts, 3).unwrap();
         // Means truncate towards zero: 23 / 2 = 11, -9 / 2 = -4.
@@ -358,8 +408,16 @@ mod tests {
     #[test]
     fn first_differences_accumulate_per_signal() {
         let layouts = [
-            Layout { samples_per_frame: 1, skew: 0, initial_value: 100 },
-            Layout { samples_per_frame: 1, skew: 0, initial_value: -5 },
+            Layout {
+                samples_per_frame: 1,
+                skew: 0,
+                initial_value: 100,
+            },
+            Layout {
+                samples_per_frame: 1,
+                skew: 0,
+                initial_value: -5,
+            },
         ];
         let out = decode(Format::Diff8, &[1, 0xff, 2, 0xfe, 0x80, 0], &layouts, 3).unwrap();
         assert_eq!(out[0].samples, vec![101.0, 103.0, -25.0]);
@@ -369,15 +427,26 @@ mod tests {
 
     #[test]
     fn invalid_samples_become_nan() {
-        let bytes: Vec<u8> = [5i16, i16::MIN, 1, i16::MIN, i16::MIN].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let one = [Layout { samples_per_frame: 1, skew: 0, initial_value: 0 }];
+        let bytes: Vec<u8> = [5i16, i16::MIN, 1, i16::MIN, i16::MIN]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let one = [Layout {
+            samples_per_frame: 1,
+            skew: 0,
+            initial_value: 0,
+        }];
         let out = decode(Format::Int16, &bytes, &one, 5).unwrap();
         assert_eq!(out[0].samples[0], 5.0);
         assert!(out[0].samples[1].is_nan());
         // A frame with any invalid sample is invalid.
         let mut bytes6 = bytes.clone();
         bytes6.extend_from_slice(&[0, 0]);
-        let two = [Layout { samples_per_frame: 2, skew: 0, initial_value: 0 }];
+        let two = [Layout {
+            samples_per_frame: 2,
+            skew: 0,
+            initial_value: 0,
+        }];
         let out = decode(Format::Int16, &bytes6, &two, 3).unwrap();
         assert!(out[0].samples.iter().all(|v| v.is_nan()));
     }

@@ -3,7 +3,10 @@ use crate::{read_records, Sex};
 
 fn files(hea: &str, dats: &[(&str, Vec<u8>)]) -> Vec<InputFile> {
     let mut files = vec![InputFile::new("r.hea", hea.as_bytes().to_vec())];
-    files.extend(dats.iter().map(|(name, bytes)| InputFile::new(*name, bytes.clone())));
+    files.extend(
+        dats.iter()
+            .map(|(name, bytes)| InputFile::new(*name, bytes.clone())),
+    );
     files
 }
 
@@ -30,11 +33,17 @@ fn reads_a_two_signal_record() {
     assert_eq!(r.channels[0].lead, Some(Lead::II));
     // (12 - 10) / 2 µV = 1 µV = 0.001 mV.
     assert_eq!(r.channels[1].samples, vec![0.001, -0.004, -0.009]);
-    assert_eq!((r.channels[1].units.as_str(), r.channels[1].lead), ("mV", Some(Lead::V1)));
+    assert_eq!(
+        (r.channels[1].units.as_str(), r.channels[1].lead),
+        ("mV", Some(Lead::V1))
+    );
     assert_eq!(r.metadata.age, Some(60.0));
     assert_eq!(r.metadata.sex, Some(Sex::Female));
     assert_eq!(r.metadata.date.as_deref(), Some("10:00:00 01/02/2003"));
-    assert_eq!(r.metadata.comments, vec!["Age: 60".to_string(), "Sex: Female".to_string()]);
+    assert_eq!(
+        r.metadata.comments,
+        vec!["Age: 60".to_string(), "Sex: Female".to_string()]
+    );
 }
 
 #[test]
@@ -44,7 +53,10 @@ fn non_voltage_signals_keep_their_units_and_get_no_lead() {
         &[("r.dat", le16(&[50, 2, 7, -50, -1, 0]))],
     )
     .unwrap();
-    assert_eq!((r.channels[0].units.as_str(), r.channels[0].lead), ("mmHg", None));
+    assert_eq!(
+        (r.channels[0].units.as_str(), r.channels[0].lead),
+        ("mmHg", None)
+    );
     assert_eq!(r.channels[0].samples, vec![5.0, -5.0]);
     assert_eq!(r.channels[1].samples, vec![2000.0, -1000.0]);
     assert_eq!(r.channels[1].lead, Some(Lead::I));
@@ -70,38 +82,79 @@ fn signals_spread_over_several_files_with_an_offset() {
 #[test]
 fn a_missing_signal_file_is_named() {
     let e = read_one("r 2 100 2\na.dat 16\nb.dat 16\n", &[("a.dat", vec![0; 4])]).unwrap_err();
-    assert_eq!(e, Error::MissingFile { file: "r.hea".into(), missing: "b.dat".into() });
+    assert_eq!(
+        e,
+        Error::MissingFile {
+            file: "r.hea".into(),
+            missing: "b.dat".into()
+        }
+    );
     assert!(e.to_string().contains("'b.dat'"), "{e}");
 }
 
 #[test]
 fn fewer_samples_than_the_header_says_is_truncation() {
     let e = read_one("r 1 100 3\nr.dat 16\n", &[("r.dat", le16(&[1, 2]))]).unwrap_err();
-    assert_eq!(e, Error::Truncated { file: "r.dat".into(), expected: 6, found: 4 });
+    assert_eq!(
+        e,
+        Error::Truncated {
+            file: "r.dat".into(),
+            expected: 6,
+            found: 4
+        }
+    );
     // A byte offset past the end of the file.
     let e = read_one("r 1 100 1\nr.dat 16+10\n", &[("r.dat", le16(&[1, 2]))]).unwrap_err();
-    assert_eq!(e, Error::Truncated { file: "r.dat".into(), expected: 2, found: 0 });
+    assert_eq!(
+        e,
+        Error::Truncated {
+            file: "r.dat".into(),
+            expected: 2,
+            found: 0
+        }
+    );
     // Format 212 needs two bytes for a lone last sample.
     let e = read_one("r 1 100 3\nr.dat 212\n", &[("r.dat", vec![0; 4])]).unwrap_err();
-    assert_eq!(e, Error::Truncated { file: "r.dat".into(), expected: 5, found: 4 });
+    assert_eq!(
+        e,
+        Error::Truncated {
+            file: "r.dat".into(),
+            expected: 5,
+            found: 4
+        }
+    );
 }
 
 #[test]
 fn a_checksum_mismatch_is_a_warning() {
-    let r = read_one("r 1 100 2\nr.dat 16 200 16 0 0 1234 0 I\n", &[("r.dat", le16(&[1, 2]))]).unwrap();
+    let r = read_one(
+        "r 1 100 2\nr.dat 16 200 16 0 0 1234 0 I\n",
+        &[("r.dat", le16(&[1, 2]))],
+    )
+    .unwrap();
     assert_eq!(r.channels[0].samples.len(), 2);
     assert_eq!(r.warnings.len(), 1);
     let w = &r.warnings[0];
-    assert!(w.contains("checksum mismatch") && w.contains("1234") && w.contains("add up to 3"), "{w}");
+    assert!(
+        w.contains("checksum mismatch") && w.contains("1234") && w.contains("add up to 3"),
+        "{w}"
+    );
     // Checksums may be written as unsigned 16-bit numbers.
-    let r = read_one("r 1 100 2\nr.dat 16 200 16 0 0 65535 0 I\n", &[("r.dat", le16(&[1, -2]))]).unwrap();
+    let r = read_one(
+        "r 1 100 2\nr.dat 16 200 16 0 0 65535 0 I\n",
+        &[("r.dat", le16(&[1, -2]))],
+    )
+    .unwrap();
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
 #[test]
 fn the_number_of_samples_is_inferred_when_missing() {
-    let r =
-        read_one("r 2 100\nr.dat 212 200 12 0 0 -1 0\nr.dat 212\n", &[("r.dat", vec![1, 0, 2, 3, 0, 4, 9])]).unwrap();
+    let r = read_one(
+        "r 2 100\nr.dat 212 200 12 0 0 -1 0\nr.dat 212\n",
+        &[("r.dat", vec![1, 0, 2, 3, 0, 4, 9])],
+    )
+    .unwrap();
     assert_eq!(r.channels[0].samples.len(), 2);
     // The header gives no number of samples, so its checksum cannot be checked.
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
@@ -113,21 +166,52 @@ fn the_number_of_samples_is_inferred_when_missing() {
 #[test]
 fn too_many_samples_are_refused_before_reading() {
     let e = read_one("r 1 100 999999999999\nr.dat 16\n", &[("r.dat", vec![])]).unwrap_err();
-    assert!(matches!(e, Error::TooLarge { actual: 999999999999, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::TooLarge {
+                actual: 999999999999,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // Samples per frame count too.
     let e = read_one("r 1 100 1000\nr.dat 16x100000\n", &[("r.dat", vec![])]).unwrap_err();
-    assert!(matches!(e, Error::TooLarge { actual: 100000000, .. }), "{e}");
-    let e = read_one("r 1 100 1000\nr.dat 16x18446744073709551615\n", &[("r.dat", vec![])]).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::TooLarge {
+                actual: 100000000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = read_one(
+        "r 1 100 1000\nr.dat 16x18446744073709551615\n",
+        &[("r.dat", vec![])],
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::TooLarge { .. }), "{e}");
 }
 
 #[test]
 fn unsupported_formats_are_named_even_without_their_files() {
     let e = read_one("r 2 100 10\nr.dat 16\nf.dat 516\n", &[]).unwrap_err();
-    assert_eq!(e, Error::UnsupportedFormat { file: "r.hea".into(), format: "516 (FLAC-compressed)".into() });
+    assert_eq!(
+        e,
+        Error::UnsupportedFormat {
+            file: "r.hea".into(),
+            format: "516 (FLAC-compressed)".into()
+        }
+    );
     assert!(e.to_string().contains("516"), "{e}");
     let e = read_one("r 1 100 10\nr.dat 17\n", &[]).unwrap_err();
-    assert!(e.to_string().contains("storage format 17 is not supported"), "{e}");
+    assert!(
+        e.to_string().contains("storage format 17 is not supported"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -159,7 +243,9 @@ fn the_file_in_the_headers_folder_wins() {
         InputFile::new("b/r.dat", le16(&[7])),
         InputFile::new("a/r.dat", le16(&[5])),
     ];
-    let r = WfdbReader.read(&drop[0], &drop, &Default::default()).unwrap();
+    let r = WfdbReader
+        .read(&drop[0], &drop, &Default::default())
+        .unwrap();
     assert_eq!(r.channels[0].samples, vec![5.0]);
 }
 
@@ -167,7 +253,10 @@ fn the_file_in_the_headers_folder_wins() {
 fn ptbxl_record() {
     let hea = include_bytes!("../../../../tests/fixtures/ptbxl/00001_lr.hea");
     let dat = include_bytes!("../../../../tests/fixtures/ptbxl/00001_lr.dat");
-    let drop = vec![InputFile::new("00001_lr.dat", dat.to_vec()), InputFile::new("00001_lr.hea", hea.to_vec())];
+    let drop = vec![
+        InputFile::new("00001_lr.dat", dat.to_vec()),
+        InputFile::new("00001_lr.hea", hea.to_vec()),
+    ];
     let out = read_records(&drop);
     assert_eq!(out.len(), 1);
     let r = out[0].result.as_ref().unwrap();
@@ -212,24 +301,49 @@ fn odd_inputs_are_errors_not_panics() {
     let r = read_one(long_skew.as_str(), &[("r.dat", vec![1; 4])]).unwrap();
     assert!(r.channels[0].samples.iter().all(|v| v.is_nan()));
     let binary: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
-    let drop = vec![InputFile::new("r.hea", binary.clone()), InputFile::new("r.dat", binary)];
-    assert!(WfdbReader.read(&drop[0], &drop, &Default::default()).is_err());
+    let drop = vec![
+        InputFile::new("r.hea", binary.clone()),
+        InputFile::new("r.dat", binary),
+    ];
+    assert!(WfdbReader
+        .read(&drop[0], &drop, &Default::default())
+        .is_err());
 }
 
 #[test]
 fn reads_a_challenge_record_with_its_matlab_matrix() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cinc");
     let files = crate::formats::read_record_files(&dir.join("E07500.hea")).unwrap();
-    assert_eq!(files.len(), 2, "the .mat is found as the header's signal file");
+    assert_eq!(
+        files.len(),
+        2,
+        "the .mat is found as the header's signal file"
+    );
     let r = read_records(&files).remove(0).result.unwrap();
-    assert_eq!((r.sampling_rate, r.num_samples(), r.standard_leads().len()), (500.0, 5000, 12));
+    assert_eq!(
+        (r.sampling_rate, r.num_samples(), r.standard_leads().len()),
+        (500.0, 5000, 12)
+    );
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-    assert_eq!(r.metadata.statements, vec!["SNOMED CT 67741000119109", "SNOMED CT 426177001"]);
-    assert_eq!((r.metadata.age, r.metadata.sex), (Some(78.0), Some(Sex::Male)));
+    assert_eq!(
+        r.metadata.statements,
+        vec!["SNOMED CT 67741000119109", "SNOMED CT 426177001"]
+    );
+    assert_eq!(
+        (r.metadata.age, r.metadata.sex),
+        (Some(78.0), Some(Sex::Male))
+    );
     assert!(r.metadata.format.as_deref().unwrap().contains("MATLAB v4"));
     // A header that claims another record length is caught by the .mat's own header.
     let mut wrong = files.clone();
-    wrong[0].bytes = String::from_utf8(wrong[0].bytes.clone()).unwrap().replacen("12 500 5000", "12 500 4000", 1).into_bytes();
+    wrong[0].bytes = String::from_utf8(wrong[0].bytes.clone())
+        .unwrap()
+        .replacen("12 500 5000", "12 500 4000", 1)
+        .into_bytes();
     let r = read_records(&wrong).remove(0).result.unwrap();
-    assert!(r.warnings.iter().any(|w| w.contains("12×5000")), "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("12×5000")),
+        "{:?}",
+        r.warnings
+    );
 }

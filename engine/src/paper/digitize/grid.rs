@@ -46,7 +46,11 @@ pub fn find_rotation(ink: &Ink, max_deg: f64) -> f64 {
         (thin(across), thin(down))
     };
     let mut best = 0.0;
-    for (half_band, step, span) in [(80.0, 0.25, max_deg), (320.0, 0.06, 0.3), (f64::INFINITY, 0.015, 0.08)] {
+    for (half_band, step, span) in [
+        (80.0, 0.25, max_deg),
+        (320.0, 0.06, 0.3),
+        (f64::INFINITY, 0.015, 0.08),
+    ] {
         let (across, down) = band_points(half_band);
         if across.is_empty() && down.is_empty() {
             return 0.0;
@@ -77,9 +81,21 @@ fn sharpness(points: &[(f32, f32, f32)], angle_deg: f64, vertical_lines: bool) -
     if points.is_empty() {
         return 0.0;
     }
-    let (s, c) = (angle_deg.to_radians().sin() as f32, angle_deg.to_radians().cos() as f32);
-    let project = |&(x, y, _): &(f32, f32, f32)| if vertical_lines { x * c - y * s } else { x * s + y * c };
-    let (lo, hi) = points.iter().map(project).fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p), hi.max(p)));
+    let (s, c) = (
+        angle_deg.to_radians().sin() as f32,
+        angle_deg.to_radians().cos() as f32,
+    );
+    let project = |&(x, y, _): &(f32, f32, f32)| {
+        if vertical_lines {
+            x * c - y * s
+        } else {
+            x * s + y * c
+        }
+    };
+    let (lo, hi) = points
+        .iter()
+        .map(project)
+        .fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p), hi.max(p)));
     let mut profile = vec![0.0f64; (hi - lo) as usize + 2];
     for point in points {
         profile[(project(point) - lo) as usize] += point.2 as f64;
@@ -108,9 +124,17 @@ pub fn straighten(image: &Bitmap, angle_deg: f64) -> Bitmap {
             }
             // Bilinear, so that thin lines keep their darkness.
             let (x0, y0) = (px.floor() as usize, py.floor() as usize);
-            let (x1, y1) = ((x0 + 1).min(image.width - 1), (y0 + 1).min(image.height - 1));
+            let (x1, y1) = (
+                (x0 + 1).min(image.width - 1),
+                (y0 + 1).min(image.height - 1),
+            );
             let (fx, fy) = (px - x0 as f64, py - y0 as f64);
-            let (a, b, c, d) = (image.get(x0, y0), image.get(x1, y0), image.get(x0, y1), image.get(x1, y1));
+            let (a, b, c, d) = (
+                image.get(x0, y0),
+                image.get(x1, y0),
+                image.get(x0, y1),
+                image.get(x1, y1),
+            );
             let mut colour = [0u8; 3];
             for k in 0..3 {
                 let top = a[k] as f64 * (1.0 - fx) + b[k] as f64 * fx;
@@ -139,18 +163,31 @@ pub fn find_pitch(ink: &Ink) -> Option<Pitch> {
             let ratio = x.px_per_mm / y.px_per_mm;
             if (0.9..1.11).contains(&ratio) {
                 // A photo taken at a slight angle: each axis keeps its own scale.
-                Some(Pitch { x: x.px_per_mm, y: y.px_per_mm })
+                Some(Pitch {
+                    x: x.px_per_mm,
+                    y: y.px_per_mm,
+                })
             } else {
                 // One axis misread its lines (2 mm or 5 mm for 1 mm): a printed grid is square,
                 // so take the pitch that fits both axes' periodicity best.
                 let fit = |px_per_mm: f64| {
-                    [&x.acf, &y.acf].iter().map(|acf| comb(acf, px_per_mm) + comb(acf, 5.0 * px_per_mm)).sum::<f64>()
+                    [&x.acf, &y.acf]
+                        .iter()
+                        .map(|acf| comb(acf, px_per_mm) + comb(acf, 5.0 * px_per_mm))
+                        .sum::<f64>()
                 };
-                let best = if fit(x.px_per_mm) >= fit(y.px_per_mm) { x.px_per_mm } else { y.px_per_mm };
+                let best = if fit(x.px_per_mm) >= fit(y.px_per_mm) {
+                    x.px_per_mm
+                } else {
+                    y.px_per_mm
+                };
                 Some(Pitch { x: best, y: best })
             }
         }
-        (Some(one), None) | (None, Some(one)) => Some(Pitch { x: one.px_per_mm, y: one.px_per_mm }),
+        (Some(one), None) | (None, Some(one)) => Some(Pitch {
+            x: one.px_per_mm,
+            y: one.px_per_mm,
+        }),
         (None, None) => None,
     }
 }
@@ -176,7 +213,11 @@ fn period(profile: &[f64]) -> Option<Period> {
     }
     // Remove slow changes (light, the sheet's edge) so that only the lines repeat.
     let window = (n / 20).clamp(31, 301);
-    let detrended: Vec<f64> = profile.iter().zip(box_smooth(profile, window)).map(|(v, mean)| v - mean).collect();
+    let detrended: Vec<f64> = profile
+        .iter()
+        .zip(box_smooth(profile, window))
+        .map(|(v, mean)| v - mean)
+        .collect();
     let max_lag = (n / 3).min(420);
     let energy: f64 = detrended.iter().map(|v| v * v).sum();
     if energy <= 0.0 || max_lag < 8 {
@@ -184,12 +225,21 @@ fn period(profile: &[f64]) -> Option<Period> {
     }
     let acf: Vec<f64> = (0..=max_lag)
         .map(|lag| {
-            let s: f64 = detrended[..n - lag].iter().zip(&detrended[lag..]).map(|(a, b)| a * b).sum();
+            let s: f64 = detrended[..n - lag]
+                .iter()
+                .zip(&detrended[lag..])
+                .map(|(a, b)| a * b)
+                .sum();
             s / energy * n as f64 / (n - lag) as f64
         })
         .collect();
-    let peaks: Vec<usize> = (2..max_lag).filter(|&l| acf[l] > acf[l - 1] && acf[l] >= acf[l + 1]).collect();
-    let strongest = peaks.iter().map(|&l| acf[l]).fold(f64::NEG_INFINITY, f64::max);
+    let peaks: Vec<usize> = (2..max_lag)
+        .filter(|&l| acf[l] > acf[l - 1] && acf[l] >= acf[l + 1])
+        .collect();
+    let strongest = peaks
+        .iter()
+        .map(|&l| acf[l])
+        .fold(f64::NEG_INFINITY, f64::max);
     if !(strongest >= MIN_PEAK) {
         return None;
     }
@@ -206,7 +256,10 @@ fn period(profile: &[f64]) -> Option<Period> {
         .map(|q| (comb(q), q))
         .filter(|(c, _)| c.is_finite())
         .collect();
-    let (contrast, best) = candidates.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let (contrast, best) = candidates
+        .iter()
+        .copied()
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
     if contrast < MIN_PEAK {
         return None;
     }
@@ -216,13 +269,24 @@ fn period(profile: &[f64]) -> Option<Period> {
         .filter(|c| c.0 >= 0.5 * contrast)
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     let ratio = best / shortest;
-    let mut main = if (ratio - ratio.round()).abs() <= 0.06 * ratio.round() { shortest } else { best };
+    let mut main = if (ratio - ratio.round()).abs() <= 0.06 * ratio.round() {
+        shortest
+    } else {
+        best
+    };
     // Blur or perspective can weaken the 1 mm peak until 3 mm fits better: if the picture
     // would then be far smaller than a printout, step down to a third (or half) that shows
     // as a peak.
     if (n as f64 / main) < 0.5 * TYPICAL_SHEET_MM {
-        let shows = |lag: f64| peaks.iter().any(|&l| (l as f64 - lag).abs() <= (0.06 * lag).max(1.0) && acf[l] > 0.5 * MIN_PEAK);
-        if let Some(divisor) = [3.0, 2.0].into_iter().find(|d| main / d >= 2.0 && shows(main / d)) {
+        let shows = |lag: f64| {
+            peaks.iter().any(|&l| {
+                (l as f64 - lag).abs() <= (0.06 * lag).max(1.0) && acf[l] > 0.5 * MIN_PEAK
+            })
+        };
+        if let Some(divisor) = [3.0, 2.0]
+            .into_iter()
+            .find(|d| main / d >= 2.0 && shows(main / d))
+        {
             main /= divisor;
         }
     }
@@ -234,10 +298,15 @@ fn period(profile: &[f64]) -> Option<Period> {
         if lo > hi {
             return f64::NEG_INFINITY;
         }
-        acf[lo..=hi].iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        acf[lo..=hi]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
     };
     let fifth = near(5.0 * main);
-    let between = (2..5).map(|k| near(k as f64 * main)).fold(f64::NEG_INFINITY, f64::max);
+    let between = (2..5)
+        .map(|k| near(k as f64 * main))
+        .fold(f64::NEG_INFINITY, f64::max);
     let is_mm = 5.0 * main <= max_lag as f64 && fifth > 1.1 * between && fifth > MIN_PEAK;
     // 5 mm, with the 1 mm lines showing inside?
     let is_five_mm = main / 5.0 >= 1.5 && comb(main / 5.0) >= 0.35 * comb(main);
@@ -260,7 +329,9 @@ fn period(profile: &[f64]) -> Option<Period> {
         let lo = lag.saturating_sub(spread).max(2);
         let hi = (lag + spread).min(max_lag - 1);
         if lo < hi {
-            let best = (lo..=hi).max_by(|&a, &b| acf[a].total_cmp(&acf[b])).unwrap_or(lag);
+            let best = (lo..=hi)
+                .max_by(|&a, &b| acf[a].total_cmp(&acf[b]))
+                .unwrap_or(lag);
             if best > lo && best < hi && acf[best] > MIN_PEAK {
                 if let Some(exact) = refine_peak(&acf, best) {
                     px_per_mm = exact / (k * big / mm_period);
@@ -282,7 +353,9 @@ fn comb(acf: &[f64], q: f64) -> f64 {
         return f64::NEG_INFINITY;
     }
     let on: f64 = (1..=count).map(|k| interpolate(acf, k as f64 * q)).sum();
-    let off: f64 = (0..count).map(|k| interpolate(acf, (k as f64 + 0.5) * q)).sum();
+    let off: f64 = (0..count)
+        .map(|k| interpolate(acf, (k as f64 + 0.5) * q))
+        .sum();
     (on - off) / count as f64
 }
 
@@ -303,7 +376,11 @@ fn refine_peak(acf: &[f64], lag: usize) -> Option<f64> {
     }
     let (a, b, c) = (acf[lag - 1], acf[lag], acf[lag + 1]);
     let curvature = a - 2.0 * b + c;
-    let offset = if curvature < 0.0 { (0.5 * (a - c) / curvature).clamp(-0.5, 0.5) } else { 0.0 };
+    let offset = if curvature < 0.0 {
+        (0.5 * (a - c) / curvature).clamp(-0.5, 0.5)
+    } else {
+        0.0
+    };
     Some(lag as f64 + offset)
 }
 

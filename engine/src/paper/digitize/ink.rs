@@ -61,7 +61,11 @@ pub fn classify(image: &Bitmap) -> Ink {
             // sheet, a shadow's edge or a black border, not a trace. Mark it unreadable.
             let threshold = (TRACE_FRACTION * bright).ceil() as usize;
             let dark: u32 = hist_max[..threshold.min(256)].iter().sum();
-            paper_bright[by * blocks_x + bx] = if dark as f64 > MAX_DARK_FRACTION * n as f64 { 0.0 } else { bright };
+            paper_bright[by * blocks_x + bx] = if dark as f64 > MAX_DARK_FRACTION * n as f64 {
+                0.0
+            } else {
+                bright
+            };
         }
     }
     let mut trace = vec![false; width * height];
@@ -73,7 +77,9 @@ pub fn classify(image: &Bitmap) -> Ink {
             let brightest = r.max(g).max(b) as f64;
             let darkest = r.min(g).min(b) as f64;
             let i = y * width + x;
-            if paper_bright[block] >= DARKEST_PAPER && brightest < TRACE_FRACTION * paper_bright[block] {
+            if paper_bright[block] >= DARKEST_PAPER
+                && brightest < TRACE_FRACTION * paper_bright[block]
+            {
                 trace[i] = true;
             } else {
                 let darkness = (paper_dark[block] - darkest).clamp(0.0, 255.0) as u8;
@@ -81,7 +87,12 @@ pub fn classify(image: &Bitmap) -> Ink {
             }
         }
     }
-    Ink { width, height, trace, grid }
+    Ink {
+        width,
+        height,
+        trace,
+        grid,
+    }
 }
 
 fn percentile(hist: &[u32; 256], n: u32, q: f64) -> f64 {

@@ -56,7 +56,12 @@ impl Layout {
     }
 }
 
-pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>) -> Result<Layout> {
+pub fn find(
+    ink: &Ink,
+    pitch: Pitch,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Result<Layout> {
     let baselines = find_baselines(ink, pitch);
     if baselines.len() < 3 {
         return Err(Error::InvalidArgument(format!(
@@ -64,10 +69,21 @@ pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>
             baselines.len()
         )));
     }
-    let spacing = median(&baselines.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>());
+    let spacing = median(
+        &baselines
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .collect::<Vec<_>>(),
+    );
     let rows: Vec<Row> = baselines
         .iter()
-        .map(|&baseline| Row { baseline, band: ((baseline - spacing).max(0.0), (baseline + spacing).min(ink.height as f64 - 1.0)) })
+        .map(|&baseline| Row {
+            baseline,
+            band: (
+                (baseline - spacing).max(0.0),
+                (baseline + spacing).min(ink.height as f64 - 1.0),
+            ),
+        })
         .collect();
 
     // Where each row's trace begins (after a calibration pulse) and ends.
@@ -75,7 +91,9 @@ pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>
     let mut ends = Vec::new();
     let mut pulses = Vec::new();
     for row in &rows {
-        let Some((left, right)) = ink_extent(ink, row, pitch) else { continue };
+        let Some((left, right)) = ink_extent(ink, row, pitch) else {
+            continue;
+        };
         let pulse = find_pulse(ink, row.baseline, left, pitch, config);
         if let Some(p) = pulse {
             pulses.push(p);
@@ -84,13 +102,16 @@ pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>
         ends.push(right);
     }
     if starts.is_empty() {
-        return Err(Error::InvalidArgument(format!("no ECG traces found on the grid; {ACCEPTED}")));
+        return Err(Error::InvalidArgument(format!(
+            "no ECG traces found on the grid; {ACCEPTED}"
+        )));
     }
     // Ink reaches half a stroke beyond the first and last sample.
     let half_stroke = (stroke_width(ink, &rows) - 1.0).max(0.0) / 2.0;
     let starts: Vec<f64> = starts.iter().map(|s| s + half_stroke).collect();
     let ends: Vec<f64> = ends.iter().map(|e| e - half_stroke).collect();
-    let full_width = (config.duration_s * config.mm_per_s - config.mm_per_s / config.sampling_rate) * pitch.x;
+    let full_width =
+        (config.duration_s * config.mm_per_s - config.mm_per_s / config.sampling_rate) * pitch.x;
     let x_start = if pulses.is_empty() {
         median(&starts)
     } else {
@@ -113,11 +134,19 @@ pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>
     let mut cells = Vec::new();
     for (row, leads) in GRID.iter().enumerate() {
         for (column, lead) in leads.iter().enumerate() {
-            cells.push(Cell { lead: *lead, row, samples: (column * per_column, ((column + 1) * per_column).min(total)) });
+            cells.push(Cell {
+                lead: *lead,
+                row,
+                samples: (column * per_column, ((column + 1) * per_column).min(total)),
+            });
         }
     }
     let rhythm_rows = rows.len() - GRID.len();
-    let name = if rhythm_rows == 0 { "3x4".to_string() } else { format!("3x4+{rhythm_rows}") };
+    let name = if rhythm_rows == 0 {
+        "3x4".to_string()
+    } else {
+        format!("3x4+{rhythm_rows}")
+    };
     match rhythm_rows {
         0 => {}
         1 => cells.push(Cell { lead: config.rhythm_lead, row: GRID.len(), samples: (0, total) }),
@@ -125,13 +154,23 @@ pub fn find(ink: &Ink, pitch: Pitch, config: &Config, warnings: &mut Vec<String>
             "{rhythm_rows} rhythm strips found; their leads are not known, so only the 3×4 grid was read"
         )),
     }
-    Ok(Layout { name, rows, cells, x_start })
+    Ok(Layout {
+        name,
+        rows,
+        cells,
+        x_start,
+    })
 }
 
 /// The baselines of the rows of traces, top to bottom.
 fn find_baselines(ink: &Ink, pitch: Pitch) -> Vec<f64> {
     let counts: Vec<f64> = (0..ink.height)
-        .map(|y| ink.trace[y * ink.width..(y + 1) * ink.width].iter().filter(|&&t| t).count() as f64)
+        .map(|y| {
+            ink.trace[y * ink.width..(y + 1) * ink.width]
+                .iter()
+                .filter(|&&t| t)
+                .count() as f64
+        })
         .collect();
     let smoothed = box_smooth(&counts, (2.0 * pitch.y).round().max(1.0) as usize);
     let strongest = smoothed.iter().copied().fold(0.0, f64::max);
@@ -146,7 +185,10 @@ fn find_baselines(ink: &Ink, pitch: Pitch) -> Vec<f64> {
     candidates.sort_by(|&a, &b| smoothed[b].total_cmp(&smoothed[a]));
     let mut peaks: Vec<usize> = Vec::new();
     for y in candidates {
-        if peaks.iter().all(|&p| (p as f64 - y as f64).abs() >= min_gap) {
+        if peaks
+            .iter()
+            .all(|&p| (p as f64 - y as f64).abs() >= min_gap)
+        {
             peaks.push(y);
         }
     }
@@ -157,7 +199,9 @@ fn find_baselines(ink: &Ink, pitch: Pitch) -> Vec<f64> {
         .map(|&p| {
             let lo = p.saturating_sub(reach);
             let hi = (p + reach).min(ink.height - 1);
-            let best = (lo..=hi).max_by(|&a, &b| counts[a].total_cmp(&counts[b])).unwrap_or(p);
+            let best = (lo..=hi)
+                .max_by(|&a, &b| counts[a].total_cmp(&counts[b]))
+                .unwrap_or(p);
             (best as f64, coverage(ink, best as f64, 4.0 * pitch.y))
         })
         .collect();
@@ -172,7 +216,9 @@ fn find_baselines(ink: &Ink, pitch: Pitch) -> Vec<f64> {
 fn coverage(ink: &Ink, y: f64, reach: f64) -> f64 {
     let lo = (y - reach).max(0.0) as usize;
     let hi = ((y + reach) as usize).min(ink.height - 1);
-    let covered = (0..ink.width).filter(|&x| (lo..=hi).any(|yy| ink.is_trace(x, yy))).count();
+    let covered = (0..ink.width)
+        .filter(|&x| (lo..=hi).any(|yy| ink.is_trace(x, yy)))
+        .count();
     covered as f64 / ink.width as f64
 }
 
@@ -182,11 +228,15 @@ fn ink_extent(ink: &Ink, row: &Row, pitch: Pitch) -> Option<(f64, f64)> {
     // Half-way to the neighbouring rows: the trace may end far from its baseline.
     let lo = (row.baseline - 0.5 * (row.baseline - row.band.0)).max(0.0) as usize;
     let hi = ((row.baseline + 0.5 * (row.band.1 - row.baseline)) as usize).min(ink.height - 1);
-    let has_ink: Vec<bool> = (0..ink.width).map(|x| (lo..=hi).any(|y| ink.is_trace(x, y))).collect();
+    let has_ink: Vec<bool> = (0..ink.width)
+        .map(|x| (lo..=hi).any(|y| ink.is_trace(x, y)))
+        .collect();
     let run = pitch.x.round().max(2.0) as usize;
     let solid = |x: usize| x + run <= ink.width && has_ink[x..x + run].iter().all(|&h| h);
     let left = (0..ink.width).find(|&x| solid(x))?;
-    let right = (0..ink.width).rev().find(|&x| x + 1 >= run && solid(x + 1 - run))?;
+    let right = (0..ink.width)
+        .rev()
+        .find(|&x| x + 1 >= run && solid(x + 1 - run))?;
     Some((left as f64, right as f64))
 }
 
@@ -211,14 +261,19 @@ fn find_pulse(ink: &Ink, baseline: f64, left: f64, pitch: Pitch, config: &Config
         let high = topmost(x).filter(|&y| baseline - y as f64 >= MIN_PULSE_MM * pitch.y);
         match (high, run_start) {
             // The rising edge is a vertical stroke from the baseline up (a label is not).
-            (Some(y), None) if x as f64 <= left + 3.0 * pitch.x && rising_edge(ink, x, y, baseline) => {
+            (Some(y), None)
+                if x as f64 <= left + 3.0 * pitch.x && rising_edge(ink, x, y, baseline) =>
+            {
                 run_start = Some((x, y))
             }
             (Some(y), Some((_, top))) if (y as f64 - top as f64).abs() <= tolerance => {}
             (_, Some((start, top))) => {
                 let width_mm = (x - start) as f64 / pitch.x;
                 if width_mm >= config.min_pulse_width_mm {
-                    return Some(Pulse { height_mm: (baseline - top as f64) / pitch.y, end_x: x as f64 });
+                    return Some(Pulse {
+                        height_mm: (baseline - top as f64) / pitch.y,
+                        end_x: x as f64,
+                    });
                 }
                 return None;
             }
@@ -239,7 +294,9 @@ fn stroke_width(ink: &Ink, rows: &[Row]) -> f64 {
                 continue;
             }
             let top = (0..=y).rev().take_while(|&yy| ink.is_trace(x, yy)).count();
-            let below = (y + 1..ink.height).take_while(|&yy| ink.is_trace(x, yy)).count();
+            let below = (y + 1..ink.height)
+                .take_while(|&yy| ink.is_trace(x, yy))
+                .count();
             lengths.push((top + below) as f64);
         }
     }

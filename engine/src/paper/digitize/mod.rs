@@ -9,7 +9,8 @@
 //!    the 10 s begin; name the layout (3×4 with rhythm strip first).
 //! 4. [`trace`]: follow each lead column by column through its cell.
 //! 5. [`record`]: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
-//!    samples that were not seen are 0.0 and marked not visible.
+//!    samples that were not seen are marked not visible and filled beat by beat from the
+//!    lead's seen beats (`signal::fill`).
 //!
 //! Classical image processing only, no native-only dependencies: this runs in the browser.
 
@@ -71,7 +72,7 @@ impl Default for Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Digitized {
     /// Twelve leads at `Config::sampling_rate` for `Config::duration_s`, in mV; samples that
-    /// were not visible are 0.0 (see `visible`).
+    /// were not visible (see `visible`) are filled from the lead's seen beats.
     pub record: Record,
     /// Per lead in [`Lead::STANDARD`] order, per sample: whether it was read from the picture.
     pub visible: Vec<Vec<bool>>,
@@ -118,7 +119,11 @@ pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
     }
     let mut warnings = Vec::new();
     let rotation_deg = grid::find_rotation(&ink::classify(image), config.max_rotation_deg);
-    let straight = if rotation_deg.abs() > 0.05 { grid::straighten(image, rotation_deg) } else { image.clone() };
+    let straight = if rotation_deg.abs() > 0.05 {
+        grid::straighten(image, rotation_deg)
+    } else {
+        image.clone()
+    };
     let ink = ink::classify(&straight);
     let pitch = grid::find_pitch(&ink).ok_or_else(no_grid)?;
     if (pitch.x - pitch.y).abs() > 0.04 * pitch.x {

@@ -1,13 +1,16 @@
 //! From followed traces to a 12-lead record, each lead at its true time window.
 //!
 //! Sample `i` of the record was printed at `x_start + i / fs · speed`, whatever cell shows it,
-//! so each cell is read at exactly those columns. Samples no cell shows stay 0.0 and are
-//! marked not visible; a rhythm strip, showing its lead's whole 10 s, is preferred to the cell.
+//! so each cell is read at exactly those columns. Samples no cell shows are marked not
+//! visible and filled from the same lead's seen beats, timed by the lead seen longest (the
+//! rhythm strip), so that the model gets a whole record; a rhythm strip, showing its lead's
+//! whole 10 s, is preferred to the cell.
 
 use super::grid::Pitch;
 use super::layout::Layout;
 use super::trace::Followed;
 use super::Config;
+use crate::signal::fill_leads;
 use crate::{Channel, Lead, Metadata, Record};
 
 /// A lead with less than this fraction of its samples seen gets a warning.
@@ -40,9 +43,13 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
     for lead in Lead::STANDARD {
         let seen = visible[lead.index()].iter().filter(|&&v| v).count();
         if (seen as f64) < WARN_VISIBLE * (total as f64 / 4.0) {
-            warnings.push(format!("{}: the trace was seen in only {seen} of its samples", lead.label()));
+            warnings.push(format!(
+                "{}: the trace was seen in only {seen} of its samples",
+                lead.label()
+            ));
         }
     }
+    fill_leads(&mut samples, &visible, config.sampling_rate);
     let channels = Lead::STANDARD
         .iter()
         .map(|lead| Channel {
@@ -57,10 +64,17 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         name: "digitized".into(),
         sampling_rate: config.sampling_rate,
         channels,
-        metadata: Metadata { format: Some("paper ECG (digitized)".into()), ..Metadata::default() },
+        metadata: Metadata {
+            format: Some("paper ECG (digitized)".into()),
+            ..Metadata::default()
+        },
         warnings: vec![],
     };
-    Assembled { record, visible, warnings }
+    Assembled {
+        record,
+        visible,
+        warnings,
+    }
 }
 
 /// The trace's height at fractional column `x`: between two seen columns, interpolated; next
@@ -72,7 +86,10 @@ fn height_at(ys: &[Option<f64>], x: f64) -> Option<f64> {
     let left = x.floor().max(0.0) as usize;
     let right = (left + 1).min(ys.len().saturating_sub(1));
     let fraction = x - left as f64;
-    match (ys.get(left).copied().flatten(), ys.get(right).copied().flatten()) {
+    match (
+        ys.get(left).copied().flatten(),
+        ys.get(right).copied().flatten(),
+    ) {
         (Some(a), Some(b)) => Some(a + (b - a) * fraction.clamp(0.0, 1.0)),
         (Some(a), None) if fraction <= 0.5 => Some(a),
         (None, Some(b)) if fraction >= 0.5 => Some(b),

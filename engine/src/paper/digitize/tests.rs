@@ -5,17 +5,23 @@
 use super::*;
 use crate::formats::read_record_files;
 use crate::paper::degrade::degrade;
-use crate::paper::render::{render, GridStyle, RenderConfig, Rendered};
 use crate::paper::evaluate::{lead_snrs, printed_reference, read_estimate};
+use crate::paper::render::{render, GridStyle, RenderConfig, Rendered};
 use crate::paper::snr::summarize;
 use crate::{read_records, Error};
 use std::path::Path;
 use std::time::Instant;
 
 fn ptbxl(name: &str) -> Record {
-    let path = format!("{}/../tests/fixtures/ptbxl-fold10/{name}.hea", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../tests/fixtures/ptbxl-fold10/{name}.hea",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let files = read_record_files(Path::new(&path)).expect("fixture files");
-    read_records(&files).remove(0).result.expect("fixture record")
+    read_records(&files)
+        .remove(0)
+        .result
+        .expect("fixture record")
 }
 
 /// Per lead (standard order): the Challenge SNR (aligned, covered fraction applied) against
@@ -26,7 +32,15 @@ fn scores(truth: &Record, rendered: &Rendered, digitized: &Digitized) -> Vec<(f6
     Lead::STANDARD
         .iter()
         .zip(challenge)
-        .map(|(&lead, snr)| (snr, plain_snr(&printed_reference(truth, rendered, lead), &read_estimate(digitized, lead))))
+        .map(|(&lead, snr)| {
+            (
+                snr,
+                plain_snr(
+                    &printed_reference(truth, rendered, lead),
+                    &read_estimate(digitized, lead),
+                ),
+            )
+        })
         .collect()
 }
 
@@ -41,19 +55,34 @@ fn plain_snr(truth: &[f32], estimate: &[f32]) -> f64 {
         return f64::NAN;
     }
     let n = pairs.len() as f64;
-    let (mt, me) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+    let (mt, me) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
     let signal: f64 = pairs.iter().map(|p| (p.0 - mt).powi(2)).sum();
-    let noise: f64 = pairs.iter().map(|p| ((p.0 - mt) - (p.1 - me)).powi(2)).sum();
+    let noise: f64 = pairs
+        .iter()
+        .map(|p| ((p.0 - mt) - (p.1 - me)).powi(2))
+        .sum();
     10.0 * (signal / noise.max(1e-12)).log10()
 }
 
 /// Prints the figures and returns the per-lead Challenge SNRs.
-fn report(name: &str, truth: &Record, rendered: &Rendered, digitized: &Digitized, millis: u128) -> Vec<f64> {
+fn report(
+    name: &str,
+    truth: &Record,
+    rendered: &Rendered,
+    digitized: &Digitized,
+    millis: u128,
+) -> Vec<f64> {
     let both = scores(truth, rendered, digitized);
     let challenge: Vec<f64> = both.iter().map(|s| s.0).collect();
     let plain: Vec<f64> = both.iter().map(|s| s.1).collect();
-    let per_lead: Vec<String> =
-        Lead::STANDARD.iter().zip(&both).map(|(l, s)| format!("{} {:.1}/{:.1}", l.label(), s.0, s.1)).collect();
+    let per_lead: Vec<String> = Lead::STANDARD
+        .iter()
+        .zip(&both)
+        .map(|(l, s)| format!("{} {:.1}/{:.1}", l.label(), s.0, s.1))
+        .collect();
     println!(
         "{name}: layout {} px/mm {:.3} rotation {:.2}° | Challenge SNR median {:.1} mean {:.1} dB | plain SNR median {:.1} dB | {} ms | per lead (Challenge/plain) {} | warnings {:?}",
         digitized.layout,
@@ -82,19 +111,52 @@ fn clean_render_of_a_ptbxl_record_reads_back_every_lead() {
     let (out, ms) = timed(&rendered.bitmap);
     let digitized = out.expect("digitized");
     assert_eq!(digitized.layout, "3x4+1");
-    assert!((digitized.px_per_mm - 8.0).abs() < 0.05, "pitch {}", digitized.px_per_mm);
-    assert!(digitized.rotation_deg.abs() < 0.1, "rotation {}", digitized.rotation_deg);
+    assert!(
+        (digitized.px_per_mm - 8.0).abs() < 0.05,
+        "pitch {}",
+        digitized.px_per_mm
+    );
+    assert!(
+        digitized.rotation_deg.abs() < 0.1,
+        "rotation {}",
+        digitized.rotation_deg
+    );
     let snr = report("clean 3x4 red", &truth, &rendered, &digitized, ms);
     // Lead II comes from the rhythm strip: all 10 s; the others each show 2.5 s.
-    let seen = |lead: Lead| digitized.visible[lead.index()].iter().filter(|&&v| v).count();
+    let seen = |lead: Lead| {
+        digitized.visible[lead.index()]
+            .iter()
+            .filter(|&&v| v)
+            .count()
+    };
     assert!(seen(Lead::II) >= 990, "II seen {}", seen(Lead::II));
-    assert!((240..=250).contains(&seen(Lead::V6)), "V6 seen {}", seen(Lead::V6));
-    assert!(digitized.visible[Lead::V6.index()][900], "V6 is in the last column");
-    assert!(!digitized.visible[Lead::V6.index()][100], "V6 is not printed in the first column");
-    assert!(digitized.record.channels.iter().all(|c| c.samples.iter().all(|v| v.is_finite())));
+    assert!(
+        (240..=250).contains(&seen(Lead::V6)),
+        "V6 seen {}",
+        seen(Lead::V6)
+    );
+    assert!(
+        digitized.visible[Lead::V6.index()][900],
+        "V6 is in the last column"
+    );
+    assert!(
+        !digitized.visible[Lead::V6.index()][100],
+        "V6 is not printed in the first column"
+    );
+    assert!(digitized
+        .record
+        .channels
+        .iter()
+        .all(|c| c.samples.iter().all(|v| v.is_finite())));
     let (median, _) = summarize(&snr);
-    assert!(median > CLEAN_MEDIAN_DB, "median Challenge SNR {median:.1} dB");
-    assert!(snr.iter().all(|&s| s > CLEAN_FLOOR_DB), "a lead below {CLEAN_FLOOR_DB} dB: {snr:?}");
+    assert!(
+        median > CLEAN_MEDIAN_DB,
+        "median Challenge SNR {median:.1} dB"
+    );
+    assert!(
+        snr.iter().all(|&s| s > CLEAN_FLOOR_DB),
+        "a lead below {CLEAN_FLOOR_DB} dB: {snr:?}"
+    );
 }
 
 /// Thresholds a little under what was measured (see the report lines the tests print).
@@ -105,12 +167,22 @@ const ROTATED_MEDIAN_DB: f64 = 18.0;
 #[test]
 fn grey_grid_render_reads_back() {
     let truth = ptbxl("00063_lr");
-    let rendered = render(&truth, &RenderConfig { grid: GridStyle::Grey, ..RenderConfig::default() });
+    let rendered = render(
+        &truth,
+        &RenderConfig {
+            grid: GridStyle::Grey,
+            ..RenderConfig::default()
+        },
+    );
     let (out, ms) = timed(&rendered.bitmap);
     let digitized = out.expect("digitized");
     let snr = report("clean 3x4 grey", &truth, &rendered, &digitized, ms);
     assert_eq!(digitized.layout, "3x4+1");
-    assert!(summarize(&snr).0 > CLEAN_MEDIAN_DB, "median SNR {:.1} dB", summarize(&snr).0);
+    assert!(
+        summarize(&snr).0 > CLEAN_MEDIAN_DB,
+        "median SNR {:.1} dB",
+        summarize(&snr).0
+    );
 }
 
 #[test]
@@ -121,9 +193,17 @@ fn render_rotated_by_three_degrees_is_straightened_and_read() {
     let (out, ms) = timed(&image);
     let digitized = out.expect("digitized");
     let snr = report("rotated 3°", &truth, &rendered, &digitized, ms);
-    assert!((digitized.rotation_deg - 3.0).abs() < 0.1, "rotation {}", digitized.rotation_deg);
+    assert!(
+        (digitized.rotation_deg - 3.0).abs() < 0.1,
+        "rotation {}",
+        digitized.rotation_deg
+    );
     assert_eq!(digitized.layout, "3x4+1");
-    assert!(summarize(&snr).0 > ROTATED_MEDIAN_DB, "median SNR {:.1} dB", summarize(&snr).0);
+    assert!(
+        summarize(&snr).0 > ROTATED_MEDIAN_DB,
+        "median SNR {:.1} dB",
+        summarize(&snr).0
+    );
 }
 
 /// The renderer's degradation levels (scan, phone, …) on the five fold-10 records: prints the
@@ -142,27 +222,45 @@ fn degraded_renders() {
             let picture = degrade(&rendered.bitmap, &level, 7).expect("degraded");
             let (a, b) = (picture.map_point(0.0, 0.0), picture.map_point(1000.0, 0.0));
             let true_deg = -(b.1 - a.1).atan2(b.0 - a.0).to_degrees();
-            println!("{} {name}: true rotation {true_deg:.2}°, scale {:.3}", level.name, (b.0 - a.0).hypot(b.1 - a.1) / 1000.0);
+            println!(
+                "{} {name}: true rotation {true_deg:.2}°, scale {:.3}",
+                level.name,
+                (b.0 - a.0).hypot(b.1 - a.1) / 1000.0
+            );
             let (out, ms) = timed(&picture.bitmap);
             times.push(ms);
             if let (Ok(dir), "00009_lr") = (std::env::var("PAPER_OVERLAY_DIR"), name) {
                 let b = &picture.bitmap;
-                let img = image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb.clone()).expect("size");
-                img.save(format!("{dir}/{}-{name}.png", level.name)).expect("saved");
+                let img = image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb.clone())
+                    .expect("size");
+                img.save(format!("{dir}/{}-{name}.png", level.name))
+                    .expect("saved");
             }
             match out {
-                Ok(d) => all.extend(report(&format!("{} {name}", level.name), &truth, &rendered, &d, ms)),
+                Ok(d) => all.extend(report(
+                    &format!("{} {name}", level.name),
+                    &truth,
+                    &rendered,
+                    &d,
+                    ms,
+                )),
                 Err(e) => {
                     let ink = ink::classify(&picture.bitmap);
                     let angle = grid::find_rotation(&ink, 6.0);
-                    let pitch = grid::find_pitch(&ink::classify(&grid::straighten(&picture.bitmap, angle)));
-                    failures.push(format!("{name}: {e} (rotation {angle:.2}, pitch {pitch:?})"));
+                    let pitch =
+                        grid::find_pitch(&ink::classify(&grid::straighten(&picture.bitmap, angle)));
+                    failures.push(format!(
+                        "{name}: {e} (rotation {angle:.2}, pitch {pitch:?})"
+                    ));
                     all.extend([0.0; 12]);
                 }
             }
         }
         let (median, mean) = summarize(&all);
-        println!("LEVEL {} median {median:.1} dB mean {mean:.1} dB, ms {times:?}, failures {failures:?}", level.name);
+        println!(
+            "LEVEL {} median {median:.1} dB mean {mean:.1} dB, ms {times:?}, failures {failures:?}",
+            level.name
+        );
     }
 }
 
@@ -171,13 +269,19 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
     let message = |r: Result<Digitized>| match r {
         Err(Error::InvalidArgument(m)) => m,
         Err(other) => panic!("expected InvalidArgument, got {other}"),
-        Ok(d) => panic!("expected a refusal, got layout {} with warnings {:?}", d.layout, d.warnings),
+        Ok(d) => panic!(
+            "expected a refusal, got layout {} with warnings {:?}",
+            d.layout, d.warnings
+        ),
     };
     let tiny = Bitmap::filled(50, 40, [255, 255, 255]);
     assert!(message(digitize(&tiny, &Config::default())).contains("too small"));
     let blank = Bitmap::filled(600, 400, [255, 255, 255]);
     let m = message(digitize(&blank, &Config::default()));
-    assert!(m.contains("no ECG grid found") && m.contains("accepted"), "{m}");
+    assert!(
+        m.contains("no ECG grid found") && m.contains("accepted"),
+        "{m}"
+    );
     // Noise has no period either.
     let mut noise = Bitmap::filled(600, 400, [255, 255, 255]);
     let mut state = 0x9E37_79B9u32;
@@ -195,10 +299,17 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
     // A sheet with its grid, header, labels and calibration pulses but no traces.
     let mut empty = ptbxl("00009_lr");
     empty.channels.clear();
-    let m = message(digitize(&render(&empty, &RenderConfig::default()).bitmap, &Config::default()));
+    let m = message(digitize(
+        &render(&empty, &RenderConfig::default()).bitmap,
+        &Config::default(),
+    ));
     assert!(m.contains("no ECG traces found"), "{m}");
     // Wrong byte count.
-    let broken = Bitmap { width: 300, height: 300, rgb: vec![0; 10] };
+    let broken = Bitmap {
+        width: 300,
+        height: 300,
+        rgb: vec![0; 10],
+    };
     assert!(message(digitize(&broken, &Config::default())).contains("does not match"));
 }
 
@@ -207,9 +318,11 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
 #[test]
 #[ignore]
 fn real_photos() {
-    let dir = std::env::var("PAPER_PHOTOS").unwrap_or_else(|_| "/work/shared/data/paper-ecg-photos".into());
-    let names = std::env::var("PAPER_PHOTO_NAMES")
-        .unwrap_or_else(|_| "ecg00001.png,ecg00002.png,ecg00003.png,ecg00004.png,ecg00006.png".into());
+    let dir = std::env::var("PAPER_PHOTOS")
+        .unwrap_or_else(|_| "/work/shared/data/paper-ecg-photos".into());
+    let names = std::env::var("PAPER_PHOTO_NAMES").unwrap_or_else(|_| {
+        "ecg00001.png,ecg00002.png,ecg00003.png,ecg00004.png,ecg00006.png".into()
+    });
     for name in names.split(',') {
         let path = format!("{dir}/{name}");
         let decoded = match image::open(&path) {
@@ -219,12 +332,21 @@ fn real_photos() {
                 continue;
             }
         };
-        let bitmap = Bitmap { width: decoded.width() as usize, height: decoded.height() as usize, rgb: decoded.into_raw() };
+        let bitmap = Bitmap {
+            width: decoded.width() as usize,
+            height: decoded.height() as usize,
+            rgb: decoded.into_raw(),
+        };
         let (out, ms) = timed(&bitmap);
         match out {
             Ok(d) => {
-                let seen: Vec<usize> = d.visible.iter().map(|v| v.iter().filter(|&&s| s).count()).collect();
-                let pitch = grid::find_pitch(&ink::classify(&grid::straighten(&bitmap, d.rotation_deg)));
+                let seen: Vec<usize> = d
+                    .visible
+                    .iter()
+                    .map(|v| v.iter().filter(|&&s| s).count())
+                    .collect();
+                let pitch =
+                    grid::find_pitch(&ink::classify(&grid::straighten(&bitmap, d.rotation_deg)));
                 println!(
                     "{name} {}x{}: {pitch:?} layout {} px/mm {:.2} rotation {:.2}° ({ms} ms) samples seen per lead {seen:?} warnings {:?}",
                     bitmap.width, bitmap.height, d.layout, d.px_per_mm, d.rotation_deg, d.warnings
@@ -235,7 +357,10 @@ fn real_photos() {
             }
             Err(e) => {
                 let pitch = grid::find_pitch(&ink::classify(&bitmap));
-                println!("{name} {}x{}: {e} ({ms} ms; pitch {pitch:?})", bitmap.width, bitmap.height)
+                println!(
+                    "{name} {}x{}: {e} ({ms} ms; pitch {pitch:?})",
+                    bitmap.width, bitmap.height
+                )
             }
         }
     }
@@ -243,8 +368,12 @@ fn real_photos() {
 
 /// Draws the followed traces (blue) and the cells (green) over the picture.
 fn overlay(picture: &Bitmap, d: &Digitized, path: &str) {
-    let mut out = image::RgbImage::from_raw(picture.width as u32, picture.height as u32, picture.rgb.clone())
-        .expect("same size");
+    let mut out = image::RgbImage::from_raw(
+        picture.width as u32,
+        picture.height as u32,
+        picture.rgb.clone(),
+    )
+    .expect("same size");
     let mut put = |x: f64, y: f64, c: [u8; 3]| {
         let (px, py) = d.to_picture(x, y);
         if px >= 0.0 && py >= 0.0 && (px as u32) < out.width() && (py as u32) < out.height() {
@@ -267,4 +396,3 @@ fn overlay(picture: &Bitmap, d: &Digitized, path: &str) {
     }
     out.save(path).expect("overlay written");
 }
-

@@ -32,28 +32,53 @@ pub struct Followed {
 
 impl Followed {
     pub fn points(&self) -> Vec<(f64, f64)> {
-        self.ys.iter().enumerate().filter_map(|(i, y)| y.map(|y| ((self.first_x + i) as f64, y))).collect()
+        self.ys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, y)| y.map(|y| ((self.first_x + i) as f64, y)))
+            .collect()
     }
 }
 
 pub fn follow_all(ink: &Ink, layout: &Layout, pitch: Pitch, config: &Config) -> Vec<Followed> {
-    layout.cells.iter().filter_map(|cell| follow(ink, layout, cell, pitch, config)).collect()
+    layout
+        .cells
+        .iter()
+        .filter_map(|cell| follow(ink, layout, cell, pitch, config))
+        .collect()
 }
 
-fn follow(ink: &Ink, layout: &Layout, cell: &Cell, pitch: Pitch, config: &Config) -> Option<Followed> {
+fn follow(
+    ink: &Ink,
+    layout: &Layout,
+    cell: &Cell,
+    pitch: Pitch,
+    config: &Config,
+) -> Option<Followed> {
     let row = layout.rows.get(cell.row)?;
     let x0 = layout.x_of(cell.samples.0, pitch, config).round().max(0.0) as usize;
-    let x1 = (layout.x_of(cell.samples.1.saturating_sub(1), pitch, config).round().max(0.0) as usize).min(ink.width - 1);
+    let x1 = (layout
+        .x_of(cell.samples.1.saturating_sub(1), pitch, config)
+        .round()
+        .max(0.0) as usize)
+        .min(ink.width - 1);
     if x1 < x0 {
         return None;
     }
-    let (band_top, band_bottom) = (row.band.0.max(0.0) as usize, (row.band.1 as usize).min(ink.height - 1));
+    let (band_top, band_bottom) = (
+        row.band.0.max(0.0) as usize,
+        (row.band.1 as usize).min(ink.height - 1),
+    );
     let mut runs_taken: Vec<Option<(usize, usize)>> = Vec::with_capacity(x1 - x0 + 1);
     let mut previous = row.baseline;
     let mut lost = 0usize;
     let lost_after = (LOST_MM * pitch.x).ceil() as usize;
     for x in x0..=x1 {
-        let reach = (if lost >= lost_after { 2.0 * MAX_STEP_MM } else { MAX_STEP_MM }) * pitch.y;
+        let reach = (if lost >= lost_after {
+            2.0 * MAX_STEP_MM
+        } else {
+            MAX_STEP_MM
+        }) * pitch.y;
         let best = runs(ink, x, band_top, band_bottom)
             .into_iter()
             .map(|(top, bottom)| (distance(previous, top, bottom), (top, bottom)))
@@ -136,7 +161,9 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
             let (t, b) = (top as f64, bottom as f64);
             if b - t + 1.0 > thickness + 1.0 {
                 let peak = top <= before.0 && top <= after.0 && (top < before.0 || top < after.0);
-                let trough = bottom >= before.1 && bottom >= after.1 && (bottom > before.1 || bottom > after.1);
+                let trough = bottom >= before.1
+                    && bottom >= after.1
+                    && (bottom > before.1 || bottom > after.1);
                 if peak && !trough {
                     return Some(t + half);
                 }
@@ -148,8 +175,14 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
             // centre leans toward the steeper side at a corner. The neighbours' runs overlap
             // only around this column's own height: take the overlap's centre.
             if b - t + 1.0 > thickness + 1.0 {
-                if let (Some(l), Some(r)) = (if i > 0 { runs[i - 1] } else { None }, runs.get(i + 1).copied().flatten()) {
-                    let (lo, hi) = (l.0.max(r.0).max(top) as f64, l.1.min(r.1).min(bottom) as f64);
+                if let (Some(l), Some(r)) = (
+                    if i > 0 { runs[i - 1] } else { None },
+                    runs.get(i + 1).copied().flatten(),
+                ) {
+                    let (lo, hi) = (
+                        l.0.max(r.0).max(top) as f64,
+                        l.1.min(r.1).min(bottom) as f64,
+                    );
                     if lo <= hi {
                         return Some((lo + hi) / 2.0);
                     }

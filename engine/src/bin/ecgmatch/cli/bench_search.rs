@@ -27,7 +27,9 @@ pub struct Args {
 fn random_unit(rng: &mut SplitMix, n: usize, dim: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(n * dim);
     for _ in 0..n {
-        let v: Vec<f32> = (0..dim).map(|_| (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5).collect();
+        let v: Vec<f32> = (0..dim)
+            .map(|_| (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+            .collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         out.extend(v.iter().map(|x| x / norm));
     }
@@ -35,11 +37,20 @@ fn random_unit(rng: &mut SplitMix, n: usize, dim: usize) -> Vec<f32> {
 }
 
 /// Milliseconds per query, and how many of the exact top k each query's answer kept.
-fn time(queries: &[f32], dim: usize, search: impl Fn(&[f32]) -> Vec<usize>, exact: &[Vec<usize>]) -> (f64, f64) {
+fn time(
+    queries: &[f32],
+    dim: usize,
+    search: impl Fn(&[f32]) -> Vec<usize>,
+    exact: &[Vec<usize>],
+) -> (f64, f64) {
     let started = Instant::now();
     let answers: Vec<Vec<usize>> = queries.chunks_exact(dim).map(&search).collect();
     let ms = started.elapsed().as_secs_f64() * 1000.0 / answers.len().max(1) as f64;
-    let kept: usize = answers.iter().zip(exact).map(|(a, e)| a.iter().filter(|i| e.contains(i)).count()).sum();
+    let kept: usize = answers
+        .iter()
+        .zip(exact)
+        .map(|(a, e)| a.iter().filter(|i| e.contains(i)).count())
+        .sum();
     let total: usize = exact.iter().map(Vec::len).sum();
     (ms, kept as f64 / total.max(1) as f64)
 }
@@ -52,7 +63,8 @@ fn report(library: &str, rows: &[(&str, (f64, f64))]) {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let bytes =
+        std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let bundle = Bundle::from_bytes(&bytes).map_err(|e| e.to_string())?;
     let dim = bundle.embed_dim();
     let k = args.k;
@@ -65,19 +77,59 @@ pub fn run(args: Args) -> Result<(), String> {
     let noise = random_unit(&mut rng, args.queries, dim);
     for q in 0..args.queries {
         let base = bundle.library.vector((rng.next() % n as u64) as usize);
-        let v: Vec<f32> = base.iter().zip(&noise[q * dim..]).map(|(a, b)| a + 0.3 * b).collect();
+        let v: Vec<f32> = base
+            .iter()
+            .zip(&noise[q * dim..])
+            .map(|(a, b)| a + 0.3 * b)
+            .collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         queries.extend(v.iter().map(|x| x / norm));
     }
     let library_f32: Vec<f32> = (0..n).flat_map(|i| bundle.library.vector(i)).collect();
-    let exact: Vec<Vec<usize>> = queries.chunks_exact(dim).map(|q| top_k(q, &library_f32, dim, k, None).iter().map(|h| h.index).collect()).collect();
-    let idx = |hits: Vec<ecgmatch_engine::retrieval::Neighbour>| hits.into_iter().map(|h| h.index).collect::<Vec<_>>();
+    let exact: Vec<Vec<usize>> = queries
+        .chunks_exact(dim)
+        .map(|q| {
+            top_k(q, &library_f32, dim, k, None)
+                .iter()
+                .map(|h| h.index)
+                .collect()
+        })
+        .collect();
+    let idx = |hits: Vec<ecgmatch_engine::retrieval::Neighbour>| {
+        hits.into_iter().map(|h| h.index).collect::<Vec<_>>()
+    };
     report(
         &format!("bundle ({n} cases)"),
         &[
-            ("f32 exact scan", time(&queries, dim, |q| idx(top_k(q, &library_f32, dim, k, None)), &exact)),
-            ("int8 scan", time(&queries, dim, |q| idx(bundle.search(q, k, SearchMode::Int8, None)), &exact)),
-            (&format!("binary → int8 ({})", args.pool), time(&queries, dim, |q| idx(bundle.search(q, k, SearchMode::BinaryRerank { pool: args.pool }, None)), &exact)),
+            (
+                "f32 exact scan",
+                time(
+                    &queries,
+                    dim,
+                    |q| idx(top_k(q, &library_f32, dim, k, None)),
+                    &exact,
+                ),
+            ),
+            (
+                "int8 scan",
+                time(
+                    &queries,
+                    dim,
+                    |q| idx(bundle.search(q, k, SearchMode::Int8, None)),
+                    &exact,
+                ),
+            ),
+            (
+                &format!("binary → int8 ({})", args.pool),
+                time(
+                    &queries,
+                    dim,
+                    |q| {
+                        idx(bundle.search(q, k, SearchMode::BinaryRerank { pool: args.pool }, None))
+                    },
+                    &exact,
+                ),
+            ),
         ],
     );
 
@@ -87,13 +139,40 @@ pub fn run(args: Args) -> Result<(), String> {
     let int8 = Int8Index::build(&synthetic, dim);
     let binary = BinaryIndex::from_int8(&int8);
     let few = &queries[..dim * args.queries.min(50)];
-    let exact: Vec<Vec<usize>> = few.chunks_exact(dim).map(|q| top_k(q, &synthetic, dim, k, None).iter().map(|h| h.index).collect()).collect();
+    let exact: Vec<Vec<usize>> = few
+        .chunks_exact(dim)
+        .map(|q| {
+            top_k(q, &synthetic, dim, k, None)
+                .iter()
+                .map(|h| h.index)
+                .collect()
+        })
+        .collect();
     report(
         &format!("synthetic ({m} vectors)"),
         &[
-            ("f32 exact scan", time(few, dim, |q| idx(top_k(q, &synthetic, dim, k, None)), &exact)),
-            ("int8 scan", time(few, dim, |q| idx(int8.top_k(q, k, |_| true)), &exact)),
-            (&format!("binary → int8 ({})", args.pool), time(few, dim, |q| idx(int8.rerank(q, &binary.candidates(q, args.pool, |_| true), k)), &exact)),
+            (
+                "f32 exact scan",
+                time(
+                    few,
+                    dim,
+                    |q| idx(top_k(q, &synthetic, dim, k, None)),
+                    &exact,
+                ),
+            ),
+            (
+                "int8 scan",
+                time(few, dim, |q| idx(int8.top_k(q, k, |_| true)), &exact),
+            ),
+            (
+                &format!("binary → int8 ({})", args.pool),
+                time(
+                    few,
+                    dim,
+                    |q| idx(int8.rerank(q, &binary.candidates(q, args.pool, |_| true), k)),
+                    &exact,
+                ),
+            ),
         ],
     );
     Ok(())

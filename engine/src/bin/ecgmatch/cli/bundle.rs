@@ -35,15 +35,36 @@ pub fn run(args: Args) -> Result<(), String> {
     let (db, cache, texts) = args.data.open()?;
     let trained = TrainedModel::load(&args.run, &device).map_err(e)?;
     let text_encoder = load_text_encoder(&args.data.weights, &device)?;
-    eprintln!("embedding {} cases with {}", cache.records.len(), trained.checkpoint.display());
-    let knn = KnnRule { k: args.knn_k, temperature: args.knn_temperature };
-    let bytes = BundleSources { name: args.name, db: &db, cache: &cache, texts: &texts, trained: &trained, text_encoder: &text_encoder, device: &device, knn }
-        .build()
-        .map_err(e)?;
+    eprintln!(
+        "embedding {} cases with {}",
+        cache.records.len(),
+        trained.checkpoint.display()
+    );
+    let knn = KnnRule {
+        k: args.knn_k,
+        temperature: args.knn_temperature,
+    };
+    let bytes = BundleSources {
+        name: args.name,
+        db: &db,
+        cache: &cache,
+        texts: &texts,
+        trained: &trained,
+        text_encoder: &text_encoder,
+        device: &device,
+        knn,
+    }
+    .build()
+    .map_err(e)?;
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
     }
     std::fs::write(&args.out, &bytes).map_err(|err| format!("{}: {err}", args.out.display()))?;
-    println!("{}: {} bytes, sha256 {}", args.out.display(), bytes.len(), Container::checksum_hex(&bytes).unwrap_or_default());
+    println!(
+        "{}: {} bytes, sha256 {}",
+        args.out.display(),
+        bytes.len(),
+        Container::checksum_hex(&bytes).unwrap_or_default()
+    );
     Ok(())
 }

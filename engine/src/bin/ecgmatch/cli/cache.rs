@@ -24,14 +24,26 @@ pub fn run(args: Args) -> Result<(), String> {
         if done % 500 == 0 || done == total {
             let elapsed = start.elapsed().as_secs_f64();
             let eta = elapsed / done as f64 * (total - done) as f64;
-            eprint!("\rpreparing records: {done}/{total}, {elapsed:.0} s, about {eta:.0} s left   ");
+            eprint!(
+                "\rpreparing records: {done}/{total}, {elapsed:.0} s, about {eta:.0} s left   "
+            );
             let _ = std::io::stderr().flush();
         }
     };
-    let cache = SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &progress).map_err(|e| e.to_string())?;
+    let cache = SignalCache::build(
+        &db,
+        &StackConfig::default(),
+        &PaperConfig::default(),
+        &progress,
+    )
+    .map_err(|e| e.to_string())?;
     eprintln!();
     cache.write(&args.out).map_err(|e| e.to_string())?;
-    let without_beat = cache.records.iter().filter(|r| r.paper_beats(cache.beat_len).is_none()).count();
+    let without_beat = cache
+        .records
+        .iter()
+        .filter(|r| r.paper_beats(cache.beat_len).is_none())
+        .count();
     println!(
         "{}: {} records, {} samples per lead, {} without a complete beat for the paper layout, in {:.0} s",
         args.out.display(),

@@ -29,10 +29,15 @@ fn parse_format(name: &str) -> Result<Formats, String> {
     if name == "all" {
         return Ok(Formats(OutputFormat::ALL.to_vec()));
     }
-    OutputFormat::from_name(name).map(|f| Formats(vec![f])).ok_or_else(|| {
-        let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown format '{name}'; choose one of {}, or all", names.join(", "))
-    })
+    OutputFormat::from_name(name)
+        .map(|f| Formats(vec![f]))
+        .ok_or_else(|| {
+            let names: Vec<&str> = OutputFormat::ALL.iter().map(|f| f.name()).collect();
+            format!(
+                "unknown format '{name}'; choose one of {}, or all",
+                names.join(", ")
+            )
+        })
 }
 
 /// Writes each record in each requested format; reports every failure, fails if any did.
@@ -40,7 +45,9 @@ pub fn run(args: Args) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let formats: Vec<OutputFormat> = args.to.iter().flat_map(|f| f.0.iter().copied()).collect();
     let mut failures = Vec::new();
-    for outcome in ecgmatch_engine::read_records_with(&inputs::collect(&args.files)?, &args.read.options()) {
+    for outcome in
+        ecgmatch_engine::read_records_with(&inputs::collect(&args.files)?, &args.read.options())
+    {
         let record = match outcome.result {
             Ok(r) => match args.seconds {
                 Some(seconds) => excerpt(&r, seconds),
@@ -53,9 +60,12 @@ pub fn run(args: Args) -> Result<(), String> {
         };
         for format in &formats {
             let path = args.out.join(format.file_name(&record.name));
-            let written = format.write(&record).map_err(|e| e.to_string()).and_then(|bytes| {
-                std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
-            });
+            let written = format
+                .write(&record)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+                });
             match written {
                 Ok(()) => println!("{}", path.display()),
                 Err(e) => failures.push(format!("{} as {}: {e}", record.name, format.name())),

@@ -11,7 +11,7 @@ use ecgmatch_engine::dataset::ptbxl::{PtbXl, SUPERCLASSES, TEST_FOLD};
 use ecgmatch_engine::formats::read_record_files;
 use ecgmatch_engine::paper::degrade::{degrade, LEVELS};
 use ecgmatch_engine::paper::digitize::{digitize, Config};
-use ecgmatch_engine::paper::evaluate::lead_snrs;
+use ecgmatch_engine::paper::evaluate::{lead_snrs, printed_only};
 use ecgmatch_engine::paper::render::{render, RenderConfig};
 use ecgmatch_engine::paper::snr::summarize;
 use ecgmatch_engine::retrieval::metrics::macro_auc;
@@ -44,8 +44,10 @@ struct Level {
 pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let db = PtbXl::open(&args.ptbxl).map_err(e)?;
-    let bytes = std::fs::read(&args.bundle).map_err(|err| format!("{}: {err}", args.bundle.display()))?;
-    let searcher = Searcher::new(Bundle::from_bytes(&bytes).map_err(e)?, Device::flex()).map_err(e)?;
+    let bytes =
+        std::fs::read(&args.bundle).map_err(|err| format!("{}: {err}", args.bundle.display()))?;
+    let searcher =
+        Searcher::new(Bundle::from_bytes(&bytes).map_err(e)?, Device::flex()).map_err(e)?;
     let bundle = &searcher.bundle;
     let mut entries: Vec<_> = db.entries.iter().filter(|x| x.fold == TEST_FOLD).collect();
     entries.sort_by_key(|x| x.ecg_id);
@@ -54,26 +56,43 @@ pub fn run(args: Args) -> Result<(), String> {
     // left out of the search, as `ecgmatch eval` does.
     let search = |record: &Record| -> Result<Ranked, String> {
         let embedding = searcher.embed(&[record]).map_err(e)?;
-        Ok(rank(bundle, &embedding, 10, SearchMode::Int8, Some(TEST_FOLD)))
+        Ok(rank(
+            bundle,
+            &embedding,
+            10,
+            SearchMode::Int8,
+            Some(TEST_FOLD),
+        ))
     };
     let mut levels: Vec<Level> = LEVELS.iter().map(|_| Level::default()).collect();
     let mut originals = Vec::new();
+    let mut printed = Vec::new();
     let mut truths = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
         let files = read_record_files(&db.header_path(entry)).map_err(e)?;
-        let record = ecgmatch_engine::read_records(&files).remove(0).result.map_err(e)?;
+        let record = ecgmatch_engine::read_records(&files)
+            .remove(0)
+            .result
+            .map_err(e)?;
         originals.push(search(&record)?);
         truths.push(db.superclasses(entry));
         let rendered = render(&record, &RenderConfig::default());
+        printed.push(Some(search(&printed_only(&record, &rendered))?));
         for (level, out) in LEVELS.iter().zip(&mut levels) {
-            let picture = degrade(&rendered.bitmap, level, entry.ecg_id as u64).map_err(e)?.bitmap;
+            let picture = degrade(&rendered.bitmap, level, entry.ecg_id as u64)
+                .map_err(e)?
+                .bitmap;
             let started = Instant::now();
             let digitized = digitize(&picture, &Config::default());
             out.millis.push(started.elapsed().as_secs_f64() * 1000.0);
             match digitized {
                 Ok(d) => {
                     // The degraded picture moved the sheet, but the truth windows are in time, not pixels.
-                    out.snrs.extend(lead_snrs(&record, &rendered, &d).into_iter().filter(|s| s.is_finite()));
+                    out.snrs.extend(
+                        lead_snrs(&record, &rendered, &d)
+                            .into_iter()
+                            .filter(|s| s.is_finite()),
+                    );
                     out.ranked.push(Some(search(&d.record)?));
                 }
                 Err(_) => {
@@ -96,28 +115,64 @@ pub fn run(args: Args) -> Result<(), String> {
         let case = &bundle.cases[index];
         SUPERCLASSES
             .into_iter()
-            .filter(|c| case.scp_codes.iter().any(|(code, _)| bundle.statement(code).and_then(|s| s.superclass.as_deref()) == Some(*c)))
+            .filter(|c| {
+                case.scp_codes.iter().any(|(code, _)| {
+                    bundle.statement(code).and_then(|s| s.superclass.as_deref()) == Some(*c)
+                })
+            })
             .collect()
     };
     let retrieval = |ranked: &[Option<Ranked>]| -> (f64, f64, f64) {
-        let (mut precision, mut scores, mut truth, mut overlap) = (0.0, Vec::new(), Vec::new(), 0.0);
+        let (mut precision, mut scores, mut truth, mut overlap) =
+            (0.0, Vec::new(), Vec::new(), 0.0);
         for ((r, t), original) in ranked.iter().zip(&truths).zip(&originals) {
-            let (shown, voters) = r.as_ref().map_or((&[][..], &[][..]), |r| (&r.shown[..], &r.voters[..]));
-            precision += shown.iter().filter(|h| superclass_of(h.index) == *t).count() as f64 / 10.0;
-            overlap += shown.iter().filter(|h| original.shown.iter().any(|o| o.index == h.index)).count() as f64 / 10.0;
+            let (shown, voters) = r
+                .as_ref()
+                .map_or((&[][..], &[][..]), |r| (&r.shown[..], &r.voters[..]));
+            precision += shown
+                .iter()
+                .filter(|h| superclass_of(h.index) == *t)
+                .count() as f64
+                / 10.0;
+            overlap += shown
+                .iter()
+                .filter(|h| original.shown.iter().any(|o| o.index == h.index))
+                .count() as f64
+                / 10.0;
             let weights = bundle.manifest.knn.weights(voters);
             let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
             for class in SUPERCLASSES {
-                scores.push(voters.iter().zip(&weights).filter(|(h, _)| superclass_of(h.index).contains(&class)).map(|(_, w)| w).sum::<f32>() / total);
+                scores.push(
+                    voters
+                        .iter()
+                        .zip(&weights)
+                        .filter(|(h, _)| superclass_of(h.index).contains(&class))
+                        .map(|(_, w)| w)
+                        .sum::<f32>()
+                        / total,
+                );
                 truth.push(t.contains(&class));
             }
         }
         let n = ranked.len().max(1) as f64;
-        (precision / n, macro_auc(&scores, &truth, SUPERCLASSES.len()).0, overlap / n)
+        (
+            precision / n,
+            macro_auc(&scores, &truth, SUPERCLASSES.len()).0,
+            overlap / n,
+        )
     };
     let original: Vec<Option<Ranked>> = originals.iter().cloned().map(Some).collect();
     let (p, auc, _) = retrieval(&original);
-    println!("{:<11} retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}", "original");
+    println!(
+        "{:<11} retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}",
+        "original"
+    );
+    let (p, auc, overlap) = retrieval(&printed);
+    println!(
+        "{:<11} retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, top-10 shared with the original's {overlap:.3} \
+         (the original cut to the windows the sheet prints and filled as digitized records are: a perfect digitizer)",
+        "printed"
+    );
     for (level, out) in LEVELS.iter().zip(&levels) {
         let (median, mean) = summarize(&out.snrs);
         let (p, auc, overlap) = retrieval(&out.ranked);

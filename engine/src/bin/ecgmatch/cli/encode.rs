@@ -31,17 +31,23 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut written = Vec::new();
     let mut failures = Vec::new();
     for outcome in ecgmatch_engine::read_records_with(&files, &args.read.options()) {
-        let result = outcome.result.map_err(|e| e.to_string()).and_then(|record| {
-            let image = encode(&record, &layout).map_err(|e| e.to_string())?;
-            write(&args.out.join(&record.name), &image, &layout)
-        });
+        let result = outcome
+            .result
+            .map_err(|e| e.to_string())
+            .and_then(|record| {
+                let image = encode(&record, &layout).map_err(|e| e.to_string())?;
+                write(&args.out.join(&record.name), &image, &layout)
+            });
         match result {
             Ok(dir) => written.push(dir),
             Err(e) => failures.push(e),
         }
     }
     if args.json {
-        println!("{}", serde_json::json!({ "written": written, "errors": failures }));
+        println!(
+            "{}",
+            serde_json::json!({ "written": written, "errors": failures })
+        );
     } else {
         for dir in &written {
             println!("{dir}");
@@ -58,12 +64,25 @@ pub fn run(args: Args) -> Result<(), String> {
     Err(failures.last().cloned().unwrap_or_default())
 }
 
-fn write(dir: &std::path::Path, image: &ecgmatch_engine::encode::layout::EncodedImage, layout: &Layout) -> Result<String, String> {
+fn write(
+    dir: &std::path::Path,
+    image: &ecgmatch_engine::encode::layout::EncodedImage,
+    layout: &Layout,
+) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let io = |e: std::io::Error| format!("{}: {e}", dir.display());
-    npy::write_f32(&dir.join("tensor.npy"), &[image.channels, image.height, image.width], &image.data).map_err(io)?;
+    npy::write_f32(
+        &dir.join("tensor.npy"),
+        &[image.channels, image.height, image.width],
+        &image.data,
+    )
+    .map_err(io)?;
     let names: Vec<String> = image.channel_names.iter().map(|n| n.to_string()).collect();
-    std::fs::write(dir.join("channels.json"), serde_json::to_string(&names).unwrap()).map_err(io)?;
+    std::fs::write(
+        dir.join("channels.json"),
+        serde_json::to_string(&names).unwrap(),
+    )
+    .map_err(io)?;
     let (w, h) = (image.width as u32, image.height as u32);
     for (c, name) in names.iter().enumerate() {
         image::GrayImage::from_raw(w, h, channel_grey(image, c))
@@ -72,7 +91,10 @@ fn write(dir: &std::path::Path, image: &ecgmatch_engine::encode::layout::Encoded
             .map_err(|e| e.to_string())?;
     }
     if matches!(layout, Layout::Paper(_)) {
-        image::RgbImage::from_raw(w, h, rgb(image)).expect("three bytes per pixel").save(dir.join("rgb.png")).map_err(|e| e.to_string())?;
+        image::RgbImage::from_raw(w, h, rgb(image))
+            .expect("three bytes per pixel")
+            .save(dir.join("rgb.png"))
+            .map_err(|e| e.to_string())?;
     }
     Ok(dir.display().to_string())
 }

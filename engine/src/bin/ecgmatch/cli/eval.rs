@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
-use ecgmatch_engine::eval::{format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot};
+use ecgmatch_engine::eval::{
+    format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
+};
 use ecgmatch_engine::retrieval::KnnRule;
 
 use super::train::PreparedData;
@@ -37,33 +39,71 @@ pub struct Args {
 
 /// The kNN rule with the best macro AUC over all statements on fold 9 against folds 1-8, with
 /// the first model's f32 embeddings (the bundle's, when no run is given).
-fn choose_knn_rule(db: &ecgmatch_engine::dataset::ptbxl::PtbXl, cache: &ecgmatch_engine::dataset::cache::SignalCache, methods: &[Method]) -> Result<KnnRule, String> {
-    let validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation).map_err(|e| e.to_string())?;
+fn choose_knn_rule(
+    db: &ecgmatch_engine::dataset::ptbxl::PtbXl,
+    cache: &ecgmatch_engine::dataset::cache::SignalCache,
+    methods: &[Method],
+) -> Result<KnnRule, String> {
+    let validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation)
+        .map_err(|e| e.to_string())?;
     let chooser = methods.iter().find_map(|m| match &m.ranker {
         Ranker::Embeddings { vectors, dim, .. } => Some((m.name.clone(), vectors.clone(), *dim)),
-        Ranker::Bundle { bundle, vectors, .. } => Some((format!("{} (f32)", m.name), vectors.clone(), bundle.embed_dim())),
+        Ranker::Bundle {
+            bundle, vectors, ..
+        } => Some((
+            format!("{} (f32)", m.name),
+            vectors.clone(),
+            bundle.embed_dim(),
+        )),
         _ => None,
     });
-    let Some((name, vectors, dim)) = chooser else { return Ok(KnnRule::new(10)) };
-    let method = Method { name, ranker: Ranker::Embeddings { vectors, dim, zero_shot: None } };
+    let Some((name, vectors, dim)) = chooser else {
+        return Ok(KnnRule::new(10));
+    };
+    let method = Method {
+        name,
+        ranker: Ranker::Embeddings {
+            vectors,
+            dim,
+            zero_shot: None,
+        },
+    };
     // Our embeddings' nearest similarities lie close together, so the useful temperatures are small.
     let rules: Vec<KnnRule> = [10, 50, 100, 200, 400, 800]
         .into_iter()
-        .flat_map(|k| [None, Some(0.02), Some(0.01), Some(0.005), Some(0.002)].into_iter().map(move |temperature| KnnRule { k, temperature }))
+        .flat_map(|k| {
+            [None, Some(0.02), Some(0.01), Some(0.005), Some(0.002)]
+                .into_iter()
+                .map(move |temperature| KnnRule { k, temperature })
+        })
         .collect();
     let scored = validation.knn_auc_by_rule(&method, &rules);
-    println!("kNN rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {}:", validation.query_count(), validation.library_size(), method.name);
+    println!(
+        "kNN rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {}:",
+        validation.query_count(),
+        validation.library_size(),
+        method.name
+    );
     for (rule, all, sup) in &scored {
         println!("  {rule:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
     }
-    let best = scored.iter().max_by(|a, b| (a.1, a.2).partial_cmp(&(b.1, b.2)).unwrap_or(std::cmp::Ordering::Equal)).map(|s| s.0);
+    let best = scored
+        .iter()
+        .max_by(|a, b| {
+            (a.1, a.2)
+                .partial_cmp(&(b.1, b.2))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|s| s.0);
     let best = best.unwrap_or(KnnRule::new(10));
     println!("  chosen: {best}\n");
     Ok(best)
 }
 
 fn parse_run(s: &str) -> Result<(String, PathBuf), String> {
-    let (name, dir) = s.split_once('=').ok_or("expected NAME=FOLDER, e.g. ours=.cache/runs/stack")?;
+    let (name, dir) = s
+        .split_once('=')
+        .ok_or("expected NAME=FOLDER, e.g. ours=.cache/runs/stack")?;
     Ok((name.to_string(), PathBuf::from(dir)))
 }
 
@@ -71,11 +111,21 @@ pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
     let (db, cache, texts) = args.data.open()?;
-    let fixed = args.knn_k.map(|k| KnnRule { k, temperature: args.knn_temperature });
-    let mut evaluation = Evaluation::new(&db, &cache, fixed.unwrap_or(KnnRule::new(10)), Split::Test).map_err(e)?;
+    let fixed = args.knn_k.map(|k| KnnRule {
+        k,
+        temperature: args.knn_temperature,
+    });
+    let mut evaluation =
+        Evaluation::new(&db, &cache, fixed.unwrap_or(KnnRule::new(10)), Split::Test).map_err(e)?;
     let mut methods = vec![
-        Method { name: "random retrieval".into(), ranker: Ranker::Random },
-        Method { name: "most-frequent report".into(), ranker: Ranker::MostFrequentReport },
+        Method {
+            name: "random retrieval".into(),
+            ranker: Ranker::Random,
+        },
+        Method {
+            name: "most-frequent report".into(),
+            ranker: Ranker::MostFrequentReport,
+        },
     ];
     let (superclass_prompts, rhythm) = evaluation.prompts();
     let bundle = match &args.bundle {
@@ -88,7 +138,10 @@ pub fn run(args: Args) -> Result<(), String> {
     let text_encoder = if args.runs.is_empty() {
         None
     } else {
-        Some(super::train::load_text_encoder(&args.data.weights, &device)?)
+        Some(super::train::load_text_encoder(
+            &args.data.weights,
+            &device,
+        )?)
     };
     for (name, dir) in &args.runs {
         let started = std::time::Instant::now();
@@ -97,7 +150,12 @@ pub fn run(args: Args) -> Result<(), String> {
         let encoder = text_encoder.as_ref().expect("loaded when there are runs");
         let embed = |prompts: &[String]| -> Result<Vec<f32>, String> {
             let refs: Vec<&str> = prompts.iter().map(String::as_str).collect();
-            let sentences: Vec<Vec<f32>> = encoder.embed(&refs).map_err(e)?.into_iter().map(|v| v.to_vec()).collect();
+            let sentences: Vec<Vec<f32>> = encoder
+                .embed(&refs)
+                .map_err(e)?
+                .into_iter()
+                .map(|v| v.to_vec())
+                .collect();
             trained.embed_texts(&sentences, &device).map_err(e)
         };
         let rhythm_descriptions: Vec<String> = rhythm.iter().map(|(_, d)| d.clone()).collect();
@@ -106,23 +164,50 @@ pub fn run(args: Args) -> Result<(), String> {
             rhythm_codes: rhythm.iter().map(|(c, _)| c.clone()).collect(),
             rhythm_prompts: embed(&rhythm_descriptions)?,
         };
-        eprintln!("{name}: embedded {} records in {:.0} s", cache.records.len(), started.elapsed().as_secs_f64());
+        eprintln!(
+            "{name}: embedded {} records in {:.0} s",
+            cache.records.len(),
+            started.elapsed().as_secs_f64()
+        );
         let dim = trained.config.model.image.embed_dim;
-        methods.push(Method { name: name.clone(), ranker: Ranker::Embeddings { vectors, dim, zero_shot: Some(zero_shot) } });
+        methods.push(Method {
+            name: name.clone(),
+            ranker: Ranker::Embeddings {
+                vectors,
+                dim,
+                zero_shot: Some(zero_shot),
+            },
+        });
     }
     if let Some(bundle) = &bundle {
         let started = std::time::Instant::now();
         let trained = TrainedModel::from_bundle(bundle, &device).map_err(e)?;
         let vectors = trained.embed_records(&cache, &texts, &device).map_err(e)?;
-        eprintln!("bundle: embedded {} records in {:.0} s", cache.records.len(), started.elapsed().as_secs_f64());
+        eprintln!(
+            "bundle: embedded {} records in {:.0} s",
+            cache.records.len(),
+            started.elapsed().as_secs_f64()
+        );
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
         methods.push(Method {
             name: "bundle int8".into(),
-            ranker: Ranker::Bundle { bundle, mode: SearchMode::Int8, vectors: vectors.clone(), zero_shot: Some(zero_shot()?) },
+            ranker: Ranker::Bundle {
+                bundle,
+                mode: SearchMode::Int8,
+                vectors: vectors.clone(),
+                zero_shot: Some(zero_shot()?),
+            },
         });
         methods.push(Method {
             name: format!("bundle binary→int8 ({} candidates)", args.rerank_pool),
-            ranker: Ranker::Bundle { bundle, mode: SearchMode::BinaryRerank { pool: args.rerank_pool }, vectors, zero_shot: Some(zero_shot()?) },
+            ranker: Ranker::Bundle {
+                bundle,
+                mode: SearchMode::BinaryRerank {
+                    pool: args.rerank_pool,
+                },
+                vectors,
+                zero_shot: Some(zero_shot()?),
+            },
         });
     }
     evaluation.knn = match fixed {
@@ -142,7 +227,8 @@ pub fn run(args: Args) -> Result<(), String> {
         all.insert(method.name.clone(), serde_json::to_value(&scores).unwrap());
     }
     if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_string_pretty(&all).unwrap()).map_err(|err| format!("{}: {err}", path.display()))?;
+        std::fs::write(&path, serde_json::to_string_pretty(&all).unwrap())
+            .map_err(|err| format!("{}: {err}", path.display()))?;
     }
     Ok(())
 }

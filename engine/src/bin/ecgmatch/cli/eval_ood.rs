@@ -35,8 +35,13 @@ struct Tally {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    let searcher = Searcher::new(Bundle::from_bytes(&bytes).map_err(|e| e.to_string())?, Device::flex()).map_err(|e| e.to_string())?;
+    let bytes =
+        std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let searcher = Searcher::new(
+        Bundle::from_bytes(&bytes).map_err(|e| e.to_string())?,
+        Device::flex(),
+    )
+    .map_err(|e| e.to_string())?;
     let bundle = &searcher.bundle;
     let map = SnomedToScp::default();
     let mut headers: Vec<PathBuf> = std::fs::read_dir(&args.dir)
@@ -49,20 +54,27 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut queries: Vec<(Vec<String>, Ranked)> = Vec::new();
     let (mut unreadable, mut unmapped) = (Vec::new(), 0usize);
     for header in &headers {
-        let text = std::fs::read_to_string(header).map_err(|e| format!("{}: {e}", header.display()))?;
+        let text =
+            std::fs::read_to_string(header).map_err(|e| format!("{}: {e}", header.display()))?;
         let truth = map.map(&diagnoses(&text));
         if truth.is_empty() {
             unmapped += 1;
             continue;
         }
         let files = inputs::collect(std::slice::from_ref(header))?;
-        let embedded = ecgmatch_engine::read_records(&files).remove(0).result.and_then(|r| searcher.embed(&[&r]));
+        let embedded = ecgmatch_engine::read_records(&files)
+            .remove(0)
+            .result
+            .and_then(|r| searcher.embed(&[&r]));
         match embedded {
             Ok(e) => queries.push((truth, rank(bundle, &e, args.k, SearchMode::Int8, None))),
             Err(e) => unreadable.push(format!("{}: {e}", header.display())),
         }
     }
-    let mut labels: Vec<String> = queries.iter().flat_map(|(t, _)| t.iter().cloned()).collect();
+    let mut labels: Vec<String> = queries
+        .iter()
+        .flat_map(|(t, _)| t.iter().cloned())
+        .collect();
     labels.sort();
     labels.dedup();
     let mut rng = SplitMix(99);
@@ -71,9 +83,15 @@ pub fn run(args: Args) -> Result<(), String> {
         .iter()
         .map(|_| {
             let voters: Vec<Neighbour> = (0..depth)
-                .map(|j| Neighbour { index: (rng.next() % bundle.cases.len() as u64) as usize, similarity: 1.0 - j as f32 / depth as f32 })
+                .map(|j| Neighbour {
+                    index: (rng.next() % bundle.cases.len() as u64) as usize,
+                    similarity: 1.0 - j as f32 / depth as f32,
+                })
                 .collect();
-            Ranked { shown: voters[..args.k.min(depth)].to_vec(), voters }
+            Ranked {
+                shown: voters[..args.k.min(depth)].to_vec(),
+                voters,
+            }
         })
         .collect();
     println!(
@@ -90,21 +108,51 @@ pub fn run(args: Args) -> Result<(), String> {
     for e in &unreadable {
         eprintln!("  skipped {e}");
     }
-    println!("{:<18} {:>10} {:>14} {:>12} {:>16}", "method", "top-1 any", "top-1 finding", "P@k finding", "kNN macro AUC");
+    println!(
+        "{:<18} {:>10} {:>14} {:>12} {:>16}",
+        "method", "top-1 any", "top-1 finding", "P@k finding", "kNN macro AUC"
+    );
     let ours: Vec<Ranked> = queries.iter().map(|(_, r)| r.clone()).collect();
     for (name, ranked) in [("ours (bundle)", ours), ("random retrieval", random)] {
         let mut t = Tally::default();
-        for ((truth, _), Ranked { shown: hits, voters }) in queries.iter().zip(&ranked) {
-            let codes = |h: &Neighbour| bundle.cases[h.index].scp_codes.iter().map(|(c, _)| c.clone()).collect::<Vec<String>>();
+        for (
+            (truth, _),
+            Ranked {
+                shown: hits,
+                voters,
+            },
+        ) in queries.iter().zip(&ranked)
+        {
+            let codes = |h: &Neighbour| {
+                bundle.cases[h.index]
+                    .scp_codes
+                    .iter()
+                    .map(|(c, _)| c.clone())
+                    .collect::<Vec<String>>()
+            };
             let findings: Vec<&String> = truth.iter().filter(|c| *c != "SR").collect();
-            let shares = |h: &Neighbour, only_findings: bool| codes(h).iter().any(|c| if only_findings { findings.contains(&c) } else { truth.contains(c) });
+            let shares = |h: &Neighbour, only_findings: bool| {
+                codes(h).iter().any(|c| {
+                    if only_findings {
+                        findings.contains(&c)
+                    } else {
+                        truth.contains(c)
+                    }
+                })
+            };
             t.top1_any += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, false))));
             t.top1_finding += f64::from(u8::from(hits.first().is_some_and(|h| shares(h, true))));
-            t.precision_at_k += hits.iter().filter(|h| shares(h, true)).count() as f64 / hits.len().max(1) as f64;
+            t.precision_at_k +=
+                hits.iter().filter(|h| shares(h, true)).count() as f64 / hits.len().max(1) as f64;
             let weights = bundle.manifest.knn.weights(voters);
             let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
             for label in &labels {
-                let vote: f32 = voters.iter().zip(&weights).filter(|(h, _)| codes(h).contains(label)).map(|(_, w)| w).sum();
+                let vote: f32 = voters
+                    .iter()
+                    .zip(&weights)
+                    .filter(|(h, _)| codes(h).contains(label))
+                    .map(|(_, w)| w)
+                    .sum();
                 t.scores.push(vote / total);
                 t.truth.push(truth.contains(label));
             }

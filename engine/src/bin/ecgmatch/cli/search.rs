@@ -37,7 +37,8 @@ struct QueryResult {
 
 pub fn run(args: Args) -> Result<(), String> {
     let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}; build it with `ecgmatch bundle` or use the shipped static/bundle/ptbxl-v1.ecgb", args.bundle.display()))?;
-    let bundle = Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let bundle =
+        Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;
     let files = inputs::collect(&args.files)?;
     let mut results = Vec::new();
@@ -50,13 +51,26 @@ pub fn run(args: Args) -> Result<(), String> {
         results.push(match result {
             Ok((name, embedding)) => {
                 let ranked = rank(&searcher.bundle, &embedding, args.k, SearchMode::Int8, None);
-                QueryResult { query: name, error: None, matches: describe(&searcher.bundle, &ranked.shown), consensus: consensus(&searcher.bundle, &ranked.voters) }
+                QueryResult {
+                    query: name,
+                    error: None,
+                    matches: describe(&searcher.bundle, &ranked.shown),
+                    consensus: consensus(&searcher.bundle, &ranked.voters),
+                }
             }
-            Err(e) => QueryResult { query: label, error: Some(e.to_string()), matches: Vec::new(), consensus: Vec::new() },
+            Err(e) => QueryResult {
+                query: label,
+                error: Some(e.to_string()),
+                matches: Vec::new(),
+                consensus: Vec::new(),
+            },
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?
+        );
     } else {
         for r in &results {
             print_text(r);
@@ -76,8 +90,20 @@ fn print_text(r: &QueryResult) {
     }
     for m in &r.matches {
         let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
-        println!("  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}", m.rank, m.similarity, m.ecg_id, codes.join(", "), m.report.trim());
+        println!(
+            "  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}",
+            m.rank,
+            m.similarity,
+            m.ecg_id,
+            codes.join(", "),
+            m.report.trim()
+        );
     }
-    let votes: Vec<String> = r.consensus.iter().take(5).map(|v| format!("{} {:.0}%", v.code, v.weight * 100.0)).collect();
+    let votes: Vec<String> = r
+        .consensus
+        .iter()
+        .take(5)
+        .map(|v| format!("{} {:.0}%", v.code, v.weight * 100.0))
+        .collect();
     println!("  neighbours' statements: {}\n", votes.join(", "));
 }

@@ -43,16 +43,29 @@ impl PreparedData {
     /// The database, the signal cache and the text table.
     pub fn open(&self) -> Result<(PtbXl, SignalCache, TextTable), String> {
         let e = |e: ecgmatch_engine::Error| e.to_string();
-        Ok((PtbXl::open(&self.ptbxl).map_err(e)?, SignalCache::read(&self.cache).map_err(e)?, TextTable::read(&self.texts).map_err(e)?))
+        Ok((
+            PtbXl::open(&self.ptbxl).map_err(e)?,
+            SignalCache::read(&self.cache).map_err(e)?,
+            TextTable::read(&self.texts).map_err(e)?,
+        ))
     }
 }
 
 /// The frozen text tower from a folder holding model.safetensors and vocab.txt.
-pub fn load_text_encoder(weights: &std::path::Path, device: &Device) -> Result<TextEncoder, String> {
+pub fn load_text_encoder(
+    weights: &std::path::Path,
+    device: &Device,
+) -> Result<TextEncoder, String> {
     let read = |name: &str| {
-        std::fs::read(weights.join(name)).map_err(|e| format!("{}: {e}; run `ecgmatch fetch-weights` (or `make weights`) first", weights.join(name).display()))
+        std::fs::read(weights.join(name)).map_err(|e| {
+            format!(
+                "{}: {e}; run `ecgmatch fetch-weights` (or `make weights`) first",
+                weights.join(name).display()
+            )
+        })
     };
-    TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, device).map_err(|e| e.to_string())
+    TextEncoder::from_bytes(&read("model.safetensors")?, &read("vocab.txt")?, device)
+        .map_err(|e| e.to_string())
 }
 
 pub fn embed_texts(args: EmbedArgs) -> Result<(), String> {
@@ -61,15 +74,25 @@ pub fn embed_texts(args: EmbedArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut done = 0usize;
     let mut embed = |texts: &[&str]| {
-        let out = encoder.embed(texts).map(|v| v.into_iter().map(|e| e.to_vec()).collect());
+        let out = encoder
+            .embed(texts)
+            .map(|v| v.into_iter().map(|e| e.to_vec()).collect());
         done += texts.len();
-        eprint!("\rembedding distinct report texts: {done} ({:.0} s)   ", started.elapsed().as_secs_f64());
+        eprint!(
+            "\rembedding distinct report texts: {done} ({:.0} s)   ",
+            started.elapsed().as_secs_f64()
+        );
         out
     };
     let table = TextTable::build(&db, 384, &mut embed).map_err(|e| e.to_string())?;
     eprintln!();
     table.write(&args.out).map_err(|e| e.to_string())?;
-    println!("{}: {} records, {} distinct texts", args.out.display(), table.by_record.len(), table.texts.len());
+    println!(
+        "{}: {} records, {} distinct texts",
+        args.out.display(),
+        table.by_record.len(),
+        table.texts.len()
+    );
     Ok(())
 }
 
@@ -137,15 +160,27 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     let device = match args.device.as_str() {
         "cpu" => Device::flex().autodiff(),
         #[cfg(feature = "webgpu")]
-        "wgpu" => Device::wgpu_options().init().map_err(|e| format!("no usable GPU through wgpu: {e:?}"))?.autodiff(),
+        "wgpu" => Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("no usable GPU through wgpu: {e:?}"))?
+            .autodiff(),
         other => {
-            let built = if cfg!(feature = "webgpu") { "cpu, wgpu" } else { "cpu (rebuild with --features webgpu for wgpu)" };
-            return Err(format!("unknown device '{other}'; this build trains on: {built}"));
+            let built = if cfg!(feature = "webgpu") {
+                "cpu, wgpu"
+            } else {
+                "cpu (rebuild with --features webgpu for wgpu)"
+            };
+            return Err(format!(
+                "unknown device '{other}'; this build trains on: {built}"
+            ));
         }
     };
     let cache = SignalCache::read(&args.cache).map_err(|e| e.to_string())?;
     let texts = TextTable::read(&args.texts).map_err(|e| e.to_string())?;
-    let labels = (!args.no_labels).then(|| PtbXl::open(&args.ptbxl).map(|db| LabelTable::build(&db))).transpose().map_err(|e| e.to_string())?;
+    let labels = (!args.no_labels)
+        .then(|| PtbXl::open(&args.ptbxl).map(|db| LabelTable::build(&db)))
+        .transpose()
+        .map_err(|e| e.to_string())?;
     config.model.label_count = labels.as_ref().map_or(0, |l| l.codes.len());
     if let Some(w) = args.label_weight {
         config.model.label_weight = w;
@@ -153,9 +188,23 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
     eprintln!(
         "training {:?} on {} records, image tower {} parameters",
         args.model,
-        cache.records.iter().filter(|r| (1..=8).contains(&r.fold)).count(),
+        cache
+            .records
+            .iter()
+            .filter(|r| (1..=8).contains(&r.fold))
+            .count(),
         config.model.image.num_params()
     );
-    TrainRun { config, cache: &cache, texts: &texts, labels: labels.as_ref(), out: args.out, resume: args.resume, device }.run().map_err(|e| e.to_string())?;
+    TrainRun {
+        config,
+        cache: &cache,
+        texts: &texts,
+        labels: labels.as_ref(),
+        out: args.out,
+        resume: args.resume,
+        device,
+    }
+    .run()
+    .map_err(|e| e.to_string())?;
     Ok(())
 }

@@ -248,12 +248,14 @@ fn sample_type(file: &str, group: &Dataset) -> Result<SampleType> {
                 format!("{interpretation} (mu-law or A-law) waveform samples"),
             ))
         }
-        other => return Err(invalid(
-            file,
-            format!(
+        other => {
+            return Err(invalid(
+                file,
+                format!(
                 "the Waveform Sample Interpretation '{other}' is not one of SB, UB, SS, US, SL, UL"
             ),
-        )),
+            ))
+        }
     };
     let bits = group
         .unsigned(BITS_ALLOCATED)

@@ -1,6 +1,8 @@
 //! Digitizing a photo or scan of a printed 12-lead ECG back into signals.
 //!
 //! The steps, each in its own module:
+//! 0. [`sheet`]: find the sheet's outline in a photo and flatten it to a rectangle
+//!    (perspective); a scan filling the picture is kept as it is.
 //! 1. [`ink`]: tell trace ink, grid ink and paper apart by brightness and colour, against the
 //!    paper's local brightness (a phone photo is lit unevenly).
 //! 2. [`grid`]: find the rotation from the grid lines' angle, turn the picture straight, and
@@ -18,6 +20,7 @@ mod grid;
 mod ink;
 mod layout;
 mod record;
+pub mod sheet;
 mod trace;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -78,9 +81,12 @@ pub struct Digitized {
     pub visible: Vec<Vec<bool>>,
     /// Grid pitch along the time axis.
     pub px_per_mm: f64,
-    /// The picture's rotation found (counter-clockwise positive, in degrees); the boxes and
-    /// traces are in the straightened frame, i.e. the picture turned by `-rotation_deg` about
-    /// its centre (see [`Digitized::to_picture`]).
+    /// The sheet's corners in the picture (top left, top right, bottom right, bottom left),
+    /// found or given; `None` when the paper fills the picture and it was read as it is.
+    pub sheet_corners: Option<sheet::Corners>,
+    /// The flattened sheet's rotation found (counter-clockwise positive, in degrees); the
+    /// boxes and traces are in the straightened frame, i.e. the flattened sheet turned by
+    /// `-rotation_deg` about its centre (see [`Digitized::to_picture`]).
     pub rotation_deg: f64,
     /// The layout found, e.g. `3x4+1` (3×4 grid and one rhythm strip).
     pub layout: String,
@@ -89,20 +95,35 @@ pub struct Digitized {
     /// Each lead's followed trace, `(x, y)` in pixels of the straightened frame, for drawing
     /// the result over the picture.
     pub traces: Vec<(Lead, Vec<(f64, f64)>)>,
-    /// The picture's size, which the straightening turned about its centre.
+    /// The picture's size.
     pub picture_size: (usize, usize),
+    /// Size of the flattened sheet, which the straightening turned about its centre.
+    pub frame_size: (usize, usize),
+    /// From the flattened sheet's pixels to the picture's (identity without `sheet_corners`).
+    pub frame_to_picture: [f64; 9],
     pub warnings: Vec<String>,
 }
 
 impl Digitized {
     /// From the straightened frame (boxes, traces) back to the picture's own pixels.
     pub fn to_picture(&self, x: f64, y: f64) -> (f64, f64) {
-        grid::rotate_point(x, y, self.picture_size, self.rotation_deg)
+        let (x, y) = grid::rotate_point(x, y, self.frame_size, self.rotation_deg);
+        sheet::to_picture(&self.frame_to_picture, x, y)
     }
 }
 
-/// Reads the twelve leads off a photo or scan of a printed ECG.
+/// Reads the twelve leads off a photo or scan of a printed ECG, finding the sheet itself.
 pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
+    digitize_within(image, None, config)
+}
+
+/// Reads the twelve leads off the sheet whose corners are given (as a person placed them over
+/// the picture), or off the sheet found when `corners` is `None`.
+pub fn digitize_within(
+    image: &Bitmap,
+    corners: Option<sheet::Corners>,
+    config: &Config,
+) -> Result<Digitized> {
     if image.rgb.len() != image.width * image.height * 3 {
         return Err(Error::InvalidArgument(format!(
             "the picture's pixel data ({} bytes) does not match its size {}×{}",
@@ -118,11 +139,22 @@ pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
         )));
     }
     let mut warnings = Vec::new();
-    let rotation_deg = grid::find_rotation(&ink::classify(image), config.max_rotation_deg);
+    let sheet_corners = corners.or_else(|| sheet::find_corners(image));
+    let flattened = sheet_corners.and_then(|c| sheet::flatten(image, &c));
+    if sheet_corners.is_some() && flattened.is_none() {
+        return Err(Error::InvalidArgument(format!(
+            "the sheet's corners enclose no area; place them on the printout's four corners; {ACCEPTED}"
+        )));
+    }
+    let (frame, frame_to_picture) = match &flattened {
+        Some(f) => (&f.bitmap, f.to_picture),
+        None => (image, IDENTITY),
+    };
+    let rotation_deg = grid::find_rotation(&ink::classify(frame), config.max_rotation_deg);
     let straight = if rotation_deg.abs() > 0.05 {
-        grid::straighten(image, rotation_deg)
+        grid::straighten(frame, rotation_deg)
     } else {
-        image.clone()
+        frame.clone()
     };
     let ink = ink::classify(&straight);
     let pitch = grid::find_pitch(&ink).ok_or_else(no_grid)?;
@@ -140,14 +172,19 @@ pub fn digitize(image: &Bitmap, config: &Config) -> Result<Digitized> {
         record: assembled.record,
         visible: assembled.visible,
         px_per_mm: pitch.x,
+        sheet_corners,
         rotation_deg,
         layout: layout.name.clone(),
         lead_boxes: traces.iter().map(|t| (t.lead, t.bounds)).collect(),
         traces: traces.iter().map(|t| (t.lead, t.points())).collect(),
         picture_size: (image.width, image.height),
+        frame_size: (frame.width, frame.height),
+        frame_to_picture,
         warnings,
     })
 }
+
+const IDENTITY: [f64; 9] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
 
 fn no_grid() -> Error {
     Error::InvalidArgument(format!(

@@ -150,6 +150,13 @@ pub fn find(
     match rhythm_rows {
         0 => {}
         1 => cells.push(Cell { lead: config.rhythm_lead, row: GRID.len(), samples: (0, total) }),
+        3 => {
+            for (k, lead) in config.three_rhythm_leads.iter().enumerate() {
+                cells.push(Cell { lead: *lead, row: GRID.len() + k, samples: (0, total) });
+            }
+            let names: Vec<&str> = config.three_rhythm_leads.iter().map(|l| l.label()).collect();
+            warnings.push(format!("3 rhythm strips read as {}, the usual order; their labels were not read", names.join(", ")));
+        }
         _ => warnings.push(format!(
             "{rhythm_rows} rhythm strips found; their leads are not known, so only the 3×4 grid was read"
         )),

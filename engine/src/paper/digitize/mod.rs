@@ -51,6 +51,8 @@ pub struct Config {
     pub min_side_px: usize,
     /// The lead printed on a single rhythm strip below the 3×4 grid.
     pub rhythm_lead: Lead,
+    /// The leads on three rhythm strips below the grid, top to bottom.
+    pub three_rhythm_leads: [Lead; 3],
     /// Width of the calibration pulse's flat top a pulse must have, in mm.
     pub min_pulse_width_mm: f64,
 }
@@ -66,6 +68,7 @@ impl Default for Config {
             max_rotation_deg: 6.0,
             min_side_px: 200,
             rhythm_lead: Lead::II,
+            three_rhythm_leads: [Lead::V1, Lead::II, Lead::V5],
             min_pulse_width_mm: 1.5,
         }
     }

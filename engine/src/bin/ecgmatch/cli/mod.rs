@@ -5,6 +5,7 @@ mod bench_search;
 mod bundle;
 mod cache;
 mod convert;
+mod digitize;
 #[cfg(feature = "train")]
 mod digitize_eval;
 mod encode;
@@ -74,6 +75,8 @@ enum Command {
     /// Find the cases most similar to each given ECG record in a case library
     #[cfg(feature = "train")]
     Search(search::Args),
+    /// Read printed ECGs from photos or scans (PNG, JPEG, BMP) into 12-lead records
+    Digitize(digitize::Args),
     /// Render fold-10 records as printed ECGs, degrade, digitize; print SNR and retrieval per level
     #[cfg(feature = "train")]
     DigitizeEval(digitize_eval::Args),
@@ -88,6 +91,7 @@ pub fn run() -> i32 {
         #[cfg(feature = "train")]
         Command::DigitizeEval(args) => digitize_eval::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Digitize(args) => digitize::run(args),
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
         Command::FetchWeights(args) => fetch_weights::run(args),

@@ -5,14 +5,17 @@ use ecgmatch_engine::search::Searcher;
 use yew::prelude::*;
 
 use crate::components::{
-    BackendSwitch, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView, Notices,
-    RecordTabs, Results, TextSearchView, UnitsChoice,
+    BackendSwitch, CameraCapture, Disclaimer, DropZone, EcgSheet, EncodingsView, LibraryStatusView,
+    Notices, PaperOverlay, RecordTabs, Results, TextSearchView, UnitsChoice,
 };
 use crate::export;
-use crate::files::read_file_list;
+use crate::files::{files_of, read_files};
 use crate::inference::{self, now_ms, Backend};
 use crate::library;
-use crate::state::{Action, AppState, Engine, LibraryStatus, TextSearch, TextTower};
+use crate::picture::{self, Picture};
+use crate::state::{Action, AppState, Engine, LibraryStatus, Notice, TextSearch, TextTower};
+use ecgmatch_engine::paper::digitize::{digitize_within, sheet::Corners, Config};
+use ecgmatch_engine::paper::Bitmap;
 use ecgmatch_engine::ReadOptions;
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
@@ -162,6 +165,71 @@ async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: S
     state.dispatch(Action::TextSearch(status));
 }
 
+/// Reads a paper ECG off a picture, within the corners the user placed if any. The page is
+/// given a moment to show that it is busy first, as the digitizer holds the thread.
+async fn digitize_picture(
+    state: UseReducerHandle<AppState>,
+    name: String,
+    bitmap: Rc<Bitmap>,
+    url: String,
+    corners: Option<Corners>,
+    replaces: Option<usize>,
+) {
+    state.dispatch(Action::Reading);
+    picture::yield_to_page().await;
+    let started = now_ms();
+    let result =
+        digitize_within(&bitmap, corners, &Config::default()).map_err(|e| format!("{name}: {e}"));
+    let digitize_ms = now_ms() - started;
+    state.dispatch(Action::Digitized {
+        name,
+        bitmap,
+        url,
+        result,
+        digitize_ms,
+        replaces,
+    });
+}
+
+/// Signal files are read together (a record may span several); each picture is one record.
+async fn read_dropped(state: UseReducerHandle<AppState>, list: Vec<web_sys::File>) {
+    let (pictures, others): (Vec<_>, Vec<_>) = list.into_iter().partition(picture::is_picture);
+    let (pdfs, others): (Vec<_>, Vec<_>) = others.into_iter().partition(picture::is_pdf);
+    let pdf_notices: Vec<Notice> = pdfs
+        .iter()
+        .map(|f| Notice::new(vec![f.name()], picture::pdf_refusal(&f.name())))
+        .collect();
+    state.dispatch(Action::Refused(pdf_notices));
+    if !others.is_empty() {
+        state.dispatch(Action::Reading);
+        let started = now_ms();
+        let (files, refused) = read_files(others).await;
+        state.dispatch(Action::Refused(refused));
+        if !files.is_empty() {
+            let outcomes = ecgmatch_engine::read_records(&files);
+            let (drop, options) = (Rc::new(files), ReadOptions::default());
+            state.dispatch(Action::Read {
+                outcomes,
+                drop,
+                options,
+                read_ms: now_ms() - started,
+                replaces: None,
+            });
+        }
+    }
+    for file in pictures {
+        match picture::decode(&file).await {
+            Ok(Picture { bitmap, url }) => {
+                digitize_picture(state.clone(), file.name(), Rc::new(bitmap), url, None, None).await
+            }
+            Err(message) => state.dispatch(Action::Refused(vec![Notice::new(
+                vec![file.name()],
+                message,
+            )])),
+        }
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
@@ -196,24 +264,44 @@ pub fn app() -> Html {
     let on_files = {
         let state = state.clone();
         Callback::from(move |list: web_sys::FileList| {
-            let state = state.clone();
-            state.dispatch(Action::Reading);
-            wasm_bindgen_futures::spawn_local(async move {
-                let started = now_ms();
-                let (files, refused) = read_file_list(list).await;
-                state.dispatch(Action::Refused(refused));
-                if !files.is_empty() {
-                    let outcomes = ecgmatch_engine::read_records(&files);
-                    let (drop, options) = (Rc::new(files), ReadOptions::default());
-                    state.dispatch(Action::Read {
-                        outcomes,
-                        drop,
-                        options,
-                        read_ms: now_ms() - started,
-                        replaces: None,
-                    });
-                }
-            });
+            wasm_bindgen_futures::spawn_local(read_dropped(state.clone(), files_of(&list)));
+        })
+    };
+    let on_capture = {
+        let state = state.clone();
+        Callback::from(move |Picture { bitmap, url }: Picture| {
+            let name = format!(
+                "camera photo {}",
+                String::from(js_sys::Date::new_0().to_locale_time_string("en-GB"))
+            );
+            wasm_bindgen_futures::spawn_local(digitize_picture(
+                state.clone(),
+                name,
+                Rc::new(bitmap),
+                url,
+                None,
+                None,
+            ));
+        })
+    };
+    let on_corners = {
+        let state = state.clone();
+        Callback::from(move |(id, corners): (usize, Corners)| {
+            let (Some(picture), Some(record)) =
+                (state.picture(id), state.records.iter().find(|r| r.id == id))
+            else {
+                return;
+            };
+            let name = record.files.first().cloned().unwrap_or_default();
+            let (bitmap, url) = (picture.bitmap.clone(), picture.url.clone());
+            wasm_bindgen_futures::spawn_local(digitize_picture(
+                state.clone(),
+                name,
+                bitmap,
+                url,
+                Some(corners),
+                Some(id),
+            ));
         })
     };
     let on_reread = {
@@ -329,6 +417,7 @@ pub fn app() -> Html {
                 <BackendSwitch active={state.engine.as_ref().map(|e| e.backend)} webgpu_available={state.webgpu_available} switching={state.switching} on_switch={on_switch} />
             }
             <DropZone on_files={on_files} busy={state.busy} />
+            <CameraCapture on_capture={on_capture} />
             <TextSearchView status={state.text_search.clone()} enabled={state.engine.is_some()} on_search={on_text_search} on_compare={on_compare.clone()} />
             <Notices notices={state.notices.clone()} on_dismiss={on_dismiss} on_reread={on_reread.clone()} />
             <RecordTabs records={state.records.clone()} selected={state.selected} on_select={on_select} />
@@ -342,6 +431,9 @@ pub fn app() -> Html {
             if let Some(loaded) = state.selected_record() {
                 if let Some(guessed) = loaded.data.record.metadata.guessed_units {
                     <UnitsChoice id={loaded.id} {guessed} options={loaded.options.clone()} on_reread={on_reread} />
+                }
+                if let Some(picture) = loaded.picture.clone() {
+                    <PaperOverlay id={loaded.id} {picture} on_corners={on_corners} />
                 }
                 <EcgSheet data={loaded.data.clone()} />
                 <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />

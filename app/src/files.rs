@@ -7,13 +7,17 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::state::Notice;
 
+/// The files of a drop or a picker's choice.
+pub fn files_of(list: &web_sys::FileList) -> Vec<web_sys::File> {
+    (0..list.length()).filter_map(|i| list.item(i)).collect()
+}
+
 /// Reads every file in `list`. Files over the size limit are refused before reading, so a
 /// 1 GB drop costs nothing; each refusal becomes a notice and the others are read.
-pub async fn read_file_list(list: web_sys::FileList) -> (Vec<InputFile>, Vec<Notice>) {
+pub async fn read_files(list: Vec<web_sys::File>) -> (Vec<InputFile>, Vec<Notice>) {
     let mut files = Vec::new();
     let mut refused = Vec::new();
-    for i in 0..list.length() {
-        let Some(file) = list.item(i) else { continue };
+    for file in list {
         let name = file.name();
         let size = file.size() as u64;
         if size > MAX_FILE_BYTES {

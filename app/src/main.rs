@@ -6,6 +6,7 @@ mod export;
 mod files;
 mod inference;
 mod library;
+mod picture;
 mod state;
 
 /// Registers the service worker that keeps the page usable offline. Where the browser

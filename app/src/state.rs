@@ -4,6 +4,8 @@ use std::rc::Rc;
 
 use ecgmatch_engine::encode::layout::{EncodedImage, Layout, StackConfig};
 use ecgmatch_engine::formats::{ReadOptions, ReadOutcome};
+use ecgmatch_engine::paper::digitize::Digitized;
+use ecgmatch_engine::paper::Bitmap;
 use ecgmatch_engine::search::{Match, Searcher};
 use ecgmatch_engine::text::TextEncoder;
 use ecgmatch_engine::{Error, InputFile, Record};
@@ -29,21 +31,39 @@ pub struct RecordData {
 }
 
 /// Shared and compared by identity, so that a record's search progressing does not
-/// redraw its printout and 48 encodings.
-#[derive(Debug, Clone)]
-pub struct SharedRecord(pub Rc<RecordData>);
+/// redraw its printout and 48 encodings, nor compare a photo's pixels.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
 
-impl PartialEq for SharedRecord {
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl std::ops::Deref for SharedRecord {
-    type Target = RecordData;
-    fn deref(&self) -> &RecordData {
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         &self.0
     }
+}
+
+pub type SharedRecord = Shared<RecordData>;
+
+/// A photo or scan of a paper ECG and what the digitizer read off it.
+#[derive(Debug)]
+pub struct PaperPicture {
+    pub bitmap: Rc<Bitmap>,
+    /// A `blob:` or `data:` URL of the picture, local to this page.
+    pub url: String,
+    pub digitized: Digitized,
+    pub digitize_ms: f64,
 }
 
 /// Files as the user dropped them, kept so that a record can be read again with the
@@ -62,6 +82,8 @@ pub struct LoadedRecord {
     pub query: QueryStatus,
     /// Milliseconds spent reading the files and decoding the record.
     pub read_ms: f64,
+    /// The picture a paper ECG was read from.
+    pub picture: Option<Shared<PaperPicture>>,
 }
 
 /// Something the user should know about one group of files.
@@ -197,6 +219,16 @@ pub enum Action {
         replaces: Option<usize>,
     },
     Refused(Vec<Notice>),
+    /// A picture read by the digitizer (or why it could not be); a re-read with corners the
+    /// user placed `replaces` the record it answers.
+    Digitized {
+        name: String,
+        bitmap: Rc<Bitmap>,
+        url: String,
+        result: Result<Digitized, String>,
+        digitize_ms: f64,
+        replaces: Option<usize>,
+    },
     Select(usize),
     Dismiss(usize),
     LibraryProgress {
@@ -219,6 +251,12 @@ pub enum Action {
     Compare(Option<u32>),
     TextSearch(TextSearch),
     TextTowerReady(TextTower),
+}
+
+fn record_data(record: Record) -> SharedRecord {
+    let encoded =
+        ecgmatch_engine::encode::layout::encode(&record, &page_layout()).map_err(|e| e.to_string());
+    Shared(Rc::new(RecordData { record, encoded }))
 }
 
 /// The encoding shown on the page: whole-record images per lead.
@@ -269,20 +307,16 @@ impl Reducible for AppState {
                     );
                     match outcome.result {
                         Ok(record) => {
-                            let encoded =
-                                ecgmatch_engine::encode::layout::encode(&record, &page_layout())
-                                    .map_err(|e| e.to_string());
-                            next.records.push(Rc::new(LoadedRecord {
+                            next.add_record(LoadedRecord {
                                 id,
                                 files: outcome.files,
                                 sources,
                                 options: options.clone(),
-                                data: SharedRecord(Rc::new(RecordData { record, encoded })),
+                                data: record_data(record),
                                 query: QueryStatus::Waiting,
                                 read_ms: per_record,
-                            }));
-                            next.selected = Some(id);
-                            next.compared_case = None;
+                                picture: None,
+                            });
                         }
                         Err(e) => next.notices.push(Notice {
                             id,
@@ -299,6 +333,48 @@ impl Reducible for AppState {
                 for mut n in notices {
                     n.id = next.take_id();
                     next.notices.push(n);
+                }
+            }
+            Action::Digitized {
+                name,
+                bitmap,
+                url,
+                result,
+                digitize_ms,
+                replaces,
+            } => {
+                next.busy = false;
+                if let Some(old) = replaces {
+                    next.records.retain(|r| r.id != old);
+                }
+                let id = next.take_id();
+                match result {
+                    Ok(digitized) => {
+                        let mut record = digitized.record.clone();
+                        record.name = name
+                            .rsplit_once('.')
+                            .map_or(name.as_str(), |(stem, _)| stem)
+                            .to_string();
+                        next.add_record(LoadedRecord {
+                            id,
+                            files: vec![name],
+                            sources: Rc::new(Vec::new()),
+                            options: ReadOptions::default(),
+                            data: record_data(record),
+                            query: QueryStatus::Waiting,
+                            read_ms: digitize_ms,
+                            picture: Some(Shared(Rc::new(PaperPicture {
+                                bitmap,
+                                url,
+                                digitized,
+                                digitize_ms,
+                            }))),
+                        });
+                    }
+                    Err(message) => next.notices.push(Notice {
+                        id,
+                        ..Notice::new(vec![name], message)
+                    }),
                 }
             }
             Action::Select(id) => {
@@ -355,6 +431,17 @@ impl Reducible for AppState {
 }
 
 impl AppState {
+    fn add_record(&mut self, record: LoadedRecord) {
+        self.selected = Some(record.id);
+        self.compared_case = None;
+        self.records.push(Rc::new(record));
+    }
+
+    /// The picture behind a record read from paper.
+    pub fn picture(&self, id: usize) -> Option<Shared<PaperPicture>> {
+        self.records.iter().find(|r| r.id == id)?.picture.clone()
+    }
+
     fn take_id(&mut self) -> usize {
         self.next_id += 1;
         self.next_id
@@ -371,6 +458,7 @@ impl AppState {
                     data: r.data.clone(),
                     query: status(r),
                     read_ms: r.read_ms,
+                    picture: r.picture.clone(),
                 });
             }
         }

@@ -42,14 +42,14 @@ export async function serveDist({ overrides = {} } = {}) {
   return { url, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   const userDataDir = await mkdtemp(join(tmpdir(), 'ecgmatch-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu',
+      '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', ...extraArgs,
     ],
   });
   return context;
@@ -57,9 +57,9 @@ export async function launchBrowser() {
 
 /** Serves dist/, opens the page in a fresh browser and waits for its drop zone. `close()`
  * ends both; call it from the test file's `after`. */
-export async function openPage(query = '', serverOptions) {
+export async function openPage(query = '', serverOptions, browserArgs = []) {
   const server = await serveDist(serverOptions);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(browserArgs);
   const page = await browser.newPage();
   await page.goto(server.url + query);
   await page.waitForSelector('#drop-zone');

@@ -59,7 +59,7 @@ pub fn drop_zone(props: &Props) -> Html {
     );
     html! {
         <section {class} id="drop-zone" {ondragover} {ondragleave} {ondrop}>
-            <p>{ "Drop ECG files here: a WFDB record's .hea header together with its .dat files. Several records at once are fine." }</p>
+            <p>{ "Drop ECG files here: signal files in any common format (a WFDB record is its .hea header with its .dat files), or photos and scans of printed 12-lead ECGs (PNG, JPEG, BMP). Several at once are fine." }</p>
             <label class="picker">
                 { "or choose files" }
                 <input type="file" id="file-input" multiple=true {onchange} />

@@ -49,6 +49,7 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
             ));
         }
     }
+    let filled = visible.iter().any(|v| v.iter().any(|&seen| !seen));
     fill_leads(&mut samples, &visible, config.sampling_rate);
     let channels = Lead::STANDARD
         .iter()
@@ -68,7 +69,11 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
             format: Some("paper ECG (digitized)".into()),
             ..Metadata::default()
         },
-        warnings: vec![],
+        warnings: if filled {
+            vec!["read from a picture: where the printout does not show a lead (a 3×4 sheet shows each for 2.5 s), it is filled from that lead's own beats for the search".into()]
+        } else {
+            vec![]
+        },
     };
     Assembled {
         record,

@@ -19,6 +19,7 @@ mod inputs;
 mod npy;
 #[cfg(feature = "train")]
 mod pack_text;
+mod render;
 #[cfg(feature = "train")]
 mod search;
 #[cfg(feature = "train")]
@@ -75,6 +76,8 @@ enum Command {
     /// Find the cases most similar to each given ECG record in a case library
     #[cfg(feature = "train")]
     Search(search::Args),
+    /// Print a record as a paper ECG picture (PNG, JPEG, or a .y4m frame), optionally photographed badly
+    Render(render::Args),
     /// Read printed ECGs from photos or scans (PNG, JPEG, BMP) into 12-lead records
     Digitize(digitize::Args),
     /// Render fold-10 records as printed ECGs, degrade, digitize; print SNR and retrieval per level
@@ -92,6 +95,7 @@ pub fn run() -> i32 {
         Command::DigitizeEval(args) => digitize_eval::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Digitize(args) => digitize::run(args),
+        Command::Render(args) => render::run(args),
         Command::BenchEncode(args) => bench::run(args),
         Command::Cache(args) => cache::run(args),
         Command::FetchWeights(args) => fetch_weights::run(args),

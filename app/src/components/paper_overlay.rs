@@ -1,0 +1,129 @@
+use ecgmatch_engine::paper::digitize::sheet::Corners;
+use yew::prelude::*;
+
+use crate::state::{PaperPicture, Shared};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: usize,
+    pub picture: Shared<PaperPicture>,
+    pub on_corners: Callback<(usize, Corners)>,
+}
+
+/// Where the corners start: the sheet found, or the whole picture.
+fn initial_corners(picture: &PaperPicture) -> Corners {
+    let (w, h) = (picture.bitmap.width as f64, picture.bitmap.height as f64);
+    picture
+        .digitized
+        .sheet_corners
+        .unwrap_or([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)])
+}
+
+/// Each lead's followed trace in the picture's pixels, as SVG polyline points.
+fn trace_points(picture: &PaperPicture) -> Vec<(String, String)> {
+    let d = &picture.digitized;
+    d.traces
+        .iter()
+        .map(|(lead, points)| {
+            let path: Vec<String> = points
+                .iter()
+                .step_by(2)
+                .map(|&(x, y)| {
+                    let (px, py) = d.to_picture(x, y);
+                    format!("{px:.1},{py:.1}")
+                })
+                .collect();
+            (lead.label().to_string(), path.join(" "))
+        })
+        .collect()
+}
+
+/// Picture coordinates of a pointer event over the SVG, which is scaled to the page. (Yew
+/// delegates events, so the event's current target is not the SVG: it is looked up.)
+fn picture_point(e: &PointerEvent, svg: &NodeRef, size: (usize, usize)) -> Option<(f64, f64)> {
+    let rect = svg.cast::<web_sys::Element>()?.get_bounding_client_rect();
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    let x = (e.client_x() as f64 - rect.left()) * size.0 as f64 / rect.width();
+    let y = (e.client_y() as f64 - rect.top()) * size.1 as f64 / rect.height();
+    Some((x.clamp(0.0, size.0 as f64), y.clamp(0.0, size.1 as f64)))
+}
+
+/// The traces read, drawn over the photo, with the sheet's four corners to drag where the
+/// digitizer got them wrong and a button to read the picture again within them.
+#[function_component(PaperOverlay)]
+pub fn paper_overlay(props: &Props) -> Html {
+    let picture = &props.picture;
+    let size = (picture.bitmap.width, picture.bitmap.height);
+    let corners = use_state(|| initial_corners(picture));
+    let dragging = use_state(|| None::<usize>);
+    let svg = use_node_ref();
+    {
+        let corners = corners.clone();
+        use_effect_with(props.picture.clone(), move |picture| {
+            corners.set(initial_corners(picture))
+        });
+    }
+    let traces = use_memo(props.picture.clone(), |picture| trace_points(picture));
+
+    let onpointermove = {
+        let (corners, dragging, svg) = (corners.clone(), dragging.clone(), svg.clone());
+        Callback::from(move |e: PointerEvent| {
+            if let (Some(k), Some(p)) = (*dragging, picture_point(&e, &svg, size)) {
+                let mut moved = *corners;
+                moved[k] = p;
+                corners.set(moved);
+            }
+        })
+    };
+    let stop = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| dragging.set(None))
+    };
+    let onclick = {
+        let (corners, on_corners, id) = (corners.clone(), props.on_corners.clone(), props.id);
+        Callback::from(move |_| on_corners.emit((id, *corners)))
+    };
+    let d = &picture.digitized;
+    let outline: Vec<String> = corners
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    let handle_radius = size.0.max(size.1) as f64 / 90.0;
+    let summary = format!(
+        "Layout {} read; grid {:.1} px per mm; sheet {}; turned {:.1}°; read in {:.0} ms. 25 mm/s and 10 mm/mV are assumed.",
+        d.layout,
+        d.px_per_mm,
+        if d.sheet_corners.is_some() { "outline found and flattened" } else { "fills the picture" },
+        d.rotation_deg,
+        picture.digitize_ms
+    );
+    html! {
+        <section class="paper-overlay" id="paper-overlay" data-layout={d.layout.clone()}
+            data-digitize-ms={format!("{:.0}", picture.digitize_ms)} data-traces={d.traces.len().to_string()}>
+            <h2>{ "Read from the picture" }</h2>
+            <p>{ summary }</p>
+            if !d.warnings.is_empty() {
+                <ul class="warnings">{ for d.warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
+            }
+            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
+            <div class="overlay-frame">
+                <img src={picture.url.clone()} alt="The photographed ECG" />
+                <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
+                    {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}>
+                    { for traces.iter().map(|(lead, points)| html! {
+                        <polyline class="trace" data-lead={lead.clone()} points={points.clone()} />
+                    }) }
+                    <polygon class="sheet-outline" points={outline.join(" ")} />
+                    { for corners.iter().enumerate().map(|(k, (x, y))| {
+                        let dragging = dragging.clone();
+                        let onpointerdown = Callback::from(move |e: PointerEvent| { e.prevent_default(); dragging.set(Some(k)); });
+                        html! { <circle class="corner" data-corner={k.to_string()} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{handle_radius:.1}")} {onpointerdown} /> }
+                    }) }
+                </svg>
+            </div>
+            <button id="reread-corners" {onclick}>{ "Read again within these corners" }</button>
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! Pictures of paper ECGs: decoded by the browser (no image codec in the wasm), shrunk to a
+//! size the digitizer reads quickly, and kept on the device as a `blob:` or `data:` URL for
+//! drawing the traces over.
+
+use ecgmatch_engine::paper::Bitmap;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
+
+/// Longer side of the picture handed to the digitizer. A printout filling the frame then has
+/// about 8 px per mm, enough for its 1 mm grid; a 12-megapixel photo would only cost time.
+pub const MAX_SIDE: u32 = 2400;
+
+const PICTURE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "gif", "webp"];
+
+/// A decoded picture and a local URL to show it with.
+pub struct Picture {
+    pub bitmap: Bitmap,
+    pub url: String,
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Whether the file is a photo or scan to digitize rather than a signal file.
+pub fn is_picture(file: &web_sys::File) -> bool {
+    file.type_().starts_with("image/")
+        || PICTURE_EXTENSIONS.contains(&extension(&file.name()).as_str())
+}
+
+pub fn is_pdf(file: &web_sys::File) -> bool {
+    file.type_() == "application/pdf" || extension(&file.name()) == "pdf"
+}
+
+/// What a PDF gets: the page cannot render PDFs itself without a large extra library.
+pub fn pdf_refusal(name: &str) -> String {
+    format!(
+        "{name}: a PDF cannot be read here yet. Open it, save or screenshot the ECG page as a PNG or JPEG picture, and drop that picture"
+    )
+}
+
+/// Decodes a dropped or chosen picture with the browser's own decoder.
+pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
+    let name = file.name();
+    let not_decoded = || {
+        format!("{name}: the browser could not decode this picture. Accepted pictures: PNG, JPEG, BMP, GIF or WebP photos or scans of a printed 12-lead ECG")
+    };
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = window
+        .create_image_bitmap_with_blob(file)
+        .map_err(|_| not_decoded())?;
+    let image: ImageBitmap = JsFuture::from(promise)
+        .await
+        .map_err(|_| not_decoded())?
+        .dyn_into()
+        .map_err(|_| not_decoded())?;
+    let (w, h) = shrunk(image.width(), image.height());
+    let bitmap = draw(w, h, |ctx| {
+        ctx.draw_image_with_image_bitmap_and_dw_and_dh(&image, 0.0, 0.0, w as f64, h as f64)
+    })
+    .map_err(|e| format!("{name}: {e}"))?;
+    image.close();
+    let url = web_sys::Url::create_object_url_with_blob(file).map_err(|_| not_decoded())?;
+    Ok(Picture { bitmap, url })
+}
+
+/// The video's current frame, as the camera shows it.
+pub fn capture(video: &HtmlVideoElement) -> Result<Picture, String> {
+    let (vw, vh) = (video.video_width(), video.video_height());
+    if vw == 0 || vh == 0 {
+        return Err(
+            "the camera has not delivered a picture yet; wait a moment and try again".into(),
+        );
+    }
+    let (w, h) = shrunk(vw, vh);
+    let canvas = canvas(w, h)?;
+    let ctx = context(&canvas)?;
+    ctx.draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w as f64, h as f64)
+        .map_err(|_| "the camera's picture could not be taken".to_string())?;
+    let bitmap = pixels(&ctx, w, h)?;
+    let url = canvas
+        .to_data_url_with_type("image/jpeg")
+        .map_err(|_| "the camera's picture could not be kept".to_string())?;
+    Ok(Picture { bitmap, url })
+}
+
+fn shrunk(w: u32, h: u32) -> (u32, u32) {
+    let scale = (MAX_SIDE as f64 / w.max(h).max(1) as f64).min(1.0);
+    (
+        ((w as f64 * scale).round() as u32).max(1),
+        ((h as f64 * scale).round() as u32).max(1),
+    )
+}
+
+fn draw(
+    w: u32,
+    h: u32,
+    paint: impl FnOnce(&CanvasRenderingContext2d) -> Result<(), wasm_bindgen::JsValue>,
+) -> Result<Bitmap, String> {
+    let canvas = canvas(w, h)?;
+    let ctx = context(&canvas)?;
+    paint(&ctx).map_err(|_| "the picture could not be drawn".to_string())?;
+    pixels(&ctx, w, h)
+}
+
+fn canvas(w: u32, h: u32) -> Result<HtmlCanvasElement, String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|_| "no canvas")?
+        .dyn_into()
+        .map_err(|_| "no canvas")?;
+    canvas.set_width(w);
+    canvas.set_height(h);
+    Ok(canvas)
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .ok_or_else(|| "this browser gives no 2D canvas to read the picture with".to_string())
+}
+
+fn pixels(ctx: &CanvasRenderingContext2d, w: u32, h: u32) -> Result<Bitmap, String> {
+    let data = ctx
+        .get_image_data(0.0, 0.0, w as f64, h as f64)
+        .map_err(|_| "the picture's pixels could not be read".to_string())?;
+    Bitmap::from_rgba(w as usize, h as usize, &data.data())
+        .ok_or_else(|| "the picture's pixels could not be read".to_string())
+}
+
+/// Lets the browser paint (a busy note) before the thread is held by a long computation.
+pub async fn yield_to_page() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

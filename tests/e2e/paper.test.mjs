@@ -1,0 +1,118 @@
+// Paper ECGs in the page: a phone photo of a printout dropped, and the same printout shown to
+// a (fake) rear camera and taken with the shutter. Each is digitized in wasm, drawn over the
+// picture, and searched like any other record. The pictures are printed at test time from a
+// real fold-10 PTB-XL record by `ecgmatch render` (built by `make build`).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPage, dropFiles, waitUntil, search, ROOT, FIXTURES } from './harness.mjs';
+
+const CLI = join(ROOT, 'target', 'release', 'ecgmatch');
+const RECORD = join(FIXTURES, 'ptbxl-fold10', '00009_lr.hea');
+
+let opened, page, photo, cameraFrame;
+
+before(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ecgmatch-paper-'));
+  photo = join(dir, '00009_phone.jpg');
+  cameraFrame = join(dir, '00009_camera.y4m');
+  execFileSync(CLI, ['render', RECORD, '--level', 'phone', '--px-per-mm', '8', '--seed', '3', '--out', photo]);
+  // The fake camera shows a scan-like frame: a webcam's 1920 px across a whole sheet.
+  execFileSync(CLI, ['render', RECORD, '--level', 'scan', '--px-per-mm', '6', '--out', cameraFrame]);
+  opened = await openPage('?backend=cpu', undefined, [
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraFrame}`,
+  ]);
+  page = opened.page;
+});
+
+after(async () => opened?.close());
+
+const tabs = () => page.locator('.record-tabs .tab').count();
+const notices = () => page.$$eval('.notice span', (ns) => ns.map((n) => n.textContent));
+const overlay = async () => ({
+  layout: await page.getAttribute('#paper-overlay', 'data-layout'),
+  traces: Number(await page.getAttribute('#paper-overlay', 'data-traces')),
+  ms: Number(await page.getAttribute('#paper-overlay', 'data-digitize-ms')),
+  polylines: await page.locator('#paper-overlay polyline.trace').count(),
+});
+
+test('a phone photo of a printout is digitized, drawn over the photo and searched, with nothing sent', async () => {
+  const before = opened.server.requests.length;
+  const { cases, state } = await search(page, [{ name: '00009_phone.jpg', bytes: await readFile(photo) }], 180000);
+  assert.equal(state, 'done', (await notices()).join('\n'));
+  assert.equal(cases.length, 10);
+  const o = await overlay();
+  assert.equal(o.layout, '3x4+1');
+  assert.equal(o.traces, 13, 'twelve cells and the rhythm strip');
+  assert.equal(o.polylines, 13);
+  console.log(`# digitize in wasm: ${o.ms} ms for a ${await page.$eval('#paper-overlay img', (i) => `${i.naturalWidth}×${i.naturalHeight}`)} photo`);
+  const sent = opened.server.requests.slice(before);
+  assert.ok(sent.every((r) => r.method === 'GET' && r.bodyBytes === 0), `requests after the drop: ${JSON.stringify(sent)}`);
+});
+
+test('the corners can be dragged and the picture read again, replacing its record', async () => {
+  const count = await tabs();
+  const corner = page.locator('#paper-overlay circle.corner[data-corner="0"]');
+  const cx = Number(await corner.getAttribute('cx'));
+  await corner.scrollIntoViewIfNeeded();
+  const box = await corner.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 6, box.y + box.height / 2, { steps: 3 });
+  await page.mouse.up();
+  const moved = Number(await corner.getAttribute('cx'));
+  assert.ok(moved < cx - 1, `corner moved from ${cx} to ${moved}`);
+  await page.click('#reread-corners');
+  await waitUntil(async () => (await page.getAttribute('#results', 'data-state').catch(() => null)) === 'done', { timeout: 120000 });
+  assert.equal(await tabs(), count, 'read again in place, not added');
+  assert.equal((await overlay()).layout, '3x4+1');
+});
+
+test('the rear camera: live preview, frame guide, shutter, then digitized and searched', async () => {
+  const count = await tabs();
+  await page.click('#camera-open');
+  await waitUntil(async () => (await page.$eval('#camera-video', (v) => v.videoWidth).catch(() => 0)) > 0, { timeout: 20000 });
+  assert.equal(await page.locator('.viewfinder .frame-guide').count(), 1);
+  await page.click('#camera-shutter');
+  await waitUntil(async () => (await tabs()) === count + 1 || (await notices()).length > 0, { timeout: 60000 });
+  assert.equal(await tabs(), count + 1, (await notices()).join('\n'));
+  await waitUntil(async () => (await page.getAttribute('#results', 'data-state').catch(() => null)) === 'done', { timeout: 120000 });
+  assert.equal((await overlay()).layout, '3x4+1');
+  assert.equal(await page.locator('#camera-video').count(), 0, 'the camera is closed after the picture');
+});
+
+/** A 64×48 24-bit BMP of noise: a picture, but no ECG. */
+function noiseBmp() {
+  const [w, h] = [64, 48];
+  const row = w * 3;
+  const bytes = Buffer.alloc(54 + row * h);
+  bytes.write('BM', 0);
+  bytes.writeUInt32LE(bytes.length, 2);
+  bytes.writeUInt32LE(54, 10);
+  bytes.writeUInt32LE(40, 14);
+  bytes.writeInt32LE(w, 18);
+  bytes.writeInt32LE(h, 22);
+  bytes.writeUInt16LE(1, 26);
+  bytes.writeUInt16LE(24, 28);
+  let seed = 7;
+  for (let i = 54; i < bytes.length; i++) { seed = (seed * 1103515245 + 12345) & 0x7fffffff; bytes[i] = seed >> 16; }
+  return bytes;
+}
+
+test('a picture that is no ECG, a PDF and a broken image get clear messages and lose nothing', async () => {
+  const count = await tabs();
+  await dropFiles(page, [
+    { name: 'holiday.bmp', bytes: noiseBmp() },
+    { name: 'printout.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') },
+    { name: 'broken.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]) },
+  ]);
+  await waitUntil(async () => (await notices()).length >= 3, { timeout: 20000 });
+  const messages = (await notices()).join('\n');
+  assert.match(messages, /holiday\.bmp: the picture is too small|holiday\.bmp: no ECG/);
+  assert.match(messages, /printout\.pdf: a PDF cannot be read here yet.*PNG or JPEG/);
+  assert.match(messages, /broken\.jpg: the browser could not decode this picture/);
+  assert.equal(await tabs(), count, 'the records read before are all still there');
+});

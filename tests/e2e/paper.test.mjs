@@ -36,7 +36,7 @@ const overlay = async () => ({
   layout: await page.getAttribute('#paper-overlay', 'data-layout'),
   traces: Number(await page.getAttribute('#paper-overlay', 'data-traces')),
   ms: Number(await page.getAttribute('#paper-overlay', 'data-digitize-ms')),
-  polylines: await page.locator('#paper-overlay polyline.trace').count(),
+  polylines: await page.locator('#paper-overlay path.trace').count(),
 });
 
 test('a phone photo of a printout is digitized, drawn over the photo and searched, with nothing sent', async () => {

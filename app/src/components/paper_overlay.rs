@@ -19,21 +19,22 @@ fn initial_corners(picture: &PaperPicture) -> Corners {
         .unwrap_or([(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)])
 }
 
-/// Each lead's followed trace in the picture's pixels, as SVG polyline points.
-fn trace_points(picture: &PaperPicture) -> Vec<(String, String)> {
+/// Each lead's followed trace in the picture's pixels, as an SVG path broken where the trace
+/// was lost, so that a gap is not drawn as a line the printout does not have.
+fn trace_paths(picture: &PaperPicture) -> Vec<(String, String)> {
     let d = &picture.digitized;
     d.traces
         .iter()
         .map(|(lead, points)| {
-            let path: Vec<String> = points
-                .iter()
-                .step_by(2)
-                .map(|&(x, y)| {
-                    let (px, py) = d.to_picture(x, y);
-                    format!("{px:.1},{py:.1}")
-                })
-                .collect();
-            (lead.label().to_string(), path.join(" "))
+            let mut path = String::new();
+            let mut last_x = f64::NEG_INFINITY;
+            for &(x, y) in points {
+                let (px, py) = d.to_picture(x, y);
+                let command = if x - last_x > 2.5 { 'M' } else { 'L' };
+                path.push_str(&format!("{command}{px:.1} {py:.1}"));
+                last_x = x;
+            }
+            (lead.label().to_string(), path)
         })
         .collect()
 }
@@ -65,7 +66,7 @@ pub fn paper_overlay(props: &Props) -> Html {
             corners.set(initial_corners(picture))
         });
     }
-    let traces = use_memo(props.picture.clone(), |picture| trace_points(picture));
+    let traces = use_memo(props.picture.clone(), |picture| trace_paths(picture));
 
     let onpointermove = {
         let (corners, dragging, svg) = (corners.clone(), dragging.clone(), svg.clone());
@@ -112,8 +113,8 @@ pub fn paper_overlay(props: &Props) -> Html {
                 <img src={picture.url.clone()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
                     {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}>
-                    { for traces.iter().map(|(lead, points)| html! {
-                        <polyline class="trace" data-lead={lead.clone()} points={points.clone()} />
+                    { for traces.iter().map(|(lead, path)| html! {
+                        <path class="trace" data-lead={lead.clone()} d={path.clone()} />
                     }) }
                     <polygon class="sheet-outline" points={outline.join(" ")} />
                     { for corners.iter().enumerate().map(|(k, (x, y))| {

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::formats::read_record_files;
-use crate::paper::degrade::degrade;
+use crate::paper::degrade::{degrade, Degradation};
 use crate::paper::evaluate::{lead_snrs, printed_reference, read_estimate};
 use crate::paper::render::{render, GridStyle, RenderConfig, Rendered};
 use crate::paper::snr::summarize;
@@ -159,10 +159,82 @@ fn clean_render_of_a_ptbxl_record_reads_back_every_lead() {
     );
 }
 
+/// Whether the picture is dark ink at `(x, y)`: some pixel within 3 px is much darker than the
+/// brightest within 12 px (the paper there, lit or shaded).
+fn on_ink(picture: &Bitmap, x: f64, y: f64) -> bool {
+    let luma = |x: i64, y: i64| -> Option<f64> {
+        (x >= 0 && y >= 0 && (x as usize) < picture.width && (y as usize) < picture.height).then(
+            || {
+                let [r, g, b] = picture.get(x as usize, y as usize);
+                0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64
+            },
+        )
+    };
+    let around = |radius: i64| {
+        (-radius..=radius).flat_map(move |dy| (-radius..=radius).map(move |dx| (dx, dy)))
+    };
+    let (cx, cy) = (x.round() as i64, y.round() as i64);
+    let darkest = around(3)
+        .filter_map(|(dx, dy)| luma(cx + dx, cy + dy))
+        .fold(f64::INFINITY, f64::min);
+    let paper = around(12)
+        .filter_map(|(dx, dy)| luma(cx + dx, cy + dy))
+        .fold(0.0, f64::max);
+    darkest < 0.6 * paper
+}
+
+#[test]
+fn phone_photo_is_flattened_read_and_its_traces_drawn_on_the_ink() {
+    let truth = ptbxl("00009_lr");
+    let rendered = render(&truth, &RenderConfig::default());
+    let photo = degrade(&rendered.bitmap, &Degradation::by_name("phone").unwrap(), 3).unwrap();
+    let (out, ms) = timed(&photo.bitmap);
+    let found = out.expect("digitized");
+    assert_eq!(found.layout, "3x4+1");
+    assert!(
+        found.sheet_corners.is_some(),
+        "the sheet's outline on the table"
+    );
+    let snr = report("phone", &truth, &rendered, &found, ms);
+    assert!(
+        summarize(&snr).0 > PHONE_MEDIAN_DB,
+        "median SNR {:.1} dB",
+        summarize(&snr).0
+    );
+    let points: Vec<(f64, f64)> = found
+        .traces
+        .iter()
+        .flat_map(|(_, p)| p.iter().step_by(7).copied())
+        .collect();
+    let inked = points.iter().filter(|&&(x, y)| {
+        let (px, py) = found.to_picture(x, y);
+        on_ink(&photo.bitmap, px, py)
+    });
+    let share = inked.count() as f64 / points.len() as f64;
+    assert!(
+        share > 0.9,
+        "only {share:.2} of the traces drawn over the photo lie on its ink"
+    );
+
+    // The same sheet read within corners a person placed on the true ones.
+    let (w, h) = (rendered.bitmap.width as f64, rendered.bitmap.height as f64);
+    let corners = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)].map(|(x, y)| photo.map_point(x, y));
+    let given =
+        digitize_within(&photo.bitmap, Some(corners), &Config::default()).expect("digitized");
+    assert_eq!(given.sheet_corners, Some(corners));
+    let snr = report("phone, corners given", &truth, &rendered, &given, 0);
+    assert!(
+        summarize(&snr).0 > PHONE_MEDIAN_DB,
+        "median SNR {:.1} dB",
+        summarize(&snr).0
+    );
+}
+
 /// Thresholds a little under what was measured (see the report lines the tests print).
 const CLEAN_MEDIAN_DB: f64 = 20.0;
 const CLEAN_FLOOR_DB: f64 = 10.0;
 const ROTATED_MEDIAN_DB: f64 = 18.0;
+const PHONE_MEDIAN_DB: f64 = 8.0;
 
 #[test]
 fn grey_grid_render_reads_back() {

@@ -15,6 +15,7 @@ use crate::library;
 use crate::picture::{self, Picture};
 use crate::state::{Action, AppState, Engine, LibraryStatus, Notice, TextSearch, TextTower};
 use ecgmatch_engine::paper::digitize::{digitize_within, sheet::Corners, Config};
+use ecgmatch_engine::paper::render::PaperLayout;
 use ecgmatch_engine::paper::Bitmap;
 use ecgmatch_engine::ReadOptions;
 
@@ -165,29 +166,53 @@ async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: S
     state.dispatch(Action::TextSearch(status));
 }
 
-/// Reads a paper ECG off a picture, within the corners the user placed if any. The page is
-/// given a moment to show that it is busy first, as the digitizer holds the thread.
-async fn digitize_picture(
-    state: UseReducerHandle<AppState>,
+/// A picture to read, and how.
+struct PictureRead {
     name: String,
     bitmap: Rc<Bitmap>,
     url: String,
+    /// Where the user placed the sheet's corners (`None`: find them).
     corners: Option<Corners>,
+    /// The layout the user chose (`None`: find it).
+    layout: Option<PaperLayout>,
+    /// The record this reading replaces.
     replaces: Option<usize>,
-) {
+}
+
+impl PictureRead {
+    fn new(name: String, bitmap: Bitmap, url: String) -> Self {
+        Self {
+            name,
+            bitmap: Rc::new(bitmap),
+            url,
+            corners: None,
+            layout: None,
+            replaces: None,
+        }
+    }
+}
+
+/// Reads a paper ECG off a picture. The page is given a moment to show that it is busy
+/// first, as the digitizer holds the thread.
+async fn digitize_picture(state: UseReducerHandle<AppState>, read: PictureRead) {
     state.dispatch(Action::Reading);
     picture::yield_to_page().await;
     let started = now_ms();
+    let config = Config {
+        layout: read.layout,
+        ..Config::default()
+    };
+    let name = read.name;
     let result =
-        digitize_within(&bitmap, corners, &Config::default()).map_err(|e| format!("{name}: {e}"));
+        digitize_within(&read.bitmap, read.corners, &config).map_err(|e| format!("{name}: {e}"));
     let digitize_ms = now_ms() - started;
     state.dispatch(Action::Digitized {
         name,
-        bitmap,
-        url,
+        bitmap: read.bitmap,
+        url: read.url,
         result,
         digitize_ms,
-        replaces,
+        replaces: read.replaces,
     });
 }
 
@@ -220,7 +245,7 @@ async fn read_dropped(state: UseReducerHandle<AppState>, list: Vec<web_sys::File
     for file in pictures {
         match picture::decode(&file).await {
             Ok(Picture { bitmap, url }) => {
-                digitize_picture(state.clone(), file.name(), Rc::new(bitmap), url, None, None).await
+                digitize_picture(state.clone(), PictureRead::new(file.name(), bitmap, url)).await
             }
             Err(message) => state.dispatch(Action::Refused(vec![Notice::new(
                 vec![file.name()],
@@ -276,33 +301,30 @@ pub fn app() -> Html {
             );
             wasm_bindgen_futures::spawn_local(digitize_picture(
                 state.clone(),
-                name,
-                Rc::new(bitmap),
-                url,
-                None,
-                None,
+                PictureRead::new(name, bitmap, url),
             ));
         })
     };
-    let on_corners = {
+    let on_paper_reread = {
         let state = state.clone();
-        Callback::from(move |(id, corners): (usize, Corners)| {
-            let (Some(picture), Some(record)) =
-                (state.picture(id), state.records.iter().find(|r| r.id == id))
-            else {
-                return;
-            };
-            let name = record.files.first().cloned().unwrap_or_default();
-            let (bitmap, url) = (picture.bitmap.clone(), picture.url.clone());
-            wasm_bindgen_futures::spawn_local(digitize_picture(
-                state.clone(),
-                name,
-                bitmap,
-                url,
-                Some(corners),
-                Some(id),
-            ));
-        })
+        Callback::from(
+            move |(id, corners, layout): (usize, Corners, Option<PaperLayout>)| {
+                let (Some(picture), Some(record)) =
+                    (state.picture(id), state.records.iter().find(|r| r.id == id))
+                else {
+                    return;
+                };
+                let read = PictureRead {
+                    name: record.files.first().cloned().unwrap_or_default(),
+                    bitmap: picture.bitmap.clone(),
+                    url: picture.url.clone(),
+                    corners: Some(corners),
+                    layout,
+                    replaces: Some(id),
+                };
+                wasm_bindgen_futures::spawn_local(digitize_picture(state.clone(), read));
+            },
+        )
     };
     let on_reread = {
         let state = state.clone();
@@ -433,7 +455,7 @@ pub fn app() -> Html {
                     <UnitsChoice id={loaded.id} {guessed} options={loaded.options.clone()} on_reread={on_reread} />
                 }
                 if let Some(picture) = loaded.picture.clone() {
-                    <PaperOverlay id={loaded.id} {picture} on_corners={on_corners} />
+                    <PaperOverlay id={loaded.id} {picture} on_reread={on_paper_reread} />
                 }
                 <EcgSheet data={loaded.data.clone()} />
                 <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />

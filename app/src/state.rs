@@ -344,7 +344,8 @@ impl Reducible for AppState {
                 replaces,
             } => {
                 next.busy = false;
-                if let Some(old) = replaces {
+                // A failed re-read leaves the record it was to replace as it was.
+                if let (Some(old), Ok(_)) = (replaces, &result) {
                     next.records.retain(|r| r.id != old);
                 }
                 let id = next.take_id();

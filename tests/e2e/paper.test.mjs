@@ -13,12 +13,14 @@ import { openPage, dropFiles, waitUntil, search, ROOT, FIXTURES } from './harnes
 const CLI = join(ROOT, 'target', 'release', 'ecgmatch');
 const RECORD = join(FIXTURES, 'ptbxl-fold10', '00009_lr.hea');
 
-let opened, page, photo, cameraFrame;
+let opened, page, photo, cameraFrame, sixByTwo;
 
 before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ecgmatch-paper-'));
   photo = join(dir, '00009_phone.jpg');
   cameraFrame = join(dir, '00009_camera.y4m');
+  sixByTwo = join(dir, '00063_6x2.png');
+  execFileSync(CLI, ['render', join(FIXTURES, 'ptbxl-fold10', '00063_lr.hea'), '--layout', '6x2', '--level', 'scan', '--px-per-mm', '6', '--out', sixByTwo]);
   execFileSync(CLI, ['render', RECORD, '--level', 'phone', '--px-per-mm', '8', '--seed', '3', '--out', photo]);
   // The fake camera shows a scan-like frame: a webcam's 1920 px across a whole sheet.
   execFileSync(CLI, ['render', RECORD, '--level', 'scan', '--px-per-mm', '6', '--out', cameraFrame]);
@@ -82,6 +84,27 @@ test('the rear camera: live preview, frame guide, shutter, then digitized and se
   await waitUntil(async () => (await page.getAttribute('#results', 'data-state').catch(() => null)) === 'done', { timeout: 120000 });
   assert.equal((await overlay()).layout, '3x4+1');
   assert.equal(await page.locator('#camera-video').count(), 0, 'the camera is closed after the picture');
+});
+
+test('a 6×2 printout is read once its layout is chosen by hand', async () => {
+  const count = await tabs();
+  await dropFiles(page, [{ name: '00063_6x2.png', bytes: await readFile(sixByTwo) }]);
+  await waitUntil(async () => (await tabs()) === count + 1 || (await notices()).length > 0, { timeout: 60000 });
+  // Found on its own, six rows are taken for a 3×4 (with rhythm strips).
+  assert.match((await overlay()).layout, /^3x4/);
+  await page.selectOption('#paper-layout', '6x2');
+  await page.click('#reread-corners');
+  await waitUntil(async () => (await page.getAttribute('#paper-overlay', 'data-layout').catch(() => null)) === '6x2', { timeout: 60000 });
+  assert.equal(await tabs(), count + 1, 'read again in place');
+  assert.equal((await overlay()).traces, 12);
+  // A wrong choice is refused with a reason, and the reading before it stays.
+  const noticesBefore = (await notices()).length;
+  await page.selectOption('#paper-layout', '12x1');
+  await page.click('#reread-corners');
+  await waitUntil(async () => (await notices()).length > noticesBefore, { timeout: 60000 });
+  assert.match((await notices()).at(-1), /00063_6x2\.png: 6 rows of trace found, but a 12x1 printout has 12/);
+  assert.equal(await tabs(), count + 1);
+  assert.equal((await overlay()).layout, '6x2');
 });
 
 /** A 64×48 24-bit BMP of noise: a picture, but no ECG. */

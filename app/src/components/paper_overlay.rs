@@ -1,4 +1,5 @@
 use ecgmatch_engine::paper::digitize::sheet::Corners;
+use ecgmatch_engine::paper::render::PaperLayout;
 use yew::prelude::*;
 
 use crate::state::{PaperPicture, Shared};
@@ -7,7 +8,8 @@ use crate::state::{PaperPicture, Shared};
 pub struct Props {
     pub id: usize,
     pub picture: Shared<PaperPicture>,
-    pub on_corners: Callback<(usize, Corners)>,
+    /// Read the picture again within these corners, in this layout (`None`: find it).
+    pub on_reread: Callback<(usize, Corners, Option<PaperLayout>)>,
 }
 
 /// Where the corners start: the sheet found, or the whole picture.
@@ -60,6 +62,7 @@ pub fn paper_overlay(props: &Props) -> Html {
     let corners = use_state(|| initial_corners(picture));
     let dragging = use_state(|| None::<usize>);
     let svg = use_node_ref();
+    let layout_choice = use_node_ref();
     {
         let corners = corners.clone();
         use_effect_with(props.picture.clone(), move |picture| {
@@ -83,8 +86,21 @@ pub fn paper_overlay(props: &Props) -> Html {
         Callback::from(move |_: PointerEvent| dragging.set(None))
     };
     let onclick = {
-        let (corners, on_corners, id) = (corners.clone(), props.on_corners.clone(), props.id);
-        Callback::from(move |_| on_corners.emit((id, *corners)))
+        let (corners, on_reread, id, choice) = (
+            corners.clone(),
+            props.on_reread.clone(),
+            props.id,
+            layout_choice.clone(),
+        );
+        Callback::from(move |_| {
+            // Read as a plain property: the select element's own binding would add a web-sys feature.
+            let value = choice
+                .get()
+                .and_then(|s| js_sys::Reflect::get(&s, &"value".into()).ok())
+                .and_then(|v| v.as_string());
+            let layout = value.and_then(|v| PaperLayout::from_name(&v));
+            on_reread.emit((id, *corners, layout))
+        })
     };
     let d = &picture.digitized;
     let outline: Vec<String> = corners
@@ -108,7 +124,7 @@ pub fn paper_overlay(props: &Props) -> Html {
             if !d.warnings.is_empty() {
                 <ul class="warnings">{ for d.warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
             }
-            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
+            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was not found (a 6×2 is not told from a 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
             <div class="overlay-frame">
                 <img src={picture.url.clone()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
@@ -124,7 +140,15 @@ pub fn paper_overlay(props: &Props) -> Html {
                     }) }
                 </svg>
             </div>
-            <button id="reread-corners" {onclick}>{ "Read again within these corners" }</button>
+            <p class="reread">
+                <label>{ "Layout " }
+                    <select id="paper-layout" ref={layout_choice}>
+                        <option value="auto" selected=true>{ "find it" }</option>
+                        { for PaperLayout::ALL.iter().map(|l| html! { <option value={l.name()}>{ l.name().replace('x', "×") }</option> }) }
+                    </select>
+                </label>
+                <button id="reread-corners" {onclick}>{ "Read again within these corners" }</button>
+            </p>
         </section>
     }
 }

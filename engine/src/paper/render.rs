@@ -45,8 +45,9 @@ impl PaperLayout {
         }
     }
 
-    /// Each cell: (lead, row, column, start in seconds, duration in seconds).
-    fn cells(self, column_s: f64) -> Vec<(Lead, usize, usize, f64, f64)> {
+    /// Each cell: (lead, row, column, start in seconds, duration in seconds); the 3×4's
+    /// rhythm strip (lead II) is its last row.
+    pub fn cells(self, column_s: f64) -> Vec<(Lead, usize, usize, f64, f64)> {
         match self {
             PaperLayout::ThreeByFour => {
                 let mut cells = Vec::new();
@@ -77,6 +78,19 @@ impl PaperLayout {
                 .map(|(i, lead)| (*lead, i, 0, 0.0, 4.0 * column_s))
                 .collect(),
         }
+    }
+
+    /// Rows of the grid of leads, rhythm strips not counted.
+    pub fn grid_rows(self) -> usize {
+        match self {
+            PaperLayout::ThreeByFour => 3,
+            PaperLayout::SixByTwo => 6,
+            PaperLayout::TwelveByOne => 12,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<PaperLayout> {
+        PaperLayout::ALL.into_iter().find(|l| l.name() == name)
     }
 
     fn rows(self) -> usize {

@@ -8,7 +8,7 @@
 use super::grid::{box_smooth, Pitch};
 use super::ink::Ink;
 use super::{Config, ACCEPTED};
-use crate::render::sheet::GRID;
+use crate::paper::render::PaperLayout;
 use crate::{Error, Lead, Result};
 
 /// Rows closer than this (in mm) are one row.
@@ -129,36 +129,52 @@ pub fn find(
         }
     }
 
-    let per_column = (config.column_s * config.sampling_rate).round() as usize;
     let total = (config.duration_s * config.sampling_rate).round() as usize;
-    let mut cells = Vec::new();
-    for (row, leads) in GRID.iter().enumerate() {
-        for (column, lead) in leads.iter().enumerate() {
-            cells.push(Cell {
-                lead: *lead,
-                row,
-                samples: (column * per_column, ((column + 1) * per_column).min(total)),
-            });
-        }
-    }
-    let rhythm_rows = rows.len() - GRID.len();
-    let name = if rhythm_rows == 0 {
-        "3x4".to_string()
+    // Twelve rows can only be one lead each; fewer are read as 3×4 with rhythm strips below,
+    // unless the person chose the layout.
+    let kind = config.layout.unwrap_or(if rows.len() >= 12 {
+        PaperLayout::TwelveByOne
     } else {
-        format!("3x4+{rhythm_rows}")
+        PaperLayout::ThreeByFour
+    });
+    let grid_rows = kind.grid_rows();
+    if rows.len() < grid_rows {
+        return Err(Error::InvalidArgument(format!(
+            "{} rows of trace found, but a {} printout has {grid_rows}; choose the layout the printout has; {ACCEPTED}",
+            rows.len(),
+            kind.name()
+        )));
+    }
+    let at = |seconds: f64| ((seconds * config.sampling_rate).round() as usize).min(total);
+    let mut cells: Vec<Cell> = kind
+        .cells(config.column_s)
+        .into_iter()
+        .filter(|&(_, row, ..)| row < grid_rows)
+        .map(|(lead, row, _, start_s, seconds)| Cell {
+            lead,
+            row,
+            samples: (at(start_s), at(start_s + seconds)),
+        })
+        .collect();
+    let rhythm_rows = rows.len() - grid_rows;
+    let name = if rhythm_rows == 0 {
+        kind.name().to_string()
+    } else {
+        format!("{}+{rhythm_rows}", kind.name())
     };
     match rhythm_rows {
         0 => {}
-        1 => cells.push(Cell { lead: config.rhythm_lead, row: GRID.len(), samples: (0, total) }),
+        1 => cells.push(Cell { lead: config.rhythm_lead, row: grid_rows, samples: (0, total) }),
         3 => {
             for (k, lead) in config.three_rhythm_leads.iter().enumerate() {
-                cells.push(Cell { lead: *lead, row: GRID.len() + k, samples: (0, total) });
+                cells.push(Cell { lead: *lead, row: grid_rows + k, samples: (0, total) });
             }
             let names: Vec<&str> = config.three_rhythm_leads.iter().map(|l| l.label()).collect();
             warnings.push(format!("3 rhythm strips read as {}, the usual order; their labels were not read", names.join(", ")));
         }
         _ => warnings.push(format!(
-            "{rhythm_rows} rhythm strips found; their leads are not known, so only the 3×4 grid was read"
+            "{rhythm_rows} rhythm strips found; their leads are not known, so only the {} grid was read",
+            kind.name()
         )),
     }
     Ok(Layout {

@@ -26,12 +26,13 @@ mod trace;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
+use super::render::PaperLayout;
 use super::Bitmap;
 use crate::{Error, Lead, Record, Result};
 
 /// What a picture must be for the digitizer to read it; shown with every refusal.
 pub const ACCEPTED: &str =
-    "accepted: a photo or scan of a 12-lead printout, 3×4 layout with a rhythm strip";
+    "accepted: a photo or scan of a 12-lead printout at 25 mm/s, in the 3×4 layout (with rhythm strips), 6×2 or 12×1";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -49,7 +50,10 @@ pub struct Config {
     pub max_rotation_deg: f64,
     /// Smallest picture worth reading, in pixels, either side.
     pub min_side_px: usize,
-    /// The lead printed on a single rhythm strip below the 3×4 grid.
+    /// The layout of the printout, as a person chose it; `None` finds it (3×4 with rhythm
+    /// strips, or 12×1 when twelve rows are found).
+    pub layout: Option<PaperLayout>,
+    /// The lead printed on a single rhythm strip below the grid.
     pub rhythm_lead: Lead,
     /// The leads on three rhythm strips below the grid, top to bottom.
     pub three_rhythm_leads: [Lead; 3],
@@ -67,6 +71,7 @@ impl Default for Config {
             column_s: 2.5,
             max_rotation_deg: 6.0,
             min_side_px: 200,
+            layout: None,
             rhythm_lead: Lead::II,
             three_rhythm_leads: [Lead::V1, Lead::II, Lead::V5],
             min_pulse_width_mm: 1.5,

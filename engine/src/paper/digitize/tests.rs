@@ -384,3 +384,66 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
     };
     assert!(message(digitize(&broken, &Config::default())).contains("does not match"));
 }
+
+#[test]
+fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
+    use crate::paper::render::PaperLayout;
+    let truth = ptbxl("00063_lr");
+    for (layout, chosen, name) in [
+        (PaperLayout::TwelveByOne, None, "12x1"),
+        (PaperLayout::SixByTwo, Some(PaperLayout::SixByTwo), "6x2"),
+    ] {
+        let rendered = render(
+            &truth,
+            &RenderConfig {
+                layout,
+                row_height_mm: layout.default_row_height_mm(),
+                ..RenderConfig::default()
+            },
+        );
+        let started = Instant::now();
+        let digitized = digitize(
+            &rendered.bitmap,
+            &Config {
+                layout: chosen,
+                ..Config::default()
+            },
+        )
+        .expect("digitized");
+        let snr = report(
+            &format!("clean {name}"),
+            &truth,
+            &rendered,
+            &digitized,
+            started.elapsed().as_millis(),
+        );
+        assert_eq!(digitized.layout, name);
+        let seen = |lead: Lead| {
+            digitized.visible[lead.index()]
+                .iter()
+                .filter(|&&v| v)
+                .count()
+        };
+        let expected = if layout == PaperLayout::SixByTwo {
+            500
+        } else {
+            1000
+        };
+        // Tall chest-lead complexes may cross into the next row of a 12×1 (15 mm apart) and
+        // lose the trace there; most leads must be read throughout.
+        let whole = Lead::STANDARD
+            .iter()
+            .filter(|&&l| seen(l) + 10 >= expected)
+            .count();
+        assert!(
+            whole >= 10,
+            "{name}: samples read per lead {:?}",
+            Lead::STANDARD.map(seen)
+        );
+        assert!(
+            summarize(&snr).0 > CLEAN_MEDIAN_DB - 4.0,
+            "{name}: median SNR {:.1} dB",
+            summarize(&snr).0
+        );
+    }
+}

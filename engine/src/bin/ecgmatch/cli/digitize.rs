@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use ecgmatch_engine::formats::write::OutputFormat;
 use ecgmatch_engine::paper::digitize::{digitize, Config, Digitized};
+use ecgmatch_engine::paper::render::PaperLayout;
 use ecgmatch_engine::paper::Bitmap;
 
 #[derive(clap::Args)]
@@ -21,6 +22,9 @@ pub struct Args {
     /// Write each record read here, in the format given by --to
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The printouts' layout: 3x4, 6x2 or 12x1 (default: found in each picture)
+    #[arg(long, value_parser = parse_layout)]
+    layout: Option<PaperLayout>,
     /// Format of the records written with --out: edf, csv, muse, hl7, philips, dicom or scp
     #[arg(long, default_value = "csv", value_parser = parse_format)]
     to: OutputFormat,
@@ -67,7 +71,13 @@ pub fn run(args: Args) -> Result<(), String> {
             }
         };
         let started = Instant::now();
-        let result = digitize(&bitmap, &Config::default());
+        let result = digitize(
+            &bitmap,
+            &Config {
+                layout: args.layout,
+                ..Config::default()
+            },
+        );
         let ms = started.elapsed().as_millis();
         match result {
             Ok(d) => {
@@ -109,6 +119,11 @@ pub fn run(args: Args) -> Result<(), String> {
     }
     println!("{read} of {} pictures read, {refused} refused", paths.len());
     Ok(())
+}
+
+pub fn parse_layout(name: &str) -> Result<PaperLayout, String> {
+    PaperLayout::from_name(name)
+        .ok_or_else(|| format!("unknown layout '{name}'; choose 3x4, 6x2 or 12x1"))
 }
 
 fn parse_format(name: &str) -> Result<OutputFormat, String> {

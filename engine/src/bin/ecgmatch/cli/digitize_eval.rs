@@ -12,7 +12,7 @@ use ecgmatch_engine::formats::read_record_files;
 use ecgmatch_engine::paper::degrade::{degrade, LEVELS};
 use ecgmatch_engine::paper::digitize::{digitize, Config};
 use ecgmatch_engine::paper::evaluate::{lead_snrs, printed_only};
-use ecgmatch_engine::paper::render::{render, RenderConfig};
+use ecgmatch_engine::paper::render::{render, PaperLayout, RenderConfig};
 use ecgmatch_engine::paper::snr::summarize;
 use ecgmatch_engine::retrieval::metrics::macro_auc;
 use ecgmatch_engine::search::{rank, Ranked, Searcher};
@@ -30,6 +30,17 @@ pub struct Args {
     #[arg(long, default_value = "static/bundle/ptbxl-v1.ecgb")]
     bundle: PathBuf,
 }
+
+/// The other layouts, printed clean: 12×1 found by the digitizer, 6×2 chosen by hand (six
+/// rows alone do not tell it from a 3×4 with three rhythm strips).
+const OTHER_LAYOUTS: [(&str, PaperLayout, Option<PaperLayout>); 2] = [
+    ("clean-12x1", PaperLayout::TwelveByOne, None),
+    (
+        "clean-6x2",
+        PaperLayout::SixByTwo,
+        Some(PaperLayout::SixByTwo),
+    ),
+];
 
 /// What one degradation level gave over all records.
 #[derive(Default)]
@@ -65,6 +76,7 @@ pub fn run(args: Args) -> Result<(), String> {
         ))
     };
     let mut levels: Vec<Level> = LEVELS.iter().map(|_| Level::default()).collect();
+    let mut other_layouts: Vec<Level> = OTHER_LAYOUTS.iter().map(|_| Level::default()).collect();
     let mut originals = Vec::new();
     let mut printed = Vec::new();
     let mut truths = Vec::new();
@@ -101,11 +113,42 @@ pub fn run(args: Args) -> Result<(), String> {
                 }
             }
         }
+        for ((_, layout, chosen), out) in OTHER_LAYOUTS.iter().zip(&mut other_layouts) {
+            let config = RenderConfig {
+                layout: *layout,
+                row_height_mm: layout.default_row_height_mm(),
+                ..RenderConfig::default()
+            };
+            let rendered = render(&record, &config);
+            let started = Instant::now();
+            let digitized = digitize(
+                &rendered.bitmap,
+                &Config {
+                    layout: *chosen,
+                    ..Config::default()
+                },
+            );
+            out.millis.push(started.elapsed().as_secs_f64() * 1000.0);
+            match digitized {
+                Ok(d) if d.layout.starts_with(layout.name()) => {
+                    out.snrs.extend(
+                        lead_snrs(&record, &rendered, &d)
+                            .into_iter()
+                            .filter(|s| s.is_finite()),
+                    );
+                    out.ranked.push(Some(search(&d.record)?));
+                }
+                _ => {
+                    out.refused += 1;
+                    out.ranked.push(None);
+                }
+            }
+        }
         eprint!("\r{}/{} records", n + 1, entries.len());
     }
     eprintln!();
     println!(
-        "digitize-eval: {} fold-10 PTB-XL records rendered 3x4 + rhythm strip at 8 px/mm, degraded, digitized; \
+        "digitize-eval: {} fold-10 PTB-XL records rendered 3x4 + rhythm strip at 8 px/mm, degraded, digitized (and clean 12x1 and 6x2 sheets); \
          Challenge 2024 SNR per lead (median, mean over leads read); retrieval against the {} cases outside fold 10 (kNN {})",
         entries.len(),
         bundle.cases.iter().filter(|c| c.fold != TEST_FOLD).count(),
@@ -173,16 +216,20 @@ pub fn run(args: Args) -> Result<(), String> {
          (the original cut to the windows the sheet prints and filled as digitized records are: a perfect digitizer)",
         "printed"
     );
-    for (level, out) in LEVELS.iter().zip(&levels) {
+    let names = LEVELS
+        .iter()
+        .map(|l| l.name)
+        .chain(OTHER_LAYOUTS.iter().map(|o| o.0));
+    for (name, out) in names.zip(levels.iter().chain(&other_layouts)) {
         let (median, mean) = summarize(&out.snrs);
         let (p, auc, overlap) = retrieval(&out.ranked);
         let mut millis = out.millis.clone();
         millis.sort_by(f64::total_cmp);
         println!(
-            "{:<11} median {median:.2} dB, mean {mean:.2} dB ({} leads read, {} of {} pictures refused); \
+            "{:<11} median {median:.2} dB, mean {mean:.2} dB ({} leads read, {} of {} pictures refused or misread); \
              digitize median {:.0} ms; retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, \
              top-10 shared with the original's {overlap:.3}",
-            level.name,
+            name,
             out.snrs.len(),
             out.refused,
             entries.len(),

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use ecgmatch_engine::paper::degrade::{degrade, Degradation, LEVELS};
-use ecgmatch_engine::paper::render::{render, RenderConfig};
+use ecgmatch_engine::paper::render::{render, PaperLayout, RenderConfig};
 use ecgmatch_engine::paper::Bitmap;
 
 use super::inputs;
@@ -17,6 +17,9 @@ pub struct Args {
     /// The picture to write: .png, .jpg or .y4m (one frame, for a fake camera)
     #[arg(long)]
     out: PathBuf,
+    /// Layout of the printout: 3x4 (with a lead II rhythm strip), 6x2 or 12x1
+    #[arg(long, default_value = "3x4", value_parser = super::digitize::parse_layout)]
+    layout: PaperLayout,
     /// Damage as a scanner or phone would: clean, scan, phone or phone-hard
     #[arg(long, default_value = "clean")]
     level: String,
@@ -50,6 +53,8 @@ pub fn run(args: Args) -> Result<(), String> {
         &record,
         &RenderConfig {
             px_per_mm: args.px_per_mm,
+            layout: args.layout,
+            row_height_mm: args.layout.default_row_height_mm(),
             ..RenderConfig::default()
         },
     );

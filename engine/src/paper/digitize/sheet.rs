@@ -22,10 +22,6 @@ const FILLS_PICTURE: f64 = 0.93;
 /// off by it, and its corners cannot be trusted.
 const MAX_BORDER_CONTACT: f64 = 0.25;
 
-/// Blank border of a flattened sheet: at least this many pixels, or this share of its side.
-const EDGE_PX: usize = 3;
-const EDGE_SHARE: f64 = 0.003;
-
 /// The sheet's corners in picture pixels: top left, top right, bottom right, bottom left.
 pub type Corners = [(f64, f64); 4];
 
@@ -142,19 +138,7 @@ pub fn flatten(image: &Bitmap, corners: &Corners) -> Option<Flattened> {
     let (fw, fh) = (out_w as f64, out_h as f64);
     let to_picture =
         homography_from_corners(&[(0.0, 0.0), (fw, 0.0), (fw, fh), (0.0, fh)], corners)?;
-    let mut bitmap = warp_bitmap(image, &to_picture, out_w, out_h, [255, 255, 255]);
-    // Corners placed on the paper's very edge bring a line of table along the border, which
-    // would read as ink; a printout has blank margins there.
-    let edge = EDGE_PX
-        .max((EDGE_SHARE * out_w.max(out_h) as f64) as usize)
-        .min(out_w.min(out_h) / 4);
-    for y in 0..out_h {
-        for x in 0..out_w {
-            if x < edge || y < edge || x + edge >= out_w || y + edge >= out_h {
-                bitmap.set(x, y, [255, 255, 255]);
-            }
-        }
-    }
+    let bitmap = warp_bitmap(image, &to_picture, out_w, out_h, [255, 255, 255]);
     Some(Flattened { bitmap, to_picture })
 }
 

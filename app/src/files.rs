@@ -7,6 +7,16 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::state::Notice;
 
+/// The files a file input's `change` event chose, with the input emptied so that choosing the
+/// same file again fires `change` again.
+pub fn take_chosen(e: &web_sys::Event) -> Option<web_sys::FileList> {
+    use wasm_bindgen::JsCast;
+    let input: web_sys::HtmlInputElement = e.target()?.dyn_into().ok()?;
+    let files = input.files();
+    input.set_value("");
+    files
+}
+
 /// The files of a drop or a picker's choice.
 pub fn files_of(list: &web_sys::FileList) -> Vec<web_sys::File> {
     (0..list.length()).filter_map(|i| list.item(i)).collect()

@@ -38,7 +38,8 @@ pub fn is_pdf(file: &web_sys::File) -> bool {
 /// What a PDF gets: the page cannot render PDFs itself without a large extra library.
 pub fn pdf_refusal(name: &str) -> String {
     format!(
-        "{name}: a PDF cannot be read here yet. Open it, save or screenshot the ECG page as a PNG or JPEG picture, and drop that picture"
+        "{name}: a PDF cannot be read here yet. Open it, save or screenshot the ECG page as a PNG or JPEG picture, and drop that picture. Accepted: {}, or photos and scans of printed 12-lead ECGs (PNG, JPEG, BMP, GIF, WebP)",
+        ecgmatch_engine::formats::ACCEPTED
     )
 }
 

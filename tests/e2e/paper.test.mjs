@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPage, dropFiles, waitUntil, search, ROOT, FIXTURES } from './harness.mjs';
 
-const CLI = join(ROOT, 'target', 'release', 'ecgmatch');
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release', 'ecgmatch');
 const RECORD = join(FIXTURES, 'ptbxl-fold10', '00009_lr.hea');
 
 let opened, page, photo, cameraFrame, sixByTwo;

@@ -3,7 +3,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{HtmlInputElement, HtmlVideoElement, MediaStream, MediaStreamConstraints};
+use web_sys::{HtmlVideoElement, MediaStream, MediaStreamConstraints};
 use yew::prelude::*;
 
 use crate::picture::{self, Picture};
@@ -141,16 +141,9 @@ pub fn camera_capture(props: &Props) -> Html {
     let on_photo = {
         let (on_capture, error) = (props.on_capture.clone(), error.clone());
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
+            let Some(file) = crate::files::take_chosen(&e).and_then(|f| f.item(0)) else {
                 return;
             };
-            let Some(file) = input.files().and_then(|f| f.item(0)) else {
-                return;
-            };
-            input.set_value("");
             let (on_capture, error) = (on_capture.clone(), error.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match picture::decode(&file).await {

@@ -1,5 +1,4 @@
-use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, HtmlInputElement};
+use web_sys::DragEvent;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -38,17 +37,9 @@ pub fn drop_zone(props: &Props) -> Html {
     let onchange = {
         let on_files = props.on_files.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            if let Some(files) = input.files() {
+            if let Some(files) = crate::files::take_chosen(&e) {
                 on_files.emit(files);
             }
-            // Choosing the same file again must fire `change` again.
-            input.set_value("");
         })
     };
 

@@ -11,6 +11,12 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, Ima
 /// about 8 px per mm, enough for its 1 mm grid; a 12-megapixel photo would only cost time.
 pub const MAX_SIDE: u32 = 2400;
 
+/// Largest picture file read: a phone photo is a few MB; far larger would only exhaust a
+/// phone's memory while the browser decodes it.
+pub const MAX_PICTURE_BYTES: f64 = 40e6;
+/// Largest picture decoded, in pixels (a 50-megapixel camera's photo).
+const MAX_PIXELS: u64 = 50_000_000;
+
 const PICTURE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "gif", "webp"];
 
 /// A decoded picture and a local URL to show it with.
@@ -46,6 +52,13 @@ pub fn pdf_refusal(name: &str) -> String {
 /// Decodes a dropped or chosen picture with the browser's own decoder.
 pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
     let name = file.name();
+    if file.size() > MAX_PICTURE_BYTES {
+        return Err(format!(
+            "{name}: too large a picture ({:.0} MB). Pictures up to {:.0} MB are accepted; a phone photo or a 300 dpi scan of the printout is enough",
+            file.size() / 1e6,
+            MAX_PICTURE_BYTES / 1e6
+        ));
+    }
     let not_decoded = || {
         format!("{name}: the browser could not decode this picture. Accepted pictures: PNG, JPEG, BMP, GIF or WebP photos or scans of a printed 12-lead ECG")
     };
@@ -58,6 +71,15 @@ pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
         .map_err(|_| not_decoded())?
         .dyn_into()
         .map_err(|_| not_decoded())?;
+    if image.width() as u64 * image.height() as u64 > MAX_PIXELS {
+        image.close();
+        return Err(format!(
+            "{name}: the picture has {} × {} pixels; up to {} megapixels are accepted",
+            image.width(),
+            image.height(),
+            MAX_PIXELS / 1_000_000
+        ));
+    }
     let (w, h) = shrunk(image.width(), image.height());
     let bitmap = draw(w, h, |ctx| {
         ctx.draw_image_with_image_bitmap_and_dw_and_dh(&image, 0.0, 0.0, w as f64, h as f64)

@@ -125,15 +125,24 @@ function noiseBmp() {
   return bytes;
 }
 
-test('a picture that is no ECG, a PDF and a broken image get clear messages and lose nothing', async () => {
+test('a picture that is no ECG, a PDF, a broken image and a huge one get clear messages and lose nothing', async () => {
   const count = await tabs();
+  const noticesBefore = (await notices()).length;
   await dropFiles(page, [
     { name: 'holiday.bmp', bytes: noiseBmp() },
     { name: 'printout.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') },
     { name: 'broken.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]) },
   ]);
-  await waitUntil(async () => (await notices()).length >= 3, { timeout: 20000 });
-  const messages = (await notices()).join('\n');
+  // 60 MB (the limit for pictures is 40 MB), refused before the browser decodes it.
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(Array(60).fill(new Uint8Array(1 << 20)), 'huge-scan.jpg', { type: 'image/jpeg' }));
+    const zone = document.querySelector('#drop-zone');
+    for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+  });
+  await waitUntil(async () => (await notices()).length >= noticesBefore + 4, { timeout: 20000 });
+  const messages = (await notices()).slice(noticesBefore).join('\n');
+  assert.match(messages, /huge-scan\.jpg: too large a picture \(63 MB\)\. Pictures up to 40 MB are accepted/);
   assert.match(messages, /holiday\.bmp: the picture is too small|holiday\.bmp: no ECG/);
   assert.match(messages, /printout\.pdf: a PDF cannot be read here yet.*PNG or JPEG/);
   assert.match(messages, /broken\.jpg: the browser could not decode this picture/);

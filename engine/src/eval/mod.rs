@@ -199,6 +199,19 @@ pub struct Evaluation<'a> {
 }
 
 impl<'a> Evaluation<'a> {
+    /// The library's vectors gathered once per method, in library order (empty for rankers
+    /// that use none).
+    fn library_vectors(&self, method: &Method) -> Vec<f32> {
+        match &method.ranker {
+            Ranker::Embeddings { vectors, dim, .. } => self
+                .library
+                .iter()
+                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn new(db: &'a PtbXl, cache: &'a SignalCache, knn: KnnRule, split: Split) -> Result<Self> {
         let by_id: HashMap<u32, &PtbXlEntry> = db.entries.iter().map(|e| (e.ecg_id, e)).collect();
         let entries: Vec<&PtbXlEntry> = cache
@@ -344,15 +357,7 @@ impl<'a> Evaluation<'a> {
         let mut frequent = self.library.clone();
         frequent.sort_by_key(|i| (std::cmp::Reverse(counts[self.reports[*i].as_str()]), *i));
 
-        // The library's vectors gathered once, in library order.
-        let library_vectors: Vec<f32> = match &method.ranker {
-            Ranker::Embeddings { vectors, dim, .. } => self
-                .library
-                .iter()
-                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let library_vectors = self.library_vectors(method);
         let n_codes = self.statement_codes.len();
         let (mut knn_scores, mut knn_truth) = (Vec::new(), Vec::new());
         let (mut super_scores, mut super_truth) = (Vec::new(), Vec::new());
@@ -457,14 +462,7 @@ impl<'a> Evaluation<'a> {
     pub fn knn_auc_by_rule(&self, method: &Method, rules: &[KnnRule]) -> Vec<(KnnRule, f64, f64)> {
         let deepest = rules.iter().map(|r| r.k).max().unwrap_or(10);
         let mut rng = SplitMix(1234);
-        let library_vectors: Vec<f32> = match &method.ranker {
-            Ranker::Embeddings { vectors, dim, .. } => self
-                .library
-                .iter()
-                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let library_vectors = self.library_vectors(method);
         let hits: Vec<Vec<Neighbour>> = self
             .queries
             .iter()

@@ -36,17 +36,16 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut paths = Vec::new();
     for path in &args.pictures {
         if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                        PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                    })
-                })
-                .collect();
-            found.sort();
-            paths.extend(found);
+            let is_picture = |p: &PathBuf| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            };
+            paths.extend(
+                super::inputs::files_in(path)?
+                    .into_iter()
+                    .filter(is_picture),
+            );
         } else {
             paths.push(path.clone());
         }

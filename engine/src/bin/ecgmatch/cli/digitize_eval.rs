@@ -12,8 +12,9 @@ use ecgmatch_engine::formats::read_record_files;
 use ecgmatch_engine::paper::degrade::{degrade, LEVELS};
 use ecgmatch_engine::paper::digitize::{digitize, Config};
 use ecgmatch_engine::paper::evaluate::{lead_snrs, printed_only};
-use ecgmatch_engine::paper::render::{render, PaperLayout, RenderConfig};
+use ecgmatch_engine::paper::render::{render, PaperLayout, RenderConfig, Rendered};
 use ecgmatch_engine::paper::snr::summarize;
+use ecgmatch_engine::paper::Bitmap;
 use ecgmatch_engine::retrieval::metrics::macro_auc;
 use ecgmatch_engine::search::{rank, Ranked, Searcher};
 use ecgmatch_engine::Record;
@@ -50,6 +51,40 @@ struct Level {
     millis: Vec<f64>,
     /// Per record: the ranked cases from the digitized record (None when refused).
     ranked: Vec<Option<Ranked>>,
+}
+
+impl Level {
+    /// Digitizes `picture` (a print of `record`, `rendered`), timing it; a refusal, or a layout
+    /// other than `expected` where one is given, counts as refused.
+    fn score(
+        &mut self,
+        record: &Record,
+        rendered: &Rendered,
+        picture: &Bitmap,
+        config: &Config,
+        expected: Option<PaperLayout>,
+        search: &dyn Fn(&Record) -> Result<Ranked, String>,
+    ) -> Result<(), String> {
+        let started = Instant::now();
+        let digitized = digitize(picture, config);
+        self.millis.push(started.elapsed().as_secs_f64() * 1000.0);
+        match digitized {
+            Ok(d) if expected.is_none_or(|l| d.layout.starts_with(l.name())) => {
+                // The degraded picture moved the sheet, but the truth windows are in time, not pixels.
+                self.snrs.extend(
+                    lead_snrs(record, rendered, &d)
+                        .into_iter()
+                        .filter(|s| s.is_finite()),
+                );
+                self.ranked.push(Some(search(&d.record)?));
+            }
+            _ => {
+                self.refused += 1;
+                self.ranked.push(None);
+            }
+        }
+        Ok(())
+    }
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -94,24 +129,14 @@ pub fn run(args: Args) -> Result<(), String> {
             let picture = degrade(&rendered.bitmap, level, entry.ecg_id as u64)
                 .map_err(e)?
                 .bitmap;
-            let started = Instant::now();
-            let digitized = digitize(&picture, &Config::default());
-            out.millis.push(started.elapsed().as_secs_f64() * 1000.0);
-            match digitized {
-                Ok(d) => {
-                    // The degraded picture moved the sheet, but the truth windows are in time, not pixels.
-                    out.snrs.extend(
-                        lead_snrs(&record, &rendered, &d)
-                            .into_iter()
-                            .filter(|s| s.is_finite()),
-                    );
-                    out.ranked.push(Some(search(&d.record)?));
-                }
-                Err(_) => {
-                    out.refused += 1;
-                    out.ranked.push(None);
-                }
-            }
+            out.score(
+                &record,
+                &rendered,
+                &picture,
+                &Config::default(),
+                None,
+                &search,
+            )?;
         }
         for ((_, layout, chosen), out) in OTHER_LAYOUTS.iter().zip(&mut other_layouts) {
             let config = RenderConfig {
@@ -120,29 +145,18 @@ pub fn run(args: Args) -> Result<(), String> {
                 ..RenderConfig::default()
             };
             let rendered = render(&record, &config);
-            let started = Instant::now();
-            let digitized = digitize(
+            let digitizer = Config {
+                layout: *chosen,
+                ..Config::default()
+            };
+            out.score(
+                &record,
+                &rendered,
                 &rendered.bitmap,
-                &Config {
-                    layout: *chosen,
-                    ..Config::default()
-                },
-            );
-            out.millis.push(started.elapsed().as_secs_f64() * 1000.0);
-            match digitized {
-                Ok(d) if d.layout.starts_with(layout.name()) => {
-                    out.snrs.extend(
-                        lead_snrs(&record, &rendered, &d)
-                            .into_iter()
-                            .filter(|s| s.is_finite()),
-                    );
-                    out.ranked.push(Some(search(&d.record)?));
-                }
-                _ => {
-                    out.refused += 1;
-                    out.ranked.push(None);
-                }
-            }
+                &digitizer,
+                Some(*layout),
+                &search,
+            )?;
         }
         eprint!("\r{}/{} records", n + 1, entries.len());
     }

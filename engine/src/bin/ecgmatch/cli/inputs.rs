@@ -12,13 +12,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, String> {
     let mut files: Vec<InputFile> = Vec::new();
     for path in paths {
         let found = if path.is_dir() {
-            let mut entries: Vec<PathBuf> = fs::read_dir(path)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
-            entries.sort();
-            entries
+            files_in(path)?
                 .iter()
                 .map(|p| read_file(p))
                 .collect::<Result<Vec<_>, _>>()
@@ -34,6 +28,17 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, String> {
         }
     }
     Ok(files)
+}
+
+/// The files in `dir` (not its sub-folders), sorted by name.
+pub fn files_in(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    Ok(entries)
 }
 
 /// What to assume for files that do not say: a table without a time column or units.

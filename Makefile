@@ -17,9 +17,11 @@ setup:
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@command -v chromium >/dev/null && command -v node >/dev/null || { \
+	@# Only what is missing: a NodeSource nodejs already carries npm and conflicts with Debian's.
+	@MISSING="$$(command -v chromium >/dev/null || echo chromium chromium-driver) $$(command -v node >/dev/null || echo nodejs) $$(command -v npm >/dev/null || echo npm)"; \
+	if [ -n "$${MISSING// /}" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y chromium chromium-driver nodejs npm; }
+		$$SUDO apt-get update && $$SUDO apt-get install -y $$MISSING; fi
 	cd tests/e2e && npm ci --no-audit --no-fund
 
 ## Build the page and serve it, with the shipped case library, on http://127.0.0.1:8080

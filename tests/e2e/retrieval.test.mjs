@@ -51,7 +51,7 @@ test('every committed test-fold record finds cases sharing its statements, and n
   for (const r of server.requests) {
     assert.equal(r.method, 'GET', JSON.stringify(r));
     assert.equal(r.bodyBytes, 0, JSON.stringify(r));
-    assert.match(new URL(r.url, 'http://x').pathname, /^\/(|index\.html|[\w.-]+\.(js|wasm|css|webmanifest|svg)|bundle\/ptbxl-v1\.ecgb)$/, r.url);
+    assert.match(new URL(r.url, 'http://x').pathname, /^\/(|index\.html|[\w.-]+\.(js|wasm|css|webmanifest|svg)|bundle\/ptbxl-v2\.ecgb)$/, r.url);
   }
 });
 
@@ -80,10 +80,10 @@ test('after one visit the page and its library work offline', async () => {
 });
 
 test('a damaged library is refused with a reason and a retry', async () => {
-  const bytes = await readFile(join(DIST, 'bundle', 'ptbxl-v1.ecgb'));
+  const bytes = await readFile(join(DIST, 'bundle', 'ptbxl-v2.ecgb'));
   const damaged = Buffer.from(bytes);
   damaged[damaged.length - 1000] ^= 0xff;
-  const { page } = await start('', { overrides: { '/bundle/ptbxl-v1.ecgb': damaged } });
+  const { page } = await start('', { overrides: { '/bundle/ptbxl-v2.ecgb': damaged } });
   await waitUntil(async () => (await page.getAttribute('#library-status', 'data-state').catch(() => null)) === 'failed', { timeout: 60000 });
   const message = await page.textContent('#library-status');
   assert.match(message, /damaged/);

@@ -13,7 +13,7 @@ pub mod write;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::patches::InputLayout;
-use crate::retrieval::{BinaryIndex, Int8Index, Neighbour};
+use crate::retrieval::{BinaryIndex, Int8Index, Neighbour, Whitening};
 use crate::{Error, Result};
 pub use container::{Container, ContainerWriter};
 
@@ -26,6 +26,8 @@ pub mod sections {
     pub const TEXT_SCALES: &str = "texts.scales.f32";
     pub const PROMPTS: &str = "prompts.f32";
     pub const MODEL: &str = "model.f16.safetensors";
+    /// Optional: the whitening the library was stored with and queries get (see `retrieval::whitening`).
+    pub const WHITENING: &str = "whitening.f32";
 }
 
 /// A diagnostic statement as `scp_statements.csv` describes it.
@@ -63,6 +65,9 @@ pub struct Manifest {
     /// How the nearest cases vote on statements (the consensus), as chosen on fold 9.
     #[serde(default)]
     pub knn: crate::retrieval::KnnRule,
+    /// The whitening power the library was stored with (none: raw embeddings).
+    #[serde(default)]
+    pub whitening_power: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,8 +104,11 @@ pub struct Bundle {
     pub manifest: Manifest,
     pub texts: Vec<String>,
     pub cases: Vec<Case>,
+    /// Case embeddings in the retrieval space (whitened, when the bundle has a whitening).
     pub library: Int8Index,
     binary: BinaryIndex,
+    /// Maps an image embedding into the library's retrieval space.
+    pub whitening: Option<Whitening>,
     /// One row per entry of `texts`, in the shared space.
     pub text_library: Int8Index,
     /// `prompts.len() × embed_dim`, unit length, in the shared space.
@@ -186,7 +194,16 @@ impl Bundle {
             return Err(bad("the prompt embeddings do not match the manifest"));
         }
         let model = c.section(sections::MODEL)?.to_vec();
+        let whitening = if c.has(sections::WHITENING) {
+            Some(Whitening::from_bytes(c.section(sections::WHITENING)?, dim)?)
+        } else {
+            None
+        };
+        if whitening.is_some() != manifest.whitening_power.is_some() {
+            return Err(bad("the whitening section does not match the manifest"));
+        }
         Ok(Self {
+            whitening,
             binary: BinaryIndex::from_int8(&library),
             manifest,
             texts: table.texts,
@@ -202,15 +219,24 @@ impl Bundle {
         self.manifest.embed_dim
     }
 
-    /// The `k` cases most similar to a unit-length image embedding, best first, leaving
-    /// out cases of `exclude_fold` (an evaluation's held-out fold).
+    /// An image embedding in the library's retrieval space.
+    pub fn retrieval_vector(&self, image_embedding: &[f32]) -> Vec<f32> {
+        match &self.whitening {
+            Some(w) => w.apply(image_embedding),
+            None => image_embedding.to_vec(),
+        }
+    }
+
+    /// The `k` cases most similar to a unit-length image embedding (as the tower gives it),
+    /// best first, leaving out cases of `exclude_fold` (an evaluation's held-out fold).
     pub fn search(
         &self,
-        query: &[f32],
+        image_embedding: &[f32],
         k: usize,
         mode: SearchMode,
         exclude_fold: Option<u8>,
     ) -> Vec<Neighbour> {
+        let query = &self.retrieval_vector(image_embedding)[..];
         let keep = |i: usize| exclude_fold != Some(self.cases[i].fold);
         match mode {
             SearchMode::Int8 => self.library.top_k(query, k, keep),
@@ -278,8 +304,10 @@ pub struct BundleParts<'a> {
     pub manifest: Manifest,
     pub texts: Vec<String>,
     pub cases: Vec<Case>,
-    /// `cases × embed_dim`, unit length.
+    /// `cases × embed_dim`, unit length, as the image tower gives them (whitened here when
+    /// `whitening` is given).
     pub case_embeddings: &'a [f32],
+    pub whitening: Option<&'a Whitening>,
     /// `texts × embed_dim`, unit length.
     pub text_embeddings: &'a [f32],
     pub prompt_embeddings: &'a [f32],
@@ -289,7 +317,10 @@ pub struct BundleParts<'a> {
 impl BundleParts<'_> {
     pub fn to_bytes(self) -> Vec<u8> {
         let dim = self.manifest.embed_dim;
-        let library = Int8Index::build(self.case_embeddings, dim);
+        let library = match self.whitening {
+            Some(w) => Int8Index::build(&w.apply_all(self.case_embeddings), dim),
+            None => Int8Index::build(self.case_embeddings, dim),
+        };
         let texts = Int8Index::build(self.text_embeddings, dim);
         let table = serde_json::to_vec(&CaseTable {
             texts: self.texts,
@@ -305,6 +336,9 @@ impl BundleParts<'_> {
             .add(sections::TEXT_SCALES, &f32_bytes(&texts.scales))
             .add(sections::PROMPTS, &f32_bytes(self.prompt_embeddings))
             .add(sections::MODEL, self.model_f16);
+        if let Some(whitening) = self.whitening {
+            w.add(sections::WHITENING, &whitening.to_bytes());
+        }
         w.finish(serde_json::to_value(&self.manifest).expect("the manifest serialises"))
     }
 }
@@ -320,6 +354,10 @@ pub(crate) mod tests {
 
     /// A three-case library in two dimensions, with real structure but no model.
     pub fn small_bundle() -> Vec<u8> {
+        small_bundle_with(None)
+    }
+
+    fn small_bundle_with(whitening: Option<&Whitening>) -> Vec<u8> {
         let case = |ecg_id, fold, text, codes: &[&str]| Case {
             ecg_id,
             fold,
@@ -357,6 +395,7 @@ pub(crate) mod tests {
                 }],
                 provenance: serde_json::json!({}),
                 knn: crate::retrieval::KnnRule::default(),
+                whitening_power: whitening.map(|_| 1.0),
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
             cases: vec![
@@ -365,6 +404,7 @@ pub(crate) mod tests {
                 case(3, 2, 1, &["IMI"]),
             ],
             case_embeddings: &embeddings,
+            whitening,
             text_embeddings: &texts,
             prompt_embeddings: &prompts,
             model_f16: b"weights",
@@ -401,6 +441,31 @@ pub(crate) mod tests {
         );
         assert!(votes[1].1 < 1.0);
         assert_eq!(b.zero_shot(&unit(&[0.0, 1.0])).len(), 1);
+    }
+
+    #[cfg(feature = "train")]
+    #[test]
+    fn a_whitened_library_is_searched_with_whitened_queries() {
+        // Fitted on points spread along x much more than along y: whitening makes y count.
+        let fitted: Vec<f32> = [[1.0, 0.1], [-1.0, 0.12], [0.5, 0.08], [-0.4, 0.11], [0.9, 0.09]]
+            .iter()
+            .flat_map(|v| unit(v))
+            .collect();
+        let whitening = Whitening::fit(&fitted, 2, 1.0).unwrap();
+        let b = Bundle::from_bytes(&small_bundle_with(Some(&whitening))).unwrap();
+        assert_eq!(b.whitening.as_ref(), Some(&whitening));
+        assert_eq!(b.manifest.whitening_power, Some(1.0));
+        // Each case, queried with its own raw embedding, finds itself first.
+        for (i, raw) in [unit(&[1.0, 0.0]), unit(&[0.8, 0.6]), unit(&[-1.0, 0.1])]
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(b.search(raw, 1, SearchMode::Int8, None)[0].index, i);
+            let stored = b.library.vector(i);
+            let mapped = b.retrieval_vector(raw);
+            let cos: f32 = stored.iter().zip(&mapped).map(|(a, b)| a * b).sum();
+            assert!(cos > 0.99, "case {i} is stored whitened (cos {cos})");
+        }
     }
 
     #[test]

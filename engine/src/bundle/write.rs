@@ -8,9 +8,10 @@ use safetensors::Dtype;
 
 use super::{weights, BundleParts, Case, Manifest, Prompt, StatementInfo};
 use crate::dataset::cache::SignalCache;
-use crate::dataset::ptbxl::{PtbXl, PtbXlEntry};
+use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, TRAIN_FOLDS};
 use crate::dataset::texts::TextTable;
 use crate::eval::TrainedModel;
+use crate::retrieval::Whitening;
 use crate::text::TextEncoder;
 use crate::{Error, Result};
 
@@ -36,6 +37,8 @@ pub struct BundleSources<'a> {
     pub device: &'a Device,
     /// How the page's consensus votes.
     pub knn: crate::retrieval::KnnRule,
+    /// Whitening of the library and the queries, fitted on the training folds (none: raw).
+    pub whitening_power: Option<f64>,
 }
 
 fn statements(db: &PtbXl) -> Vec<StatementInfo> {
@@ -119,10 +122,28 @@ impl BundleSources<'_> {
             .map(|v| v.to_vec())
             .collect();
         let prompt_embeddings = self.trained.embed_texts(&prompt_sentences, self.device)?;
-        let checkpoint = std::fs::read(&self.trained.checkpoint).map_err(|e| {
-            Error::InvalidArgument(format!("{}: {e}", self.trained.checkpoint.display()))
-        })?;
-        let model_f16 = weights::convert(&checkpoint, Dtype::F16)?;
+        let whitening = self
+            .whitening_power
+            .map(|power| {
+                let dim = self.trained.config.model.image.embed_dim;
+                let training: Vec<f32> = cases
+                    .iter()
+                    .zip(case_embeddings.chunks_exact(dim))
+                    .filter(|(case, _)| TRAIN_FOLDS.contains(&case.fold))
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .collect();
+                Whitening::fit(&training, dim, power)
+            })
+            .transpose()?;
+        let model_f16 = match &self.trained.bundled_weights {
+            Some(f16) => f16.clone(),
+            None => {
+                let checkpoint = std::fs::read(&self.trained.checkpoint).map_err(|e| {
+                    Error::InvalidArgument(format!("{}: {e}", self.trained.checkpoint.display()))
+                })?;
+                weights::convert(&checkpoint, Dtype::F16)?
+            }
+        };
         let config = &self.trained.config;
         let manifest = Manifest {
             name: self.name.clone(),
@@ -140,12 +161,14 @@ impl BundleSources<'_> {
                 "engine": env!("CARGO_PKG_VERSION"),
             }),
             knn: self.knn,
+            whitening_power: self.whitening_power,
         };
         Ok(BundleParts {
             manifest,
             texts: self.texts.texts.clone(),
             cases,
             case_embeddings: &case_embeddings,
+            whitening: whitening.as_ref(),
             text_embeddings: &text_embeddings,
             prompt_embeddings: &prompt_embeddings,
             model_f16: &model_f16,

@@ -13,12 +13,14 @@ use burn::prelude::*;
 use crate::bundle::write::SUPERCLASS_PROMPTS;
 use crate::bundle::{Bundle, SearchMode};
 use crate::dataset::cache::SignalCache;
-use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD, VALIDATION_FOLD};
+use crate::dataset::ptbxl::{
+    PtbXl, PtbXlEntry, SUPERCLASSES, TEST_FOLD, TRAIN_FOLDS, VALIDATION_FOLD,
+};
 use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
 use crate::retrieval::metrics::{jaccard, macro_auc};
-use crate::retrieval::{top_k, KnnRule, Neighbour};
+use crate::retrieval::{top_k, KnnRule, Neighbour, Whitening};
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -30,6 +32,9 @@ pub struct TrainedModel {
     pub model: Clip,
     /// The safetensors file the weights came from.
     pub checkpoint: std::path::PathBuf,
+    /// The f16 safetensors, when the model came out of a bundle (so it can be bundled again
+    /// as it is).
+    pub bundled_weights: Option<Vec<u8>>,
 }
 
 impl TrainedModel {
@@ -46,6 +51,7 @@ impl TrainedModel {
             config,
             model,
             checkpoint,
+            bundled_weights: None,
         })
     }
 
@@ -56,6 +62,7 @@ impl TrainedModel {
             config,
             model: bundle.load_model(device)?,
             checkpoint: std::path::PathBuf::from("bundle"),
+            bundled_weights: Some(bundle.model.clone()),
         })
     }
 
@@ -105,10 +112,13 @@ pub enum Ranker<'b> {
     MostFrequentReport,
     /// Cosine similarity of embeddings (`records × dim`, unit length, cache order), with
     /// zero-shot scores where the method has prompts.
+    /// With a `whitening`, similarity is measured after it (zero-shot scores use the raw
+    /// embeddings, which share the text tower's space).
     Embeddings {
         vectors: Vec<f32>,
         dim: usize,
         zero_shot: Option<ZeroShot>,
+        whitening: Option<Whitening>,
     },
     /// A shipped bundle's quantized library, queried with `vectors` (the bundle's own
     /// model on every cached record, cache order) minus its fold-10 cases.
@@ -128,6 +138,7 @@ impl Ranker<'_> {
                 vectors,
                 dim,
                 zero_shot: Some(z),
+                ..
             } => Some((&vectors[query * dim..(query + 1) * dim], z)),
             Ranker::Bundle {
                 bundle,
@@ -192,6 +203,10 @@ pub struct Evaluation<'a> {
     reports: Vec<String>,
     codes: Vec<Vec<String>>,
     superclasses: Vec<Vec<&'static str>>,
+    /// Per record: its statements as indices into `statement_codes`, and its superclasses as
+    /// indices into `SUPERCLASSES` (so that a vote of thousands of neighbours stays cheap).
+    code_ids: Vec<Vec<usize>>,
+    superclass_ids: Vec<Vec<usize>>,
     library: Vec<usize>,
     queries: Vec<usize>,
     statement_codes: Vec<String>,
@@ -203,11 +218,18 @@ impl<'a> Evaluation<'a> {
     /// that use none).
     fn library_vectors(&self, method: &Method) -> Vec<f32> {
         match &method.ranker {
-            Ranker::Embeddings { vectors, dim, .. } => self
-                .library
-                .iter()
-                .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
-                .collect(),
+            Ranker::Embeddings {
+                vectors,
+                dim,
+                whitening,
+                ..
+            } => {
+                let gathered = self.library_rows(vectors, *dim);
+                match whitening {
+                    Some(w) => w.apply_all(&gathered),
+                    None => gathered,
+                }
+            }
             _ => Vec::new(),
         }
     }
@@ -227,11 +249,12 @@ impl<'a> Evaluation<'a> {
             .iter()
             .map(|e| normalise_report(&e.report))
             .collect();
-        let codes = entries
+        let codes: Vec<Vec<String>> = entries
             .iter()
             .map(|e| e.scp_codes.iter().map(|(c, _)| c.clone()).collect())
             .collect();
-        let superclasses = entries.iter().map(|e| db.superclasses(e)).collect();
+        let superclasses: Vec<Vec<&'static str>> =
+            entries.iter().map(|e| db.superclasses(e)).collect();
         let query_fold = match split {
             Split::Test => TEST_FOLD,
             Split::Validation => VALIDATION_FOLD,
@@ -242,7 +265,24 @@ impl<'a> Evaluation<'a> {
         let queries = (0..entries.len())
             .filter(|i| entries[*i].fold == query_fold)
             .collect();
-        let statement_codes = db.statements.keys().cloned().collect();
+        let statement_codes: Vec<String> = db.statements.keys().cloned().collect();
+        let code_index: HashMap<&str, usize> = statement_codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        let code_ids = codes
+            .iter()
+            .map(|cs: &Vec<String>| cs.iter().filter_map(|c| code_index.get(c.as_str()).copied()).collect())
+            .collect();
+        let superclass_ids = superclasses
+            .iter()
+            .map(|cs: &Vec<&str>| {
+                cs.iter()
+                    .filter_map(|c| SUPERCLASSES.iter().position(|s| s == c))
+                    .collect()
+            })
+            .collect();
         let by_ecg_id = cache
             .records
             .iter()
@@ -258,11 +298,29 @@ impl<'a> Evaluation<'a> {
             reports,
             codes,
             superclasses,
+            code_ids,
+            superclass_ids,
             library,
             queries,
             statement_codes,
             by_ecg_id,
         })
+    }
+
+    /// The rows of `vectors` (cache order, `dim` wide) that belong to the library.
+    pub fn library_rows(&self, vectors: &[f32], dim: usize) -> Vec<f32> {
+        self.library
+            .iter()
+            .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+            .collect()
+    }
+
+    /// The rows of `vectors` (cache order) from the training folds, where whitening is fitted.
+    pub fn training_rows(&self, vectors: &[f32], dim: usize) -> Vec<f32> {
+        (0..self.entries.len())
+            .filter(|i| TRAIN_FOLDS.contains(&self.entries[*i].fold))
+            .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+            .collect()
     }
 
     pub fn library_size(&self) -> usize {
@@ -302,8 +360,16 @@ impl<'a> Evaluation<'a> {
                     similarity: 1.0 - j as f32 / k as f32,
                 })
                 .collect(),
-            Ranker::Embeddings { vectors, dim, .. } => top_k(
-                &vectors[query * dim..(query + 1) * dim],
+            Ranker::Embeddings {
+                vectors,
+                dim,
+                whitening,
+                ..
+            } => top_k(
+                &match whitening {
+                    Some(w) => w.apply(&vectors[query * dim..(query + 1) * dim]),
+                    None => vectors[query * dim..(query + 1) * dim].to_vec(),
+                },
                 library_vectors,
                 *dim,
                 k,
@@ -344,6 +410,34 @@ impl<'a> Evaluation<'a> {
                     .collect()
             }
         }
+    }
+
+    /// The kNN vote: each statement's and each superclass's share of the voting neighbours'
+    /// weight under `rule`.
+    fn vote(&self, hits: &[Neighbour], rule: KnnRule) -> (Vec<f32>, [f32; SUPERCLASSES.len()]) {
+        let weights = rule.weights(hits);
+        let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+        let mut all = vec![0f32; self.statement_codes.len()];
+        let mut sup = [0f32; SUPERCLASSES.len()];
+        for (hit, w) in hits.iter().zip(&weights) {
+            for &c in &self.code_ids[hit.index] {
+                all[c] += w / total;
+            }
+            for &c in &self.superclass_ids[hit.index] {
+                sup[c] += w / total;
+            }
+        }
+        (all, sup)
+    }
+
+    /// Query `q`'s true statements and superclasses, in the order `vote` scores them.
+    fn push_truth(&self, q: usize, all: &mut Vec<bool>, sup: &mut Vec<bool>) {
+        let mut truth = vec![false; self.statement_codes.len()];
+        for &c in &self.code_ids[q] {
+            truth[c] = true;
+        }
+        all.extend(truth);
+        sup.extend((0..SUPERCLASSES.len()).map(|c| self.superclass_ids[q].contains(&c)));
     }
 
     pub fn score(&self, method: &Method) -> Scores {
@@ -395,30 +489,10 @@ impl<'a> Evaluation<'a> {
                     &clean_report(&self.entries[q].report),
                 );
             }
-            // Similarity-weighted vote of the k nearest cases.
-            let weights = self.knn.weights(&hits);
-            let voters = &hits[..weights.len()];
-            let total: f32 = weights.iter().sum();
-            for code in &self.statement_codes {
-                let vote: f32 = voters
-                    .iter()
-                    .zip(&weights)
-                    .filter(|(h, _)| self.codes[h.index].contains(code))
-                    .map(|(_, w)| w)
-                    .sum();
-                knn_scores.push(vote / total);
-                knn_truth.push(self.codes[q].contains(code));
-            }
-            for class in SUPERCLASSES {
-                let vote: f32 = voters
-                    .iter()
-                    .zip(&weights)
-                    .filter(|(h, _)| self.superclasses[h.index].contains(&class))
-                    .map(|(_, w)| w)
-                    .sum();
-                super_scores.push(vote / total);
-                super_truth.push(self.superclasses[q].contains(&class));
-            }
+            let (all, sup) = self.vote(&hits, self.knn);
+            knn_scores.extend(all);
+            super_scores.extend(sup);
+            self.push_truth(q, &mut knn_truth, &mut super_truth);
             if let Some((v, z)) = method.ranker.zero_shot(q) {
                 let dim = v.len();
                 let dot = |p: &[f32]| -> f32 { p.iter().zip(v).map(|(a, b)| a * b).sum() };
@@ -474,24 +548,10 @@ impl<'a> Evaluation<'a> {
                 let (mut all, mut all_truth, mut sup, mut sup_truth) =
                     (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                 for (&q, hits) in self.queries.iter().zip(&hits) {
-                    let weights = rule.weights(hits);
-                    let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
-                    let vote = |has: &dyn Fn(usize) -> bool| -> f32 {
-                        hits.iter()
-                            .zip(&weights)
-                            .filter(|(h, _)| has(h.index))
-                            .map(|(_, w)| w)
-                            .sum::<f32>()
-                            / total
-                    };
-                    for code in &self.statement_codes {
-                        all.push(vote(&|i| self.codes[i].contains(code)));
-                        all_truth.push(self.codes[q].contains(code));
-                    }
-                    for class in SUPERCLASSES {
-                        sup.push(vote(&|i| self.superclasses[i].contains(&class)));
-                        sup_truth.push(self.superclasses[q].contains(&class));
-                    }
+                    let (a, s) = self.vote(hits, *rule);
+                    all.extend(a);
+                    sup.extend(s);
+                    self.push_truth(q, &mut all_truth, &mut sup_truth);
                 }
                 let auc_all = macro_auc(&all, &all_truth, self.statement_codes.len()).0;
                 (

@@ -3,6 +3,8 @@
 pub mod index;
 pub mod metrics;
 pub mod quantized;
+pub mod whitening;
 
 pub use index::{top_k, vote_weight, KnnRule, Neighbour};
 pub use quantized::{BinaryIndex, Int8Index};
+pub use whitening::Whitening;

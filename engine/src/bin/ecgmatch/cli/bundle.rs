@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::write::BundleSources;
-use ecgmatch_engine::bundle::Container;
+use ecgmatch_engine::bundle::{Bundle, Container};
 use ecgmatch_engine::eval::TrainedModel;
 use ecgmatch_engine::retrieval::KnnRule;
 
@@ -15,9 +15,13 @@ pub struct Args {
     #[command(flatten)]
     data: PreparedData,
     /// The training folder (`ecgmatch train --out`); its best checkpoint is used
+    #[arg(long, required_unless_present = "from_bundle", conflicts_with = "from_bundle")]
+    run: Option<PathBuf>,
+    /// Rebuild from an existing bundle's model (its f16 weights, kept as they are), e.g. to
+    /// store the library with another whitening or vote
     #[arg(long)]
-    run: PathBuf,
-    #[arg(long, default_value = "static/bundle/ptbxl-v1.ecgb")]
+    from_bundle: Option<PathBuf>,
+    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
     out: PathBuf,
     #[arg(long, default_value = "PTB-XL")]
     name: String,
@@ -27,13 +31,24 @@ pub struct Args {
     /// Softmax temperature of the consensus vote; without it, votes are weighted by similarity
     #[arg(long)]
     knn_temperature: Option<f32>,
+    /// Whitening of the library and queries, fitted on folds 1-8 (choose with `ecgmatch eval`);
+    /// without it, raw embeddings are compared
+    #[arg(long)]
+    whitening_power: Option<f64>,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
     let (db, cache, texts) = args.data.open()?;
-    let trained = TrainedModel::load(&args.run, &device).map_err(e)?;
+    let trained = match (&args.run, &args.from_bundle) {
+        (Some(run), _) => TrainedModel::load(run, &device).map_err(e)?,
+        (None, Some(path)) => {
+            let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
+            TrainedModel::from_bundle(&Bundle::from_bytes(&bytes).map_err(e)?, &device).map_err(e)?
+        }
+        (None, None) => return Err("give --run FOLDER or --from-bundle FILE".into()),
+    };
     let text_encoder = load_text_encoder(&args.data.weights, &device)?;
     eprintln!(
         "embedding {} cases with {}",
@@ -53,6 +68,7 @@ pub fn run(args: Args) -> Result<(), String> {
         text_encoder: &text_encoder,
         device: &device,
         knn,
+        whitening_power: args.whitening_power,
     }
     .build()
     .map_err(e)?;

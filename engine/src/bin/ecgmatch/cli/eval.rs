@@ -7,7 +7,7 @@ use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::eval::{
     format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
-use ecgmatch_engine::retrieval::KnnRule;
+use ecgmatch_engine::retrieval::{KnnRule, Whitening};
 
 use super::train::PreparedData;
 
@@ -26,77 +26,121 @@ pub struct Args {
     #[arg(long, default_value_t = 1000)]
     rerank_pool: usize,
     /// Neighbours that vote in kNN classification. Without it, the rule (k and softmax
-    /// temperature) is chosen on fold 9 against folds 1-8 with the first model, then used on fold 10
+    /// temperature, and the whitening) is chosen on fold 9 against folds 1-8 with the bundle's model
+    /// (else the first run), then used on fold 10
     #[arg(long)]
     knn_k: Option<usize>,
     /// Softmax temperature of the kNN vote (with --knn-k); without it, votes are weighted by similarity
     #[arg(long, requires = "knn_k")]
     knn_temperature: Option<f32>,
+    /// Whitening power of the trained runs' embeddings (with --knn-k; without --knn-k it is chosen on fold 9)
+    #[arg(long, requires = "knn_k")]
+    whitening_power: Option<f64>,
     /// Also write the scores as JSON here
     #[arg(long)]
     json: Option<PathBuf>,
 }
 
-/// The kNN rule with the best macro AUC over all statements on fold 9 against folds 1-8, with
-/// the first model's f32 embeddings (the bundle's, when no run is given).
-fn choose_knn_rule(
+/// Whitening powers tried on fold 9 (none: the raw embeddings).
+const WHITENING_POWERS: [Option<f64>; 4] = [None, Some(0.5), Some(0.75), Some(1.0)];
+
+/// How the library is compared and how neighbours vote, as chosen on fold 9.
+#[derive(Clone, Copy)]
+struct RetrievalRule {
+    whitening_power: Option<f64>,
+    knn: KnnRule,
+}
+
+/// The whitening power and kNN rule with the best macro AUC over all statements on fold 9
+/// against folds 1-8 (whitening fitted on folds 1-8), with the bundle model's f32 embeddings
+/// (the first run's, when no bundle is given).
+fn choose_retrieval_rule(
     db: &ecgmatch_engine::dataset::ptbxl::PtbXl,
     cache: &ecgmatch_engine::dataset::cache::SignalCache,
     methods: &[Method],
-) -> Result<KnnRule, String> {
+) -> Result<RetrievalRule, String> {
     let validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation)
         .map_err(|e| e.to_string())?;
-    let chooser = methods.iter().find_map(|m| match &m.ranker {
-        Ranker::Embeddings { vectors, dim, .. } => Some((m.name.clone(), vectors.clone(), *dim)),
-        Ranker::Bundle {
-            bundle, vectors, ..
-        } => Some((
-            format!("{} (f32)", m.name),
-            vectors.clone(),
-            bundle.embed_dim(),
-        )),
-        _ => None,
-    });
+    // The shipped model's own embeddings when a bundle is scored, else the first run's.
+    let chooser = methods
+        .iter()
+        .find_map(|m| match &m.ranker {
+            Ranker::Bundle {
+                bundle, vectors, ..
+            } => Some((
+                format!("{} (f32)", m.name),
+                vectors.clone(),
+                bundle.embed_dim(),
+            )),
+            _ => None,
+        })
+        .or_else(|| {
+            methods.iter().find_map(|m| match &m.ranker {
+                Ranker::Embeddings { vectors, dim, .. } => {
+                    Some((m.name.clone(), vectors.clone(), *dim))
+                }
+                _ => None,
+            })
+        });
+    let unchosen = RetrievalRule {
+        whitening_power: None,
+        knn: KnnRule::new(10),
+    };
     let Some((name, vectors, dim)) = chooser else {
-        return Ok(KnnRule::new(10));
+        return Ok(unchosen);
     };
-    let method = Method {
-        name,
-        ranker: Ranker::Embeddings {
-            vectors,
-            dim,
-            zero_shot: None,
-        },
-    };
-    // Our embeddings' nearest similarities lie close together, so the useful temperatures are small.
-    let rules: Vec<KnnRule> = [10, 50, 100, 200, 400, 800]
+    // Raw embeddings' nearest similarities lie close together, so small temperatures matter
+    // there; whitened ones spread out, and wide votes smooth the rare statements.
+    let rules: Vec<KnnRule> = [10, 50, 100, 200, 400, 800, 1600, 3200]
         .into_iter()
         .flat_map(|k| {
-            [None, Some(0.02), Some(0.01), Some(0.005), Some(0.002)]
+            [None, Some(0.1), Some(0.05), Some(0.02), Some(0.01), Some(0.005)]
                 .into_iter()
                 .map(move |temperature| KnnRule { k, temperature })
         })
         .collect();
-    let scored = validation.knn_auc_by_rule(&method, &rules);
     println!(
-        "kNN rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {}:",
+        "Retrieval rule chosen on fold 9 ({} queries) against folds 1-8 ({} cases) with {name}:",
         validation.query_count(),
         validation.library_size(),
-        method.name
     );
-    for (rule, all, sup) in &scored {
-        println!("  {rule:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
+    let mut best: Option<(RetrievalRule, f64, f64)> = None;
+    for power in WHITENING_POWERS {
+        let whitening = power
+            .map(|p| Whitening::fit(&validation.library_rows(&vectors, dim), dim, p))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let method = Method {
+            name: name.clone(),
+            ranker: Ranker::Embeddings {
+                vectors: vectors.clone(),
+                dim,
+                zero_shot: None,
+                whitening,
+            },
+        };
+        let label = power.map_or("raw embeddings".to_string(), |p| format!("whitening power {p}"));
+        for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
+            println!("  {label:<22} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
+            if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
+                best = Some((
+                    RetrievalRule {
+                        whitening_power: power,
+                        knn,
+                    },
+                    all,
+                    sup,
+                ));
+            }
+        }
     }
-    let best = scored
-        .iter()
-        .max_by(|a, b| {
-            (a.1, a.2)
-                .partial_cmp(&(b.1, b.2))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
-        .map(|s| s.0);
-    let best = best.unwrap_or(KnnRule::new(10));
-    println!("  chosen: {best}\n");
+    let best = best.map_or(unchosen, |b| b.0);
+    println!(
+        "  chosen: {}, {}\n",
+        best.whitening_power
+            .map_or("raw embeddings".to_string(), |p| format!("whitening power {p}")),
+        best.knn
+    );
     Ok(best)
 }
 
@@ -176,6 +220,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 vectors,
                 dim,
                 zero_shot: Some(zero_shot),
+                whitening: None,
             },
         });
     }
@@ -188,7 +233,24 @@ pub fn run(args: Args) -> Result<(), String> {
             cache.records.len(),
             started.elapsed().as_secs_f64()
         );
+        if let Ok(dir) = std::env::var("ECGMATCH_DUMP") {
+            let dir = std::path::Path::new(&dir);
+            std::fs::create_dir_all(dir).unwrap();
+            let dim = bundle.embed_dim();
+            super::npy::write_f32(&dir.join("vectors.npy"), &[vectors.len() / dim, dim], &vectors).unwrap();
+            let ids: Vec<String> = cache.records.iter().map(|r| r.ecg_id.to_string()).collect();
+            std::fs::write(dir.join("ids.txt"), ids.join("\n")).unwrap();
+        }
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
+        methods.push(Method {
+            name: "bundle model, f32 library".into(),
+            ranker: Ranker::Embeddings {
+                vectors: vectors.clone(),
+                dim: bundle.embed_dim(),
+                zero_shot: Some(zero_shot()?),
+                whitening: bundle.whitening.clone(),
+            },
+        });
         methods.push(Method {
             name: "bundle int8".into(),
             ranker: Ranker::Bundle {
@@ -210,10 +272,58 @@ pub fn run(args: Args) -> Result<(), String> {
             },
         });
     }
-    evaluation.knn = match fixed {
-        Some(rule) => rule,
-        None => choose_knn_rule(&db, &cache, &methods)?,
+    let rule = match fixed {
+        Some(knn) => RetrievalRule {
+            whitening_power: args.whitening_power,
+            knn,
+        },
+        None => choose_retrieval_rule(&db, &cache, &methods)?,
     };
+    evaluation.knn = rule.knn;
+    // The trained runs are scored both as their embeddings come and with the chosen whitening
+    // (fitted on folds 1-8), so its effect shows in the same table.
+    if let Some(power) = rule.whitening_power {
+        let mut whitened = Vec::new();
+        for method in &methods {
+            if let Ranker::Embeddings {
+                vectors,
+                dim,
+                whitening: None,
+                ..
+            } = &method.ranker
+            {
+                if method.name.starts_with("bundle") {
+                    continue;
+                }
+                let fitted = Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, power)
+                    .map_err(e)?;
+                whitened.push((method.name.clone(), vectors.clone(), *dim, fitted));
+            }
+        }
+        for (name, vectors, dim, whitening) in whitened {
+            let zero_shot = methods
+                .iter_mut()
+                .find(|m| m.name == name)
+                .and_then(|m| match &mut m.ranker {
+                    Ranker::Embeddings { zero_shot, .. } => zero_shot.take(),
+                    _ => None,
+                });
+            methods
+                .iter_mut()
+                .find(|m| m.name == name)
+                .expect("just seen")
+                .name = format!("{name} (raw embeddings)");
+            methods.push(Method {
+                name: format!("{name} (whitened {power})"),
+                ranker: Ranker::Embeddings {
+                    vectors,
+                    dim,
+                    zero_shot,
+                    whitening: Some(whitening),
+                },
+            });
+        }
+    }
     println!(
         "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN {}\n",
         evaluation.query_count(),

@@ -170,7 +170,8 @@ mod tests {
         for r in vectors.chunks_exact(dim) {
             for i in 0..dim {
                 for j in 0..dim {
-                    c[i * dim + j] += (r[i] as f64 - mean[i]) * (r[j] as f64 - mean[j]) / (n - 1) as f64;
+                    c[i * dim + j] +=
+                        (r[i] as f64 - mean[i]) * (r[j] as f64 - mean[j]) / (n - 1) as f64;
                 }
             }
         }

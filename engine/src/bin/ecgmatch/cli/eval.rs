@@ -36,6 +36,11 @@ pub struct Args {
     /// Whitening power of the trained runs' embeddings (with --knn-k; without --knn-k it is chosen on fold 9)
     #[arg(long, requires = "knn_k")]
     whitening_power: Option<f64>,
+    /// Also write the bundle model's raw embedding of every cached record here
+    /// (embeddings.npy, `records × dim`, and ecg_ids.txt, one per line in the same order),
+    /// for analysis outside
+    #[arg(long, requires = "bundle")]
+    embeddings_out: Option<PathBuf>,
     /// Also write the scores as JSON here
     #[arg(long)]
     json: Option<PathBuf>,
@@ -94,9 +99,16 @@ fn choose_retrieval_rule(
     let rules: Vec<KnnRule> = [10, 50, 100, 200, 400, 800, 1600, 3200]
         .into_iter()
         .flat_map(|k| {
-            [None, Some(0.1), Some(0.05), Some(0.02), Some(0.01), Some(0.005)]
-                .into_iter()
-                .map(move |temperature| KnnRule { k, temperature })
+            [
+                None,
+                Some(0.1),
+                Some(0.05),
+                Some(0.02),
+                Some(0.01),
+                Some(0.005),
+            ]
+            .into_iter()
+            .map(move |temperature| KnnRule { k, temperature })
         })
         .collect();
     println!(
@@ -119,7 +131,9 @@ fn choose_retrieval_rule(
                 whitening,
             },
         };
-        let label = power.map_or("raw embeddings".to_string(), |p| format!("whitening power {p}"));
+        let label = power.map_or("raw embeddings".to_string(), |p| {
+            format!("whitening power {p}")
+        });
         for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
             println!("  {label:<22} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
             if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
@@ -138,10 +152,30 @@ fn choose_retrieval_rule(
     println!(
         "  chosen: {}, {}\n",
         best.whitening_power
-            .map_or("raw embeddings".to_string(), |p| format!("whitening power {p}")),
+            .map_or("raw embeddings".to_string(), |p| format!(
+                "whitening power {p}"
+            )),
         best.knn
     );
     Ok(best)
+}
+
+fn write_embeddings(
+    dir: &std::path::Path,
+    cache: &ecgmatch_engine::dataset::cache::SignalCache,
+    vectors: &[f32],
+    dim: usize,
+) -> Result<(), String> {
+    let fail = |err: std::io::Error| format!("{}: {err}", dir.display());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    super::npy::write_f32(
+        &dir.join("embeddings.npy"),
+        &[vectors.len() / dim, dim],
+        vectors,
+    )
+    .map_err(fail)?;
+    let ids: Vec<String> = cache.records.iter().map(|r| r.ecg_id.to_string()).collect();
+    std::fs::write(dir.join("ecg_ids.txt"), ids.join("\n")).map_err(fail)
 }
 
 fn parse_run(s: &str) -> Result<(String, PathBuf), String> {
@@ -233,13 +267,8 @@ pub fn run(args: Args) -> Result<(), String> {
             cache.records.len(),
             started.elapsed().as_secs_f64()
         );
-        if let Ok(dir) = std::env::var("ECGMATCH_DUMP") {
-            let dir = std::path::Path::new(&dir);
-            std::fs::create_dir_all(dir).unwrap();
-            let dim = bundle.embed_dim();
-            super::npy::write_f32(&dir.join("vectors.npy"), &[vectors.len() / dim, dim], &vectors).unwrap();
-            let ids: Vec<String> = cache.records.iter().map(|r| r.ecg_id.to_string()).collect();
-            std::fs::write(dir.join("ids.txt"), ids.join("\n")).unwrap();
+        if let Some(dir) = &args.embeddings_out {
+            write_embeddings(dir, &cache, &vectors, bundle.embed_dim())?;
         }
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
         methods.push(Method {

@@ -12,7 +12,7 @@ use crate::export;
 use crate::files::{files_of, read_files};
 use crate::inference::{self, now_ms, Backend};
 use crate::library;
-use crate::picture::{self, Picture};
+use crate::picture::{self, LocalUrl, Picture};
 use crate::state::{Action, AppState, Engine, LibraryStatus, Notice, TextSearch, TextTower};
 use ecgmatch_engine::paper::digitize::{digitize_within, sheet::Corners, Config};
 use ecgmatch_engine::paper::render::PaperLayout;
@@ -170,7 +170,7 @@ async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: S
 struct PictureRead {
     name: String,
     bitmap: Rc<Bitmap>,
-    url: String,
+    url: Rc<LocalUrl>,
     /// Where the user placed the sheet's corners (`None`: find them).
     corners: Option<Corners>,
     /// The layout the user chose (`None`: find it).
@@ -180,7 +180,7 @@ struct PictureRead {
 }
 
 impl PictureRead {
-    fn new(name: String, bitmap: Bitmap, url: String) -> Self {
+    fn new(name: String, bitmap: Bitmap, url: Rc<LocalUrl>) -> Self {
         Self {
             name,
             bitmap: Rc::new(bitmap),
@@ -455,7 +455,7 @@ pub fn app() -> Html {
                     <UnitsChoice id={loaded.id} {guessed} options={loaded.options.clone()} on_reread={on_reread} />
                 }
                 if let Some(picture) = loaded.picture.clone() {
-                    <PaperOverlay id={loaded.id} {picture} on_reread={on_paper_reread} />
+                    <PaperOverlay id={loaded.id} {picture} read_ms={loaded.read_ms} on_reread={on_paper_reread} />
                 }
                 <EcgSheet data={loaded.data.clone()} />
                 <Results loaded={loaded.clone()} compared_case={state.compared_case} on_compare={on_compare} />

@@ -2,6 +2,8 @@
 //! size the digitizer reads quickly, and kept on the device as a `blob:` or `data:` URL for
 //! drawing the traces over.
 
+use std::rc::Rc;
+
 use ecgmatch_engine::paper::Bitmap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -22,7 +24,27 @@ const PICTURE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "gif", "webp
 /// A decoded picture and a local URL to show it with.
 pub struct Picture {
     pub bitmap: Bitmap,
-    pub url: String,
+    pub url: Rc<LocalUrl>,
+}
+
+/// A picture's URL inside this page. A `blob:` URL keeps the file in the browser's memory until
+/// it is revoked, so it is revoked when the last record showing the picture is gone (a re-read
+/// shares it with the reading it replaces).
+#[derive(Debug, PartialEq)]
+pub struct LocalUrl(String);
+
+impl LocalUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for LocalUrl {
+    fn drop(&mut self) {
+        if self.0.starts_with("blob:") {
+            let _ = web_sys::Url::revoke_object_url(&self.0);
+        }
+    }
 }
 
 fn extension(name: &str) -> String {
@@ -87,7 +109,10 @@ pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
     .map_err(|e| format!("{name}: {e}"))?;
     image.close();
     let url = web_sys::Url::create_object_url_with_blob(file).map_err(|_| not_decoded())?;
-    Ok(Picture { bitmap, url })
+    Ok(Picture {
+        bitmap,
+        url: Rc::new(LocalUrl(url)),
+    })
 }
 
 /// The video's current frame, as the camera shows it.
@@ -107,7 +132,10 @@ pub fn capture(video: &HtmlVideoElement) -> Result<Picture, String> {
     let url = canvas
         .to_data_url_with_type("image/jpeg")
         .map_err(|_| "the camera's picture could not be kept".to_string())?;
-    Ok(Picture { bitmap, url })
+    Ok(Picture {
+        bitmap,
+        url: Rc::new(LocalUrl(url)),
+    })
 }
 
 fn shrunk(w: u32, h: u32) -> (u32, u32) {

@@ -12,6 +12,7 @@ use ecgmatch_engine::{Error, InputFile, Record};
 use yew::Reducible;
 
 use crate::inference::{Backend, QueryResults};
+use crate::picture::LocalUrl;
 
 /// Where a record's search stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,9 +62,8 @@ pub type SharedRecord = Shared<RecordData>;
 pub struct PaperPicture {
     pub bitmap: Rc<Bitmap>,
     /// A `blob:` or `data:` URL of the picture, local to this page.
-    pub url: String,
+    pub url: Rc<LocalUrl>,
     pub digitized: Digitized,
-    pub digitize_ms: f64,
 }
 
 /// Files as the user dropped them, kept so that a record can be read again with the
@@ -224,7 +224,7 @@ pub enum Action {
     Digitized {
         name: String,
         bitmap: Rc<Bitmap>,
-        url: String,
+        url: Rc<LocalUrl>,
         result: Result<Digitized, String>,
         digitize_ms: f64,
         replaces: Option<usize>,
@@ -368,7 +368,6 @@ impl Reducible for AppState {
                                 bitmap,
                                 url,
                                 digitized,
-                                digitize_ms,
                             }))),
                         });
                     }

@@ -8,6 +8,8 @@ use crate::state::{PaperPicture, Shared};
 pub struct Props {
     pub id: usize,
     pub picture: Shared<PaperPicture>,
+    /// How long the digitizer took to read it.
+    pub read_ms: f64,
     /// Read the picture again within these corners, in this layout (`None`: find it).
     pub on_reread: Callback<(usize, Corners, Option<PaperLayout>)>,
 }
@@ -114,11 +116,11 @@ pub fn paper_overlay(props: &Props) -> Html {
         d.px_per_mm,
         if d.sheet_corners.is_some() { "outline found and flattened" } else { "fills the picture" },
         d.rotation_deg,
-        picture.digitize_ms
+        props.read_ms
     );
     html! {
         <section class="paper-overlay" id="paper-overlay" data-layout={d.layout.clone()}
-            data-digitize-ms={format!("{:.0}", picture.digitize_ms)} data-traces={d.traces.len().to_string()}>
+            data-digitize-ms={format!("{:.0}", props.read_ms)} data-traces={d.traces.len().to_string()}>
             <h2>{ "Read from the picture" }</h2>
             <p>{ summary }</p>
             if !d.warnings.is_empty() {
@@ -126,7 +128,7 @@ pub fn paper_overlay(props: &Props) -> Html {
             }
             <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was not found (a 6×2 is not told from a 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
             <div class="overlay-frame">
-                <img src={picture.url.clone()} alt="The photographed ECG" />
+                <img src={picture.url.as_str().to_string()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
                     {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}>
                     { for traces.iter().map(|(lead, path)| html! {

@@ -447,10 +447,16 @@ pub(crate) mod tests {
     #[test]
     fn a_whitened_library_is_searched_with_whitened_queries() {
         // Fitted on points spread along x much more than along y: whitening makes y count.
-        let fitted: Vec<f32> = [[1.0, 0.1], [-1.0, 0.12], [0.5, 0.08], [-0.4, 0.11], [0.9, 0.09]]
-            .iter()
-            .flat_map(|v| unit(v))
-            .collect();
+        let fitted: Vec<f32> = [
+            [1.0, 0.1],
+            [-1.0, 0.12],
+            [0.5, 0.08],
+            [-0.4, 0.11],
+            [0.9, 0.09],
+        ]
+        .iter()
+        .flat_map(|v| unit(v))
+        .collect();
         let whitening = Whitening::fit(&fitted, 2, 1.0).unwrap();
         let b = Bundle::from_bytes(&small_bundle_with(Some(&whitening))).unwrap();
         assert_eq!(b.whitening.as_ref(), Some(&whitening));

@@ -273,7 +273,11 @@ impl<'a> Evaluation<'a> {
             .collect();
         let code_ids = codes
             .iter()
-            .map(|cs: &Vec<String>| cs.iter().filter_map(|c| code_index.get(c.as_str()).copied()).collect())
+            .map(|cs: &Vec<String>| {
+                cs.iter()
+                    .filter_map(|c| code_index.get(c.as_str()).copied())
+                    .collect()
+            })
             .collect();
         let superclass_ids = superclasses
             .iter()

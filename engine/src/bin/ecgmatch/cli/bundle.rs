@@ -15,7 +15,11 @@ pub struct Args {
     #[command(flatten)]
     data: PreparedData,
     /// The training folder (`ecgmatch train --out`); its best checkpoint is used
-    #[arg(long, required_unless_present = "from_bundle", conflicts_with = "from_bundle")]
+    #[arg(
+        long,
+        required_unless_present = "from_bundle",
+        conflicts_with = "from_bundle"
+    )]
     run: Option<PathBuf>,
     /// Rebuild from an existing bundle's model (its f16 weights, kept as they are), e.g. to
     /// store the library with another whitening or vote
@@ -45,7 +49,8 @@ pub fn run(args: Args) -> Result<(), String> {
         (Some(run), _) => TrainedModel::load(run, &device).map_err(e)?,
         (None, Some(path)) => {
             let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
-            TrainedModel::from_bundle(&Bundle::from_bytes(&bytes).map_err(e)?, &device).map_err(e)?
+            TrainedModel::from_bundle(&Bundle::from_bytes(&bytes).map_err(e)?, &device)
+                .map_err(e)?
         }
         (None, None) => return Err("give --run FOLDER or --from-bundle FILE".into()),
     };

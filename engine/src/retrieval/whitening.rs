@@ -20,6 +20,7 @@ pub struct Whitening {
 
 /// Variance below this share of the largest is treated as this share, so that a direction
 /// the tower never uses is not blown up into noise.
+#[cfg(feature = "train")]
 const MIN_VARIANCE_SHARE: f64 = 1e-6;
 
 impl Whitening {

@@ -236,7 +236,22 @@ impl Bundle {
         mode: SearchMode,
         exclude_fold: Option<u8>,
     ) -> Vec<Neighbour> {
-        let query = &self.retrieval_vector(image_embedding)[..];
+        self.search_retrieval_space(
+            &self.retrieval_vector(image_embedding),
+            k,
+            mode,
+            exclude_fold,
+        )
+    }
+
+    /// [`Bundle::search`] with a query already in the library's retrieval space.
+    pub fn search_retrieval_space(
+        &self,
+        query: &[f32],
+        k: usize,
+        mode: SearchMode,
+        exclude_fold: Option<u8>,
+    ) -> Vec<Neighbour> {
         let keep = |i: usize| exclude_fold != Some(self.cases[i].fold);
         match mode {
             SearchMode::Int8 => self.library.top_k(query, k, keep),

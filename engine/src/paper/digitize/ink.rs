@@ -85,6 +85,8 @@ pub fn classify(image: &Bitmap) -> Ink {
     let mut trace = vec![false; width * height];
     let mut weak = vec![false; width * height];
     let mut grid = vec![0u8; width * height];
+    // Grid pixels, and those of them darkened in every channel alike (see below).
+    let (mut grid_pixels, mut neutral_grid) = (0usize, 0usize);
     for y in 0..height {
         for x in 0..width {
             let block = (y / BLOCK) * blocks_x + x / BLOCK;
@@ -96,34 +98,24 @@ pub fn classify(image: &Bitmap) -> Ink {
             if readable && brightest < TRACE_FRACTION * paper_bright[block] {
                 trace[i] = true;
             } else {
+                let neutral = neutral(paper_bright[block], paper_dark[block], brightest, darkest);
                 weak[i] = readable
                     && brightest < WEAK_TRACE_FRACTION * paper_bright[block]
-                    && neutral(paper_bright[block], paper_dark[block], brightest, darkest)
+                    && neutral
                     && is_thin_line(image, x, y, brightest, RIDGE_MARGIN * paper_bright[block]);
                 let darkness = (paper_dark[block] - darkest).clamp(0.0, 255.0) as u8;
-                grid[i] = if darkness >= GRID_NOISE { darkness } else { 0 };
-            }
-        }
-    }
-    // Grown pixels keep their grid darkness: the grid's period and angle are measured on it,
-    // and a faint pixel may as well be grid.
-    // On a grey grid every grid line is a thin neutral line as dark as a faint trace, so faint
-    // pixels cannot be told from grid there and only sure trace counts.
-    let (mut grid_pixels, mut neutral_grid) = (0usize, 0usize);
-    for y in 0..height {
-        for x in 0..width {
-            let i = y * width + x;
-            if grid[i] > 0 && !trace[i] {
-                grid_pixels += 1;
-                let block = (y / BLOCK) * blocks_x + x / BLOCK;
-                let [r, g, b] = image.get(x, y);
-                let (brightest, darkest) = (r.max(g).max(b) as f64, r.min(g).min(b) as f64);
-                if neutral(paper_bright[block], paper_dark[block], brightest, darkest) {
-                    neutral_grid += 1;
+                if darkness >= GRID_NOISE {
+                    grid[i] = darkness;
+                    grid_pixels += 1;
+                    neutral_grid += usize::from(neutral);
                 }
             }
         }
     }
+    // On a grey grid every grid line is a thin neutral line as dark as a faint trace, so faint
+    // pixels cannot be told from grid there and only sure trace counts. Grown pixels keep their
+    // grid darkness: the grid's period and angle are measured on it, and a faint pixel may as
+    // well be grid.
     if (neutral_grid as f64) < GREY_GRID_SHARE * grid_pixels as f64 {
         grow_into_weak(&mut trace, &weak, width, height);
     }
@@ -140,8 +132,9 @@ fn neutral(paper_bright: f64, paper_dark: f64, brightest: f64, darkest: f64) -> 
     paper_bright - brightest >= NEUTRAL_DARKENING * (paper_dark - darkest)
 }
 
-/// The pixel is no brighter than its neighbours and darker, by `margin`, than the pixels `RIDGE_REACH` away on both sides across
-/// or along: the middle of a thin line, not the edge of a printed stroke, a crease or a shadow.
+/// The pixel is no brighter than its neighbours and darker, by `margin`, than the pixels
+/// `RIDGE_REACH` away on both sides, across or along: the middle of a thin line, not the edge
+/// of a printed stroke, a crease or a shadow.
 fn is_thin_line(image: &Bitmap, x: usize, y: usize, brightest: f64, margin: f64) -> bool {
     let level = |x: usize, y: usize| {
         let [r, g, b] = image.get(x, y);

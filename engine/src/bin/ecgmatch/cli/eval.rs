@@ -131,9 +131,7 @@ fn choose_retrieval_rule(
                 whitening,
             },
         };
-        let label = power.map_or("raw embeddings".to_string(), |p| {
-            format!("whitening power {p}")
-        });
+        let label = describe_whitening(power);
         for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
             println!("  {label:<22} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
             if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
@@ -151,13 +149,16 @@ fn choose_retrieval_rule(
     let best = best.map_or(unchosen, |b| b.0);
     println!(
         "  chosen: {}, {}\n",
-        best.whitening_power
-            .map_or("raw embeddings".to_string(), |p| format!(
-                "whitening power {p}"
-            )),
+        describe_whitening(best.whitening_power),
         best.knn
     );
     Ok(best)
+}
+
+fn describe_whitening(power: Option<f64>) -> String {
+    power.map_or("raw embeddings".to_string(), |p| {
+        format!("whitening power {p}")
+    })
 }
 
 fn write_embeddings(
@@ -221,6 +222,8 @@ pub fn run(args: Args) -> Result<(), String> {
             &device,
         )?)
     };
+    // Each run adds one method, here.
+    let runs = methods.len()..methods.len() + args.runs.len();
     for (name, dir) in &args.runs {
         let started = std::time::Instant::now();
         let trained = TrainedModel::load(dir, &device).map_err(e)?;
@@ -313,45 +316,30 @@ pub fn run(args: Args) -> Result<(), String> {
     // (fitted on folds 1-8), so its effect shows in the same table.
     if let Some(power) = rule.whitening_power {
         let mut whitened = Vec::new();
-        for method in &methods {
-            if let Ranker::Embeddings {
+        for method in &mut methods[runs] {
+            let Ranker::Embeddings {
                 vectors,
                 dim,
-                whitening: None,
+                zero_shot,
                 ..
-            } = &method.ranker
-            {
-                if method.name.starts_with("bundle") {
-                    continue;
-                }
-                let fitted = Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, power)
-                    .map_err(e)?;
-                whitened.push((method.name.clone(), vectors.clone(), *dim, fitted));
-            }
-        }
-        for (name, vectors, dim, whitening) in whitened {
-            let zero_shot = methods
-                .iter_mut()
-                .find(|m| m.name == name)
-                .and_then(|m| match &mut m.ranker {
-                    Ranker::Embeddings { zero_shot, .. } => zero_shot.take(),
-                    _ => None,
-                });
-            methods
-                .iter_mut()
-                .find(|m| m.name == name)
-                .expect("just seen")
-                .name = format!("{name} (raw embeddings)");
-            methods.push(Method {
-                name: format!("{name} (whitened {power})"),
+            } = &mut method.ranker
+            else {
+                continue;
+            };
+            let whitening =
+                Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, power).map_err(e)?;
+            whitened.push(Method {
+                name: format!("{} (whitened {power})", method.name),
                 ranker: Ranker::Embeddings {
-                    vectors,
-                    dim,
-                    zero_shot,
+                    vectors: vectors.clone(),
+                    dim: *dim,
+                    zero_shot: zero_shot.take(),
                     whitening: Some(whitening),
                 },
             });
+            method.name = format!("{} (raw embeddings)", method.name);
         }
+        methods.extend(whitened);
     }
     println!(
         "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN {}\n",

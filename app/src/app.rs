@@ -67,6 +67,7 @@ async fn load_library(state: UseReducerHandle<AppState>) {
     if origin == library::Origin::Network {
         library::keep(library::BUNDLE_URL, &bytes).await;
     }
+    library::forget_superseded().await;
     state.dispatch(Action::LibraryReady {
         cases: bundle.cases.len(),
         bytes: bytes.len(),

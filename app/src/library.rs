@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, ReadableStreamDefaultReader, Response};
 
 /// Served by the page's own origin (see `index.html`); the only data the page fetches.
-pub const BUNDLE_URL: &str = "bundle/ptbxl-v2.ecgb";
+pub const BUNDLE_URL: &str = "bundle/ptbxl-v3.ecgb";
 /// The packed text tower, fetched only when the user first searches by text.
 pub const TEXT_TOWER_URL: &str = "bundle/text-tower-v1.ecgb";
 const CACHE_NAME: &str = "ecgmatch-library-v1";
@@ -93,6 +93,26 @@ pub async fn keep(url: &str, bytes: &[u8]) {
 pub async fn forget(url: &str) {
     if let Some(cache) = open_cache().await {
         let _ = JsFuture::from(cache.delete_with_str(url)).await;
+    }
+}
+
+/// Drops what an earlier version kept under another name (a replaced library is 11 MB), so
+/// a returning visitor's storage holds only the files this page fetches.
+pub async fn forget_superseded() {
+    let Some(cache) = open_cache().await else {
+        return;
+    };
+    let Ok(keys) = JsFuture::from(cache.keys()).await else {
+        return;
+    };
+    for request in js_sys::Array::from(&keys).iter() {
+        let Ok(request) = request.dyn_into::<web_sys::Request>() else {
+            continue;
+        };
+        let current = [BUNDLE_URL, TEXT_TOWER_URL];
+        if !current.iter().any(|url| request.url().ends_with(&format!("/{url}"))) {
+            let _ = JsFuture::from(cache.delete_with_request(&request)).await;
+        }
     }
 }
 

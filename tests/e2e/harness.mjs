@@ -10,6 +10,10 @@ import { chromium } from 'playwright-core';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
 export const FIXTURES = join(ROOT, 'tests', 'fixtures');
+/** The case library's path as the page fetches it (`bundle/ptbxl-vN.ecgb`), read from the app's
+ * source so that the tests follow a new library version. */
+export const BUNDLE_PATH = (await readFile(join(ROOT, 'app', 'src', 'library.rs'), 'utf8'))
+  .match(/pub const BUNDLE_URL: &str = "([^"]+)";/)[1];
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',

@@ -4,18 +4,21 @@
 //!
 //! Per record it keeps the eight independent leads (I, II, V1–V6) of the `stack`
 //! preparation as 16-bit microvolts — the other four are exact linear combinations — and
-//! the twelve `paper` beats. Layout: a header, then fixed-size records.
+//! the twelve leads' beats, both the central one (`paper`) and the median one. Layout: a
+//! header, then fixed-size records.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
 use super::ptbxl::{PtbXl, PtbXlEntry};
-use crate::encode::layout::{paper_beats, PaperConfig, StackConfig};
+use crate::encode::layout::{lead_beats, Beat, PaperConfig, StackConfig};
 use crate::signal::prepare;
 use crate::{Error, Lead, Result};
 
 const MAGIC: &[u8; 8] = b"ECGCACHE";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The beats kept per record, in this order.
+const BEATS: [Beat; 2] = [Beat::Central, Beat::Median];
 /// The leads stored; III, aVR, aVL and aVF are derived from I and II on reading.
 pub const STORED_LEADS: [Lead; 8] = [
     Lead::I,
@@ -35,8 +38,8 @@ pub struct CachedRecord {
     pub fold: u8,
     /// `STORED_LEADS` × samples, µV.
     stack: Vec<i16>,
-    /// 12 × beat length, µV; `None` where no complete beat was found.
-    beats: Option<Vec<i16>>,
+    /// Per kind of [`BEATS`], 12 × beat length, µV; `None` where no complete beat was found.
+    beats: [Option<Vec<i16>>; 2],
 }
 
 #[derive(Debug, Clone)]
@@ -84,9 +87,10 @@ impl CachedRecord {
         ]
     }
 
-    /// The twelve `paper` beats in mV, if the record has one.
-    pub fn paper_beats(&self, beat_len: usize) -> Option<[Vec<f32>; 12]> {
-        let beats = self.beats.as_ref()?;
+    /// The twelve leads' `beat` in mV, if the record has one.
+    pub fn beats(&self, beat_len: usize, beat: Beat) -> Option<[Vec<f32>; 12]> {
+        let kind = BEATS.iter().position(|b| *b == beat)?;
+        let beats = self.beats[kind].as_ref()?;
         Some(std::array::from_fn(|l| {
             beats[l * beat_len..(l + 1) * beat_len]
                 .iter()
@@ -148,7 +152,7 @@ impl SignalCache {
     pub fn write(&self, path: &Path) -> Result<()> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("{}: {e}", path.display()));
         let mut out = Vec::with_capacity(
-            32 + self.records.len() * (8 + 2 * (8 * self.samples + 12 * self.beat_len)),
+            32 + self.records.len() * record_size(self.samples, self.beat_len),
         );
         out.extend_from_slice(MAGIC);
         for v in [
@@ -161,12 +165,21 @@ impl SignalCache {
         }
         for r in &self.records {
             out.extend_from_slice(&r.ecg_id.to_le_bytes());
-            out.extend_from_slice(&[r.fold, u8::from(r.beats.is_some()), 0, 0]);
-            for v in r.stack.iter().chain(r.beats.iter().flatten()) {
+            let present = r
+                .beats
+                .iter()
+                .enumerate()
+                .map(|(k, b)| u8::from(b.is_some()) << k)
+                .sum();
+            out.extend_from_slice(&[r.fold, present, 0, 0]);
+            for v in &r.stack {
                 out.extend_from_slice(&v.to_le_bytes());
             }
-            if r.beats.is_none() {
-                out.resize(out.len() + 2 * 12 * self.beat_len, 0);
+            for beats in &r.beats {
+                match beats {
+                    Some(b) => b.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+                    None => out.resize(out.len() + 2 * 12 * self.beat_len, 0),
+                }
             }
         }
         if let Some(dir) = path.parent() {
@@ -198,7 +211,7 @@ impl SignalCache {
             return Err(bad("made by another version"));
         }
         let (n, samples, beat_len) = (word(1), word(2), word(3));
-        let stride = 8 + 2 * (8 * samples + 12 * beat_len);
+        let stride = record_size(samples, beat_len);
         if bytes.len() != 24 + n * stride {
             return Err(bad("truncated"));
         }
@@ -210,11 +223,15 @@ impl SignalCache {
                     .map(|b| i16::from_le_bytes([b[0], b[1]]))
                     .collect();
                 let (stack, beats) = values.split_at(8 * samples);
+                let mut kinds = beats.chunks_exact(12 * beat_len);
                 CachedRecord {
                     ecg_id: u32::from_le_bytes(r[..4].try_into().unwrap()),
                     fold: r[4],
                     stack: stack.to_vec(),
-                    beats: (r[5] == 1).then(|| beats.to_vec()),
+                    beats: std::array::from_fn(|k| {
+                        let b = kinds.next().expect("the stride holds every kind");
+                        (r[5] >> k & 1 == 1).then(|| b.to_vec())
+                    }),
                 }
             })
             .collect();
@@ -224,6 +241,11 @@ impl SignalCache {
             records,
         })
     }
+}
+
+/// Bytes per cached record: id, fold and flags, the stored leads, then each kind of beat.
+fn record_size(samples: usize, beat_len: usize) -> usize {
+    8 + 2 * (8 * samples + BEATS.len() * 12 * beat_len)
 }
 
 fn prepare_entry(
@@ -252,15 +274,17 @@ fn prepare_entry(
         stored.extend((0..samples).map(|i| x.get(i).copied().map_or(0, to_i16)));
     }
     let leads = prepare(&record, &paper.prepare)?;
-    let beats = paper_beats(&leads, paper, &record.name)
-        .ok()
-        .filter(|b| b.iter().all(Option::is_some))
-        .map(|b| {
-            b.iter()
-                .flatten()
-                .flat_map(|beat| beat.iter().map(|v| to_i16(*v)))
-                .collect()
-        });
+    let beats = BEATS.map(|kind| {
+        lead_beats(&leads, paper, kind, &record.name)
+            .ok()
+            .filter(|b| b.iter().all(Option::is_some))
+            .map(|b| {
+                b.iter()
+                    .flatten()
+                    .flat_map(|beat| beat.iter().map(|v| to_i16(*v)))
+                    .collect()
+            })
+    });
     Ok(CachedRecord {
         ecg_id: entry.ecg_id,
         fold: entry.fold,
@@ -305,7 +329,10 @@ mod tests {
         for t in 0..back.samples {
             assert!((leads[2][t] - (leads[1][t] - leads[0][t])).abs() < 1e-6);
         }
-        assert!(r.paper_beats(back.beat_len).is_some());
+        let central = r.beats(back.beat_len, Beat::Central).unwrap();
+        let median = r.beats(back.beat_len, Beat::Median).unwrap();
+        assert_eq!(central[1].len(), back.beat_len);
+        assert_ne!(central, median);
     }
 
     #[test]

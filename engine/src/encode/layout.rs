@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::resize::{resize_tiles, ResizeScratch};
 use crate::signal::{
-    self, beat_window, central_beat, detect_r_peaks, robust_scale, PrepareConfig, PreparedLeads,
+    self, beat_window, central_beat, detect_r_peaks, median_beat, robust_scale, PrepareConfig, PreparedLeads,
 };
 use crate::{Error, Lead, Record, Result};
 
@@ -138,13 +138,26 @@ impl Default for StackConfig {
     }
 }
 
+/// Which beat of each lead the `hybrid` layout's beat planes show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Beat {
+    /// The complete beat nearest the middle of the record, as the seed paper cuts it.
+    #[default]
+    Central,
+    /// The sample-wise median of every complete beat: the record's typical beat, without one
+    /// beat's noise or an ectopic beat's form.
+    Median,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Layout {
     Paper(PaperConfig),
     Stack(StackConfig),
     /// Morphology and rhythm: per lead, GASF, GADF and MTF of the R-centred beat (as the
-    /// paper cuts it) and the recurrence plot of the whole record, all at the stack size.
-    Hybrid(StackConfig),
+    /// paper cuts it, or the median beat) and the recurrence plot of the whole record, all at
+    /// the stack size.
+    Hybrid(StackConfig, Beat),
 }
 
 impl Layout {
@@ -152,7 +165,7 @@ impl Layout {
         match self {
             Layout::Paper(_) => "paper",
             Layout::Stack(_) => "stack",
-            Layout::Hybrid(_) => "hybrid",
+            Layout::Hybrid(..) => "hybrid",
         }
     }
 }
@@ -167,15 +180,15 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
             let leads = signal::prepare(record, &config.prepare)?;
             encode_stack_series(&stack_series(&leads, config, &record.name)?, config)
         }
-        Layout::Hybrid(config) => {
+        Layout::Hybrid(config, beat) => {
             let paper = PaperConfig::default();
             let beat_leads = signal::prepare(record, &paper.prepare)?;
             // A record with no clean beat still has its rhythm; its beat planes stay zero.
-            let beats = paper_beats(&beat_leads, &paper, &record.name).unwrap_or_default();
+            let beats = lead_beats(&beat_leads, &paper, *beat, &record.name).unwrap_or_default();
             let leads = signal::prepare(record, &config.prepare)?;
             let mut out = EncodedImage::default();
             Encoder::default().hybrid_into(
-                &beats,
+                &beat_refs(&beats),
                 &stack_series(&leads, config, &record.name)?,
                 config,
                 &mut out,
@@ -219,6 +232,46 @@ pub fn paper_beats<'a>(
             message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
         })?;
     Ok(Lead::STANDARD.map(|l| leads.get(l).and_then(|x| beat_window(x, r, before, after))))
+}
+
+/// Per standard lead, the median of its beats around the R peaks found on the first lead of
+/// [`PEAK_LEADS`] that has a complete beat: the same instants in every lead.
+pub fn median_beats(
+    leads: &PreparedLeads,
+    config: &PaperConfig,
+    name: &str,
+) -> Result<[Option<Vec<f32>>; 12]> {
+    let (before, after) = (config.samples_before_r, config.samples_after_r);
+    let peaks = PEAK_LEADS
+        .iter()
+        .filter_map(|l| leads.get(*l))
+        .find_map(|x| {
+            let peaks = detect_r_peaks(x, leads.sampling_rate);
+            central_beat(&peaks, x.len(), before, after).map(|_| peaks)
+        })
+        .ok_or_else(|| Error::InvalidRecord {
+            record: name.to_string(),
+            message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
+        })?;
+    Ok(Lead::STANDARD.map(|l| leads.get(l).and_then(|x| median_beat(x, &peaks, before, after))))
+}
+
+/// Per standard lead, the `beat` the hybrid layout encodes.
+pub fn lead_beats(
+    leads: &PreparedLeads,
+    config: &PaperConfig,
+    beat: Beat,
+    name: &str,
+) -> Result<[Option<Vec<f32>>; 12]> {
+    match beat {
+        Beat::Central => Ok(paper_beats(leads, config, name)?.map(|b| b.map(<[f32]>::to_vec))),
+        Beat::Median => median_beats(leads, config, name),
+    }
+}
+
+/// Borrows owned beats in the shape the encoders read.
+pub fn beat_refs(beats: &[Option<Vec<f32>>; 12]) -> [Option<&[f32]>; 12] {
+    std::array::from_fn(|l| beats[l].as_deref())
 }
 
 /// GASF, RP and MTF of each beat, tiled as the leads are printed, resized to a square.

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{encode, EncodedImage, Encoding, Layout, PaperConfig, StackConfig};
+use super::layout::{encode, Beat, EncodedImage, Encoding, Layout, PaperConfig, StackConfig};
 use crate::{Record, Result};
 
 /// The image layout the model reads, with its patch size.
@@ -12,7 +12,13 @@ use crate::{Record, Result};
 pub enum InputLayout {
     Stack { image_size: usize, patch: usize },
     Paper { patch: usize },
-    Hybrid { image_size: usize, patch: usize },
+    Hybrid {
+        image_size: usize,
+        patch: usize,
+        /// Absent in models made before the median beat, which read the central one.
+        #[serde(default)]
+        beat: Beat,
+    },
 }
 
 impl InputLayout {
@@ -20,7 +26,9 @@ impl InputLayout {
     pub fn patch_shape(&self) -> (usize, usize) {
         match *self {
             InputLayout::Stack { image_size, patch }
-            | InputLayout::Hybrid { image_size, patch } => {
+            | InputLayout::Hybrid {
+                image_size, patch, ..
+            } => {
                 let channels = StackConfig::default().leads.len() * 4;
                 ((image_size / patch).pow(2), channels * patch * patch)
             }
@@ -39,10 +47,30 @@ impl InputLayout {
                 ..StackConfig::default()
             }),
             InputLayout::Paper { .. } => Layout::Paper(PaperConfig::default()),
-            InputLayout::Hybrid { image_size, .. } => Layout::Hybrid(StackConfig {
+            InputLayout::Hybrid {
+                image_size, beat, ..
+            } => Layout::Hybrid(
+                StackConfig {
+                    image_size,
+                    ..StackConfig::default()
+                },
+                beat,
+            ),
+        }
+    }
+
+    /// The same layout reading `beat`; `None` for a layout without beat planes of its choice
+    /// (`paper` always cuts the central beat, as the seed paper does).
+    pub fn with_beat(self, beat: Beat) -> Option<Self> {
+        match self {
+            InputLayout::Hybrid {
+                image_size, patch, ..
+            } => Some(InputLayout::Hybrid {
                 image_size,
-                ..StackConfig::default()
+                patch,
+                beat,
             }),
+            InputLayout::Stack { .. } | InputLayout::Paper { .. } => None,
         }
     }
 
@@ -144,6 +172,12 @@ mod tests {
             InputLayout::Hybrid {
                 image_size: 64,
                 patch: 8,
+                beat: Beat::Central,
+            },
+            InputLayout::Hybrid {
+                image_size: 64,
+                patch: 8,
+                beat: Beat::Median,
             },
         ] {
             let (n, dim) = layout.patch_shape();

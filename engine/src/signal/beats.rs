@@ -16,6 +16,33 @@ pub fn central_beat(peaks: &[usize], len: usize, before: usize, after: usize) ->
         .min_by_key(|&r| r.abs_diff(len / 2))
 }
 
+/// The sample-wise median of every complete window around `peaks`: one beat with the
+/// record's typical shape, where a single beat carries its noise and any ectopic beat's
+/// form. `None` without a complete window.
+pub fn median_beat(x: &[f32], peaks: &[usize], before: usize, after: usize) -> Option<Vec<f32>> {
+    let windows: Vec<&[f32]> = peaks
+        .iter()
+        .filter_map(|&r| beat_window(x, r, before, after))
+        .collect();
+    let first = windows.first()?;
+    let mut column = Vec::with_capacity(windows.len());
+    Some(
+        (0..first.len())
+            .map(|i| {
+                column.clear();
+                column.extend(windows.iter().map(|w| w[i]));
+                column.sort_unstable_by(f32::total_cmp);
+                let m = column.len() / 2;
+                if column.len() % 2 == 1 {
+                    column[m]
+                } else {
+                    0.5 * (column[m - 1] + column[m])
+                }
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +67,21 @@ mod tests {
         );
         assert_eq!(central_beat(&[10, 990], 1000, 35, 65), None);
         assert_eq!(central_beat(&[], 1000, 35, 65), None);
+    }
+
+    #[test]
+    fn the_median_beat_ignores_one_odd_beat() {
+        // Three beats of the same shape and one inverted: the median keeps the shape.
+        let shape: Vec<f32> = (0..10).map(|i| (i as f32 - 5.0).abs()).collect();
+        let mut x = Vec::new();
+        for k in 0..4 {
+            let sign = if k == 2 { -1.0 } else { 1.0 };
+            x.extend(shape.iter().map(|v| sign * v));
+        }
+        let peaks = [5, 15, 25, 35];
+        assert_eq!(median_beat(&x, &peaks, 5, 5).unwrap(), shape);
+        // Windows that do not fit are skipped, not padded.
+        assert_eq!(median_beat(&x, &[2, 38], 5, 5), None);
+        assert_eq!(median_beat(&x, &[2, 15], 5, 5).unwrap(), shape);
     }
 }

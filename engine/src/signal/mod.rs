@@ -8,7 +8,7 @@ pub mod resample;
 pub mod rpeaks;
 pub mod scale;
 
-pub use beats::{beat_window, central_beat};
+pub use beats::{beat_window, central_beat, median_beat};
 pub use fill::{fill_leads, fill_unseen};
 pub use filter::{Butterworth, FilterKind};
 pub use prepare::{prepare, PrepareConfig, PreparedLeads};

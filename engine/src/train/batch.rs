@@ -6,7 +6,7 @@ use burn::prelude::*;
 use crate::dataset::cache::SignalCache;
 use crate::dataset::labels::LabelTable;
 use crate::dataset::texts::TextTable;
-use crate::encode::layout::{EncodedImage, Encoder, PaperConfig, StackConfig};
+use crate::encode::layout::{beat_refs, Beat, EncodedImage, Encoder, PaperConfig, StackConfig};
 use crate::encode::patches::patchify;
 pub use crate::encode::patches::InputLayout;
 use crate::signal::robust_scale;
@@ -34,12 +34,12 @@ pub fn append_cached(
             encoder.stack_series_into(&series, &config, image)?;
         }
         InputLayout::Paper { .. } => {
-            let beats = record.paper_beats(cache.beat_len);
-            let refs: [Option<&[f32]>; 12] =
-                std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
-            encoder.paper_beats_into(&refs, &PaperConfig::default(), image)?;
+            let beats = cached_beats(cache, index, Beat::Central);
+            encoder.paper_beats_into(&beat_refs(&beats), &PaperConfig::default(), image)?;
         }
-        InputLayout::Hybrid { image_size, .. } => {
+        InputLayout::Hybrid {
+            image_size, beat, ..
+        } => {
             let config = StackConfig {
                 image_size,
                 ..StackConfig::default()
@@ -47,16 +47,22 @@ pub fn append_cached(
             let leads = record.stack_leads(cache.samples);
             let series: [Option<Vec<f32>>; 12] =
                 std::array::from_fn(|l| Some(robust_scale(&leads[l])));
-            let beats = record.paper_beats(cache.beat_len);
-            let refs: [Option<&[f32]>; 12] =
-                std::array::from_fn(|l| beats.as_ref().map(|b| b[l].as_slice()));
-            encoder.hybrid_into(&refs, &series, &config, image)?;
+            let beats = cached_beats(cache, index, beat);
+            encoder.hybrid_into(&beat_refs(&beats), &series, &config, image)?;
         }
     }
     let mut patches = Vec::new();
     patchify(image, layout.patch(), &mut patches);
     out.extend_from_slice(&patches);
     Ok(())
+}
+
+/// Cached record `index`'s beats; all `None` (zero planes) where it has none.
+fn cached_beats(cache: &SignalCache, index: usize, beat: Beat) -> [Option<Vec<f32>>; 12] {
+    match cache.records[index].beats(cache.beat_len, beat) {
+        Some(beats) => beats.map(Some),
+        None => Default::default(),
+    }
 }
 
 pub struct Batch {
@@ -202,6 +208,7 @@ mod tests {
                 InputLayout::Hybrid {
                     image_size: 64,
                     patch: 8,
+                    beat: Beat::Median,
                 },
                 64,
                 48 * 64,

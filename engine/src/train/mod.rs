@@ -14,6 +14,7 @@ use crate::dataset::labels::LabelTable;
 use crate::dataset::ptbxl::{TRAIN_FOLDS, VALIDATION_FOLD};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::{Clip, ClipConfig};
+use crate::encode::layout::Beat;
 use crate::model::vit::VitConfig;
 use crate::retrieval::top_k;
 use crate::{Error, Result};
@@ -54,11 +55,13 @@ impl TrainConfig {
     }
 
     /// Ours with morphology: the beat's angular fields and transitions plus the record's
-    /// recurrence plot per lead, at 64×64 in 8×8 patches, the same 1M-parameter ViT.
+    /// recurrence plot per lead, at 64×64 in 8×8 patches, the same 1M-parameter ViT, on the
+    /// median beat.
     pub fn hybrid_default() -> Self {
         let layout = InputLayout::Hybrid {
             image_size: 64,
             patch: 8,
+            beat: Beat::Median,
         };
         let (patches, dim) = layout.patch_shape();
         let vit = VitConfig::new(dim, patches)

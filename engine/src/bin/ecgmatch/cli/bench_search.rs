@@ -10,7 +10,7 @@ use ecgmatch_engine::train::SplitMix;
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
     bundle: PathBuf,
     /// Size of the synthetic library
     #[arg(long, default_value_t = 1_000_000)]

@@ -25,7 +25,7 @@ pub struct Args {
     /// store the library with another whitening or vote
     #[arg(long)]
     from_bundle: Option<PathBuf>,
-    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
     out: PathBuf,
     #[arg(long, default_value = "PTB-XL")]
     name: String,
@@ -39,13 +39,17 @@ pub struct Args {
     /// without it, raw embeddings are compared
     #[arg(long)]
     whitening_power: Option<f64>,
+    /// Let a hybrid model read this beat instead of the one it was trained on (the library is
+    /// embedded, and the page encodes queries, with it)
+    #[arg(long, value_enum)]
+    beat: Option<super::BeatArg>,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
     let e = |e: ecgmatch_engine::Error| e.to_string();
     let device = Device::flex();
     let (db, cache, texts) = args.data.open()?;
-    let trained = match (&args.run, &args.from_bundle) {
+    let mut trained = match (&args.run, &args.from_bundle) {
         (Some(run), _) => TrainedModel::load(run, &device).map_err(e)?,
         (None, Some(path)) => {
             let bytes = std::fs::read(path).map_err(|err| format!("{}: {err}", path.display()))?;
@@ -54,6 +58,9 @@ pub fn run(args: Args) -> Result<(), String> {
         }
         (None, None) => return Err("give --run FOLDER or --from-bundle FILE".into()),
     };
+    if let Some(beat) = args.beat {
+        trained.config.layout = beat.apply(trained.config.layout)?;
+    }
     let text_encoder = load_text_encoder(&args.data.weights, &device)?;
     eprintln!(
         "embedding {} cases with {}",

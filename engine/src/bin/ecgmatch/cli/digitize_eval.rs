@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, default_value_t = 100)]
     records: usize,
     /// The case library whose search is scored with digitized queries
-    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
     bundle: PathBuf,
 }
 

@@ -19,7 +19,7 @@ pub struct Args {
     /// Folder of WFDB records with `# Dx:` SNOMED codes in their headers
     #[arg(long, default_value = "../shared/data/cinc2021-sample")]
     dir: PathBuf,
-    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
     bundle: PathBuf,
     #[arg(short, long, default_value_t = 10)]
     k: usize,

@@ -125,6 +125,35 @@ pub fn run() -> i32 {
     }
 }
 
+/// The case library the repository ships (and the page fetches), the default `--bundle`.
+pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v3.ecgb";
+
+/// The beat the `hybrid` layout encodes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum BeatArg {
+    /// The complete beat nearest the record's middle (how the seed paper cuts it)
+    Central,
+    /// The sample-wise median of all the record's complete beats
+    Median,
+}
+
+impl BeatArg {
+    /// `layout` reading this beat, or an error saying the layout has no choice of beat.
+    pub fn apply(
+        self,
+        layout: ecgmatch_engine::encode::patches::InputLayout,
+    ) -> Result<ecgmatch_engine::encode::patches::InputLayout, String> {
+        use ecgmatch_engine::encode::layout::Beat;
+        let beat = match self {
+            BeatArg::Central => Beat::Central,
+            BeatArg::Median => Beat::Median,
+        };
+        layout
+            .with_beat(beat)
+            .ok_or_else(|| "--beat applies to the hybrid layout only".to_string())
+    }
+}
+
 /// The layouts a user can pick on the command line.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum LayoutArg {
@@ -153,7 +182,7 @@ impl LayoutArg {
                     c.image_size = s;
                 }
                 if matches!(self, LayoutArg::Hybrid) {
-                    Layout::Hybrid(c)
+                    Layout::Hybrid(c, ecgmatch_engine::encode::layout::Beat::Median)
                 } else {
                     Layout::Stack(c)
                 }

@@ -14,7 +14,7 @@ pub struct Args {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The case library
-    #[arg(long, default_value = "static/bundle/ptbxl-v2.ecgb")]
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
     bundle: PathBuf,
     /// Cases to list per query
     #[arg(short, long, default_value_t = 10)]
@@ -36,7 +36,7 @@ struct QueryResult {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}; build it with `ecgmatch bundle` or use the shipped static/bundle/ptbxl-v2.ecgb", args.bundle.display()))?;
+    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}; build it with `ecgmatch bundle` or use the shipped {}", args.bundle.display(), super::SHIPPED_BUNDLE))?;
     let bundle =
         Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;

@@ -125,6 +125,9 @@ pub struct TrainArgs {
     texts: PathBuf,
     #[arg(long, value_enum, default_value = "stack")]
     model: Model,
+    /// The beat the hybrid model reads [default: median]
+    #[arg(long, value_enum)]
+    beat: Option<super::BeatArg>,
     /// Folder for checkpoints, config and log
     #[arg(long)]
     out: PathBuf,
@@ -148,6 +151,9 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         Model::Paper => TrainConfig::paper_default(),
         Model::Hybrid => TrainConfig::hybrid_default(),
     };
+    if let Some(beat) = args.beat {
+        config.layout = beat.apply(config.layout)?;
+    }
     if let Some(e) = args.epochs {
         config.epochs = e;
     }

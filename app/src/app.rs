@@ -220,12 +220,6 @@ async fn digitize_picture(state: UseReducerHandle<AppState>, read: PictureRead) 
 /// Signal files are read together (a record may span several); each picture is one record.
 async fn read_dropped(state: UseReducerHandle<AppState>, list: Vec<web_sys::File>) {
     let (pictures, others): (Vec<_>, Vec<_>) = list.into_iter().partition(picture::is_picture);
-    let (pdfs, others): (Vec<_>, Vec<_>) = others.into_iter().partition(picture::is_pdf);
-    let pdf_notices: Vec<Notice> = pdfs
-        .iter()
-        .map(|f| Notice::new(vec![f.name()], picture::pdf_refusal(&f.name())))
-        .collect();
-    state.dispatch(Action::Refused(pdf_notices));
     if !others.is_empty() {
         state.dispatch(Action::Reading);
         let started = now_ms();

@@ -1,13 +1,15 @@
 //! Pictures of paper ECGs: decoded by the browser (no image codec in the wasm), shrunk to a
 //! size the digitizer reads quickly, and kept on the device as a `blob:` or `data:` URL for
-//! drawing the traces over.
+//! drawing the traces over. A scanned PDF gives up its page's picture first
+//! ([`ecgmatch_engine::paper::pdf`]).
 
 use std::rc::Rc;
 
+use ecgmatch_engine::paper::pdf::{largest_picture, PdfPicture};
 use ecgmatch_engine::paper::Bitmap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
+use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
 
 /// Longer side of the picture handed to the digitizer. A printout filling the frame then has
 /// about 8 px per mm, enough for its 1 mm grid; a 12-megapixel photo would only cost time.
@@ -53,25 +55,19 @@ fn extension(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether the file is a photo or scan to digitize rather than a signal file.
+/// Whether the file is a photo, scan or scanned PDF to digitize rather than a signal file.
 pub fn is_picture(file: &web_sys::File) -> bool {
     file.type_().starts_with("image/")
+        || is_pdf(file)
         || PICTURE_EXTENSIONS.contains(&extension(&file.name()).as_str())
 }
 
-pub fn is_pdf(file: &web_sys::File) -> bool {
+fn is_pdf(file: &web_sys::File) -> bool {
     file.type_() == "application/pdf" || extension(&file.name()) == "pdf"
 }
 
-/// What a PDF gets: the page cannot render PDFs itself without a large extra library.
-pub fn pdf_refusal(name: &str) -> String {
-    format!(
-        "{name}: a PDF cannot be read here yet. Open it, save or screenshot the ECG page as a PNG or JPEG picture, and drop that picture. Accepted: {}, or photos and scans of printed 12-lead ECGs (PNG, JPEG, BMP, GIF, WebP)",
-        ecgmatch_engine::formats::ACCEPTED
-    )
-}
-
-/// Decodes a dropped or chosen picture with the browser's own decoder.
+/// Decodes a dropped or chosen picture, or the page inside a scanned PDF, with the browser's
+/// own decoder.
 pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
     let name = file.name();
     if file.size() > MAX_PICTURE_BYTES {
@@ -81,12 +77,69 @@ pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
             MAX_PICTURE_BYTES / 1e6
         ));
     }
+    if is_pdf(file) {
+        return from_pdf(&name, file).await;
+    }
+    decode_blob(&name, file).await
+}
+
+/// The largest picture in a scanned PDF: a JPEG goes to the browser's decoder, deflated pixels
+/// are already decoded.
+async fn from_pdf(name: &str, file: &web_sys::File) -> Result<Picture, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("{name}: the file could not be read"))?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    match largest_picture(&bytes).map_err(|e| format!("{name}: {e}"))? {
+        PdfPicture::Jpeg(jpeg) => {
+            let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(jpeg.as_slice()));
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type("image/jpeg");
+            let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+                .map_err(|_| format!("{name}: the PDF's picture could not be kept"))?;
+            decode_blob(name, &blob).await
+        }
+        PdfPicture::Pixels(bitmap) => from_pixels(name, &bitmap),
+    }
+}
+
+/// Pixels decoded here, shrunk like any picture and kept as a JPEG `data:` URL to show.
+fn from_pixels(name: &str, bitmap: &Bitmap) -> Result<Picture, String> {
+    let (w, h) = (bitmap.width as u32, bitmap.height as u32);
+    let rgba: Vec<u8> = bitmap
+        .rgb
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    let data =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), w, h)
+            .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))?;
+    let full = canvas(w, h)?;
+    context(&full)?
+        .put_image_data(&data, 0.0, 0.0)
+        .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))?;
+    let (sw, sh) = shrunk(w, h);
+    let small = canvas(sw, sh)?;
+    let ctx = context(&small)?;
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&full, 0.0, 0.0, sw as f64, sh as f64)
+        .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))?;
+    let bitmap = pixels(&ctx, sw, sh)?;
+    let url = small
+        .to_data_url_with_type("image/jpeg")
+        .map_err(|_| format!("{name}: the PDF's picture could not be kept"))?;
+    Ok(Picture {
+        bitmap,
+        url: Rc::new(LocalUrl(url)),
+    })
+}
+
+async fn decode_blob(name: &str, blob: &Blob) -> Result<Picture, String> {
     let not_decoded = || {
-        format!("{name}: the browser could not decode this picture. Accepted pictures: PNG, JPEG, BMP, GIF or WebP photos or scans of a printed 12-lead ECG")
+        format!("{name}: the browser could not decode this picture. Accepted pictures: PNG, JPEG, BMP, GIF or WebP photos or scans of a printed 12-lead ECG, or a PDF of a scanned page")
     };
     let window = web_sys::window().ok_or("no window")?;
     let promise = window
-        .create_image_bitmap_with_blob(file)
+        .create_image_bitmap_with_blob(blob)
         .map_err(|_| not_decoded())?;
     let image: ImageBitmap = JsFuture::from(promise)
         .await
@@ -108,7 +161,7 @@ pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
     })
     .map_err(|e| format!("{name}: {e}"))?;
     image.close();
-    let url = web_sys::Url::create_object_url_with_blob(file).map_err(|_| not_decoded())?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|_| not_decoded())?;
     Ok(Picture {
         bitmap,
         url: Rc::new(LocalUrl(url)),

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { deflateSync } from 'node:zlib';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +14,15 @@ import { openPage, dropFiles, waitUntil, search, ROOT, FIXTURES } from './harnes
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release', 'ecgmatch');
 const RECORD = join(FIXTURES, 'ptbxl-fold10', '00009_lr.hea');
 
-let opened, page, photo, cameraFrame, sixByTwo;
+let opened, page, photo, cameraFrame, sixByTwo, scannedPdf;
 
 before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ecgmatch-paper-'));
   photo = join(dir, '00009_phone.jpg');
   cameraFrame = join(dir, '00009_camera.y4m');
   sixByTwo = join(dir, '00063_6x2.png');
+  scannedPdf = join(dir, '00116_scan.pdf');
+  execFileSync(CLI, ['render', join(FIXTURES, 'ptbxl-fold10', '00116_lr.hea'), '--level', 'scan', '--px-per-mm', '6', '--out', scannedPdf]);
   execFileSync(CLI, ['render', join(FIXTURES, 'ptbxl-fold10', '00063_lr.hea'), '--layout', '6x2', '--level', 'scan', '--px-per-mm', '6', '--out', sixByTwo]);
   execFileSync(CLI, ['render', RECORD, '--level', 'phone', '--px-per-mm', '8', '--seed', '3', '--out', photo]);
   // The fake camera shows a scan-like frame: a webcam's 1920 px across a whole sheet.
@@ -73,6 +76,15 @@ test('the corners can be dragged and the picture read again, replacing its recor
   assert.equal((await overlay()).layout, '3x4+1');
 });
 
+test('a scanned PDF is read from the picture on its page and searched', async () => {
+  const { cases, state } = await search(page, [{ name: '00116_scan.pdf', bytes: await readFile(scannedPdf) }], 180000);
+  assert.equal(state, 'done', (await notices()).join('\n'));
+  assert.equal(cases.length, 10);
+  const o = await overlay();
+  assert.equal(o.layout, '3x4+1');
+  assert.equal(o.traces, 13);
+});
+
 test('the rear camera: live preview, frame guide, shutter, then digitized and searched', async () => {
   const count = await tabs();
   await page.click('#camera-open');
@@ -108,6 +120,23 @@ test('a 6×2 printout is read once its layout is chosen by hand', async () => {
 });
 
 /** A 64×48 24-bit BMP of noise: a picture, but no ECG. */
+/** A scanned letter as a PDF: deflated RGB pixels, white with dark lines of "text" (the PDF is
+ * read here; the picture is no ECG). */
+function letterPdf() {
+  const [w, h] = [640, 480];
+  const rgb = Buffer.alloc(w * h * 3, 255);
+  for (let line = 0; line < 12; line++) {
+    for (let y = 60 + line * 30; y < 68 + line * 30; y++) rgb.fill(30, (y * w + 60) * 3, (y * w + 560 - (line % 3) * 80) * 3);
+  }
+  const data = deflateSync(rgb);
+  return Buffer.concat([
+    Buffer.from(`%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n`),
+    Buffer.from(`3 0 obj\n<< /Type /XObject /Subtype /Image /Width ${w} /Height ${h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length ${data.length} >>\nstream\n`),
+    data,
+    Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+  ]);
+}
+
 function noiseBmp() {
   const [w, h] = [64, 48];
   const row = w * 3;
@@ -131,6 +160,7 @@ test('a picture that is no ECG, a PDF, a broken image and a huge one get clear m
   await dropFiles(page, [
     { name: 'holiday.bmp', bytes: noiseBmp() },
     { name: 'printout.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') },
+    { name: 'letter.pdf', bytes: letterPdf() },
     { name: 'broken.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]) },
   ]);
   // 60 MB (the limit for pictures is 40 MB), refused before the browser decodes it.
@@ -140,11 +170,13 @@ test('a picture that is no ECG, a PDF, a broken image and a huge one get clear m
     const zone = document.querySelector('#drop-zone');
     for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
   });
-  await waitUntil(async () => (await notices()).length >= noticesBefore + 4, { timeout: 20000 });
+  await waitUntil(async () => (await notices()).length >= noticesBefore + 5, { timeout: 20000 });
   const messages = (await notices()).slice(noticesBefore).join('\n');
   assert.match(messages, /huge-scan\.jpg: too large a picture \(63 MB\)\. Pictures up to 40 MB are accepted/);
   assert.match(messages, /holiday\.bmp: the picture is too small|holiday\.bmp: no ECG/);
-  assert.match(messages, /printout\.pdf: a PDF cannot be read here yet.*PNG or JPEG/);
+  assert.match(messages, /printout\.pdf: the PDF holds no scanned picture of a page.*PNG or JPEG/);
   assert.match(messages, /broken\.jpg: the browser could not decode this picture/);
+  // The deflated picture was taken out of the PDF and handed to the digitizer, which refused it.
+  assert.match(messages, /letter\.pdf: no ECG grid found/);
   assert.equal(await tabs(), count, 'the records read before are all still there');
 });

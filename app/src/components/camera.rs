@@ -167,7 +167,7 @@ pub fn camera_capture(props: &Props) -> Html {
                 <button id="camera-open" onclick={on_open}>{ "Photograph a paper ECG" }</button>
                 <label class="picker">
                     { "or choose a photo or scan" }
-                    <input type="file" id="photo-input" accept="image/*" capture="environment" onchange={on_photo} />
+                    <input type="file" id="photo-input" accept="image/*,application/pdf" capture="environment" onchange={on_photo} />
                 </label>
             }
             if let Some(e) = &*error { <p class="notice" role="alert" id="camera-error">{ e }</p> }

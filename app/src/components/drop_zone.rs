@@ -50,7 +50,7 @@ pub fn drop_zone(props: &Props) -> Html {
     );
     html! {
         <section {class} id="drop-zone" {ondragover} {ondragleave} {ondrop}>
-            <p>{ "Drop ECG files here: signal files in any common format (a WFDB record is its .hea header with its .dat files), or photos and scans of printed 12-lead ECGs (PNG, JPEG, BMP). Several at once are fine." }</p>
+            <p>{ "Drop ECG files here: signal files in any common format (a WFDB record is its .hea header with its .dat files), or photos and scans of printed 12-lead ECGs (PNG, JPEG, BMP, or a scanned PDF). Several at once are fine." }</p>
             <label class="picker">
                 { "or choose files" }
                 <input type="file" id="file-input" multiple=true {onchange} />

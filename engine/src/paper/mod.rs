@@ -8,6 +8,7 @@ pub mod degrade;
 pub mod digitize;
 pub mod evaluate;
 pub mod geometry;
+pub mod pdf;
 pub mod render;
 pub mod snr;
 #[cfg(all(test, not(target_arch = "wasm32")))]

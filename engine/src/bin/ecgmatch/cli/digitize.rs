@@ -1,4 +1,5 @@
-//! `ecgmatch digitize`: reads printed ECGs from photos or scans (PNG, JPEG, BMP) into 12-lead
+//! `ecgmatch digitize`: reads printed ECGs from photos or scans (PNG, JPEG, BMP, or a scanned
+//! PDF's picture) into 12-lead
 //! records, prints what was found in each, and can draw the traces over the picture or write
 //! the records out in any format `convert` writes.
 
@@ -8,6 +9,7 @@ use std::time::Instant;
 use ecgmatch_engine::formats::write::OutputFormat;
 use ecgmatch_engine::paper::digitize::{digitize, Config, Digitized};
 use ecgmatch_engine::paper::render::PaperLayout;
+use ecgmatch_engine::paper::pdf::{self, PdfPicture};
 use ecgmatch_engine::paper::Bitmap;
 
 #[derive(clap::Args)]
@@ -30,7 +32,7 @@ pub struct Args {
     to: OutputFormat,
 }
 
-const PICTURE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "bmp", "gif"];
+const PICTURE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "bmp", "pdf"];
 
 pub fn run(args: Args) -> Result<(), String> {
     let mut paths = Vec::new();
@@ -132,11 +134,22 @@ fn parse_format(name: &str) -> Result<OutputFormat, String> {
 }
 
 fn load(path: &Path) -> Result<Bitmap, String> {
-    let decoded = image::open(path)
-        .map_err(|e| {
-            format!("not a picture that can be decoded ({e}); accepted: PNG, JPEG, BMP, GIF")
-        })?
-        .to_rgb8();
+    let not_decoded = |e: image::ImageError| {
+        format!("not a picture that can be decoded ({e}); accepted: PNG, JPEG, BMP, or a PDF of a scanned page")
+    };
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let decoded = if bytes.starts_with(b"%PDF-") {
+        match pdf::largest_picture(&bytes)? {
+            PdfPicture::Pixels(bitmap) => return Ok(bitmap),
+            PdfPicture::Jpeg(jpeg) => {
+                image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
+            }
+        }
+    } else {
+        image::load_from_memory(&bytes)
+    }
+    .map_err(not_decoded)?
+    .to_rgb8();
     Ok(Bitmap {
         width: decoded.width() as usize,
         height: decoded.height() as usize,

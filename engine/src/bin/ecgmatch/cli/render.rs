@@ -1,12 +1,12 @@
 //! `ecgmatch render`: prints a record as a paper ECG would look (3×4 with a rhythm strip,
 //! grid, labels, calibration pulses), optionally photographed badly, to try the digitizer on
-//! or to feed a browser's fake camera (`.y4m`).
+//! or to feed a browser's fake camera (`.y4m`), or as a scanner's PDF (`.pdf`).
 
 use std::path::PathBuf;
 
 use ecgmatch_engine::paper::degrade::{degrade, Degradation, LEVELS};
 use ecgmatch_engine::paper::render::{render, PaperLayout, RenderConfig};
-use ecgmatch_engine::paper::Bitmap;
+use ecgmatch_engine::paper::{pdf, Bitmap};
 
 use super::inputs;
 
@@ -14,7 +14,8 @@ use super::inputs;
 pub struct Args {
     /// The record to print: a header such as 00001_lr.hea, or any readable file
     record: PathBuf,
-    /// The picture to write: .png, .jpg or .y4m (one frame, for a fake camera)
+    /// The picture to write: .png, .jpg, .pdf (a JPEG on a page, as scanners write) or .y4m
+    /// (one frame, for a fake camera)
     #[arg(long)]
     out: PathBuf,
     /// Layout of the printout: 3x4 (with a lead II rhythm strip), 6x2 or 12x1
@@ -67,34 +68,33 @@ pub fn run(args: Args) -> Result<(), String> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let (width, height) = (picture.width, picture.height);
     let bytes = match extension.as_str() {
         "y4m" => y4m(&picture),
-        "png" | "jpg" | "jpeg" => {
-            let format = if extension == "png" {
-                image::ImageFormat::Png
-            } else {
-                image::ImageFormat::Jpeg
-            };
-            let image =
-                image::RgbImage::from_raw(picture.width as u32, picture.height as u32, picture.rgb)
-                    .expect("sized");
-            let mut bytes = std::io::Cursor::new(Vec::new());
-            image
-                .write_to(&mut bytes, format)
-                .map_err(|e| e.to_string())?;
-            bytes.into_inner()
-        }
-        _ => return Err(format!("{}: write .png, .jpg or .y4m", args.out.display())),
+        "png" => encoded(picture, image::ImageFormat::Png)?,
+        "jpg" | "jpeg" => encoded(picture, image::ImageFormat::Jpeg)?,
+        "pdf" => pdf::scanned_page(
+            width,
+            height,
+            args.px_per_mm,
+            "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+            &encoded(picture, image::ImageFormat::Jpeg)?,
+        ),
+        _ => return Err(format!("{}: write .png, .jpg, .pdf or .y4m", args.out.display())),
     };
     std::fs::write(&args.out, bytes).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    println!(
-        "{}: {}×{} px, {}",
-        args.out.display(),
-        picture.width,
-        picture.height,
-        level.name
-    );
+    println!("{}: {width}×{height} px, {}", args.out.display(), level.name);
     Ok(())
+}
+
+fn encoded(picture: Bitmap, format: image::ImageFormat) -> Result<Vec<u8>, String> {
+    let image = image::RgbImage::from_raw(picture.width as u32, picture.height as u32, picture.rgb)
+        .expect("sized");
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, format)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes.into_inner())
 }
 
 /// One YUV 4:2:0 frame in a YUV4MPEG2 stream (even size: the last odd row or column is cut).

@@ -125,7 +125,7 @@ pub struct TrainArgs {
     texts: PathBuf,
     #[arg(long, value_enum, default_value = "stack")]
     model: Model,
-    /// The beat the hybrid model reads [default: median]
+    /// The beat the hybrid model trains on [default: central]
     #[arg(long, value_enum)]
     beat: Option<super::BeatArg>,
     /// Folder for checkpoints, config and log

@@ -151,9 +151,8 @@ impl SignalCache {
 
     pub fn write(&self, path: &Path) -> Result<()> {
         let io = |e: std::io::Error| Error::InvalidArgument(format!("{}: {e}", path.display()));
-        let mut out = Vec::with_capacity(
-            32 + self.records.len() * record_size(self.samples, self.beat_len),
-        );
+        let mut out =
+            Vec::with_capacity(32 + self.records.len() * record_size(self.samples, self.beat_len));
         out.extend_from_slice(MAGIC);
         for v in [
             VERSION,
@@ -177,7 +176,9 @@ impl SignalCache {
             }
             for beats in &r.beats {
                 match beats {
-                    Some(b) => b.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
+                    Some(b) => b
+                        .iter()
+                        .for_each(|v| out.extend_from_slice(&v.to_le_bytes())),
                     None => out.resize(out.len() + 2 * 12 * self.beat_len, 0),
                 }
             }

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::resize::{resize_tiles, ResizeScratch};
 use crate::signal::{
-    self, beat_window, central_beat, detect_r_peaks, median_beat, robust_scale, PrepareConfig, PreparedLeads,
+    self, beat_window, central_beat, detect_r_peaks, median_beat, robust_scale, PrepareConfig,
+    PreparedLeads,
 };
 use crate::{Error, Lead, Record, Result};
 
@@ -253,7 +254,11 @@ pub fn median_beats(
             record: name.to_string(),
             message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
         })?;
-    Ok(Lead::STANDARD.map(|l| leads.get(l).and_then(|x| median_beat(x, &peaks, before, after))))
+    Ok(Lead::STANDARD.map(|l| {
+        leads
+            .get(l)
+            .and_then(|x| median_beat(x, &peaks, before, after))
+    }))
 }
 
 /// Per standard lead, the `beat` the hybrid layout encodes.

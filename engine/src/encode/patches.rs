@@ -10,8 +10,13 @@ use crate::{Record, Result};
 /// The image layout the model reads, with its patch size.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum InputLayout {
-    Stack { image_size: usize, patch: usize },
-    Paper { patch: usize },
+    Stack {
+        image_size: usize,
+        patch: usize,
+    },
+    Paper {
+        patch: usize,
+    },
     Hybrid {
         image_size: usize,
         patch: usize,

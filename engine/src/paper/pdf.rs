@@ -24,7 +24,9 @@ const ACCEPTED: &str = "PDFs of scanned or photographed ECG pages (a JPEG or def
 /// The largest picture in `pdf`, or what is wrong and what is accepted.
 pub fn largest_picture(pdf: &[u8]) -> Result<PdfPicture, String> {
     if !pdf.starts_with(b"%PDF-") {
-        return Err(format!("not a PDF file (it does not begin with %PDF-). Accepted: {ACCEPTED}"));
+        return Err(format!(
+            "not a PDF file (it does not begin with %PDF-). Accepted: {ACCEPTED}"
+        ));
     }
     if find(pdf, b"/Encrypt", 0).is_some() {
         return Err(format!(
@@ -60,7 +62,13 @@ pub fn largest_picture(pdf: &[u8]) -> Result<PdfPicture, String> {
 /// A one-page PDF showing one picture over the whole page, as a scanner's "scan to PDF" writes
 /// it. `entries` describe the picture's data, e.g. `/Filter /DCTDecode /ColorSpace /DeviceRGB
 /// /BitsPerComponent 8` for a JPEG; the page measures the picture at `px_per_mm`.
-pub fn scanned_page(width: usize, height: usize, px_per_mm: f64, entries: &str, data: &[u8]) -> Vec<u8> {
+pub fn scanned_page(
+    width: usize,
+    height: usize,
+    px_per_mm: f64,
+    entries: &str,
+    data: &[u8],
+) -> Vec<u8> {
     // PDF units are 1/72 inch.
     let points = |px: usize| px as f64 / px_per_mm / 25.4 * 72.0;
     let (page_w, page_h) = (points(width), points(height));
@@ -84,13 +92,18 @@ pub fn scanned_page(width: usize, height: usize, px_per_mm: f64, entries: &str, 
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for offset in offsets {
         pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
     pdf.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     pdf
 }
@@ -130,7 +143,8 @@ impl Embedded<'_> {
         if self.filter == "DCTDecode" {
             return Ok(PdfPicture::Jpeg(self.data.to_vec()));
         }
-        let damaged = |why: &str| format!("the PDF's picture is damaged ({why}). Accepted: {ACCEPTED}");
+        let damaged =
+            |why: &str| format!("the PDF's picture is damaged ({why}). Accepted: {ACCEPTED}");
         let raw;
         let bytes = if self.filter == "FlateDecode" {
             // A row of the largest layout (CMYK, with a predictor byte) bounds the output, so a
@@ -194,7 +208,10 @@ fn images(pdf: &[u8]) -> impl Iterator<Item = Embedded<'_>> {
             .filter(|&end| {
                 end <= pdf.len() && {
                     let rest = &pdf[end..pdf.len().min(end + 12)];
-                    let trimmed = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+                    let trimmed = rest
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace())
+                        .unwrap_or(0);
                     rest[trimmed..].starts_with(b"endstream")
                 }
             })
@@ -353,9 +370,17 @@ fn undo_png_predictors(data: &[u8], row: usize, pixel_bytes: usize) -> Option<Ve
     for (src, dst) in data.chunks_exact(row + 1).zip(out.chunks_exact_mut(row)) {
         let (kind, line) = (src[0], &src[1..]);
         for i in 0..row {
-            let left = if i >= pixel_bytes { dst[i - pixel_bytes] } else { 0 };
+            let left = if i >= pixel_bytes {
+                dst[i - pixel_bytes]
+            } else {
+                0
+            };
             let up = previous[i];
-            let up_left = if i >= pixel_bytes { previous[i - pixel_bytes] } else { 0 };
+            let up_left = if i >= pixel_bytes {
+                previous[i - pixel_bytes]
+            } else {
+                0
+            };
             let predicted = match kind {
                 0 => 0,
                 1 => left,
@@ -373,7 +398,11 @@ fn undo_png_predictors(data: &[u8], row: usize, pixel_bytes: usize) -> Option<Ve
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = a as i16 + b as i16 - c as i16;
-    let (pa, pb, pc) = ((p - a as i16).abs(), (p - b as i16).abs(), (p - c as i16).abs());
+    let (pa, pb, pc) = (
+        (p - a as i16).abs(),
+        (p - b as i16).abs(),
+        (p - c as i16).abs(),
+    );
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -395,7 +424,11 @@ fn to_rgb(rows: &[u8], width: usize, height: usize, components: usize, bits: usi
                 } else {
                     // One bit per sample: 1 is white in DeviceGray.
                     let bit = x * components + c;
-                    if line[bit / 8] >> (7 - bit % 8) & 1 == 1 { 255 } else { 0 }
+                    if line[bit / 8] >> (7 - bit % 8) & 1 == 1 {
+                        255
+                    } else {
+                        0
+                    }
                 }
             };
             match components {
@@ -502,8 +535,17 @@ mod tests {
     fn pdfs_without_a_readable_picture_say_what_is_accepted() {
         let vector = scanned_page(10, 10, 8.0, "", &[0; 300]);
         let err = largest_picture(&vector).unwrap_err();
-        assert!(err.contains("vector graphics") && err.contains("PNG or JPEG"), "{err}");
-        let fax = scanned_page(2500, 1700, 8.0, "/BitsPerComponent 1 /Filter /CCITTFaxDecode", &[0; 64]);
+        assert!(
+            err.contains("vector graphics") && err.contains("PNG or JPEG"),
+            "{err}"
+        );
+        let fax = scanned_page(
+            2500,
+            1700,
+            8.0,
+            "/BitsPerComponent 1 /Filter /CCITTFaxDecode",
+            &[0; 64],
+        );
         let err = largest_picture(&fax).unwrap_err();
         assert!(err.contains("CCITT"), "{err}");
         let err = largest_picture(b"GIF89a").unwrap_err();

@@ -6,22 +6,85 @@
 //! record the model has never seen. A heart cycle repeats, so an unseen sample is taken from
 //! the seen beat of the same lead that lies at the same distance after its R peak, with the
 //! beat whose RR interval is closest preferred. The R peaks come from a lead seen throughout
-//! (the rhythm strip), so each lead is filled at its true beat times.
+//! (the rhythm strip), so each lead is filled at its true beat times; without one (a 6×2 sheet
+//! shows the limb leads for the first 5 s and the chest leads for the last 5 s) they come from
+//! the leads that together saw the whole record.
 
 use super::detect_r_peaks;
 
-/// Fills every lead's unseen samples, timing the beats by the lead seen longest.
+/// Fills every lead's unseen samples, timing the beats by [`beat_times`].
 pub fn fill_leads(leads: &mut [Vec<f32>], seen: &[Vec<bool>], sampling_rate: f64) {
-    let longest = (0..leads.len())
-        .max_by_key(|&l| seen[l].iter().filter(|&&v| v).count())
-        .unwrap_or(0);
-    let peaks = leads
-        .get(longest)
-        .map(|x| detect_r_peaks(x, sampling_rate))
-        .unwrap_or_default();
+    let peaks = beat_times(leads, seen, sampling_rate);
     for (x, seen) in leads.iter_mut().zip(seen) {
         fill_unseen(x, seen, &peaks);
     }
+}
+
+/// Shortest RR interval kept when beat times from two leads meet (240 bpm).
+const REFRACTORY_S: f64 = 0.25;
+/// Least stretch of the record, in seconds, that a further lead must add to be timed by it.
+const MIN_ADDED_S: f64 = 2.0;
+/// A peak this close to where its lead stops being seen may be the edge, not a beat.
+const EDGE_S: f64 = 0.1;
+
+/// R peaks over the whole record: those of the lead seen longest, then, where it was not seen,
+/// those of the lead that saw most of the rest, and so on. A lead counts for the stretch from
+/// its first to its last seen sample (its window on the sheet), so that short gaps where its
+/// trace was lost, often at a QRS, neither drop its beats nor call in another lead.
+pub fn beat_times(leads: &[Vec<f32>], seen: &[Vec<bool>], sampling_rate: f64) -> Vec<usize> {
+    let len = leads.iter().map(Vec::len).max().unwrap_or(0);
+    let edge = (EDGE_S * sampling_rate).round() as usize;
+    let windows: Vec<Option<(usize, usize)>> = seen
+        .iter()
+        .map(|s| Some((s.iter().position(|&v| v)?, s.iter().rposition(|&v| v)? + 1)))
+        .collect();
+    let mut covered = vec![false; len];
+    let mut used = vec![false; leads.len()];
+    let mut peaks = Vec::new();
+    loop {
+        let news =
+            |l: usize| windows[l].map_or(0, |(a, b)| (a..b).filter(|&i| !covered[i]).count());
+        let Some(lead) = (0..leads.len())
+            .filter(|&l| !used[l])
+            .max_by_key(|&l| news(l))
+        else {
+            break;
+        };
+        // A gap of a few beats in a lead seen throughout is better left to the fill than
+        // timed by a lead seen elsewhere (a smudged one adds false beats); a column's worth of
+        // record (2.5 s) is not.
+        if (news(lead) as f64) < MIN_ADDED_S * sampling_rate {
+            break;
+        }
+        used[lead] = true;
+        let Some((start, end)) = windows[lead] else {
+            break;
+        };
+        // Where the window ends inside the record, the trace's edge can pass for a beat.
+        let inside = |p: usize| {
+            (start == 0 || p >= start + edge)
+                && (end == len || p + edge < end)
+                && p < end
+                && p >= start
+        };
+        peaks.extend(
+            detect_r_peaks(&leads[lead], sampling_rate)
+                .into_iter()
+                .filter(|&p| !covered[p] && inside(p)),
+        );
+        covered[start..end].iter_mut().for_each(|c| *c = true);
+    }
+    peaks.sort_unstable();
+    // Where two leads' stretches meet, one beat may be found in both (within one lead the
+    // detector already keeps beats this far apart).
+    let refractory = (REFRACTORY_S * sampling_rate).round() as usize;
+    let mut kept: Vec<usize> = Vec::with_capacity(peaks.len());
+    for p in peaks {
+        if kept.last().is_none_or(|&last| p - last >= refractory) {
+            kept.push(p);
+        }
+    }
+    kept
 }
 
 /// Fills `x[i]` wherever `seen[i]` is false, from the seen beats of `x`. `peaks` are R-peak
@@ -168,5 +231,46 @@ mod tests {
         let mut x = vec![0.5; 10];
         fill_unseen(&mut x, &[false; 10], &[2, 6]);
         assert_eq!(x, vec![0.5; 10]);
+    }
+
+    #[test]
+    fn beats_are_timed_across_leads_seen_at_different_times() {
+        // A 6×2 sheet: lead 0 seen for the first 5 s, lead 1 for the last 5 s, none throughout.
+        let r_times: Vec<f64> = (0..12).map(|k| 0.3 + 0.85 * k as f64).collect();
+        let truth = beats_at(&r_times, 1000);
+        let seen: Vec<Vec<bool>> = vec![
+            (0..1000).map(|i| i < 500).collect(),
+            (0..1000).map(|i| i >= 500).collect(),
+        ];
+        let mut leads: Vec<Vec<f32>> = seen
+            .iter()
+            .map(|s| {
+                truth
+                    .iter()
+                    .zip(s)
+                    .map(|(v, s)| if *s { *v } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        let peaks = beat_times(&leads, &seen, 100.0);
+        let expected: Vec<usize> = r_times
+            .iter()
+            .map(|t| (t * 100.0).round() as usize)
+            .filter(|&p| p < 1000 && p.abs_diff(500) > 10)
+            .collect();
+        assert_eq!(peaks.len(), expected.len(), "{peaks:?} vs {expected:?}");
+        for (p, e) in peaks.iter().zip(&expected) {
+            assert!(p.abs_diff(*e) <= 2, "{peaks:?} vs {expected:?}");
+        }
+        // Each lead's unseen half is then filled with its own beats at the true times.
+        fill_leads(&mut leads, &seen, 100.0);
+        for x in &leads {
+            let error = x
+                .iter()
+                .zip(&truth)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(error < 0.1, "largest error {error}");
+        }
     }
 }

@@ -42,7 +42,13 @@ pub fn run(args: Args) -> Result<(), String> {
     let without_beat = cache
         .records
         .iter()
-        .filter(|r| r.beats(cache.beat_len, ecgmatch_engine::encode::layout::Beat::Central).is_none())
+        .filter(|r| {
+            r.beats(
+                cache.beat_len,
+                ecgmatch_engine::encode::layout::Beat::Central,
+            )
+            .is_none()
+        })
         .count();
     println!(
         "{}: {} records, {} samples per lead, {} without a complete beat for the paper layout, in {:.0} s",

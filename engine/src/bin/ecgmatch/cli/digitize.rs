@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use ecgmatch_engine::formats::write::OutputFormat;
 use ecgmatch_engine::paper::digitize::{digitize, Config, Digitized};
-use ecgmatch_engine::paper::render::PaperLayout;
 use ecgmatch_engine::paper::pdf::{self, PdfPicture};
+use ecgmatch_engine::paper::render::PaperLayout;
 use ecgmatch_engine::paper::Bitmap;
 
 #[derive(clap::Args)]

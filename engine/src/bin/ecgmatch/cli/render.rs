@@ -80,10 +80,19 @@ pub fn run(args: Args) -> Result<(), String> {
             "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
             &encoded(picture, image::ImageFormat::Jpeg)?,
         ),
-        _ => return Err(format!("{}: write .png, .jpg, .pdf or .y4m", args.out.display())),
+        _ => {
+            return Err(format!(
+                "{}: write .png, .jpg, .pdf or .y4m",
+                args.out.display()
+            ))
+        }
     };
     std::fs::write(&args.out, bytes).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    println!("{}: {width}×{height} px, {}", args.out.display(), level.name);
+    println!(
+        "{}: {width}×{height} px, {}",
+        args.out.display(),
+        level.name
+    );
     Ok(())
 }
 

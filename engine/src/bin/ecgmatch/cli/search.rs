@@ -36,7 +36,13 @@ struct QueryResult {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let bytes = std::fs::read(&args.bundle).map_err(|e| format!("{}: {e}; build it with `ecgmatch bundle` or use the shipped {}", args.bundle.display(), super::SHIPPED_BUNDLE))?;
+    let bytes = std::fs::read(&args.bundle).map_err(|e| {
+        format!(
+            "{}: {e}; build it with `ecgmatch bundle` or use the shipped {}",
+            args.bundle.display(),
+            super::SHIPPED_BUNDLE
+        )
+    })?;
     let bundle =
         Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
     let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;

@@ -37,7 +37,16 @@ pub fn largest_picture(pdf: &[u8]) -> Result<PdfPicture, String> {
     let mut unreadable: Option<String> = None;
     for image in images(pdf) {
         let pixels = image.width.saturating_mul(image.height);
-        if image.width < MIN_SIDE || image.height < MIN_SIDE || pixels > MAX_PIXELS {
+        if image.width < MIN_SIDE || image.height < MIN_SIDE {
+            continue;
+        }
+        if pixels > MAX_PIXELS {
+            unreadable.get_or_insert(format!(
+                "{} × {} pixel (over {} megapixels)",
+                image.width,
+                image.height,
+                MAX_PIXELS / 1_000_000
+            ));
             continue;
         }
         if let Some(filter) = image.unsupported_filter() {
@@ -548,6 +557,12 @@ mod tests {
         );
         let err = largest_picture(&fax).unwrap_err();
         assert!(err.contains("CCITT"), "{err}");
+        let huge = scanned_page(20_000, 9_000, 8.0, "/Filter /DCTDecode", &[0xff; 64]);
+        let err = largest_picture(&huge).unwrap_err();
+        assert!(
+            err.contains("20000 × 9000 pixel") && err.contains("50 megapixels"),
+            "{err}"
+        );
         let err = largest_picture(b"GIF89a").unwrap_err();
         assert!(err.contains("not a PDF"), "{err}");
         let mut bomb = scanned_page(

@@ -216,44 +216,47 @@ const PEAK_LEADS: [Lead; 12] = [
     Lead::V1,
 ];
 
-/// Per standard lead, the beat around the central R peak (found on the first lead of
-/// [`PEAK_LEADS`] that has one), the same instant in every lead.
+/// The R peaks of the first lead of [`PEAK_LEADS`] with a complete beat window, and the one of
+/// them nearest the middle: every lead's beats are cut at these instants.
+fn beat_peaks(
+    leads: &PreparedLeads,
+    config: &PaperConfig,
+    name: &str,
+) -> Result<(Vec<usize>, usize)> {
+    let (before, after) = (config.samples_before_r, config.samples_after_r);
+    PEAK_LEADS
+        .iter()
+        .filter_map(|l| leads.get(*l))
+        .find_map(|x| {
+            let peaks = detect_r_peaks(x, leads.sampling_rate);
+            let central = central_beat(&peaks, x.len(), before, after)?;
+            Some((peaks, central))
+        })
+        .ok_or_else(|| Error::InvalidRecord {
+            record: name.to_string(),
+            message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
+        })
+}
+
+/// Per standard lead, the beat around the central R peak, the same instant in every lead.
 pub fn paper_beats<'a>(
     leads: &'a PreparedLeads,
     config: &PaperConfig,
     name: &str,
 ) -> Result<[Option<&'a [f32]>; 12]> {
+    let (_, r) = beat_peaks(leads, config, name)?;
     let (before, after) = (config.samples_before_r, config.samples_after_r);
-    let r = PEAK_LEADS
-        .iter()
-        .filter_map(|l| leads.get(*l))
-        .find_map(|x| central_beat(&detect_r_peaks(x, leads.sampling_rate), x.len(), before, after))
-        .ok_or_else(|| Error::InvalidRecord {
-            record: name.to_string(),
-            message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
-        })?;
     Ok(Lead::STANDARD.map(|l| leads.get(l).and_then(|x| beat_window(x, r, before, after))))
 }
 
-/// Per standard lead, the median of its beats around the R peaks found on the first lead of
-/// [`PEAK_LEADS`] that has a complete beat: the same instants in every lead.
+/// Per standard lead, the median of its beats around the same R peaks in every lead.
 pub fn median_beats(
     leads: &PreparedLeads,
     config: &PaperConfig,
     name: &str,
 ) -> Result<[Option<Vec<f32>>; 12]> {
+    let (peaks, _) = beat_peaks(leads, config, name)?;
     let (before, after) = (config.samples_before_r, config.samples_after_r);
-    let peaks = PEAK_LEADS
-        .iter()
-        .filter_map(|l| leads.get(*l))
-        .find_map(|x| {
-            let peaks = detect_r_peaks(x, leads.sampling_rate);
-            central_beat(&peaks, x.len(), before, after).map(|_| peaks)
-        })
-        .ok_or_else(|| Error::InvalidRecord {
-            record: name.to_string(),
-            message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
-        })?;
     Ok(Lead::STANDARD.map(|l| {
         leads
             .get(l)

@@ -67,7 +67,8 @@ async fn load_library(state: UseReducerHandle<AppState>) {
     if origin == library::Origin::Network {
         library::keep(library::BUNDLE_URL, &bytes).await;
     }
-    library::forget_superseded().await;
+    // Tidying storage need not delay the search.
+    wasm_bindgen_futures::spawn_local(library::forget_superseded());
     state.dispatch(Action::LibraryReady {
         cases: bundle.cases.len(),
         bytes: bytes.len(),

@@ -105,12 +105,12 @@ pub async fn forget_superseded() {
     let Ok(keys) = JsFuture::from(cache.keys()).await else {
         return;
     };
+    let current = [BUNDLE_URL, TEXT_TOWER_URL].map(|url| format!("/{url}"));
     for request in js_sys::Array::from(&keys).iter() {
         let Ok(request) = request.dyn_into::<web_sys::Request>() else {
             continue;
         };
-        let current = [BUNDLE_URL, TEXT_TOWER_URL];
-        if !current.iter().any(|url| request.url().ends_with(&format!("/{url}"))) {
+        if !current.iter().any(|url| request.url().ends_with(url)) {
             let _ = JsFuture::from(cache.delete_with_request(&request)).await;
         }
     }

@@ -103,7 +103,7 @@ async fn from_pdf(name: &str, file: &web_sys::File) -> Result<Picture, String> {
     }
 }
 
-/// Pixels decoded here, shrunk like any picture and kept as a JPEG `data:` URL to show.
+/// Pixels decoded here, shrunk like any picture.
 fn from_pixels(name: &str, bitmap: &Bitmap) -> Result<Picture, String> {
     let (w, h) = (bitmap.width as u32, bitmap.height as u32);
     let rgba: Vec<u8> = bitmap
@@ -119,18 +119,17 @@ fn from_pixels(name: &str, bitmap: &Bitmap) -> Result<Picture, String> {
         .put_image_data(&data, 0.0, 0.0)
         .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))?;
     let (sw, sh) = shrunk(w, h);
-    let small = canvas(sw, sh)?;
-    let ctx = context(&small)?;
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&full, 0.0, 0.0, sw as f64, sh as f64)
-        .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))?;
-    let bitmap = pixels(&ctx, sw, sh)?;
-    let url = small
-        .to_data_url_with_type("image/jpeg")
-        .map_err(|_| format!("{name}: the PDF's picture could not be kept"))?;
-    Ok(Picture {
-        bitmap,
-        url: Rc::new(LocalUrl(url)),
-    })
+    kept_drawing(
+        sw,
+        sh,
+        |ctx| {
+            ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                &full, 0.0, 0.0, sw as f64, sh as f64,
+            )
+            .map_err(|_| format!("{name}: the PDF's picture could not be drawn"))
+        },
+        &format!("{name}: the PDF's picture could not be kept"),
+    )
 }
 
 async fn decode_blob(name: &str, blob: &Blob) -> Result<Picture, String> {
@@ -177,14 +176,34 @@ pub fn capture(video: &HtmlVideoElement) -> Result<Picture, String> {
         );
     }
     let (w, h) = shrunk(vw, vh);
+    kept_drawing(
+        w,
+        h,
+        |ctx| {
+            ctx.draw_image_with_html_video_element_and_dw_and_dh(
+                video, 0.0, 0.0, w as f64, h as f64,
+            )
+            .map_err(|_| "the camera's picture could not be taken".to_string())
+        },
+        "the camera's picture could not be kept",
+    )
+}
+
+/// What `paint` draws at `w`×`h`, read back for the digitizer and kept as a JPEG `data:` URL
+/// to show (there is no file behind it to point a `blob:` URL at).
+fn kept_drawing(
+    w: u32,
+    h: u32,
+    paint: impl FnOnce(&CanvasRenderingContext2d) -> Result<(), String>,
+    not_kept: &str,
+) -> Result<Picture, String> {
     let canvas = canvas(w, h)?;
     let ctx = context(&canvas)?;
-    ctx.draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w as f64, h as f64)
-        .map_err(|_| "the camera's picture could not be taken".to_string())?;
+    paint(&ctx)?;
     let bitmap = pixels(&ctx, w, h)?;
     let url = canvas
         .to_data_url_with_type("image/jpeg")
-        .map_err(|_| "the camera's picture could not be kept".to_string())?;
+        .map_err(|_| not_kept.to_string())?;
     Ok(Picture {
         bitmap,
         url: Rc::new(LocalUrl(url)),

@@ -119,7 +119,6 @@ test('a 6×2 printout is read once its layout is chosen by hand', async () => {
   assert.equal((await overlay()).layout, '6x2');
 });
 
-/** A 64×48 24-bit BMP of noise: a picture, but no ECG. */
 /** A scanned letter as a PDF: deflated RGB pixels, white with dark lines of "text" (the PDF is
  * read here; the picture is no ECG). */
 function letterPdf() {
@@ -137,6 +136,7 @@ function letterPdf() {
   ]);
 }
 
+/** A 64×48 24-bit BMP of noise: a picture, but no ECG. */
 function noiseBmp() {
   const [w, h] = [64, 48];
   const row = w * 3;

@@ -126,9 +126,11 @@ pub fn run() -> i32 {
 }
 
 /// The case library the repository ships (and the page fetches), the default `--bundle`.
+#[cfg(feature = "train")]
 pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v3.ecgb";
 
 /// The beat the `hybrid` layout encodes.
+#[cfg(feature = "train")]
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum BeatArg {
     /// The complete beat nearest the record's middle (how the seed paper cuts it)
@@ -137,6 +139,7 @@ pub enum BeatArg {
     Median,
 }
 
+#[cfg(feature = "train")]
 impl BeatArg {
     /// `layout` reading this beat, or an error saying the layout has no choice of beat.
     pub fn apply(

@@ -98,13 +98,21 @@ pub async fn run_query(
 ) -> Result<QueryResults, String> {
     let t0 = now_ms();
     let input = searcher.input(record).map_err(|e| e.to_string())?;
+    let measures = searcher.measure(record).map_err(|e| e.to_string())?;
     let t1 = now_ms();
     let embedding = searcher
         .embed_async(input, 1)
         .await
         .map_err(|e| e.to_string())?;
     let t2 = now_ms();
-    let ranked = rank(&searcher.bundle, &embedding, TOP_K, SearchMode::Int8, None);
+    let ranked = rank(
+        &searcher.bundle,
+        &embedding,
+        &measures,
+        TOP_K,
+        SearchMode::Int8,
+        None,
+    );
     let t3 = now_ms();
     Ok(QueryResults {
         matches: describe(&searcher.bundle, &ranked.shown),

@@ -81,6 +81,15 @@ impl Searcher {
         self.bundle.manifest.layout.record_patches(record)
     }
 
+    /// A record's measurements, as the library's cases were measured; empty when the
+    /// library compares embeddings alone.
+    pub fn measure(&self, record: &Record) -> Result<Vec<f32>> {
+        match self.bundle.space.measures {
+            Some(_) => Ok(crate::signal::measure::record_measurements(record)?.to_vec()),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Unit-length embeddings of `n` inputs laid end to end, as a tensor on the device
     /// (the page reads it back asynchronously).
     pub fn embed_tensor(&self, inputs: Vec<f32>, n: usize) -> Tensor<2> {
@@ -166,17 +175,20 @@ pub struct Ranked {
     pub voters: Vec<Neighbour>,
 }
 
-/// Ranks the library for `embedding` once, deep enough for both the list and the vote;
-/// `exclude_fold` leaves out one fold's cases (an evaluation's queries).
+/// Ranks the library for a query (its image `embedding` and `measures`, see
+/// [`Searcher::measure`]) once, deep enough for both the list and the vote; `exclude_fold`
+/// leaves out one fold's cases (an evaluation's queries).
 pub fn rank(
     bundle: &Bundle,
     embedding: &[f32],
+    measures: &[f32],
     shown: usize,
     mode: crate::bundle::SearchMode,
     exclude_fold: Option<u8>,
 ) -> Ranked {
     let voters = bundle.search(
         embedding,
+        measures,
         shown.max(bundle.manifest.knn.k),
         mode,
         exclude_fold,

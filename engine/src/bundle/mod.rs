@@ -13,7 +13,7 @@ pub mod write;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::patches::InputLayout;
-use crate::retrieval::{BinaryIndex, Int8Index, Neighbour, Whitening};
+use crate::retrieval::{BinaryIndex, Int8Index, MeasureScaling, Neighbour, RetrievalSpace, Whitening};
 use crate::{Error, Result};
 pub use container::{Container, ContainerWriter};
 
@@ -68,6 +68,10 @@ pub struct Manifest {
     /// The whitening power the library was stored with (none: raw embeddings).
     #[serde(default)]
     pub whitening_power: Option<f64>,
+    /// How each case's measurements (rhythm, voltages) extend its embedding in the library;
+    /// none in libraries of embeddings alone.
+    #[serde(default)]
+    pub measures: Option<MeasureScaling>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,11 +108,11 @@ pub struct Bundle {
     pub manifest: Manifest,
     pub texts: Vec<String>,
     pub cases: Vec<Case>,
-    /// Case embeddings in the retrieval space (whitened, when the bundle has a whitening).
+    /// Cases in the retrieval space (see `space`).
     pub library: Int8Index,
     binary: BinaryIndex,
-    /// Maps an image embedding into the library's retrieval space.
-    pub whitening: Option<Whitening>,
+    /// Maps an image embedding and a record's measurements into the library's space.
+    pub space: RetrievalSpace,
     /// One row per entry of `texts`, in the shared space.
     pub text_library: Int8Index,
     /// `prompts.len() × embed_dim`, unit length, in the shared space.
@@ -175,12 +179,15 @@ impl Bundle {
         {
             return Err(bad("the case table does not match the manifest"));
         }
+        if let Some(measures) = &manifest.measures {
+            measures.check()?;
+        }
         let library = int8_index(
             c.section(sections::LIBRARY)?,
             c.section(sections::LIBRARY_SCALES)?,
-            dim,
+            dim + manifest.measures.as_ref().map_or(0, MeasureScaling::len),
             manifest.cases,
-            "case embeddings",
+            "case vectors",
         )?;
         let text_library = int8_index(
             c.section(sections::TEXTS)?,
@@ -203,7 +210,10 @@ impl Bundle {
             return Err(bad("the whitening section does not match the manifest"));
         }
         Ok(Self {
-            whitening,
+            space: RetrievalSpace {
+                whitening,
+                measures: manifest.measures.clone(),
+            },
             binary: BinaryIndex::from_int8(&library),
             manifest,
             texts: table.texts,
@@ -219,25 +229,25 @@ impl Bundle {
         self.manifest.embed_dim
     }
 
-    /// An image embedding in the library's retrieval space.
-    pub fn retrieval_vector(&self, image_embedding: &[f32]) -> Vec<f32> {
-        match &self.whitening {
-            Some(w) => w.apply(image_embedding),
-            None => image_embedding.to_vec(),
-        }
+    /// A query in the library's retrieval space, from its image embedding and its
+    /// measurements (`signal::measure`; empty when it has none).
+    pub fn retrieval_vector(&self, image_embedding: &[f32], measures: &[f32]) -> Vec<f32> {
+        self.space.vector(image_embedding, measures)
     }
 
-    /// The `k` cases most similar to a unit-length image embedding (as the tower gives it),
-    /// best first, leaving out cases of `exclude_fold` (an evaluation's held-out fold).
+    /// The `k` cases most similar to a query, given as its unit-length image embedding (as
+    /// the tower gives it) and its measurements, best first, leaving out cases of
+    /// `exclude_fold` (an evaluation's held-out fold).
     pub fn search(
         &self,
         image_embedding: &[f32],
+        measures: &[f32],
         k: usize,
         mode: SearchMode,
         exclude_fold: Option<u8>,
     ) -> Vec<Neighbour> {
         self.search_retrieval_space(
-            &self.retrieval_vector(image_embedding),
+            &self.retrieval_vector(image_embedding, measures),
             k,
             mode,
             exclude_fold,
@@ -319,10 +329,12 @@ pub struct BundleParts<'a> {
     pub manifest: Manifest,
     pub texts: Vec<String>,
     pub cases: Vec<Case>,
-    /// `cases × embed_dim`, unit length, as the image tower gives them (whitened here when
-    /// `whitening` is given).
+    /// `cases × embed_dim`, unit length, as the image tower gives them (mapped here into
+    /// `space`, whose measurements the manifest must carry too).
     pub case_embeddings: &'a [f32],
-    pub whitening: Option<&'a Whitening>,
+    /// `cases × MEASURE_COUNT` when `space` has measurements, else empty.
+    pub case_measures: &'a [f32],
+    pub space: &'a RetrievalSpace,
     /// `texts × embed_dim`, unit length.
     pub text_embeddings: &'a [f32],
     pub prompt_embeddings: &'a [f32],
@@ -332,10 +344,13 @@ pub struct BundleParts<'a> {
 impl BundleParts<'_> {
     pub fn to_bytes(self) -> Vec<u8> {
         let dim = self.manifest.embed_dim;
-        let library = match self.whitening {
-            Some(w) => Int8Index::build(&w.apply_all(self.case_embeddings), dim),
-            None => Int8Index::build(self.case_embeddings, dim),
-        };
+        debug_assert_eq!(self.space.measures, self.manifest.measures);
+        let library = Int8Index::build(
+            &self
+                .space
+                .vectors(self.case_embeddings, dim, self.case_measures),
+            self.space.dim(dim),
+        );
         let texts = Int8Index::build(self.text_embeddings, dim);
         let table = serde_json::to_vec(&CaseTable {
             texts: self.texts,
@@ -351,7 +366,7 @@ impl BundleParts<'_> {
             .add(sections::TEXT_SCALES, &f32_bytes(&texts.scales))
             .add(sections::PROMPTS, &f32_bytes(self.prompt_embeddings))
             .add(sections::MODEL, self.model_f16);
-        if let Some(whitening) = self.whitening {
+        if let Some(whitening) = &self.space.whitening {
             w.add(sections::WHITENING, &whitening.to_bytes());
         }
         w.finish(serde_json::to_value(&self.manifest).expect("the manifest serialises"))
@@ -369,10 +384,10 @@ pub(crate) mod tests {
 
     /// A three-case library in two dimensions, with real structure but no model.
     pub fn small_bundle() -> Vec<u8> {
-        small_bundle_with(None)
+        small_bundle_with(&RetrievalSpace::default(), &[])
     }
 
-    fn small_bundle_with(whitening: Option<&Whitening>) -> Vec<u8> {
+    fn small_bundle_with(space: &RetrievalSpace, case_measures: &[f32]) -> Vec<u8> {
         let case = |ecg_id, fold, text, codes: &[&str]| Case {
             ecg_id,
             fold,
@@ -410,7 +425,8 @@ pub(crate) mod tests {
                 }],
                 provenance: serde_json::json!({}),
                 knn: crate::retrieval::KnnRule::default(),
-                whitening_power: whitening.map(|_| 1.0),
+                whitening_power: space.whitening.as_ref().map(|_| 1.0),
+                measures: space.measures.clone(),
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
             cases: vec![
@@ -419,7 +435,8 @@ pub(crate) mod tests {
                 case(3, 2, 1, &["IMI"]),
             ],
             case_embeddings: &embeddings,
-            whitening,
+            case_measures,
+            space,
             text_embeddings: &texts,
             prompt_embeddings: &prompts,
             model_f16: b"weights",
@@ -434,15 +451,15 @@ pub(crate) mod tests {
         assert_eq!(b.cases.len(), 3);
         assert_eq!(b.model, b"weights");
         let q = unit(&[0.9, 0.5]);
-        let hits = b.search(&q, 2, SearchMode::Int8, None);
+        let hits = b.search(&q, &[], 2, SearchMode::Int8, None);
         assert_eq!(hits.iter().map(|h| h.index).collect::<Vec<_>>(), vec![1, 0]);
         assert_eq!(
-            b.search(&q, 2, SearchMode::Int8, Some(10))[0].index,
+            b.search(&q, &[], 2, SearchMode::Int8, Some(10))[0].index,
             0,
             "fold 10 left out"
         );
         assert_eq!(
-            b.search(&q, 2, SearchMode::BinaryRerank { pool: 3 }, None),
+            b.search(&q, &[], 2, SearchMode::BinaryRerank { pool: 3 }, None),
             hits
         );
         let text_hits = b.search_text(&unit(&[-1.0, 0.05]), 3);
@@ -473,20 +490,53 @@ pub(crate) mod tests {
         .flat_map(|v| unit(v))
         .collect();
         let whitening = Whitening::fit(&fitted, 2, 1.0).unwrap();
-        let b = Bundle::from_bytes(&small_bundle_with(Some(&whitening))).unwrap();
-        assert_eq!(b.whitening.as_ref(), Some(&whitening));
+        let space = RetrievalSpace {
+            whitening: Some(whitening.clone()),
+            measures: None,
+        };
+        let b = Bundle::from_bytes(&small_bundle_with(&space, &[])).unwrap();
+        assert_eq!(b.space.whitening.as_ref(), Some(&whitening));
         assert_eq!(b.manifest.whitening_power, Some(1.0));
         // Each case, queried with its own raw embedding, finds itself first.
         for (i, raw) in [unit(&[1.0, 0.0]), unit(&[0.8, 0.6]), unit(&[-1.0, 0.1])]
             .iter()
             .enumerate()
         {
-            assert_eq!(b.search(raw, 1, SearchMode::Int8, None)[0].index, i);
+            assert_eq!(b.search(raw, &[], 1, SearchMode::Int8, None)[0].index, i);
             let stored = b.library.vector(i);
-            let mapped = b.retrieval_vector(raw);
+            let mapped = b.retrieval_vector(raw, &[]);
             let cos: f32 = stored.iter().zip(&mapped).map(|(a, b)| a * b).sum();
             assert!(cos > 0.99, "case {i} is stored whitened (cos {cos})");
         }
+    }
+
+    #[test]
+    fn measurements_stored_with_the_library_decide_between_similar_embeddings() {
+        use crate::retrieval::{MeasureScaling, MeasureWeights};
+        use crate::signal::measure::MEASURE_COUNT;
+        // Cases 1 and 2 have close embeddings; their voltages differ widely.
+        let mut measures = vec![0f32; 3 * MEASURE_COUNT];
+        measures[MEASURE_COUNT..2 * MEASURE_COUNT].fill(4.0);
+        let weights = MeasureWeights {
+            rhythm: 0.0,
+            voltage: 1.0,
+        };
+        let space = RetrievalSpace {
+            whitening: None,
+            measures: Some(MeasureScaling::fit(&measures, weights).unwrap()),
+        };
+        let b = Bundle::from_bytes(&small_bundle_with(&space, &measures)).unwrap();
+        assert_eq!(b.library.dim, 2 + MEASURE_COUNT);
+        assert_eq!(b.space, space);
+        let q = unit(&[0.8, 0.6]);
+        let high = vec![4f32; MEASURE_COUNT];
+        assert_eq!(b.search(&q, &high, 1, SearchMode::Int8, None)[0].index, 1);
+        let low = vec![0f32; MEASURE_COUNT];
+        assert_eq!(b.search(&q, &low, 1, SearchMode::Int8, None)[0].index, 0);
+        assert_eq!(
+            b.search(&q, &low, 1, SearchMode::BinaryRerank { pool: 3 }, None)[0].index,
+            0
+        );
     }
 
     #[test]

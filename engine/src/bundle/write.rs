@@ -11,7 +11,7 @@ use crate::dataset::cache::SignalCache;
 use crate::dataset::ptbxl::{PtbXl, PtbXlEntry, TRAIN_FOLDS};
 use crate::dataset::texts::TextTable;
 use crate::eval::TrainedModel;
-use crate::retrieval::Whitening;
+use crate::retrieval::{MeasureScaling, MeasureWeights, RetrievalSpace, Whitening};
 use crate::text::TextEncoder;
 use crate::{Error, Result};
 
@@ -39,6 +39,9 @@ pub struct BundleSources<'a> {
     pub knn: crate::retrieval::KnnRule,
     /// Whitening of the library and the queries, fitted on the training folds (none: raw).
     pub whitening_power: Option<f64>,
+    /// Weights of the measurements beside the embedding, scaled on the training folds
+    /// (none: the embedding alone).
+    pub measure_weights: Option<MeasureWeights>,
 }
 
 fn statements(db: &PtbXl) -> Vec<StatementInfo> {
@@ -122,19 +125,36 @@ impl BundleSources<'_> {
             .map(|v| v.to_vec())
             .collect();
         let prompt_embeddings = self.trained.embed_texts(&prompt_sentences, self.device)?;
+        let training_rows = |rows: &[f32], width: usize| -> Vec<f32> {
+            cases
+                .iter()
+                .zip(rows.chunks_exact(width))
+                .filter(|(case, _)| TRAIN_FOLDS.contains(&case.fold))
+                .flat_map(|(_, v)| v.iter().copied())
+                .collect()
+        };
+        let dim = self.trained.config.model.image.embed_dim;
         let whitening = self
             .whitening_power
-            .map(|power| {
-                let dim = self.trained.config.model.image.embed_dim;
-                let training: Vec<f32> = cases
-                    .iter()
-                    .zip(case_embeddings.chunks_exact(dim))
-                    .filter(|(case, _)| TRAIN_FOLDS.contains(&case.fold))
-                    .flat_map(|(_, v)| v.iter().copied())
-                    .collect();
-                Whitening::fit(&training, dim, power)
+            .map(|power| Whitening::fit(&training_rows(&case_embeddings, dim), dim, power))
+            .transpose()?;
+        let case_measures = match self.measure_weights {
+            Some(_) => self.cache.measurements(),
+            None => Vec::new(),
+        };
+        let measures = self
+            .measure_weights
+            .map(|weights| {
+                MeasureScaling::fit(
+                    &training_rows(&case_measures, crate::signal::measure::MEASURE_COUNT),
+                    weights,
+                )
             })
             .transpose()?;
+        let space = RetrievalSpace {
+            whitening,
+            measures,
+        };
         let model_f16 = match &self.trained.bundled_weights {
             Some(f16) => f16.clone(),
             None => {
@@ -162,13 +182,15 @@ impl BundleSources<'_> {
             }),
             knn: self.knn,
             whitening_power: self.whitening_power,
+            measures: space.measures.clone(),
         };
         Ok(BundleParts {
             manifest,
             texts: self.texts.texts.clone(),
             cases,
             case_embeddings: &case_embeddings,
-            whitening: whitening.as_ref(),
+            case_measures: &case_measures,
+            space: &space,
             text_embeddings: &text_embeddings,
             prompt_embeddings: &prompt_embeddings,
             model_f16: &model_f16,

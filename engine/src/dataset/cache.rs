@@ -12,7 +12,8 @@ use std::path::Path;
 
 use super::ptbxl::{PtbXl, PtbXlEntry};
 use crate::encode::layout::{lead_beats, Beat, PaperConfig, StackConfig};
-use crate::signal::prepare;
+use crate::signal::measure::measure;
+use crate::signal::{prepare, PreparedLeads};
 use crate::{Error, Lead, Result};
 
 const MAGIC: &[u8; 8] = b"ECGCACHE";
@@ -146,6 +147,38 @@ impl SignalCache {
             samples,
             beat_len,
             records,
+        })
+    }
+
+    /// Every record's measurements (`signal::measure`) from its stored leads,
+    /// `records × MEASURE_COUNT` in cache order: what a query's record gives
+    /// `signal::measure::record_measurements`.
+    pub fn measurements(&self) -> Vec<f32> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = self.records.len().div_ceil(workers).max(1);
+        let sampling_rate = StackConfig::default().prepare.sampling_rate;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .records
+                .chunks(chunk)
+                .map(|records| {
+                    scope.spawn(move || {
+                        records
+                            .iter()
+                            .flat_map(|r| {
+                                measure(&PreparedLeads {
+                                    sampling_rate,
+                                    leads: r.stack_leads(self.samples).map(Some),
+                                })
+                            })
+                            .collect::<Vec<f32>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("measuring worker panicked"))
+                .collect()
         })
     }
 
@@ -295,14 +328,36 @@ fn prepare_entry(
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// The one-record fixture database and its signal cache.
+    pub fn cache_with_record() -> (PtbXl, SignalCache) {
+        let db = crate::dataset::ptbxl::fixtures::database_with_record();
+        let cache =
+            SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &|_| {})
+                .unwrap();
+        (db, cache)
+    }
+
+    pub fn first_record(db: &PtbXl) -> crate::Record {
+        crate::read_records(
+            &crate::formats::read_record_files(&db.header_path(&db.entries[0])).unwrap(),
+        )
+        .remove(0)
+        .result
+        .unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn round_trips_and_derives_the_limb_leads() {
-        let db = crate::dataset::ptbxl::fixtures::database_with_record();
-        let (stack, paper) = (StackConfig::default(), PaperConfig::default());
-        let cache = SignalCache::build(&db, &stack, &paper, &|_| {}).unwrap();
+        let (db, cache) = fixtures::cache_with_record();
+        let stack = StackConfig::default();
         assert_eq!(
             (cache.records.len(), cache.samples, cache.beat_len),
             (1, 1000, 100)
@@ -317,12 +372,7 @@ mod tests {
         assert_eq!((r.ecg_id, r.fold), (1, 3));
         let leads = r.stack_leads(back.samples);
         // Stored at 1 µV, so the prepared lead II comes back within half a microvolt.
-        let record = crate::read_records(
-            &crate::formats::read_record_files(&db.header_path(&db.entries[0])).unwrap(),
-        )
-        .remove(0)
-        .result
-        .unwrap();
+        let record = fixtures::first_record(&db);
         let prepared = prepare(&record, &stack.prepare).unwrap();
         for (a, b) in leads[1].iter().zip(prepared.get(Lead::II).unwrap()) {
             assert!((a - b).abs() <= 0.0005 + 1e-6);
@@ -334,6 +384,20 @@ mod tests {
         let median = r.beats(back.beat_len, Beat::Median).unwrap();
         assert_eq!(central[1].len(), back.beat_len);
         assert_ne!(central, median);
+    }
+
+    #[test]
+    fn a_cached_record_is_measured_as_the_same_record_queried() {
+        let (db, cache) = fixtures::cache_with_record();
+        let record = fixtures::first_record(&db);
+        let queried = crate::signal::measure::record_measurements(&record).unwrap();
+        let cached = cache.measurements();
+        assert_eq!(cached.len(), queried.len());
+        assert!(queried.iter().all(|v| v.is_finite()), "{queried:?}");
+        // The cache keeps microvolts, and derives the limb leads from I and II.
+        for (i, (a, b)) in cached.iter().zip(&queried).enumerate() {
+            assert!((a - b).abs() < 0.005, "measurement {i}: cached {a}, queried {b}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::resize::{resize_tiles, ResizeScratch};
 use crate::signal::{
     self, beat_window, central_beat, detect_r_peaks, median_beat, robust_scale, PrepareConfig,
-    PreparedLeads,
+    PreparedLeads, PEAK_LEADS,
 };
 use crate::{Error, Lead, Record, Result};
 
@@ -198,23 +198,6 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
         }
     }
 }
-
-/// Leads tried in turn for R peaks: II first, as the paper does, then the leads whose
-/// QRS is usually tallest.
-const PEAK_LEADS: [Lead; 12] = [
-    Lead::II,
-    Lead::I,
-    Lead::V5,
-    Lead::V4,
-    Lead::V6,
-    Lead::AVF,
-    Lead::V3,
-    Lead::III,
-    Lead::V2,
-    Lead::AVR,
-    Lead::AVL,
-    Lead::V1,
-];
 
 /// The R peaks of the first lead of [`PEAK_LEADS`] with a complete beat window, and the one of
 /// them nearest the middle: every lead's beats are cut at these instants.

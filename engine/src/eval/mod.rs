@@ -19,8 +19,9 @@ use crate::dataset::ptbxl::{
 use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
+use crate::signal::measure::MEASURE_COUNT;
 use crate::retrieval::metrics::{jaccard, macro_auc};
-use crate::retrieval::{top_k, KnnRule, Neighbour, Whitening};
+use crate::retrieval::{top_k, KnnRule, Neighbour, RetrievalSpace};
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -112,13 +113,14 @@ pub enum Ranker<'b> {
     MostFrequentReport,
     /// Cosine similarity of embeddings (`records × dim`, unit length, cache order), with
     /// zero-shot scores where the method has prompts.
-    /// With a `whitening`, similarity is measured after it (zero-shot scores use the raw
-    /// embeddings, which share the text tower's space).
+    /// Similarity is measured in `space` (whitened, and extended by the evaluation's
+    /// measurements when it has them); zero-shot scores use the raw embeddings, which share
+    /// the text tower's space.
     Embeddings {
         vectors: Vec<f32>,
         dim: usize,
         zero_shot: Option<ZeroShot>,
-        whitening: Option<Whitening>,
+        space: RetrievalSpace,
     },
     /// A shipped bundle's quantized library, queried with `vectors` (the bundle's own
     /// model on every cached record, cache order) minus its fold-10 cases.
@@ -155,6 +157,7 @@ impl Ranker<'_> {
 }
 
 /// Prompt embeddings in the method's space for the superclasses and rhythm statements.
+#[derive(Clone)]
 pub struct ZeroShot {
     pub superclass_prompts: Vec<f32>,
     pub rhythm_codes: Vec<String>,
@@ -211,6 +214,9 @@ pub struct Evaluation<'a> {
     queries: Vec<usize>,
     statement_codes: Vec<String>,
     by_ecg_id: HashMap<u32, usize>,
+    /// Every record's measurements (`SignalCache::measurements`), for methods whose space
+    /// uses them; empty: unmeasured.
+    pub measures: Vec<f32>,
 }
 
 impl<'a> Evaluation<'a> {
@@ -221,17 +227,24 @@ impl<'a> Evaluation<'a> {
             Ranker::Embeddings {
                 vectors,
                 dim,
-                whitening,
+                space,
                 ..
             } => {
-                let gathered = self.library_rows(vectors, *dim);
-                match whitening {
-                    Some(w) => w.apply_all(&gathered),
-                    None => gathered,
-                }
+                let measures = match space.measures {
+                    Some(_) => self.library_rows(&self.measures, MEASURE_COUNT),
+                    None => Vec::new(),
+                };
+                space.vectors(&self.library_rows(vectors, *dim), *dim, &measures)
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Record `i`'s measurements (empty when the evaluation has none).
+    fn measures_of(&self, i: usize) -> &[f32] {
+        self.measures
+            .get(i * MEASURE_COUNT..(i + 1) * MEASURE_COUNT)
+            .unwrap_or(&[])
     }
 
     pub fn new(db: &'a PtbXl, cache: &'a SignalCache, knn: KnnRule, split: Split) -> Result<Self> {
@@ -308,6 +321,7 @@ impl<'a> Evaluation<'a> {
             queries,
             statement_codes,
             by_ecg_id,
+            measures: Vec::new(),
         })
     }
 
@@ -367,15 +381,15 @@ impl<'a> Evaluation<'a> {
             Ranker::Embeddings {
                 vectors,
                 dim,
-                whitening,
+                space,
                 ..
             } => top_k(
-                &match whitening {
-                    Some(w) => w.apply(&vectors[query * dim..(query + 1) * dim]),
-                    None => vectors[query * dim..(query + 1) * dim].to_vec(),
-                },
+                &space.vector(
+                    &vectors[query * dim..(query + 1) * dim],
+                    self.measures_of(query),
+                ),
                 library_vectors,
-                *dim,
+                space.dim(*dim),
                 k,
                 None,
             )
@@ -400,6 +414,7 @@ impl<'a> Evaluation<'a> {
                 bundle
                     .search(
                         &vectors[query * dim..(query + 1) * dim],
+                        self.measures_of(query),
                         k,
                         *mode,
                         Some(TEST_FOLD),

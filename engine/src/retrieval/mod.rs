@@ -1,10 +1,14 @@
 //! Finding the nearest cases to a query embedding, and scoring how well that works.
 
 pub mod index;
+pub mod measures;
 pub mod metrics;
 pub mod quantized;
+pub mod space;
 pub mod whitening;
 
 pub use index::{top_k, vote_weight, KnnRule, Neighbour};
 pub use quantized::{BinaryIndex, Int8Index};
+pub use measures::{MeasureScaling, MeasureWeights};
+pub use space::RetrievalSpace;
 pub use whitening::Whitening;

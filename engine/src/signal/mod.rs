@@ -3,6 +3,7 @@
 pub mod beats;
 pub mod fill;
 pub mod filter;
+pub mod measure;
 pub mod prepare;
 pub mod resample;
 pub mod rpeaks;
@@ -13,5 +14,5 @@ pub use fill::{fill_leads, fill_unseen};
 pub use filter::{Butterworth, FilterKind};
 pub use prepare::{prepare, PrepareConfig, PreparedLeads};
 pub use resample::resample;
-pub use rpeaks::detect_r_peaks;
+pub use rpeaks::{detect_r_peaks, PEAK_LEADS};
 pub use scale::robust_scale;

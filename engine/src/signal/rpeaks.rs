@@ -3,6 +3,24 @@
 //! period, and refine each onto the largest deflection of the lead itself.
 
 use super::filter::{Butterworth, FilterKind};
+use crate::Lead;
+
+/// Leads tried in turn for R peaks: II first, as the seed paper does, then the leads whose
+/// QRS is usually tallest.
+pub const PEAK_LEADS: [Lead; 12] = [
+    Lead::II,
+    Lead::I,
+    Lead::V5,
+    Lead::V4,
+    Lead::V6,
+    Lead::AVF,
+    Lead::V3,
+    Lead::III,
+    Lead::V2,
+    Lead::AVR,
+    Lead::AVL,
+    Lead::V1,
+];
 
 /// Shortest physiological RR interval we accept (240 bpm).
 const REFRACTORY_S: f64 = 0.25;

@@ -183,14 +183,7 @@ mod tests {
 
     #[test]
     fn a_batch_holds_patches_texts_and_the_same_report_matrix() {
-        let db = crate::dataset::ptbxl::fixtures::database_with_record();
-        let cache = SignalCache::build(
-            &db,
-            &StackConfig::default(),
-            &PaperConfig::default(),
-            &|_| {},
-        )
-        .unwrap();
+        let (db, cache) = crate::dataset::cache::fixtures::cache_with_record();
         let mut embed = |texts: &[&str]| Ok(texts.iter().map(|_| vec![1.0, 0.0, 0.0]).collect());
         let texts = TextTable::build(&db, 3, &mut embed).unwrap();
         let device = Device::flex();

@@ -39,6 +39,10 @@ pub struct Args {
     /// without it, raw embeddings are compared
     #[arg(long)]
     whitening_power: Option<f64>,
+    /// Weights of each case's rhythm and voltage measurements beside its embedding, as
+    /// RHYTHM,VOLTAGE (choose with `ecgmatch eval`); without it, embeddings alone are compared
+    #[arg(long, value_parser = super::parse_measure_weights)]
+    measure_weights: Option<ecgmatch_engine::retrieval::MeasureWeights>,
     /// Let a hybrid model read this beat instead of the one it was trained on (the library is
     /// embedded, and the page encodes queries, with it)
     #[arg(long, value_enum)]
@@ -81,6 +85,7 @@ pub fn run(args: Args) -> Result<(), String> {
         device: &device,
         knn,
         whitening_power: args.whitening_power,
+        measure_weights: args.measure_weights,
     }
     .build()
     .map_err(e)?;

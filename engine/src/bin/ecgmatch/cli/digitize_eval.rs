@@ -102,9 +102,11 @@ pub fn run(args: Args) -> Result<(), String> {
     // left out of the search, as `ecgmatch eval` does.
     let search = |record: &Record| -> Result<Ranked, String> {
         let embedding = searcher.embed(&[record]).map_err(e)?;
+        let measures = searcher.measure(record).map_err(e)?;
         Ok(rank(
             bundle,
             &embedding,
+            &measures,
             10,
             SearchMode::Int8,
             Some(TEST_FOLD),

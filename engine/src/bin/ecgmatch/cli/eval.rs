@@ -7,7 +7,10 @@ use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::eval::{
     format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
-use ecgmatch_engine::retrieval::{KnnRule, Whitening};
+use ecgmatch_engine::retrieval::{
+    KnnRule, MeasureScaling, MeasureWeights, RetrievalSpace, Whitening,
+};
+use ecgmatch_engine::signal::measure::MEASURE_COUNT;
 
 use super::train::PreparedData;
 
@@ -36,6 +39,10 @@ pub struct Args {
     /// Whitening power of the trained runs' embeddings (with --knn-k; without --knn-k it is chosen on fold 9)
     #[arg(long, requires = "knn_k")]
     whitening_power: Option<f64>,
+    /// Weights of the rhythm and voltage measurements beside the trained runs' embeddings, as
+    /// RHYTHM,VOLTAGE (with --knn-k; without --knn-k they are chosen on fold 9)
+    #[arg(long, requires = "knn_k", value_parser = super::parse_measure_weights)]
+    measure_weights: Option<MeasureWeights>,
     /// Also write the bundle model's raw embedding of every cached record here
     /// (embeddings.npy, `records × dim`, and ecg_ids.txt, one per line in the same order),
     /// for analysis outside
@@ -48,24 +55,31 @@ pub struct Args {
 
 /// Whitening powers tried on fold 9 (none: the raw embeddings).
 const WHITENING_POWERS: [Option<f64>; 4] = [None, Some(0.5), Some(0.75), Some(1.0)];
+/// Weights of the measurements tried on fold 9, with the whitening chosen there.
+const RHYTHM_WEIGHTS: [f32; 3] = [0.25, 0.35, 0.5];
+const VOLTAGE_WEIGHTS: [f32; 3] = [0.35, 0.5, 0.7];
 
 /// How the library is compared and how neighbours vote, as chosen on fold 9.
 #[derive(Clone, Copy)]
 struct RetrievalRule {
     whitening_power: Option<f64>,
     knn: KnnRule,
+    measure_weights: Option<MeasureWeights>,
 }
 
 /// The whitening power and kNN rule with the best macro AUC over all statements on fold 9
 /// against folds 1-8 (whitening fitted on folds 1-8), with the bundle model's f32 embeddings
-/// (the first run's, when no bundle is given).
+/// (the first run's, when no bundle is given); then, with that whitening, the weights of the
+/// `measures` (cache order) and the kNN rule, where measurements beat the embedding alone.
 fn choose_retrieval_rule(
     db: &ecgmatch_engine::dataset::ptbxl::PtbXl,
     cache: &ecgmatch_engine::dataset::cache::SignalCache,
     methods: &[Method],
+    measures: &[f32],
 ) -> Result<RetrievalRule, String> {
-    let validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation)
+    let mut validation = Evaluation::new(db, cache, KnnRule::new(10), Split::Validation)
         .map_err(|e| e.to_string())?;
+    validation.measures = measures.to_vec();
     // The shipped model's own embeddings when a bundle is scored, else the first run's.
     let chooser = methods
         .iter()
@@ -90,6 +104,7 @@ fn choose_retrieval_rule(
     let unchosen = RetrievalRule {
         whitening_power: None,
         knn: KnnRule::new(10),
+        measure_weights: None,
     };
     let Some((name, vectors, dim)) = chooser else {
         return Ok(unchosen);
@@ -116,40 +131,71 @@ fn choose_retrieval_rule(
         validation.query_count(),
         validation.library_size(),
     );
-    let mut best: Option<(RetrievalRule, f64, f64)> = None;
-    for power in WHITENING_POWERS {
-        let whitening = power
-            .map(|p| Whitening::fit(&validation.library_rows(&vectors, dim), dim, p))
-            .transpose()
-            .map_err(|e| e.to_string())?;
+    let mut best = None;
+    // Scores every kNN rule in one space, keeping the best rule seen.
+    type Best = Option<(RetrievalRule, f64, f64)>;
+    let score_space = |best: &mut Best, space: RetrievalSpace, label: String, rule: RetrievalRule| {
         let method = Method {
             name: name.clone(),
             ranker: Ranker::Embeddings {
                 vectors: vectors.clone(),
                 dim,
                 zero_shot: None,
-                whitening,
+                space,
             },
         };
-        let label = describe_whitening(power);
         for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
-            println!("  {label:<22} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
+            println!("  {label:<34} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
             if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
-                best = Some((
-                    RetrievalRule {
-                        whitening_power: power,
-                        knn,
-                    },
-                    all,
-                    sup,
-                ));
+                *best = Some((RetrievalRule { knn, ..rule }, all, sup));
+            }
+        }
+    };
+    let fit_whitening = |power: Option<f64>| {
+        power
+            .map(|p| Whitening::fit(&validation.library_rows(&vectors, dim), dim, p))
+            .transpose()
+            .map_err(|e| e.to_string())
+    };
+    for power in WHITENING_POWERS {
+        let space = RetrievalSpace {
+            whitening: fit_whitening(power)?,
+            measures: None,
+        };
+        let rule = RetrievalRule {
+            whitening_power: power,
+            ..unchosen
+        };
+        score_space(&mut best, space, describe_whitening(power), rule);
+    }
+    if let (Some(embedding_only), false) = (best, measures.is_empty()) {
+        let power = embedding_only.0.whitening_power;
+        let whitening = fit_whitening(power)?;
+        let training = validation.library_rows(measures, MEASURE_COUNT);
+        for rhythm in RHYTHM_WEIGHTS {
+            for voltage in VOLTAGE_WEIGHTS {
+                let weights = MeasureWeights { rhythm, voltage };
+                let space = RetrievalSpace {
+                    whitening: whitening.clone(),
+                    measures: Some(
+                        MeasureScaling::fit(&training, weights).map_err(|e| e.to_string())?,
+                    ),
+                };
+                let rule = RetrievalRule {
+                    whitening_power: power,
+                    measure_weights: Some(weights),
+                    ..unchosen
+                };
+                score_space(&mut best, space, format!("+ measures {weights}"), rule);
             }
         }
     }
     let best = best.map_or(unchosen, |b| b.0);
     println!(
-        "  chosen: {}, {}\n",
+        "  chosen: {}, {}, {}\n",
         describe_whitening(best.whitening_power),
+        best.measure_weights
+            .map_or("no measurements".to_string(), |w| format!("measurements {w}")),
         best.knn
     );
     Ok(best)
@@ -196,6 +242,14 @@ pub fn run(args: Args) -> Result<(), String> {
     });
     let mut evaluation =
         Evaluation::new(&db, &cache, fixed.unwrap_or(KnnRule::new(10)), Split::Test).map_err(e)?;
+    let started = std::time::Instant::now();
+    let measures = cache.measurements();
+    eprintln!(
+        "measured {} records in {:.1} s",
+        cache.records.len(),
+        started.elapsed().as_secs_f64()
+    );
+    evaluation.measures = measures.clone();
     let mut methods = vec![
         Method {
             name: "random retrieval".into(),
@@ -257,7 +311,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 vectors,
                 dim,
                 zero_shot: Some(zero_shot),
-                whitening: None,
+                space: RetrievalSpace::default(),
             },
         });
     }
@@ -280,7 +334,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 vectors: vectors.clone(),
                 dim: bundle.embed_dim(),
                 zero_shot: Some(zero_shot()?),
-                whitening: bundle.whitening.clone(),
+                space: bundle.space.clone(),
             },
         });
         methods.push(Method {
@@ -308,39 +362,72 @@ pub fn run(args: Args) -> Result<(), String> {
         Some(knn) => RetrievalRule {
             whitening_power: args.whitening_power,
             knn,
+            measure_weights: args.measure_weights,
         },
-        None => choose_retrieval_rule(&db, &cache, &methods)?,
+        None => choose_retrieval_rule(&db, &cache, &methods, &measures)?,
     };
     evaluation.knn = rule.knn;
-    // The trained runs are scored both as their embeddings come and with the chosen whitening
-    // (fitted on folds 1-8), so its effect shows in the same table.
-    if let Some(power) = rule.whitening_power {
-        let mut whitened = Vec::new();
-        for method in &mut methods[runs] {
-            let Ranker::Embeddings {
-                vectors,
-                dim,
-                zero_shot,
-                ..
-            } = &mut method.ranker
-            else {
-                continue;
-            };
-            let whitening =
-                Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, power).map_err(e)?;
-            whitened.push(Method {
-                name: format!("{} (whitened {power})", method.name),
+    // The trained runs are scored as their embeddings come, with the chosen whitening and
+    // with the chosen measurements beside it (both fitted on folds 1-8), so that each step
+    // shows in the same table.
+    let measure_scaling = rule
+        .measure_weights
+        .map(|w| MeasureScaling::fit(&evaluation.training_rows(&measures, MEASURE_COUNT), w))
+        .transpose()
+        .map_err(e)?;
+    let mut variants = Vec::new();
+    for method in &mut methods[runs] {
+        let before = variants.len();
+        let Ranker::Embeddings {
+            vectors,
+            dim,
+            zero_shot,
+            ..
+        } = &mut method.ranker
+        else {
+            continue;
+        };
+        let whitening = rule
+            .whitening_power
+            .map(|p| Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, p))
+            .transpose()
+            .map_err(e)?;
+        let whitened_name = rule
+            .whitening_power
+            .map_or(method.name.clone(), |p| format!("{} (whitened {p})", method.name));
+        if rule.whitening_power.is_some() {
+            variants.push(Method {
+                name: whitened_name.clone(),
                 ranker: Ranker::Embeddings {
                     vectors: vectors.clone(),
                     dim: *dim,
-                    zero_shot: zero_shot.take(),
-                    whitening: Some(whitening),
+                    zero_shot: zero_shot.clone(),
+                    space: RetrievalSpace {
+                        whitening: whitening.clone(),
+                        measures: None,
+                    },
                 },
             });
+        }
+        if let (Some(scaling), Some(weights)) = (&measure_scaling, rule.measure_weights) {
+            variants.push(Method {
+                name: format!("{whitened_name} + measurements ({weights})"),
+                ranker: Ranker::Embeddings {
+                    vectors: vectors.clone(),
+                    dim: *dim,
+                    zero_shot: zero_shot.clone(),
+                    space: RetrievalSpace {
+                        whitening,
+                        measures: Some(scaling.clone()),
+                    },
+                },
+            });
+        }
+        if variants.len() > before {
             method.name = format!("{} (raw embeddings)", method.name);
         }
-        methods.extend(whitened);
     }
+    methods.extend(variants);
     println!(
         "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN {}\n",
         evaluation.query_count(),

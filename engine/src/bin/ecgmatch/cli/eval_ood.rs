@@ -65,9 +65,9 @@ pub fn run(args: Args) -> Result<(), String> {
         let embedded = ecgmatch_engine::read_records(&files)
             .remove(0)
             .result
-            .and_then(|r| searcher.embed(&[&r]));
+            .and_then(|r| Ok((searcher.embed(&[&r])?, searcher.measure(&r)?)));
         match embedded {
-            Ok(e) => queries.push((truth, rank(bundle, &e, args.k, SearchMode::Int8, None))),
+            Ok((e, m)) => queries.push((truth, rank(bundle, &e, &m, args.k, SearchMode::Int8, None))),
             Err(e) => unreadable.push(format!("{}: {e}", header.display())),
         }
     }

@@ -127,7 +127,7 @@ pub fn run() -> i32 {
 
 /// The case library the repository ships (and the page fetches), the default `--bundle`.
 #[cfg(feature = "train")]
-pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v3.ecgb";
+pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v4.ecgb";
 
 /// The beat the `hybrid` layout encodes.
 #[cfg(feature = "train")]
@@ -192,4 +192,23 @@ impl LayoutArg {
             }
         }
     }
+}
+
+/// `RHYTHM,VOLTAGE`: the weights of the measurements beside the embedding.
+pub fn parse_measure_weights(
+    s: &str,
+) -> Result<ecgmatch_engine::retrieval::MeasureWeights, String> {
+    let usage = "expected RHYTHM,VOLTAGE weights, e.g. 0.35,0.5";
+    let (rhythm, voltage) = s.split_once(',').ok_or(usage)?;
+    let weight = |v: &str| -> Result<f32, String> {
+        v.trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|w| w.is_finite() && *w >= 0.0)
+            .ok_or_else(|| format!("{usage}; '{v}' is not a non-negative number"))
+    };
+    Ok(ecgmatch_engine::retrieval::MeasureWeights {
+        rhythm: weight(rhythm)?,
+        voltage: weight(voltage)?,
+    })
 }

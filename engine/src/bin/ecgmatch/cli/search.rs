@@ -52,11 +52,19 @@ pub fn run(args: Args) -> Result<(), String> {
         let label = outcome.files.join(" + ");
         let result = outcome.result.and_then(|record| {
             let embedding = searcher.embed(&[&record])?;
-            Ok((record.name.clone(), embedding))
+            let measures = searcher.measure(&record)?;
+            Ok((record.name.clone(), embedding, measures))
         });
         results.push(match result {
-            Ok((name, embedding)) => {
-                let ranked = rank(&searcher.bundle, &embedding, args.k, SearchMode::Int8, None);
+            Ok((name, embedding, measures)) => {
+                let ranked = rank(
+                    &searcher.bundle,
+                    &embedding,
+                    &measures,
+                    args.k,
+                    SearchMode::Int8,
+                    None,
+                );
                 QueryResult {
                     query: name,
                     error: None,

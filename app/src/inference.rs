@@ -3,6 +3,7 @@
 
 use ecgmatch_engine::bundle::SearchMode;
 use ecgmatch_engine::burn::prelude::Device;
+use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 use ecgmatch_engine::search::{
     consensus, describe, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
 };
@@ -82,6 +83,8 @@ pub struct QueryResults {
     pub matches: Vec<Match>,
     pub consensus: Vec<Vote>,
     pub zero_shot: Vec<ZeroShotScore>,
+    /// The query's rate, RR spread and largest deflection (none without beats).
+    pub measured: Option<MeasureSummary>,
     pub backend: Backend,
     pub timings: Timings,
     /// `performance.now()` when the results were ready, to time their rendering.
@@ -118,6 +121,7 @@ pub async fn run_query(
         matches: describe(&searcher.bundle, &ranked.shown),
         consensus: consensus(&searcher.bundle, &ranked.voters),
         zero_shot: zero_shot(&searcher.bundle, &embedding),
+        measured: summary(&measures),
         backend,
         timings: Timings {
             encode: t1 - t0,

@@ -29,6 +29,10 @@ test('every committed test-fold record finds cases sharing its statements, and n
     const { cases, state } = await search(page, await recordFiles('ptbxl-fold10', name));
     assert.equal(state, 'done', name);
     assert.equal(cases.length, 10, `${name}: ten ranked cases`);
+    // The measurements the search adds to the images, shown back: the rate within 2/min of
+    // one counted outside the engine.
+    const rate = Number(await page.getAttribute('#measured', 'data-heart-rate'));
+    assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
     // The library holds all of PTB-XL, so the record finds itself; judge the others.
     const ownId = Number(name.slice(0, 5));
     const others = cases.filter((c) => c.ecgId !== ownId);

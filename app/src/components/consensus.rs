@@ -12,7 +12,7 @@ pub fn consensus(props: &Props) -> Html {
     html! {
         <section class="consensus" id="consensus">
             <h3>{ "What the similar cases say" }</h3>
-            <p class="meta">{ "Share of the ten nearest cases (weighted by similarity) that carry each statement. Decision support from a research dataset, not a diagnosis." }</p>
+            <p class="meta">{ "Share of the nearest cases' vote (each case weighted by its similarity) that carries each statement. Decision support from a research dataset, not a diagnosis." }</p>
             <ul class="bars">
                 { for props.votes.iter().take(8).map(|v| html! {
                     <li class="vote" data-code={v.code.clone()}>

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{CaseCard, Consensus, ZeroShot};
+use super::{CaseCard, Consensus, Measured, ZeroShot};
 use crate::state::{LoadedRecord, QueryStatus};
 
 #[derive(Properties, PartialEq)]
@@ -69,6 +69,7 @@ pub fn results(props: &Props) -> Html {
                             }) }
                         </ol>
                         <div class="side">
+                            <Measured summary={r.measured.clone()} />
                             <Consensus votes={r.consensus.clone()} />
                             <ZeroShot scores={r.zero_shot.clone()} />
                         </div>

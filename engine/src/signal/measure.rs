@@ -113,6 +113,36 @@ fn rhythm(peaks: &[usize], fs: f64, seconds: f64) -> [f32; RHYTHM_COUNT] {
     ]
 }
 
+/// What a clinician can read back from the measurements: the rate, how much the RR
+/// intervals vary, and the lead with the largest deflection of its median beat.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasureSummary {
+    pub heart_rate_bpm: f32,
+    pub rr_sd_ms: f32,
+    /// The lead, and its largest deflection from the baseline in mV (signed).
+    pub largest_deflection: Option<(Lead, f32)>,
+}
+
+/// `None` for a record without beats.
+pub fn summary(measures: &[f32]) -> Option<MeasureSummary> {
+    if measures.len() != MEASURE_COUNT || !measures[0].is_finite() {
+        return None;
+    }
+    let largest_deflection = Lead::STANDARD
+        .iter()
+        .flat_map(|l| {
+            let i = RHYTHM_COUNT + l.index();
+            [(*l, measures[i]), (*l, measures[i + 12])]
+        })
+        .filter(|(_, v)| v.is_finite())
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    Some(MeasureSummary {
+        heart_rate_bpm: 60.0 / measures[0].exp(),
+        rr_sd_ms: ((measures[1].exp() - SPREAD_FLOOR_S) * 1000.0).max(0.0),
+        largest_deflection,
+    })
+}
+
 /// A record's measurements over its first [`MEASURED_SECONDS`], prepared as the signal cache
 /// prepares the training records, so that a query is measured as the library was.
 pub fn record_measurements(record: &Record) -> Result<[f32; MEASURE_COUNT]> {
@@ -170,6 +200,10 @@ mod tests {
         // aVR is II upside down: its lowest point is II's R.
         assert!((low(Lead::AVR) + high(Lead::II)).abs() < 0.02);
         assert!(high(Lead::V1).is_nan() && low(Lead::V1).is_nan());
+        let told = summary(&m).unwrap();
+        assert!((told.heart_rate_bpm - 75.0).abs() < 2.0, "{told:?}");
+        assert!(told.rr_sd_ms < 20.0, "{told:?}");
+        assert_eq!(told.largest_deflection.map(|d| d.0), Some(Lead::V5));
     }
 
     #[test]
@@ -195,6 +229,7 @@ mod tests {
     fn a_flat_record_is_unmeasured_not_a_panic() {
         let m = measure(&leads_of(vec![0.0; 1000], [1.0; 12]));
         assert!(m.iter().all(|v| v.is_nan()));
+        assert_eq!(summary(&m), None);
         assert_eq!(measure_names().len(), MEASURE_COUNT);
     }
 }

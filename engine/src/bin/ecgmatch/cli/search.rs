@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::search::{consensus, describe, rank, Match, Searcher};
+use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 
 use super::inputs;
 
@@ -31,6 +32,9 @@ struct QueryResult {
     query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The query's rate, RR spread and largest deflection, as the search measured them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<MeasureSummary>,
     matches: Vec<Match>,
     consensus: Vec<ecgmatch_engine::search::Vote>,
 }
@@ -68,6 +72,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 QueryResult {
                     query: name,
                     error: None,
+                    measured: summary(&measures),
                     matches: describe(&searcher.bundle, &ranked.shown),
                     consensus: consensus(&searcher.bundle, &ranked.voters),
                 }
@@ -75,6 +80,7 @@ pub fn run(args: Args) -> Result<(), String> {
             Err(e) => QueryResult {
                 query: label,
                 error: Some(e.to_string()),
+                measured: None,
                 matches: Vec::new(),
                 consensus: Vec::new(),
             },
@@ -102,6 +108,9 @@ fn print_text(r: &QueryResult) {
         println!("  error: {e}\n");
         return;
     }
+    if let Some(m) = &r.measured {
+        println!("  measured: {}", describe_measured(m));
+    }
     for m in &r.matches {
         let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
         println!(
@@ -120,4 +129,15 @@ fn print_text(r: &QueryResult) {
         .map(|v| format!("{} {:.0}%", v.code, v.weight * 100.0))
         .collect();
     println!("  neighbours' statements: {}\n", votes.join(", "));
+}
+
+fn describe_measured(m: &MeasureSummary) -> String {
+    let mut text = format!(
+        "heart rate {:.0}/min, RR SD {:.0} ms",
+        m.heart_rate_bpm, m.rr_sd_ms
+    );
+    if let Some((lead, mv)) = m.largest_deflection {
+        text += &format!(", largest deflection {mv:+.2} mV in {}", lead.label());
+    }
+    text
 }

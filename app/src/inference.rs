@@ -5,7 +5,7 @@ use ecgmatch_engine::bundle::SearchMode;
 use ecgmatch_engine::burn::prelude::Device;
 use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 use ecgmatch_engine::search::{
-    consensus, describe, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
+    consensus, describe_ranked, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
 };
 use ecgmatch_engine::Record;
 use js_sys::{Function, Promise, Reflect};
@@ -118,7 +118,7 @@ pub async fn run_query(
     );
     let t3 = now_ms();
     Ok(QueryResults {
-        matches: describe(&searcher.bundle, &ranked.shown),
+        matches: describe_ranked(&searcher.bundle, &ranked),
         consensus: consensus(&searcher.bundle, &ranked.voters),
         zero_shot: zero_shot(&searcher.bundle, &embedding),
         measured: summary(&measures),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::bundle::Bundle;
 use crate::model::clip::Clip;
-use crate::retrieval::Neighbour;
+use crate::retrieval::{distinct_reports, Neighbour, ReportGroup, ReportOrder};
 use crate::{Error, Record, Result};
 
 /// One SCP statement of a case, with its description.
@@ -31,6 +31,9 @@ pub struct Match {
     /// The English text composed from the case's statements (or its own English report).
     pub english: String,
     pub scp_codes: Vec<StatementChip>,
+    /// How many other cases among the nearest searched carry the same report (listed once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_report: Option<usize>,
 }
 
 /// A statement voted for by the neighbours, with its share of the votes.
@@ -163,21 +166,35 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
                             .map_or_else(String::new, |s| s.description.clone()),
                     })
                     .collect(),
+                same_report: None,
             }
         })
         .collect()
 }
 
-/// A query's nearest cases: the `shown` best, and as many as the bundle's kNN rule lets vote.
+/// A ranking's listed cases, described, each with how many others share its report.
+pub fn describe_ranked(bundle: &Bundle, ranked: &Ranked) -> Vec<Match> {
+    let mut out = describe(bundle, &ranked.shown);
+    for (m, group) in out.iter_mut().zip(&ranked.groups) {
+        m.same_report = Some(group.cases - 1);
+    }
+    out
+}
+
+/// A query's nearest cases: the `shown` best, one per distinct report (`groups`, aligned with
+/// them, count the cases behind each), and as many as the bundle's kNN rule lets vote.
 #[derive(Debug, Clone)]
 pub struct Ranked {
     pub shown: Vec<Neighbour>,
+    pub groups: Vec<ReportGroup>,
     pub voters: Vec<Neighbour>,
 }
 
 /// Ranks the library for a query (its image `embedding` and `measures`, see
-/// [`Searcher::measure`]) once, deep enough for both the list and the vote; `exclude_fold`
-/// leaves out one fold's cases (an evaluation's queries).
+/// [`Searcher::measure`]) once, deep enough for both the list and the vote, and lists the
+/// nearest cases once per distinct report, nearest first (not by how many neighbours share a
+/// report: see [`ReportOrder::Support`]); `exclude_fold` leaves out one fold's cases (an
+/// evaluation's queries).
 pub fn rank(
     bundle: &Bundle,
     embedding: &[f32],
@@ -193,8 +210,16 @@ pub fn rank(
         mode,
         exclude_fold,
     );
+    let mut groups = distinct_reports(
+        &voters,
+        |i| bundle.report_keys[i],
+        bundle.manifest.knn,
+        ReportOrder::Similarity,
+    );
+    groups.truncate(shown);
     Ranked {
-        shown: voters[..voters.len().min(shown)].to_vec(),
+        shown: groups.iter().map(|g| g.best).collect(),
+        groups,
         voters,
     }
 }

@@ -31,6 +31,9 @@ test('every committed test-fold record finds cases sharing its statements, and n
     assert.equal(cases.length, 10, `${name}: ten ranked cases`);
     // The measurements the search adds to the images, shown back: the rate within 2/min of
     // one counted outside the engine.
+    // Cases are listed once per distinct report (a normal ECG's neighbours share many).
+    const reports = await page.$$eval('#results .case .report', (els) => els.map((e) => e.textContent.trim().toLowerCase()));
+    assert.equal(new Set(reports).size, reports.length, `${name}: a report listed twice: ${reports}`);
     const rate = Number(await page.getAttribute('#measured', 'data-heart-rate'));
     assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
     // The library holds all of PTB-XL, so the record finds itself; judge the others.

@@ -17,7 +17,7 @@ fn sex(s: Option<ecgmatch_engine::Sex>) -> &'static str {
 }
 
 /// One ranked case: similarity, patient, the original report beside its English
-/// rendering, and its statements as chips.
+/// rendering, how many nearby cases share that report, and its statements as chips.
 #[function_component(CaseCard)]
 pub fn case_card(props: &Props) -> Html {
     let c = &props.case;
@@ -31,7 +31,7 @@ pub fn case_card(props: &Props) -> Html {
         <li class={classes!("case", props.compared.then_some("compared"))} data-ecg-id={ecg_id.to_string()} data-codes={codes.join(" ")}>
             <div class="case-head">
                 <span class="rank">{ format!("#{}", c.rank) }</span>
-                <span class="similarity" title="cosine similarity of the image embeddings">{ format!("{:.1}% similar", c.similarity * 100.0) }</span>
+                <span class="similarity" title="cosine similarity of the ECGs (image embedding, rhythm and voltages)">{ format!("{:.1}% similar", c.similarity * 100.0) }</span>
                 <span class="patient">{ format!("{age}, {}", sex(c.sex)) }</span>
                 <span class="meta">{ format!("PTB-XL ecg_id {ecg_id}") }</span>
                 <button class="compare" onclick={move |_| on_compare.emit(ecg_id)}>{ "Compare" }</button>
@@ -40,6 +40,9 @@ pub fn case_card(props: &Props) -> Html {
                 <p class="report" lang="de" title="original report">{ c.report.trim() }</p>
                 <p class="english" lang="en" title="composed from the SCP statements">{ &c.english }</p>
             </div>
+            if let Some(n) = c.same_report.filter(|n| *n > 0) {
+                <p class="meta same-report" data-same-report={n.to_string()}>{ format!("The same report as {n} other nearby case{}, listed once.", if n == 1 { "" } else { "s" }) }</p>
+            }
             <ul class="chips">
                 { for c.scp_codes.iter().map(|s| html! {
                     <li class="chip" title={s.description.clone()}>

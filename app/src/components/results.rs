@@ -51,7 +51,7 @@ pub fn results(props: &Props) -> Html {
                 <section ref={section} class="results" id="results" data-state="done" data-record={name} data-timings={timings} data-backend={r.backend.label()}>
                     <h2>{ format!("Most similar cases to {}", props.loaded.data.record.name) }</h2>
                     <p class="meta">
-                        { format!("read {:.0} ms · encode {:.0} ms · embed {:.0} ms on {} · search {:.1} ms", props.loaded.read_ms, t.encode, t.embed, r.backend.label(), t.search) }
+                        { format!("One case per distinct report, nearest first · read {:.0} ms · encode {:.0} ms · embed {:.0} ms on {} · search {:.1} ms", props.loaded.read_ms, t.encode, t.embed, r.backend.label(), t.search) }
                     </p>
                     if let Some(case) = compared {
                         <aside class="compare-panel" id="compare-panel" data-ecg-id={case.ecg_id.to_string()}>

@@ -119,6 +119,8 @@ pub struct Bundle {
     pub prompts: Vec<f32>,
     /// The image and text towers' trained weights, f16 safetensors.
     pub model: Vec<u8>,
+    /// Per case, which distinct report it carries (equal when the normalised reports are).
+    pub report_keys: Vec<u32>,
 }
 
 fn bad(why: impl std::fmt::Display) -> Error {
@@ -209,7 +211,19 @@ impl Bundle {
         if whitening.is_some() != manifest.whitening_power.is_some() {
             return Err(bad("the whitening section does not match the manifest"));
         }
+        let mut distinct: std::collections::HashMap<String, u32> = Default::default();
+        let report_keys = table
+            .cases
+            .iter()
+            .map(|case| {
+                let next = distinct.len() as u32;
+                *distinct
+                    .entry(crate::retrieval::normalise_report(&case.report))
+                    .or_insert(next)
+            })
+            .collect();
         Ok(Self {
+            report_keys,
             space: RetrievalSpace {
                 whitening,
                 measures: manifest.measures.clone(),

@@ -21,7 +21,7 @@ use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
 use crate::signal::measure::MEASURE_COUNT;
 use crate::retrieval::metrics::{jaccard, macro_auc};
-use crate::retrieval::{top_k, KnnRule, Neighbour, RetrievalSpace};
+use crate::retrieval::{distinct_reports, top_k, KnnRule, Neighbour, ReportOrder, RetrievalSpace};
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -106,6 +106,7 @@ fn to_vec<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
 }
 
 /// How a method ranks the library for a query.
+#[derive(Clone)]
 pub enum Ranker<'b> {
     /// A uniformly random ranking (seeded).
     Random,
@@ -164,9 +165,13 @@ pub struct ZeroShot {
     pub rhythm_prompts: Vec<f32>,
 }
 
+#[derive(Clone)]
 pub struct Method<'b> {
     pub name: String,
     pub ranker: Ranker<'b>,
+    /// The list scored for retrieval: the ranking as it comes (none), or its cases once per
+    /// distinct report in this order. kNN votes always count every case.
+    pub list: Option<ReportOrder>,
 }
 
 /// Scores of one method.
@@ -482,22 +487,31 @@ impl<'a> Evaluation<'a> {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &q in &self.queries {
             let hits = self.rank(method, q, k, &mut rng, &frequent, &library_vectors);
+            let listed: Vec<Neighbour> = match method.list {
+                None => hits.clone(),
+                Some(order) => {
+                    distinct_reports(&hits, |i| self.reports[i].as_str(), self.knn, order)
+                        .into_iter()
+                        .map(|g| g.best)
+                        .collect()
+                }
+            };
             let report = &self.reports[q];
             s.exact_ceiling += f64::from(u8::from(counts.contains_key(report.as_str())));
             for (slot, cut) in [1, 5, 10].iter().enumerate() {
                 s.exact_recall[slot] += f64::from(u8::from(
-                    hits.iter()
+                    listed.iter()
                         .take(*cut)
                         .any(|h| &self.reports[h.index] == report),
                 ));
             }
-            let top10 = &hits[..hits.len().min(10)];
+            let top10 = &listed[..listed.len().min(10)];
             s.superclass_precision_at_10 += top10
                 .iter()
                 .filter(|h| self.superclasses[h.index] == self.superclasses[q])
                 .count() as f64
                 / top10.len().max(1) as f64;
-            if let Some(first) = hits.first() {
+            if let Some(first) = listed.first() {
                 s.jaccard_at_1 += jaccard(&self.codes[first.index], &self.codes[q]);
                 s.bleu4 += bleu4(
                     &clean_report(&self.entries[first.index].report),

@@ -4,11 +4,13 @@ pub mod index;
 pub mod measures;
 pub mod metrics;
 pub mod quantized;
+pub mod reports;
 pub mod space;
 pub mod whitening;
 
 pub use index::{top_k, vote_weight, KnnRule, Neighbour};
 pub use quantized::{BinaryIndex, Int8Index};
+pub use reports::{distinct_reports, normalise_report, ReportGroup, ReportOrder};
 pub use measures::{MeasureScaling, MeasureWeights};
 pub use space::RetrievalSpace;
 pub use whitening::Whitening;

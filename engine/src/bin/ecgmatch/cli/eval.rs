@@ -8,7 +8,7 @@ use ecgmatch_engine::eval::{
     format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
 use ecgmatch_engine::retrieval::{
-    KnnRule, MeasureScaling, MeasureWeights, RetrievalSpace, Whitening,
+    KnnRule, MeasureScaling, MeasureWeights, ReportOrder, RetrievalSpace, Whitening,
 };
 use ecgmatch_engine::signal::measure::MEASURE_COUNT;
 
@@ -137,6 +137,7 @@ fn choose_retrieval_rule(
     let score_space = |best: &mut Best, space: RetrievalSpace, label: String, rule: RetrievalRule| {
         let method = Method {
             name: name.clone(),
+            list: None,
             ranker: Ranker::Embeddings {
                 vectors: vectors.clone(),
                 dim,
@@ -253,10 +254,12 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut methods = vec![
         Method {
             name: "random retrieval".into(),
+            list: None,
             ranker: Ranker::Random,
         },
         Method {
             name: "most-frequent report".into(),
+            list: None,
             ranker: Ranker::MostFrequentReport,
         },
     ];
@@ -307,6 +310,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let dim = trained.config.model.image.embed_dim;
         methods.push(Method {
             name: name.clone(),
+            list: None,
             ranker: Ranker::Embeddings {
                 vectors,
                 dim,
@@ -330,6 +334,7 @@ pub fn run(args: Args) -> Result<(), String> {
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
         methods.push(Method {
             name: "bundle model, f32 library".into(),
+            list: None,
             ranker: Ranker::Embeddings {
                 vectors: vectors.clone(),
                 dim: bundle.embed_dim(),
@@ -339,6 +344,7 @@ pub fn run(args: Args) -> Result<(), String> {
         });
         methods.push(Method {
             name: "bundle int8".into(),
+            list: None,
             ranker: Ranker::Bundle {
                 bundle,
                 mode: SearchMode::Int8,
@@ -348,6 +354,7 @@ pub fn run(args: Args) -> Result<(), String> {
         });
         methods.push(Method {
             name: format!("bundle binary→int8 ({} candidates)", args.rerank_pool),
+            list: None,
             ranker: Ranker::Bundle {
                 bundle,
                 mode: SearchMode::BinaryRerank {
@@ -376,7 +383,7 @@ pub fn run(args: Args) -> Result<(), String> {
         .transpose()
         .map_err(e)?;
     let mut variants = Vec::new();
-    for method in &mut methods[runs] {
+    for method in &mut methods[runs.clone()] {
         let before = variants.len();
         let Ranker::Embeddings {
             vectors,
@@ -398,6 +405,7 @@ pub fn run(args: Args) -> Result<(), String> {
         if rule.whitening_power.is_some() {
             variants.push(Method {
                 name: whitened_name.clone(),
+                list: None,
                 ranker: Ranker::Embeddings {
                     vectors: vectors.clone(),
                     dim: *dim,
@@ -412,6 +420,7 @@ pub fn run(args: Args) -> Result<(), String> {
         if let (Some(scaling), Some(weights)) = (&measure_scaling, rule.measure_weights) {
             variants.push(Method {
                 name: format!("{whitened_name} + measurements ({weights})"),
+                list: None,
                 ranker: Ranker::Embeddings {
                     vectors: vectors.clone(),
                     dim: *dim,
@@ -428,6 +437,34 @@ pub fn run(args: Args) -> Result<(), String> {
         }
     }
     methods.extend(variants);
+    // The page lists the nearest cases once per distinct report, nearest first; scored so for
+    // the shipped library and the last trained run (the baseline), and for the library also
+    // with the reports ordered by the nearest cases' vote.
+    let page_list = (ReportOrder::Similarity, "as the page lists them: one case per report, nearest first");
+    let listed: Vec<Method> = methods
+        .iter()
+        .filter(|m| m.name == "bundle int8")
+        .flat_map(|m| {
+            [
+                page_list,
+                (ReportOrder::Support, "one case per report, by the nearest cases' vote"),
+            ]
+            .map(|order| (m, order))
+        })
+        .chain(
+            methods[runs.start..]
+                .iter()
+                .rev()
+                .find(|m| matches!(m.ranker, Ranker::Embeddings { .. }))
+                .map(|m| (m, page_list)),
+        )
+        .map(|(m, (order, label))| Method {
+            name: format!("{}, {label}", m.name),
+            list: Some(order),
+            ..m.clone()
+        })
+        .collect();
+    methods.extend(listed);
     println!(
         "PTB-XL fold 10 ({} queries) against folds 1-9 ({} cases); kNN {}\n",
         evaluation.query_count(),

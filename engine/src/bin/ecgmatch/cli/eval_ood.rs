@@ -90,6 +90,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 .collect();
             Ranked {
                 shown: voters[..args.k.min(depth)].to_vec(),
+                groups: Vec::new(),
                 voters,
             }
         })
@@ -120,6 +121,7 @@ pub fn run(args: Args) -> Result<(), String> {
             Ranked {
                 shown: hits,
                 voters,
+                ..
             },
         ) in queries.iter().zip(&ranked)
         {

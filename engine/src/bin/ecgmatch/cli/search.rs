@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
-use ecgmatch_engine::search::{consensus, describe, rank, Match, Searcher};
+use ecgmatch_engine::search::{consensus, describe_ranked, rank, Match, Searcher};
 use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 
 use super::inputs;
@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Result<(), String> {
                     query: name,
                     error: None,
                     measured: summary(&measures),
-                    matches: describe(&searcher.bundle, &ranked.shown),
+                    matches: describe_ranked(&searcher.bundle, &ranked),
                     consensus: consensus(&searcher.bundle, &ranked.voters),
                 }
             }
@@ -113,8 +113,12 @@ fn print_text(r: &QueryResult) {
     }
     for m in &r.matches {
         let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
+        let same = match m.same_report {
+            Some(n) if n > 0 => format!("  (+{n} near cases with this report)"),
+            _ => String::new(),
+        };
         println!(
-            "  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}",
+            "  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}{same}",
             m.rank,
             m.similarity,
             m.ecg_id,

@@ -411,6 +411,32 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
 }
 
 #[test]
+fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
+    // Random pixels enlarged 20× (smooth blobs): taken for a grid with traces on it.
+    let mut state = 0x2545_F491u32;
+    let small = image::RgbImage::from_fn(80, 55, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb([(state >> 24) as u8, (state >> 16) as u8, (state >> 8) as u8])
+    });
+    let blobs = image::imageops::resize(&small, 1600, 1100, image::imageops::FilterType::CatmullRom);
+    let blobs = Bitmap {
+        width: 1600,
+        height: 1100,
+        rgb: blobs.into_raw(),
+    };
+    let flagged = |d: &Digitized| d.warnings.iter().any(|w| w.contains("do not line up"));
+    match digitize(&blobs, &Config::default()) {
+        Ok(d) => assert!(flagged(&d), "blobs read as {} without a warning: {:?}", d.layout, d.warnings),
+        Err(e) => assert!(e.to_string().contains("no ECG"), "{e}"),
+    }
+    let sheet = render(&ptbxl("00009_lr"), &RenderConfig::default());
+    let d = digitize(&sheet.bitmap, &Config::default()).expect("read");
+    assert!(!flagged(&d), "{:?}", d.warnings);
+}
+
+#[test]
 fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
     use crate::paper::render::PaperLayout;
     let truth = ptbxl("00063_lr");

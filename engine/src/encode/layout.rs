@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::resize::{resize_tiles, ResizeScratch};
 use crate::signal::{
-    self, beat_window, central_beat, detect_r_peaks, median_beat, robust_scale, PrepareConfig,
-    PreparedLeads, PEAK_LEADS,
+    self, beat_window, median_beat, record_peaks, robust_scale, PrepareConfig, PreparedLeads,
 };
 use crate::{Error, Lead, Record, Result};
 
@@ -199,23 +198,14 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
     }
 }
 
-/// The R peaks of the first lead of [`PEAK_LEADS`] with a complete beat window, and the one of
-/// them nearest the middle: every lead's beats are cut at these instants.
+/// [`record_peaks`] with the paper's beat window, or an error naming the record.
 fn beat_peaks(
     leads: &PreparedLeads,
     config: &PaperConfig,
     name: &str,
 ) -> Result<(Vec<usize>, usize)> {
     let (before, after) = (config.samples_before_r, config.samples_after_r);
-    PEAK_LEADS
-        .iter()
-        .filter_map(|l| leads.get(*l))
-        .find_map(|x| {
-            let peaks = detect_r_peaks(x, leads.sampling_rate);
-            let central = central_beat(&peaks, x.len(), before, after)?;
-            Some((peaks, central))
-        })
-        .ok_or_else(|| Error::InvalidRecord {
+    record_peaks(leads, before, after).ok_or_else(|| Error::InvalidRecord {
             record: name.to_string(),
             message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
         })

@@ -4,8 +4,7 @@
 //! images say nothing of how regular the rhythm is. These few measurements put both back
 //! beside the tower's embedding in the retrieval space (see `retrieval::measures`).
 
-use super::{beat_window, detect_r_peaks, median_beat, prepare, PrepareConfig, PreparedLeads};
-use super::rpeaks::PEAK_LEADS;
+use super::{median_beat, prepare, record_peaks, PrepareConfig, PreparedLeads};
 use super::scale::quantile;
 use crate::{Lead, Record, Result};
 
@@ -54,13 +53,7 @@ pub fn measure_names() -> Vec<String> {
 pub fn measure(leads: &PreparedLeads) -> [f32; MEASURE_COUNT] {
     let mut out = [f32::NAN; MEASURE_COUNT];
     let fs = leads.sampling_rate;
-    let Some(peaks) = PEAK_LEADS.iter().filter_map(|l| leads.get(*l)).find_map(|x| {
-        let peaks = detect_r_peaks(x, fs);
-        peaks
-            .iter()
-            .any(|&r| beat_window(x, r, BEFORE_R, AFTER_R).is_some())
-            .then_some(peaks)
-    }) else {
+    let Some((peaks, _)) = record_peaks(leads, BEFORE_R, AFTER_R) else {
         return out;
     };
     let seconds = leads.len() as f64 / fs;

@@ -14,5 +14,5 @@ pub use fill::{fill_leads, fill_unseen};
 pub use filter::{Butterworth, FilterKind};
 pub use prepare::{prepare, PrepareConfig, PreparedLeads};
 pub use resample::resample;
-pub use rpeaks::{detect_r_peaks, PEAK_LEADS};
+pub use rpeaks::{detect_r_peaks, record_peaks};
 pub use scale::robust_scale;

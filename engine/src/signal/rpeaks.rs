@@ -2,12 +2,14 @@
 //! integrate over 150 ms, then pick maxima above an adaptive threshold with a refractory
 //! period, and refine each onto the largest deflection of the lead itself.
 
+use super::beats::central_beat;
 use super::filter::{Butterworth, FilterKind};
+use super::PreparedLeads;
 use crate::Lead;
 
 /// Leads tried in turn for R peaks: II first, as the seed paper does, then the leads whose
 /// QRS is usually tallest.
-pub const PEAK_LEADS: [Lead; 12] = [
+const PEAK_LEADS: [Lead; 12] = [
     Lead::II,
     Lead::I,
     Lead::V5,
@@ -25,6 +27,24 @@ pub const PEAK_LEADS: [Lead; 12] = [
 /// Shortest physiological RR interval we accept (240 bpm).
 const REFRACTORY_S: f64 = 0.25;
 const INTEGRATION_S: f64 = 0.15;
+
+/// The R peaks of the first lead of [`PEAK_LEADS`] with a complete beat window (`before`
+/// samples before a peak and `after` from it), and the one of them nearest the middle:
+/// every lead's beats are cut at these instants. `None` when no lead has a complete beat.
+pub fn record_peaks(
+    leads: &PreparedLeads,
+    before: usize,
+    after: usize,
+) -> Option<(Vec<usize>, usize)> {
+    PEAK_LEADS
+        .iter()
+        .filter_map(|l| leads.get(*l))
+        .find_map(|x| {
+            let peaks = detect_r_peaks(x, leads.sampling_rate);
+            let central = central_beat(&peaks, x.len(), before, after)?;
+            Some((peaks, central))
+        })
+}
 
 /// Sample indices of the R peaks in `x`, sampled at `fs` Hz, in increasing order.
 pub fn detect_r_peaks(x: &[f32], fs: f64) -> Vec<usize> {

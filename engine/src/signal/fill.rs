@@ -25,7 +25,12 @@ const REFRACTORY_S: f64 = 0.25;
 /// Least stretch of the record, in seconds, that a further lead must add to be timed by it.
 const MIN_ADDED_S: f64 = 2.0;
 /// A peak this close to where its lead stops being seen may be the edge, not a beat.
-const EDGE_S: f64 = 0.1;
+pub const EDGE_S: f64 = 0.1;
+
+/// A lead's window on the sheet: from its first seen sample to just after its last.
+pub fn seen_window(seen: &[bool]) -> Option<(usize, usize)> {
+    Some((seen.iter().position(|&v| v)?, seen.iter().rposition(|&v| v)? + 1))
+}
 
 /// R peaks over the whole record: those of the lead seen longest, then, where it was not seen,
 /// those of the lead that saw most of the rest, and so on. A lead counts for the stretch from
@@ -34,10 +39,7 @@ const EDGE_S: f64 = 0.1;
 pub fn beat_times(leads: &[Vec<f32>], seen: &[Vec<bool>], sampling_rate: f64) -> Vec<usize> {
     let len = leads.iter().map(Vec::len).max().unwrap_or(0);
     let edge = (EDGE_S * sampling_rate).round() as usize;
-    let windows: Vec<Option<(usize, usize)>> = seen
-        .iter()
-        .map(|s| Some((s.iter().position(|&v| v)?, s.iter().rposition(|&v| v)? + 1)))
-        .collect();
+    let windows: Vec<Option<(usize, usize)>> = seen.iter().map(|s| seen_window(s)).collect();
     let mut covered = vec![false; len];
     let mut used = vec![false; leads.len()];
     let mut peaks = Vec::new();

@@ -10,6 +10,7 @@ use super::grid::Pitch;
 use super::layout::Layout;
 use super::trace::Followed;
 use super::Config;
+use crate::signal::fill::{seen_window, EDGE_S};
 use crate::signal::fill_leads;
 use crate::{Channel, Lead, Metadata, Record};
 
@@ -125,19 +126,18 @@ const SAME_BEAT_S: f64 = 0.08;
 /// [`SAME_BEAT_S`], over every such pair. A heart beats in every lead at once; scraps of a
 /// texture mistaken for traces do not. `None` when no two leads were seen together for 1 s.
 fn beat_agreement(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Option<f64> {
-    let window = |v: &Vec<bool>| Some((v.iter().position(|&s| s)?, v.iter().rposition(|&s| s)? + 1));
     let peaks: Vec<Option<(usize, usize, Vec<usize>)>> = samples
         .iter()
         .zip(visible)
         .map(|(x, v)| {
-            let (a, b) = window(v)?;
+            let (a, b) = seen_window(v)?;
             let found = crate::signal::detect_r_peaks(&x[a..b], fs);
             Some((a, b, found.into_iter().map(|p| p + a).collect()))
         })
         .collect();
     let (tolerance, edge, least) = (
         (SAME_BEAT_S * fs).round() as usize,
-        (0.1 * fs).round() as usize,
+        (EDGE_S * fs).round() as usize,
         fs as usize,
     );
     let (mut matched, mut total) = (0usize, 0usize);

@@ -112,37 +112,13 @@ impl SignalCache {
         let samples = (stack.duration_s * stack.prepare.sampling_rate).round() as usize;
         let beat_len = paper.samples_before_r + paper.samples_after_r;
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = db.entries.len().div_ceil(workers).max(1);
-        let results: Vec<Result<Vec<CachedRecord>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = db
-                .entries
-                .chunks(chunk)
-                .map(|entries| {
-                    let done = &done;
-                    scope.spawn(move || {
-                        entries
-                            .iter()
-                            .map(|entry| {
-                                let record = prepare_entry(db, entry, stack, paper, samples);
-                                progress(
-                                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                                );
-                                record
-                            })
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("cache worker panicked"))
-                .collect()
-        });
-        let mut records = Vec::with_capacity(db.entries.len());
-        for r in results {
-            records.extend(r?);
-        }
+        let records = in_parallel(&db.entries, |entry| {
+            let record = prepare_entry(db, entry, stack, paper, samples);
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            record
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             samples,
             beat_len,
@@ -154,32 +130,14 @@ impl SignalCache {
     /// `records × MEASURE_COUNT` in cache order: what a query's record gives
     /// `signal::measure::record_measurements`.
     pub fn measurements(&self) -> Vec<f32> {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = self.records.len().div_ceil(workers).max(1);
         let sampling_rate = StackConfig::default().prepare.sampling_rate;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .records
-                .chunks(chunk)
-                .map(|records| {
-                    scope.spawn(move || {
-                        records
-                            .iter()
-                            .flat_map(|r| {
-                                measure(&PreparedLeads {
-                                    sampling_rate,
-                                    leads: r.stack_leads(self.samples).map(Some),
-                                })
-                            })
-                            .collect::<Vec<f32>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("measuring worker panicked"))
-                .collect()
+        in_parallel(&self.records, |r| {
+            measure(&PreparedLeads {
+                sampling_rate,
+                leads: r.stack_leads(self.samples).map(Some),
+            })
         })
+        .concat()
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
@@ -280,6 +238,23 @@ impl SignalCache {
 /// Bytes per cached record: id, fold and flags, the stored leads, then each kind of beat.
 fn record_size(samples: usize, beat_len: usize) -> usize {
     8 + 2 * (8 * samples + BEATS.len() * 12 * beat_len)
+}
+
+/// `f` of every item, in order, over as many threads as the machine has.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(workers).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("cache worker panicked"))
+            .collect()
+    })
 }
 
 fn prepare_entry(

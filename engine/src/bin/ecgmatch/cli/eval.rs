@@ -319,6 +319,7 @@ pub fn run(args: Args) -> Result<(), String> {
             },
         });
     }
+    let mut bundle_int8 = None;
     if let Some(bundle) = &bundle {
         let started = std::time::Instant::now();
         let trained = TrainedModel::from_bundle(bundle, &device).map_err(e)?;
@@ -342,6 +343,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 space: bundle.space.clone(),
             },
         });
+        bundle_int8 = Some(methods.len());
         methods.push(Method {
             name: "bundle int8".into(),
             list: None,
@@ -402,35 +404,31 @@ pub fn run(args: Args) -> Result<(), String> {
         let whitened_name = rule
             .whitening_power
             .map_or(method.name.clone(), |p| format!("{} (whitened {p})", method.name));
-        if rule.whitening_power.is_some() {
+        let mut variant = |name: String, space: RetrievalSpace| {
             variants.push(Method {
-                name: whitened_name.clone(),
+                name,
                 list: None,
                 ranker: Ranker::Embeddings {
                     vectors: vectors.clone(),
                     dim: *dim,
                     zero_shot: zero_shot.clone(),
-                    space: RetrievalSpace {
-                        whitening: whitening.clone(),
-                        measures: None,
-                    },
+                    space,
                 },
-            });
+            })
+        };
+        if rule.whitening_power.is_some() {
+            let space = RetrievalSpace {
+                whitening: whitening.clone(),
+                measures: None,
+            };
+            variant(whitened_name.clone(), space);
         }
         if let (Some(scaling), Some(weights)) = (&measure_scaling, rule.measure_weights) {
-            variants.push(Method {
-                name: format!("{whitened_name} + measurements ({weights})"),
-                list: None,
-                ranker: Ranker::Embeddings {
-                    vectors: vectors.clone(),
-                    dim: *dim,
-                    zero_shot: zero_shot.clone(),
-                    space: RetrievalSpace {
-                        whitening,
-                        measures: Some(scaling.clone()),
-                    },
-                },
-            });
+            let space = RetrievalSpace {
+                whitening,
+                measures: Some(scaling.clone()),
+            };
+            variant(format!("{whitened_name} + measurements ({weights})"), space);
         }
         if variants.len() > before {
             method.name = format!("{} (raw embeddings)", method.name);
@@ -441,9 +439,9 @@ pub fn run(args: Args) -> Result<(), String> {
     // the shipped library and the last trained run (the baseline), and for the library also
     // with the reports ordered by the nearest cases' vote.
     let page_list = (ReportOrder::Similarity, "as the page lists them: one case per report, nearest first");
-    let listed: Vec<Method> = methods
-        .iter()
-        .filter(|m| m.name == "bundle int8")
+    let listed: Vec<Method> = bundle_int8
+        .map(|i| &methods[i])
+        .into_iter()
         .flat_map(|m| {
             [
                 page_list,

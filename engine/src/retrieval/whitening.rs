@@ -99,14 +99,6 @@ impl Whitening {
         y
     }
 
-    /// Every row of `vectors` (`n × dim`) whitened.
-    pub fn apply_all(&self, vectors: &[f32]) -> Vec<f32> {
-        vectors
-            .chunks_exact(self.dim)
-            .flat_map(|x| self.apply(x))
-            .collect()
-    }
-
     /// Little-endian f32: the mean, then the matrix.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.mean

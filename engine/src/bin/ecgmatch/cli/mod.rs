@@ -195,6 +195,7 @@ impl LayoutArg {
 }
 
 /// `RHYTHM,VOLTAGE`: the weights of the measurements beside the embedding.
+#[cfg(feature = "train")]
 pub fn parse_measure_weights(
     s: &str,
 ) -> Result<ecgmatch_engine::retrieval::MeasureWeights, String> {

@@ -96,6 +96,11 @@ impl<'a> Container<'a> {
             .ok_or_else(|| bad(format!("the library has no '{name}' section")))
     }
 
+    /// The sections' names, in the order they were written.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.sections.iter().map(|(s, _)| s.name.as_str())
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.sections.iter().any(|(s, _)| s.name == name)
     }

@@ -13,7 +13,9 @@ pub mod write;
 use serde::{Deserialize, Serialize};
 
 use crate::encode::patches::InputLayout;
-use crate::retrieval::{BinaryIndex, Int8Index, MeasureScaling, Neighbour, RetrievalSpace, Whitening};
+use crate::retrieval::{
+    BinaryIndex, DiagnosticProbe, Int8Index, MeasureScaling, Neighbour, RetrievalSpace, Whitening,
+};
 use crate::{Error, Result};
 pub use container::{Container, ContainerWriter};
 
@@ -28,6 +30,24 @@ pub mod sections {
     pub const MODEL: &str = "model.f16.safetensors";
     /// Optional: the whitening the library was stored with and queries get (see `retrieval::whitening`).
     pub const WHITENING: &str = "whitening.f32";
+    /// Optional: the diagnostic probe's mean and matrix (see `retrieval::probe`).
+    pub const PROBE: &str = "probe.f32";
+}
+
+/// The diagnostic probe's size and weight (its numbers are the `probe.f32` section).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProbeShape {
+    pub outputs: usize,
+    pub weight: f32,
+}
+
+impl ProbeShape {
+    pub fn of(probe: &DiagnosticProbe) -> Self {
+        Self {
+            outputs: probe.outputs,
+            weight: probe.weight,
+        }
+    }
 }
 
 /// A diagnostic statement as `scp_statements.csv` describes it.
@@ -72,6 +92,9 @@ pub struct Manifest {
     /// none in libraries of embeddings alone.
     #[serde(default)]
     pub measures: Option<MeasureScaling>,
+    /// How the diagnostic probe's outputs extend the case vectors; none in libraries without.
+    #[serde(default)]
+    pub probe: Option<ProbeShape>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,10 +207,36 @@ impl Bundle {
         if let Some(measures) = &manifest.measures {
             measures.check()?;
         }
+        let whitening = if c.has(sections::WHITENING) {
+            Some(Whitening::from_bytes(c.section(sections::WHITENING)?, dim)?)
+        } else {
+            None
+        };
+        if whitening.is_some() != manifest.whitening_power.is_some() {
+            return Err(bad("the whitening section does not match the manifest"));
+        }
+        let mut space = RetrievalSpace {
+            whitening,
+            measures: manifest.measures.clone(),
+            probe: None,
+        };
+        if c.has(sections::PROBE) != manifest.probe.is_some()
+            || (manifest.probe.is_some() && space.measures.is_none())
+        {
+            return Err(bad("the probe section does not match the manifest"));
+        }
+        if let Some(shape) = manifest.probe {
+            space.probe = Some(DiagnosticProbe::from_bytes(
+                c.section(sections::PROBE)?,
+                space.probe_inputs(dim),
+                shape.outputs,
+                shape.weight,
+            )?);
+        }
         let library = int8_index(
             c.section(sections::LIBRARY)?,
             c.section(sections::LIBRARY_SCALES)?,
-            dim + manifest.measures.as_ref().map_or(0, MeasureScaling::len),
+            space.dim(dim),
             manifest.cases,
             "case vectors",
         )?;
@@ -203,14 +252,6 @@ impl Bundle {
             return Err(bad("the prompt embeddings do not match the manifest"));
         }
         let model = c.section(sections::MODEL)?.to_vec();
-        let whitening = if c.has(sections::WHITENING) {
-            Some(Whitening::from_bytes(c.section(sections::WHITENING)?, dim)?)
-        } else {
-            None
-        };
-        if whitening.is_some() != manifest.whitening_power.is_some() {
-            return Err(bad("the whitening section does not match the manifest"));
-        }
         let mut distinct: std::collections::HashMap<String, u32> = Default::default();
         let report_keys = table
             .cases
@@ -224,10 +265,7 @@ impl Bundle {
             .collect();
         Ok(Self {
             report_keys,
-            space: RetrievalSpace {
-                whitening,
-                measures: manifest.measures.clone(),
-            },
+            space,
             binary: BinaryIndex::from_int8(&library),
             manifest,
             texts: table.texts,
@@ -359,6 +397,10 @@ impl BundleParts<'_> {
     pub fn to_bytes(self) -> Vec<u8> {
         let dim = self.manifest.embed_dim;
         debug_assert_eq!(self.space.measures, self.manifest.measures);
+        debug_assert_eq!(
+            self.space.probe.as_ref().map(ProbeShape::of),
+            self.manifest.probe
+        );
         let library = Int8Index::build(
             &self
                 .space
@@ -380,6 +422,9 @@ impl BundleParts<'_> {
             .add(sections::TEXT_SCALES, &f32_bytes(&texts.scales))
             .add(sections::PROMPTS, &f32_bytes(self.prompt_embeddings))
             .add(sections::MODEL, self.model_f16);
+        if let Some(probe) = &self.space.probe {
+            w.add(sections::PROBE, &probe.to_bytes());
+        }
         if let Some(whitening) = &self.space.whitening {
             w.add(sections::WHITENING, &whitening.to_bytes());
         }
@@ -441,6 +486,7 @@ pub(crate) mod tests {
                 knn: crate::retrieval::KnnRule::default(),
                 whitening_power: space.whitening.as_ref().map(|_| 1.0),
                 measures: space.measures.clone(),
+                probe: space.probe.as_ref().map(ProbeShape::of),
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
             cases: vec![
@@ -507,6 +553,7 @@ pub(crate) mod tests {
         let space = RetrievalSpace {
             whitening: Some(whitening.clone()),
             measures: None,
+            probe: None,
         };
         let b = Bundle::from_bytes(&small_bundle_with(&space, &[])).unwrap();
         assert_eq!(b.space.whitening.as_ref(), Some(&whitening));
@@ -527,7 +574,7 @@ pub(crate) mod tests {
     #[test]
     fn measurements_stored_with_the_library_decide_between_similar_embeddings() {
         use crate::retrieval::{MeasureScaling, MeasureWeights};
-        use crate::signal::measure::MEASURE_COUNT;
+        use crate::signal::measure::{COMPARED_COUNT, MEASURE_COUNT};
         // Cases 1 and 2 have close embeddings; their voltages differ widely.
         let mut measures = vec![0f32; 3 * MEASURE_COUNT];
         measures[MEASURE_COUNT..2 * MEASURE_COUNT].fill(4.0);
@@ -538,9 +585,10 @@ pub(crate) mod tests {
         let space = RetrievalSpace {
             whitening: None,
             measures: Some(MeasureScaling::fit(&measures, weights).unwrap()),
+            probe: None,
         };
         let b = Bundle::from_bytes(&small_bundle_with(&space, &measures)).unwrap();
-        assert_eq!(b.library.dim, 2 + MEASURE_COUNT);
+        assert_eq!(b.library.dim, 2 + COMPARED_COUNT);
         assert_eq!(b.space, space);
         let q = unit(&[0.8, 0.6]);
         let high = vec![4f32; MEASURE_COUNT];
@@ -551,6 +599,52 @@ pub(crate) mod tests {
             b.search(&q, &low, 1, SearchMode::BinaryRerank { pool: 3 }, None)[0].index,
             0
         );
+    }
+
+    #[test]
+    fn a_probe_travels_in_the_bundle_and_a_missing_one_is_refused() {
+        use crate::retrieval::{MeasureScaling, MeasureWeights};
+        use crate::signal::measure::{COMPARED_COUNT, MEASURE_COUNT};
+        let measures: Vec<f32> = (0..3 * MEASURE_COUNT).map(|i| (i % 3) as f32).collect();
+        let weights = MeasureWeights {
+            rhythm: 0.5,
+            voltage: 0.5,
+        };
+        let mut space = RetrievalSpace {
+            whitening: None,
+            measures: Some(MeasureScaling::fit(&measures, weights).unwrap()),
+            probe: None,
+        };
+        let inputs = space.probe_inputs(2);
+        space.probe = Some(DiagnosticProbe {
+            inputs,
+            outputs: 2,
+            weight: 1.5,
+            mean: vec![0.1; inputs],
+            matrix: (0..2 * inputs).map(|i| (i % 5) as f32 * 0.01).collect(),
+        });
+        let bytes = small_bundle_with(&space, &measures);
+        let b = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(b.space, space);
+        assert_eq!(b.library.dim, 2 + COMPARED_COUNT + 2);
+        let q = b.retrieval_vector(
+            &unit(&[0.8, 0.6]),
+            &measures[MEASURE_COUNT..2 * MEASURE_COUNT],
+        );
+        assert_eq!(
+            b.search_retrieval_space(&q, 1, SearchMode::Int8, None)[0].index,
+            1
+        );
+        // A manifest that promises a probe without its section is refused.
+        let c = Container::parse(&bytes).unwrap();
+        let mut w = ContainerWriter::default();
+        for name in c.names().filter(|n| *n != sections::PROBE) {
+            w.add(name, c.section(name).unwrap());
+        }
+        let err = Bundle::from_bytes(&w.finish(c.manifest.clone()))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("probe"), "{err}");
     }
 
     #[test]

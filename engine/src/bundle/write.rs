@@ -42,6 +42,9 @@ pub struct BundleSources<'a> {
     /// Weights of the measurements beside the embedding, scaled on the training folds
     /// (none: the embedding alone).
     pub measure_weights: Option<MeasureWeights>,
+    /// Weight of the diagnostic probe, fitted on the training folds (needs measurements;
+    /// none: no probe).
+    pub probe_weight: Option<f32>,
 }
 
 fn statements(db: &PtbXl) -> Vec<StatementInfo> {
@@ -151,10 +154,31 @@ impl BundleSources<'_> {
                 )
             })
             .transpose()?;
-        let space = RetrievalSpace {
+        let mut space = RetrievalSpace {
             whitening,
             measures,
+            probe: None,
         };
+        if let Some(weight) = self.probe_weight {
+            if space.measures.is_none() {
+                return Err(Error::InvalidArgument(
+                    "the diagnostic probe reads the measurements: give measurement weights too"
+                        .into(),
+                ));
+            }
+            let training: Vec<&PtbXlEntry> = cases
+                .iter()
+                .filter(|c| TRAIN_FOLDS.contains(&c.fold))
+                .map(|c| by_id[&c.ecg_id])
+                .collect();
+            space = space.with_probe(
+                &training_rows(&case_embeddings, dim),
+                dim,
+                &training_rows(&case_measures, crate::signal::measure::MEASURE_COUNT),
+                &crate::dataset::labels::probe_targets(self.db, training),
+                weight,
+            )?;
+        }
         let model_f16 = match &self.trained.bundled_weights {
             Some(f16) => f16.clone(),
             None => {
@@ -183,6 +207,7 @@ impl BundleSources<'_> {
             knn: self.knn,
             whitening_power: self.whitening_power,
             measures: space.measures.clone(),
+            probe: space.probe.as_ref().map(super::ProbeShape::of),
         };
         Ok(BundleParts {
             manifest,

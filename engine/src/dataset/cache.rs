@@ -309,9 +309,13 @@ pub(crate) mod fixtures {
     /// The one-record fixture database and its signal cache.
     pub fn cache_with_record() -> (PtbXl, SignalCache) {
         let db = crate::dataset::ptbxl::fixtures::database_with_record();
-        let cache =
-            SignalCache::build(&db, &StackConfig::default(), &PaperConfig::default(), &|_| {})
-                .unwrap();
+        let cache = SignalCache::build(
+            &db,
+            &StackConfig::default(),
+            &PaperConfig::default(),
+            &|_| {},
+        )
+        .unwrap();
         (db, cache)
     }
 
@@ -371,7 +375,10 @@ mod tests {
         assert!(queried.iter().all(|v| v.is_finite()), "{queried:?}");
         // The cache keeps microvolts, and derives the limb leads from I and II.
         for (i, (a, b)) in cached.iter().zip(&queried).enumerate() {
-            assert!((a - b).abs() < 0.005, "measurement {i}: cached {a}, queried {b}");
+            assert!(
+                (a - b).abs() < 0.005,
+                "measurement {i}: cached {a}, queried {b}"
+            );
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::ptbxl::PtbXl;
+use super::ptbxl::{PtbXl, PtbXlEntry, SUPERCLASSES};
 use crate::retrieval::metrics::jaccard;
 
 #[derive(Debug, Clone)]
@@ -58,6 +58,25 @@ impl LabelTable {
     }
 }
 
+/// What the diagnostic probe (`retrieval::probe`) learns to predict, a row per entry: its
+/// statements over every statement PTB-XL defines (as [`LabelTable::multi_hot`]), then its
+/// superclasses in [`SUPERCLASSES`] order.
+pub fn probe_targets<'e>(
+    db: &PtbXl,
+    entries: impl IntoIterator<Item = &'e PtbXlEntry>,
+) -> Vec<f32> {
+    let labels = LabelTable::build(db);
+    entries
+        .into_iter()
+        .flat_map(|e| {
+            let mut row = labels.multi_hot(e.ecg_id);
+            let classes = db.superclasses(e);
+            row.extend(SUPERCLASSES.map(|c| classes.contains(&c) as u8 as f32));
+            row
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +97,17 @@ mod tests {
             assert_eq!(row[col], 1.0);
         }
         assert_eq!(labels.overlap(first.ecg_id, first.ecg_id), 1.0);
+        let targets = probe_targets(&db, [first]);
+        assert_eq!(targets.len(), labels.codes.len() + SUPERCLASSES.len());
+        assert_eq!(&targets[..row.len()], &row[..]);
+        let classes = db.superclasses(first);
+        assert!(
+            !classes.is_empty(),
+            "the fixture's first record has a diagnostic statement"
+        );
+        for (i, class) in SUPERCLASSES.iter().enumerate() {
+            assert_eq!(targets[row.len() + i] == 1.0, classes.contains(class));
+        }
         assert!(labels.multi_hot(u32::MAX).iter().all(|v| *v == 0.0));
     }
 }

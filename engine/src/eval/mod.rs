@@ -19,9 +19,9 @@ use crate::dataset::ptbxl::{
 use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
-use crate::signal::measure::MEASURE_COUNT;
 use crate::retrieval::metrics::{jaccard, macro_auc};
 use crate::retrieval::{distinct_reports, top_k, KnnRule, Neighbour, ReportOrder, RetrievalSpace};
+use crate::signal::measure::MEASURE_COUNT;
 use crate::train::batch::BatchBuilder;
 use crate::train::{checkpoint, SplitMix, TrainConfig};
 use crate::{Error, Result};
@@ -346,6 +346,18 @@ impl<'a> Evaluation<'a> {
             .collect()
     }
 
+    /// The training folds' probe targets (`dataset::labels::probe_targets`), in the order of
+    /// [`Evaluation::training_rows`].
+    pub fn training_targets(&self) -> Vec<f32> {
+        crate::dataset::labels::probe_targets(
+            self.db,
+            self.entries
+                .iter()
+                .copied()
+                .filter(|e| TRAIN_FOLDS.contains(&e.fold)),
+        )
+    }
+
     pub fn library_size(&self) -> usize {
         self.library.len()
     }
@@ -500,7 +512,8 @@ impl<'a> Evaluation<'a> {
             s.exact_ceiling += f64::from(u8::from(counts.contains_key(report.as_str())));
             for (slot, cut) in [1, 5, 10].iter().enumerate() {
                 s.exact_recall[slot] += f64::from(u8::from(
-                    listed.iter()
+                    listed
+                        .iter()
                         .take(*cut)
                         .any(|h| &self.reports[h.index] == report),
                 ));

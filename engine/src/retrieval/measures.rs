@@ -3,10 +3,12 @@
 //! spread over the training folds, clipped, and weighted by its group's weight shared out
 //! over the group (a group's squared share of a vector is then about its weight squared,
 //! whatever its size). The weights are chosen on the validation fold by `ecgmatch eval`.
+//! The median beat's shape is standardised the same way but is not compared itself: only the
+//! diagnostic probe reads it (see `retrieval::probe`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::signal::measure::{MEASURE_COUNT, RHYTHM_COUNT};
+use crate::signal::measure::{COMPARED_COUNT, MEASURE_COUNT, RHYTHM_COUNT};
 use crate::{Error, Result};
 
 /// A measurement further than this many spreads from the mean is an outlier or an artefact;
@@ -73,39 +75,49 @@ impl MeasureScaling {
         self.mean.is_empty()
     }
 
-    /// Whether a bundle's scaling fits this engine's measurements.
+    /// Whether a bundle's scaling fits this engine's measurements: all of them, or (libraries
+    /// made before the beat's shape was measured) the compared ones.
     pub fn check(&self) -> Result<()> {
-        if self.mean.len() != MEASURE_COUNT || self.spread.len() != MEASURE_COUNT {
+        let n = self.mean.len();
+        if ![COMPARED_COUNT, MEASURE_COUNT].contains(&n) || self.spread.len() != n {
             return Err(Error::InvalidBundle(format!(
-                "the library was measured with {} measurements, this engine takes {MEASURE_COUNT}; use the bundle that came with this version",
-                self.mean.len()
+                "the library was measured with {n} measurements, this engine takes {MEASURE_COUNT}; use the bundle that came with this version"
             )));
         }
         Ok(())
     }
 
     fn weight(&self, m: usize) -> f32 {
-        let rhythm = RHYTHM_COUNT.min(self.len());
-        if m < rhythm {
-            self.weights.rhythm / (rhythm as f32).sqrt()
+        if m < RHYTHM_COUNT {
+            self.weights.rhythm / (RHYTHM_COUNT as f32).sqrt()
         } else {
-            self.weights.voltage / ((self.len() - rhythm).max(1) as f32).sqrt()
+            self.weights.voltage / ((COMPARED_COUNT - RHYTHM_COUNT) as f32).sqrt()
         }
     }
 
-    /// One record's measurements on the embedding's scale. Unmeasured values (NaN, or a
+    /// Every measurement in spreads from its mean, clipped. Unmeasured values (NaN, or a
     /// `measures` shorter than the scaling, e.g. empty) sit at the mean: they pull towards
     /// no case in particular.
-    pub fn apply(&self, measures: &[f32]) -> Vec<f32> {
+    pub fn standardise(&self, measures: &[f32]) -> Vec<f32> {
         (0..self.len())
             .map(|m| match measures.get(m) {
                 Some(v) if v.is_finite() => {
                     ((v - self.mean[m]) / self.spread[m]).clamp(-CLIP_SPREADS, CLIP_SPREADS)
-                        * self.weight(m)
                 }
                 _ => 0.0,
             })
             .collect()
+    }
+
+    /// The compared measurements (rhythm and voltages, `COMPARED_COUNT`) on the embedding's
+    /// scale.
+    pub fn apply(&self, measures: &[f32]) -> Vec<f32> {
+        let mut z = self.standardise(measures);
+        z.truncate(COMPARED_COUNT);
+        z.iter_mut()
+            .enumerate()
+            .for_each(|(m, v)| *v *= self.weight(m));
+        z
     }
 }
 
@@ -137,8 +149,15 @@ mod tests {
         assert!((z[0] - rhythm_w / sd).abs() < 1e-5, "{}", z[0]);
         assert_eq!(z[1], 0.0, "unmeasured sits at the mean");
         assert!((z[2] - CLIP_SPREADS * rhythm_w).abs() < 1e-5, "clipped");
-        let voltage_w = 0.3 / ((MEASURE_COUNT - RHYTHM_COUNT) as f32).sqrt();
+        let voltage_w = 0.3 / ((COMPARED_COUNT - RHYTHM_COUNT) as f32).sqrt();
         assert!((z[RHYTHM_COUNT] - voltage_w / sd).abs() < 1e-5);
+        assert_eq!(z.len(), COMPARED_COUNT, "the beat's shape is not compared");
+        let all = s.standardise(&q);
+        assert_eq!(all.len(), MEASURE_COUNT);
+        assert!(
+            (all[MEASURE_COUNT - 2] - 1.0 / sd).abs() < 1e-5,
+            "unweighted"
+        );
         assert!(s.apply(&[]).iter().all(|v| *v == 0.0));
         assert!(MeasureScaling::fit(&[1.0; 7], weights).is_err());
     }

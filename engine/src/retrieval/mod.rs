@@ -3,14 +3,17 @@
 pub mod index;
 pub mod measures;
 pub mod metrics;
+pub mod probe;
 pub mod quantized;
 pub mod reports;
+mod section;
 pub mod space;
 pub mod whitening;
 
 pub use index::{top_k, vote_weight, KnnRule, Neighbour};
+pub use measures::{MeasureScaling, MeasureWeights};
+pub use probe::DiagnosticProbe;
 pub use quantized::{BinaryIndex, Int8Index};
 pub use reports::{distinct_reports, normalise_report, ReportGroup, ReportOrder};
-pub use measures::{MeasureScaling, MeasureWeights};
 pub use space::RetrievalSpace;
 pub use whitening::Whitening;

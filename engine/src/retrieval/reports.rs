@@ -110,7 +110,13 @@ mod tests {
     fn nearest_cases_are_listed_once_per_report() {
         // Cases 0 and 2 share a report; 1 and 3 have their own; 4 shares 1's.
         let reports = ["normal", "lbbb", "normal", "imi", "lbbb"];
-        let hits = [hit(0, 0.9), hit(1, 0.8), hit(2, 0.7), hit(3, 0.6), hit(4, 0.5)];
+        let hits = [
+            hit(0, 0.9),
+            hit(1, 0.8),
+            hit(2, 0.7),
+            hit(3, 0.6),
+            hit(4, 0.5),
+        ];
         let rule = KnnRule::new(5);
         let by_similarity = distinct_reports(&hits, |i| reports[i], rule, ReportOrder::Similarity);
         let best: Vec<usize> = by_similarity.iter().map(|g| g.best.index).collect();
@@ -119,7 +125,10 @@ mod tests {
         let shares: f32 = by_similarity.iter().map(|g| g.support).sum();
         assert!((shares - 1.0).abs() < 1e-5);
         // With a vote that lets many cases count, the report carried by more near cases leads.
-        let wide = KnnRule { k: 5, temperature: Some(10.0) };
+        let wide = KnnRule {
+            k: 5,
+            temperature: Some(10.0),
+        };
         let reports = ["imi", "normal", "normal", "normal", "lbbb"];
         let by_support = distinct_reports(&hits, |i| reports[i], wide, ReportOrder::Support);
         assert_eq!(by_support[0].best.index, 1, "{by_support:?}");

@@ -7,7 +7,7 @@
 //! (PCA) whitening, 0 only centres, and values between trade the two. The power is chosen on
 //! the validation fold by `ecgmatch eval` and the result travels in the bundle.
 
-use crate::{Error, Result};
+use crate::Result;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Whitening {
@@ -30,7 +30,7 @@ impl Whitening {
     pub fn fit(vectors: &[f32], dim: usize, power: f64) -> Result<Self> {
         let n = if dim == 0 { 0 } else { vectors.len() / dim };
         if n < 2 || vectors.len() != n * dim || !(0.0..=2.0).contains(&power) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(crate::Error::InvalidArgument(format!(
                 "whitening needs at least two {dim}-dimensional vectors and a power in 0..=2 (got {} values, power {power})",
                 vectors.len()
             )));
@@ -101,36 +101,12 @@ impl Whitening {
 
     /// Little-endian f32: the mean, then the matrix.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.mean
-            .iter()
-            .chain(&self.matrix)
-            .flat_map(|v| v.to_le_bytes())
-            .collect()
+        super::section::to_bytes(&self.mean, &self.matrix)
     }
 
     pub fn from_bytes(bytes: &[u8], dim: usize) -> Result<Self> {
-        if bytes.len() != 4 * (dim + dim * dim) {
-            return Err(Error::InvalidBundle(format!(
-                "the whitening section holds {} bytes, expected {} for {dim} dimensions",
-                bytes.len(),
-                4 * (dim + dim * dim)
-            )));
-        }
-        let values: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(Error::InvalidBundle(
-                "the whitening section holds a value that is not a finite number".into(),
-            ));
-        }
-        let (mean, matrix) = values.split_at(dim);
-        Ok(Self {
-            dim,
-            mean: mean.to_vec(),
-            matrix: matrix.to_vec(),
-        })
+        let (mean, matrix) = super::section::from_bytes(bytes, dim, dim, "whitening")?;
+        Ok(Self { dim, mean, matrix })
     }
 }
 

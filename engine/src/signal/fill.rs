@@ -29,7 +29,10 @@ pub const EDGE_S: f64 = 0.1;
 
 /// A lead's window on the sheet: from its first seen sample to just after its last.
 pub fn seen_window(seen: &[bool]) -> Option<(usize, usize)> {
-    Some((seen.iter().position(|&v| v)?, seen.iter().rposition(|&v| v)? + 1))
+    Some((
+        seen.iter().position(|&v| v)?,
+        seen.iter().rposition(|&v| v)? + 1,
+    ))
 }
 
 /// R peaks over the whole record: those of the lead seen longest, then, where it was not seen,

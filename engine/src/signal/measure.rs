@@ -2,16 +2,25 @@
 //! fields to [−1, 1], the transition field to quantiles, the recurrence plot to robust units),
 //! so the voltages that make hypertrophy, low voltage or an axis are gone, and one beat's
 //! images say nothing of how regular the rhythm is. These few measurements put both back
-//! beside the tower's embedding in the retrieval space (see `retrieval::measures`).
+//! beside the tower's embedding in the retrieval space (see `retrieval::measures`). The median
+//! beat itself, sampled every 20 ms, comes last: it is not compared directly but feeds the
+//! diagnostic probe (`retrieval::probe`), which reads ST levels, QRS width and T waves from it.
 
-use super::{median_beat, prepare, record_peaks, PrepareConfig, PreparedLeads};
 use super::scale::quantile;
+use super::{median_beat, prepare, record_peaks, PrepareConfig, PreparedLeads};
 use crate::{Lead, Record, Result};
 
-/// Rhythm measurements first, then each lead's highest and lowest point of its median beat.
-pub const MEASURE_COUNT: usize = RHYTHM_COUNT + 24;
+/// Rhythm measurements first, then each lead's highest and lowest point of its median beat,
+/// then each lead's median beat.
+pub const MEASURE_COUNT: usize = COMPARED_COUNT + SHAPE_COUNT;
 /// How many of the measurements, from the first, describe the rhythm.
 pub const RHYTHM_COUNT: usize = 6;
+/// The measurements that sit in the retrieval space themselves: rhythm and voltages.
+pub const COMPARED_COUNT: usize = RHYTHM_COUNT + 24;
+/// Each lead's median beat every `SHAPE_STEP` samples, from the first after the window's start.
+pub const SHAPE_COUNT: usize = 12 * SHAPE_PER_LEAD;
+const SHAPE_STEP: usize = 2;
+const SHAPE_PER_LEAD: usize = (BEFORE_R + AFTER_R) / SHAPE_STEP;
 
 /// Seconds measured from a record's start: the span the signal cache keeps.
 pub const MEASURED_SECONDS: f64 = 10.0;
@@ -45,6 +54,12 @@ pub fn measure_names() -> Vec<String> {
                 .map(|l| format!("{} median beat {kind} (mV)", l.label())),
         );
     }
+    for lead in Lead::STANDARD {
+        names.extend(shape_offsets().map(|i| {
+            let ms = (i as i64 - BEFORE_R as i64) * 10;
+            format!("{} median beat at {ms:+} ms from R (mV)", lead.label())
+        }));
+    }
     names
 }
 
@@ -71,8 +86,23 @@ pub fn measure(leads: &PreparedLeads) -> [f32; MEASURE_COUNT] {
         });
         out[RHYTHM_COUNT + lead.index()] = high;
         out[RHYTHM_COUNT + 12 + lead.index()] = low;
+        let shape = COMPARED_COUNT + lead.index() * SHAPE_PER_LEAD;
+        for (o, i) in out[shape..shape + SHAPE_PER_LEAD]
+            .iter_mut()
+            .zip(shape_offsets())
+        {
+            *o = beat[i] - baseline;
+        }
     }
     out
+}
+
+/// The median beat's samples kept for its shape: every `SHAPE_STEP`th, R among them
+/// (at 100 Hz, every 20 ms from 340 ms before R).
+fn shape_offsets() -> impl Iterator<Item = usize> {
+    (BEFORE_R % SHAPE_STEP..BEFORE_R + AFTER_R)
+        .step_by(SHAPE_STEP)
+        .take(SHAPE_PER_LEAD)
 }
 
 /// Rate and regularity from R peaks: a regular rhythm, sinus arrhythmia, ectopic beats and
@@ -188,7 +218,11 @@ mod tests {
         assert!((m[4] - 1.2).abs() < 0.11, "beats per second {}", m[4]);
         let high = |l: Lead| m[RHYTHM_COUNT + l.index()];
         let low = |l: Lead| m[RHYTHM_COUNT + 12 + l.index()];
-        assert!((0.8..1.4).contains(&high(Lead::II)), "R in II {}", high(Lead::II));
+        assert!(
+            (0.8..1.4).contains(&high(Lead::II)),
+            "R in II {}",
+            high(Lead::II)
+        );
         assert!((high(Lead::V5) / high(Lead::II) - 2.5).abs() < 0.05);
         // aVR is II upside down: its lowest point is II's R.
         assert!((low(Lead::AVR) + high(Lead::II)).abs() < 0.02);
@@ -197,6 +231,18 @@ mod tests {
         assert!((told.heart_rate_bpm - 75.0).abs() < 2.0, "{told:?}");
         assert!(told.rr_sd_ms < 20.0, "{told:?}");
         assert_eq!(told.largest_deflection.map(|d| d.0), Some(Lead::V5));
+        // The shape is the median beat itself: its sample at R is the highest point in II.
+        let at_r = COMPARED_COUNT
+            + Lead::II.index() * SHAPE_PER_LEAD
+            + shape_offsets().position(|i| i == BEFORE_R).unwrap();
+        assert!(
+            (m[at_r] - high(Lead::II)).abs() < 0.1,
+            "{} {}",
+            m[at_r],
+            high(Lead::II)
+        );
+        let v1 = COMPARED_COUNT + Lead::V1.index() * SHAPE_PER_LEAD;
+        assert!(m[v1..v1 + SHAPE_PER_LEAD].iter().all(|v| v.is_nan()));
     }
 
     #[test]
@@ -214,7 +260,12 @@ mod tests {
         let b = measure(&leads_of(synthetic_ecg(100.0, 10.0, &irregular), [1.0; 12]));
         // Spreads on a log scale; longest/shortest is ln(1.1 / 0.5) here.
         for (i, margin) in [(1, 1.0), (2, 1.0), (3, 0.7), (5, 1.0)] {
-            assert!(b[i] > a[i] + margin, "measure {i}: regular {} irregular {}", a[i], b[i]);
+            assert!(
+                b[i] > a[i] + margin,
+                "measure {i}: regular {} irregular {}",
+                a[i],
+                b[i]
+            );
         }
     }
 

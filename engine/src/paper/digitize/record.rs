@@ -143,7 +143,9 @@ fn beat_agreement(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Optio
     let (mut matched, mut total) = (0usize, 0usize);
     for (i, one) in peaks.iter().enumerate() {
         for (j, other) in peaks.iter().enumerate() {
-            let (Some((a1, b1, p1)), Some((a2, b2, p2))) = (one, other) else { continue };
+            let (Some((a1, b1, p1)), Some((a2, b2, p2))) = (one, other) else {
+                continue;
+            };
             if i == j {
                 continue;
             }

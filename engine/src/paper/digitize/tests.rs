@@ -420,7 +420,8 @@ fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
         state ^= state << 5;
         image::Rgb([(state >> 24) as u8, (state >> 16) as u8, (state >> 8) as u8])
     });
-    let blobs = image::imageops::resize(&small, 1600, 1100, image::imageops::FilterType::CatmullRom);
+    let blobs =
+        image::imageops::resize(&small, 1600, 1100, image::imageops::FilterType::CatmullRom);
     let blobs = Bitmap {
         width: 1600,
         height: 1100,
@@ -428,7 +429,12 @@ fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
     };
     let flagged = |d: &Digitized| d.warnings.iter().any(|w| w.contains("do not line up"));
     match digitize(&blobs, &Config::default()) {
-        Ok(d) => assert!(flagged(&d), "blobs read as {} without a warning: {:?}", d.layout, d.warnings),
+        Ok(d) => assert!(
+            flagged(&d),
+            "blobs read as {} without a warning: {:?}",
+            d.layout,
+            d.warnings
+        ),
         Err(e) => assert!(e.to_string().contains("no ECG"), "{e}"),
     }
     let sheet = render(&ptbxl("00009_lr"), &RenderConfig::default());

@@ -43,6 +43,10 @@ pub struct Args {
     /// RHYTHM,VOLTAGE (choose with `ecgmatch eval`); without it, embeddings alone are compared
     #[arg(long, value_parser = super::parse_measure_weights)]
     measure_weights: Option<ecgmatch_engine::retrieval::MeasureWeights>,
+    /// Weight of the diagnostic probe beside the embedding and the measurements, fitted on
+    /// folds 1-8 (choose with `ecgmatch eval`); without it, no probe
+    #[arg(long, requires = "measure_weights")]
+    probe_weight: Option<f32>,
     /// Let a hybrid model read this beat instead of the one it was trained on (the library is
     /// embedded, and the page encodes queries, with it)
     #[arg(long, value_enum)]
@@ -86,6 +90,7 @@ pub fn run(args: Args) -> Result<(), String> {
         knn,
         whitening_power: args.whitening_power,
         measure_weights: args.measure_weights,
+        probe_weight: args.probe_weight,
     }
     .build()
     .map_err(e)?;

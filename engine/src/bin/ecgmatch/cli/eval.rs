@@ -8,7 +8,8 @@ use ecgmatch_engine::eval::{
     format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
 use ecgmatch_engine::retrieval::{
-    KnnRule, MeasureScaling, MeasureWeights, ReportOrder, RetrievalSpace, Whitening,
+    DiagnosticProbe, KnnRule, MeasureScaling, MeasureWeights, ReportOrder, RetrievalSpace,
+    Whitening,
 };
 use ecgmatch_engine::signal::measure::MEASURE_COUNT;
 
@@ -43,6 +44,10 @@ pub struct Args {
     /// RHYTHM,VOLTAGE (with --knn-k; without --knn-k they are chosen on fold 9)
     #[arg(long, requires = "knn_k", value_parser = super::parse_measure_weights)]
     measure_weights: Option<MeasureWeights>,
+    /// Weight of the diagnostic probe beside the measurements (with --measure-weights;
+    /// without --knn-k it is chosen on fold 9)
+    #[arg(long, requires = "measure_weights")]
+    probe_weight: Option<f32>,
     /// Also write the bundle model's raw embedding of every cached record here
     /// (embeddings.npy, `records × dim`, and ecg_ids.txt, one per line in the same order),
     /// for analysis outside
@@ -58,6 +63,8 @@ const WHITENING_POWERS: [Option<f64>; 4] = [None, Some(0.5), Some(0.75), Some(1.
 /// Weights of the measurements tried on fold 9, with the whitening chosen there.
 const RHYTHM_WEIGHTS: [f32; 3] = [0.25, 0.35, 0.5];
 const VOLTAGE_WEIGHTS: [f32; 3] = [0.35, 0.5, 0.7];
+/// Weights of the diagnostic probe tried on fold 9, with the measurements chosen there.
+const PROBE_WEIGHTS: [f32; 3] = [0.75, 1.0, 1.5];
 
 /// How the library is compared and how neighbours vote, as chosen on fold 9.
 #[derive(Clone, Copy)]
@@ -65,12 +72,14 @@ struct RetrievalRule {
     whitening_power: Option<f64>,
     knn: KnnRule,
     measure_weights: Option<MeasureWeights>,
+    probe_weight: Option<f32>,
 }
 
 /// The whitening power and kNN rule with the best macro AUC over all statements on fold 9
 /// against folds 1-8 (whitening fitted on folds 1-8), with the bundle model's f32 embeddings
 /// (the first run's, when no bundle is given); then, with that whitening, the weights of the
-/// `measures` (cache order) and the kNN rule, where measurements beat the embedding alone.
+/// `measures` (cache order) and the kNN rule, where measurements beat the embedding alone;
+/// then, with those, the diagnostic probe's weight, where a probe beats none.
 fn choose_retrieval_rule(
     db: &ecgmatch_engine::dataset::ptbxl::PtbXl,
     cache: &ecgmatch_engine::dataset::cache::SignalCache,
@@ -105,6 +114,7 @@ fn choose_retrieval_rule(
         whitening_power: None,
         knn: KnnRule::new(10),
         measure_weights: None,
+        probe_weight: None,
     };
     let Some((name, vectors, dim)) = chooser else {
         return Ok(unchosen);
@@ -134,24 +144,25 @@ fn choose_retrieval_rule(
     let mut best = None;
     // Scores every kNN rule in one space, keeping the best rule seen.
     type Best = Option<(RetrievalRule, f64, f64)>;
-    let score_space = |best: &mut Best, space: RetrievalSpace, label: String, rule: RetrievalRule| {
-        let method = Method {
-            name: name.clone(),
-            list: None,
-            ranker: Ranker::Embeddings {
-                vectors: vectors.clone(),
-                dim,
-                zero_shot: None,
-                space,
-            },
-        };
-        for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
-            println!("  {label:<34} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
-            if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
-                *best = Some((RetrievalRule { knn, ..rule }, all, sup));
+    let score_space =
+        |best: &mut Best, space: RetrievalSpace, label: String, rule: RetrievalRule| {
+            let method = Method {
+                name: name.clone(),
+                list: None,
+                ranker: Ranker::Embeddings {
+                    vectors: vectors.clone(),
+                    dim,
+                    zero_shot: None,
+                    space,
+                },
+            };
+            for (knn, all, sup) in validation.knn_auc_by_rule(&method, &rules) {
+                println!("  {label:<34} {knn:<24} macro AUC all {all:.4}, superclasses {sup:.4}");
+                if best.is_none_or(|b| (all, sup) > (b.1, b.2)) {
+                    *best = Some((RetrievalRule { knn, ..rule }, all, sup));
+                }
             }
-        }
-    };
+        };
     let fit_whitening = |power: Option<f64>| {
         power
             .map(|p| Whitening::fit(&validation.library_rows(&vectors, dim), dim, p))
@@ -162,6 +173,7 @@ fn choose_retrieval_rule(
         let space = RetrievalSpace {
             whitening: fit_whitening(power)?,
             measures: None,
+            probe: None,
         };
         let rule = RetrievalRule {
             whitening_power: power,
@@ -173,15 +185,17 @@ fn choose_retrieval_rule(
         let power = embedding_only.0.whitening_power;
         let whitening = fit_whitening(power)?;
         let training = validation.library_rows(measures, MEASURE_COUNT);
+        let measured_space = |weights: MeasureWeights| -> Result<RetrievalSpace, String> {
+            Ok(RetrievalSpace {
+                whitening: whitening.clone(),
+                measures: Some(MeasureScaling::fit(&training, weights).map_err(|e| e.to_string())?),
+                probe: None,
+            })
+        };
         for rhythm in RHYTHM_WEIGHTS {
             for voltage in VOLTAGE_WEIGHTS {
                 let weights = MeasureWeights { rhythm, voltage };
-                let space = RetrievalSpace {
-                    whitening: whitening.clone(),
-                    measures: Some(
-                        MeasureScaling::fit(&training, weights).map_err(|e| e.to_string())?,
-                    ),
-                };
+                let space = measured_space(weights)?;
                 let rule = RetrievalRule {
                     whitening_power: power,
                     measure_weights: Some(weights),
@@ -190,13 +204,51 @@ fn choose_retrieval_rule(
                 score_space(&mut best, space, format!("+ measures {weights}"), rule);
             }
         }
+        if let Some((
+            rule @ RetrievalRule {
+                measure_weights: Some(weights),
+                ..
+            },
+            ..,
+        )) = best
+        {
+            // The probe's fit does not depend on its weight: fitted once, weighted each time.
+            let probed = measured_space(weights)?
+                .with_probe(
+                    &validation.training_rows(&vectors, dim),
+                    dim,
+                    &training,
+                    &validation.training_targets(),
+                    1.0,
+                )
+                .map_err(|e| e.to_string())?;
+            let fitted = probed.probe.clone().expect("just fitted");
+            for weight in PROBE_WEIGHTS {
+                let space = RetrievalSpace {
+                    probe: Some(DiagnosticProbe {
+                        weight,
+                        ..fitted.clone()
+                    }),
+                    ..probed.clone()
+                };
+                let rule = RetrievalRule {
+                    probe_weight: Some(weight),
+                    ..rule
+                };
+                score_space(&mut best, space, format!("+ probe {weight}"), rule);
+            }
+        }
     }
     let best = best.map_or(unchosen, |b| b.0);
     println!(
-        "  chosen: {}, {}, {}\n",
+        "  chosen: {}, {}, {}, {}\n",
         describe_whitening(best.whitening_power),
         best.measure_weights
-            .map_or("no measurements".to_string(), |w| format!("measurements {w}")),
+            .map_or("no measurements".to_string(), |w| format!(
+                "measurements {w}"
+            )),
+        best.probe_weight
+            .map_or("no probe".to_string(), |w| format!("probe {w}")),
         best.knn
     );
     Ok(best)
@@ -372,6 +424,7 @@ pub fn run(args: Args) -> Result<(), String> {
             whitening_power: args.whitening_power,
             knn,
             measure_weights: args.measure_weights,
+            probe_weight: args.probe_weight,
         },
         None => choose_retrieval_rule(&db, &cache, &methods, &measures)?,
     };
@@ -401,9 +454,9 @@ pub fn run(args: Args) -> Result<(), String> {
             .map(|p| Whitening::fit(&evaluation.training_rows(vectors, *dim), *dim, p))
             .transpose()
             .map_err(e)?;
-        let whitened_name = rule
-            .whitening_power
-            .map_or(method.name.clone(), |p| format!("{} (whitened {p})", method.name));
+        let whitened_name = rule.whitening_power.map_or(method.name.clone(), |p| {
+            format!("{} (whitened {p})", method.name)
+        });
         let mut variant = |name: String, space: RetrievalSpace| {
             variants.push(Method {
                 name,
@@ -420,15 +473,30 @@ pub fn run(args: Args) -> Result<(), String> {
             let space = RetrievalSpace {
                 whitening: whitening.clone(),
                 measures: None,
+                probe: None,
             };
             variant(whitened_name.clone(), space);
         }
         if let (Some(scaling), Some(weights)) = (&measure_scaling, rule.measure_weights) {
+            let measured_name = format!("{whitened_name} + measurements ({weights})");
             let space = RetrievalSpace {
                 whitening,
                 measures: Some(scaling.clone()),
+                probe: None,
             };
-            variant(format!("{whitened_name} + measurements ({weights})"), space);
+            variant(measured_name.clone(), space.clone());
+            if let Some(weight) = rule.probe_weight {
+                let probed = space
+                    .with_probe(
+                        &evaluation.training_rows(vectors, *dim),
+                        *dim,
+                        &evaluation.training_rows(&measures, MEASURE_COUNT),
+                        &evaluation.training_targets(),
+                        weight,
+                    )
+                    .map_err(e)?;
+                variant(format!("{measured_name} + probe {weight}"), probed);
+            }
         }
         if variants.len() > before {
             method.name = format!("{} (raw embeddings)", method.name);
@@ -438,14 +506,20 @@ pub fn run(args: Args) -> Result<(), String> {
     // The page lists the nearest cases once per distinct report, nearest first; scored so for
     // the shipped library and the last trained run (the baseline), and for the library also
     // with the reports ordered by the nearest cases' vote.
-    let page_list = (ReportOrder::Similarity, "as the page lists them: one case per report, nearest first");
+    let page_list = (
+        ReportOrder::Similarity,
+        "as the page lists them: one case per report, nearest first",
+    );
     let listed: Vec<Method> = bundle_int8
         .map(|i| &methods[i])
         .into_iter()
         .flat_map(|m| {
             [
                 page_list,
-                (ReportOrder::Support, "one case per report, by the nearest cases' vote"),
+                (
+                    ReportOrder::Support,
+                    "one case per report, by the nearest cases' vote",
+                ),
             ]
             .map(|order| (m, order))
         })

@@ -67,7 +67,9 @@ pub fn run(args: Args) -> Result<(), String> {
             .result
             .and_then(|r| Ok((searcher.embed(&[&r])?, searcher.measure(&r)?)));
         match embedded {
-            Ok((e, m)) => queries.push((truth, rank(bundle, &e, &m, args.k, SearchMode::Int8, None))),
+            Ok((e, m)) => {
+                queries.push((truth, rank(bundle, &e, &m, args.k, SearchMode::Int8, None)))
+            }
             Err(e) => unreadable.push(format!("{}: {e}", header.display())),
         }
     }

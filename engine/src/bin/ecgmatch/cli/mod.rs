@@ -127,7 +127,7 @@ pub fn run() -> i32 {
 
 /// The case library the repository ships (and the page fetches), the default `--bundle`.
 #[cfg(feature = "train")]
-pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v4.ecgb";
+pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v5.ecgb";
 
 /// The beat the `hybrid` layout encodes.
 #[cfg(feature = "train")]

@@ -15,6 +15,8 @@ use crate::Lead;
 const MAX_STEP_MM: f64 = 4.0;
 /// After this many mm of columns without the trace, look farther for it.
 const LOST_MM: f64 = 1.0;
+/// Gaps in a column's trace ink up to this many mm are bridged.
+const BRIDGED_MM: f64 = 0.3;
 
 /// One cell's trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,9 +72,11 @@ fn follow(
         (row.band.1 as usize).min(ink.height - 1),
     );
     let mut runs_taken: Vec<Option<(usize, usize)>> = Vec::with_capacity(x1 - x0 + 1);
-    let mut previous = row.baseline;
+    // The run taken in the previous column (a point on the baseline at the start).
+    let mut previous = (row.baseline, row.baseline);
     let mut lost = 0usize;
     let lost_after = (LOST_MM * pitch.x).ceil() as usize;
+    let bridged = ((BRIDGED_MM * pitch.y).round() as usize).max(1);
     for x in x0..=x1 {
         let lost_long = lost >= lost_after;
         let reach = (if lost_long {
@@ -84,23 +88,26 @@ fn follow(
         // follower at the stroke's tip while the trace runs on along the baseline; once lost,
         // the trace is also looked for around the row's baseline, where it spends most time.
         let from = |top, bottom| {
-            let d = distance(previous, top, bottom);
+            let d = gap(previous, top, bottom);
             if lost_long {
-                d.min(distance(row.baseline, top, bottom))
+                d.min(gap((row.baseline, row.baseline), top, bottom))
             } else {
                 d
             }
         };
-        let best = runs(ink, x, band_top, band_bottom)
+        // A drawn line's runs in neighbouring columns touch, so along a steep stroke several
+        // may touch the last one: the longest is the stroke, the others specks beside it.
+        let best = runs(ink, x, band_top, band_bottom, bridged)
             .into_iter()
             .map(|(top, bottom)| (from(top, bottom), (top, bottom)))
             .filter(|(d, _)| *d <= reach)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
+            .min_by(|a, b| {
+                a.0.total_cmp(&b.0)
+                    .then_with(|| (b.1 .1 - b.1 .0).cmp(&(a.1 .1 - a.1 .0)))
+            });
         match best {
             Some((_, (top, bottom))) => {
-                // Inside a long run (a steep stroke) the trace continues from its far end;
-                // keep the centre so the next column is judged from the middle of the stroke.
-                previous = (top + bottom) as f64 / 2.0;
+                previous = (top as f64, bottom as f64);
                 runs_taken.push(Some((top, bottom)));
                 lost = 0;
             }
@@ -127,31 +134,38 @@ fn follow(
     })
 }
 
-/// Vertical runs of trace ink in column `x` between `top` and `bottom`.
-fn runs(ink: &Ink, x: usize, top: usize, bottom: usize) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
+/// Vertical runs of trace ink in column `x` between `top` and `bottom`, joined across gaps of
+/// up to `bridged` pixels (a grid line or a JPEG block crossing a steep stroke).
+fn runs(ink: &Ink, x: usize, top: usize, bottom: usize, bridged: usize) -> Vec<(usize, usize)> {
+    let mut found: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
+    let close = |s: usize, e: usize, found: &mut Vec<(usize, usize)>| match found.last_mut() {
+        Some(last) if s - last.1 - 1 <= bridged => last.1 = e,
+        _ => found.push((s, e)),
+    };
     for y in top..=bottom {
         match (ink.is_trace(x, y), start) {
             (true, None) => start = Some(y),
             (false, Some(s)) => {
-                found.push((s, y - 1));
+                close(s, y - 1, &mut found);
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        found.push((s, bottom));
+        close(s, bottom, &mut found);
     }
     found
 }
 
-fn distance(y: f64, top: usize, bottom: usize) -> f64 {
-    if y < top as f64 {
-        top as f64 - y
-    } else if y > bottom as f64 {
-        y - bottom as f64
+/// Pixels between the interval `(from_top, from_bottom)` and the run `top..=bottom` (0 where
+/// they overlap or touch).
+fn gap((from_top, from_bottom): (f64, f64), top: usize, bottom: usize) -> f64 {
+    if from_bottom < top as f64 {
+        top as f64 - from_bottom
+    } else if from_top > bottom as f64 {
+        from_top - bottom as f64
     } else {
         0.0
     }
@@ -231,12 +245,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_trace_is_found_again_along_the_baseline_after_a_lost_stroke() {
-        let ink = ink_with_a_lost_return_stroke();
-        let pitch = Pitch { x: 8.0, y: 8.0 };
-        let config = Config::default();
-        let layout = Layout {
+    fn one_row_layout() -> Layout {
+        Layout {
             name: "test".into(),
             rows: vec![Row {
                 baseline: 150.0,
@@ -248,8 +258,15 @@ mod tests {
                 samples: (0, 200),
             }],
             x_start: 0.0,
-        };
-        let followed = follow_all(&ink, &layout, pitch, &config);
+        }
+    }
+
+    const PITCH: Pitch = Pitch { x: 8.0, y: 8.0 };
+
+    #[test]
+    fn the_trace_is_found_again_along_the_baseline_after_a_lost_stroke() {
+        let ink = ink_with_a_lost_return_stroke();
+        let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
         let at = |x: usize| followed[0].ys[x - followed[0].first_x];
         assert_eq!(at(50), Some(150.0));
         assert!(
@@ -259,5 +276,59 @@ mod tests {
         for x in [120, 250, 390] {
             assert_eq!(at(x), Some(150.0), "column {x}");
         }
+    }
+
+    /// A narrow QRS drawn 2 px thick: from the baseline (y = 150) up to R (y = 60) over four
+    /// columns, down to S (y = 230) over four, back over three; a horizontal grid line left a
+    /// 2 px gap across every stroke at y = 140.
+    fn ink_with_a_crossed_qrs() -> Ink {
+        let (width, height) = (300, 300);
+        let mut trace = vec![false; width * height];
+        let corners = [
+            (0, 150),
+            (100, 150),
+            (104, 60),
+            (108, 230),
+            (111, 150),
+            (299, 150),
+        ];
+        for pair in corners.windows(2) {
+            let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);
+            let steps = (xb - xa).max((yb as i64 - ya as i64).unsigned_abs() as usize) * 2;
+            for k in 0..=steps {
+                let t = k as f64 / steps as f64;
+                let x = (xa as f64 + t * (xb - xa) as f64).round() as usize;
+                let y = (ya as f64 + t * (yb as f64 - ya as f64)).round() as usize;
+                trace[y * width + x] = true;
+                trace[(y + 1) * width + x] = true;
+            }
+        }
+        for x in 0..width {
+            trace[140 * width + x] = false;
+            trace[141 * width + x] = false;
+        }
+        Ink {
+            width,
+            height,
+            trace,
+            grid: vec![0; width * height],
+        }
+    }
+
+    #[test]
+    fn a_narrow_qrs_crossed_by_a_grid_line_keeps_its_r_and_its_s() {
+        let ink = ink_with_a_crossed_qrs();
+        let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
+        let qrs: Vec<f64> = followed[0].ys[100..=111]
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        let (r, s) = qrs
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(*y), hi.max(*y)));
+        assert!(r < 65.0, "R reached {r} (drawn at 60): {qrs:?}");
+        assert!(s > 225.0, "S reached {s} (drawn at 230): {qrs:?}");
+        assert_eq!(followed[0].ys[200], Some(150.5), "back on the baseline");
     }
 }

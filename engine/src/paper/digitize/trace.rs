@@ -14,7 +14,7 @@ use crate::Lead;
 /// Farthest (in mm) the trace may move between neighbouring columns without a connecting run.
 const MAX_STEP_MM: f64 = 4.0;
 /// After this many mm of columns without the trace, look farther for it.
-const LOST_MM: f64 = 1.0;
+const LOST_MM: f64 = 0.25;
 /// Gaps in a column's trace ink up to this many mm are bridged.
 const BRIDGED_MM: f64 = 0.3;
 

@@ -145,14 +145,11 @@ impl BundleSources<'_> {
             Some(_) => self.cache.measurements(),
             None => Vec::new(),
         };
+        let training_measures =
+            training_rows(&case_measures, crate::signal::measure::MEASURE_COUNT);
         let measures = self
             .measure_weights
-            .map(|weights| {
-                MeasureScaling::fit(
-                    &training_rows(&case_measures, crate::signal::measure::MEASURE_COUNT),
-                    weights,
-                )
-            })
+            .map(|weights| MeasureScaling::fit(&training_measures, weights))
             .transpose()?;
         let mut space = RetrievalSpace {
             whitening,
@@ -174,7 +171,7 @@ impl BundleSources<'_> {
             space = space.with_probe(
                 &training_rows(&case_embeddings, dim),
                 dim,
-                &training_rows(&case_measures, crate::signal::measure::MEASURE_COUNT),
+                &training_measures,
                 &crate::dataset::labels::probe_targets(self.db, training),
                 weight,
             )?;

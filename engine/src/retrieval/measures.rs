@@ -112,12 +112,17 @@ impl MeasureScaling {
     /// The compared measurements (rhythm and voltages, `COMPARED_COUNT`) on the embedding's
     /// scale.
     pub fn apply(&self, measures: &[f32]) -> Vec<f32> {
-        let mut z = self.standardise(measures);
-        z.truncate(COMPARED_COUNT);
-        z.iter_mut()
+        self.weigh(&self.standardise(measures))
+    }
+
+    /// [`MeasureScaling::apply`] of measurements already standardised.
+    pub fn weigh(&self, standardised: &[f32]) -> Vec<f32> {
+        standardised
+            .iter()
+            .take(COMPARED_COUNT)
             .enumerate()
-            .for_each(|(m, v)| *v *= self.weight(m));
-        z
+            .map(|(m, z)| z * self.weight(m))
+            .collect()
     }
 }
 

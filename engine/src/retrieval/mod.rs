@@ -17,3 +17,10 @@ pub use quantized::{BinaryIndex, Int8Index};
 pub use reports::{distinct_reports, normalise_report, ReportGroup, ReportOrder};
 pub use space::RetrievalSpace;
 pub use whitening::Whitening;
+
+/// Scales `v` to unit length (a zero vector stays zero): cases and queries are compared by
+/// their dot product.
+pub(crate) fn unit_length(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= norm);
+}

@@ -4,7 +4,7 @@
 
 use super::measures::MeasureScaling;
 use super::probe::DiagnosticProbe;
-use super::Whitening;
+use super::{unit_length, Whitening};
 use crate::signal::measure::COMPARED_COUNT;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,9 +14,21 @@ pub struct RetrievalSpace {
     pub probe: Option<DiagnosticProbe>,
 }
 
-fn unit_length(v: &mut [f32]) {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    v.iter_mut().for_each(|x| *x /= norm);
+/// Each record's embedding (`embed_dim` wide) with its measurements (an equal share of
+/// `measures`, empty when there are none).
+fn records<'a>(
+    embeddings: &'a [f32],
+    embed_dim: usize,
+    measures: &'a [f32],
+) -> impl Iterator<Item = (&'a [f32], &'a [f32])> {
+    let n = embeddings.len() / embed_dim.max(1);
+    let per = if n == 0 { 0 } else { measures.len() / n };
+    (0..n).map(move |i| {
+        (
+            &embeddings[i * embed_dim..(i + 1) * embed_dim],
+            &measures[i * per..(i + 1) * per],
+        )
+    })
 }
 
 impl RetrievalSpace {
@@ -37,22 +49,31 @@ impl RetrievalSpace {
     /// One record's vector from its unit-length `embedding` and its `measures` (ignored when
     /// the space has none; empty when the record was not measured).
     pub fn vector(&self, embedding: &[f32], measures: &[f32]) -> Vec<f32> {
-        let mut v = self.vector_before_probe(embedding, measures);
+        let standardised = self.standardise(measures);
+        let mut v = self.vector_before_probe(embedding, &standardised);
         if let Some(probe) = &self.probe {
-            let outputs = probe.apply(&self.features_of(&v, measures));
+            let outputs = probe.apply(&self.features_of(&v, &standardised));
             v.extend(outputs);
             unit_length(&mut v);
         }
         v
     }
 
-    fn vector_before_probe(&self, embedding: &[f32], measures: &[f32]) -> Vec<f32> {
+    /// The measurements standardised once, for both the compared ones and the probe (empty
+    /// when the space has none).
+    fn standardise(&self, measures: &[f32]) -> Vec<f32> {
+        self.measures
+            .as_ref()
+            .map_or_else(Vec::new, |scaling| scaling.standardise(measures))
+    }
+
+    fn vector_before_probe(&self, embedding: &[f32], standardised: &[f32]) -> Vec<f32> {
         let mut v = match &self.whitening {
             Some(w) => w.apply(embedding),
             None => embedding.to_vec(),
         };
         if let Some(scaling) = &self.measures {
-            v.extend(scaling.apply(measures));
+            v.extend(scaling.weigh(standardised));
             unit_length(&mut v);
         }
         v
@@ -61,16 +82,20 @@ impl RetrievalSpace {
     /// What the probe reads: the vector without the probe, then every standardised
     /// measurement divided by √count, so that both parts are of unit-length scale.
     pub fn probe_features(&self, embedding: &[f32], measures: &[f32]) -> Vec<f32> {
-        self.features_of(&self.vector_before_probe(embedding, measures), measures)
+        let standardised = self.standardise(measures);
+        self.features_of(
+            &self.vector_before_probe(embedding, &standardised),
+            &standardised,
+        )
     }
 
-    fn features_of(&self, before_probe: &[f32], measures: &[f32]) -> Vec<f32> {
-        let mut features = before_probe.to_vec();
-        if let Some(scaling) = &self.measures {
-            let share = 1.0 / (scaling.len().max(1) as f32).sqrt();
-            features.extend(scaling.standardise(measures).iter().map(|z| z * share));
-        }
-        features
+    fn features_of(&self, before_probe: &[f32], standardised: &[f32]) -> Vec<f32> {
+        let share = 1.0 / (standardised.len().max(1) as f32).sqrt();
+        before_probe
+            .iter()
+            .copied()
+            .chain(standardised.iter().map(|z| z * share))
+            .collect()
     }
 
     /// This space with a diagnostic probe fitted on training records: their `embeddings`
@@ -84,19 +109,12 @@ impl RetrievalSpace {
         targets: &[f32],
         weight: f32,
     ) -> crate::Result<Self> {
-        let n = embeddings.len() / embed_dim.max(1);
-        let per = if n == 0 { 0 } else { measures.len() / n };
         let base = Self {
             probe: None,
             ..self.clone()
         };
-        let features: Vec<f32> = (0..n)
-            .flat_map(|i| {
-                base.probe_features(
-                    &embeddings[i * embed_dim..(i + 1) * embed_dim],
-                    &measures[i * per..(i + 1) * per],
-                )
-            })
+        let features: Vec<f32> = records(embeddings, embed_dim, measures)
+            .flat_map(|(embedding, measures)| base.probe_features(embedding, measures))
             .collect();
         let probe = DiagnosticProbe::fit(
             &features,
@@ -113,15 +131,8 @@ impl RetrievalSpace {
 
     /// Every record's vector: `embeddings` `n × embed_dim`, `measures` `n × count` (or empty).
     pub fn vectors(&self, embeddings: &[f32], embed_dim: usize, measures: &[f32]) -> Vec<f32> {
-        let n = embeddings.len() / embed_dim.max(1);
-        let per = if n == 0 { 0 } else { measures.len() / n };
-        (0..n)
-            .flat_map(|i| {
-                self.vector(
-                    &embeddings[i * embed_dim..(i + 1) * embed_dim],
-                    &measures[i * per..(i + 1) * per],
-                )
-            })
+        records(embeddings, embed_dim, measures)
+            .flat_map(|(embedding, measures)| self.vector(embedding, measures))
             .collect()
     }
 }

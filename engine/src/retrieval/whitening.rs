@@ -94,8 +94,7 @@ impl Whitening {
                 *out += c * w;
             }
         }
-        let norm = y.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-        y.iter_mut().for_each(|v| *v /= norm);
+        super::unit_length(&mut y);
         y
     }
 

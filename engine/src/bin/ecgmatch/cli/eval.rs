@@ -432,9 +432,10 @@ pub fn run(args: Args) -> Result<(), String> {
     // The trained runs are scored as their embeddings come, with the chosen whitening and
     // with the chosen measurements beside it (both fitted on folds 1-8), so that each step
     // shows in the same table.
+    let training_measures = evaluation.training_rows(&measures, MEASURE_COUNT);
     let measure_scaling = rule
         .measure_weights
-        .map(|w| MeasureScaling::fit(&evaluation.training_rows(&measures, MEASURE_COUNT), w))
+        .map(|w| MeasureScaling::fit(&training_measures, w))
         .transpose()
         .map_err(e)?;
     let mut variants = Vec::new();
@@ -490,7 +491,7 @@ pub fn run(args: Args) -> Result<(), String> {
                     .with_probe(
                         &evaluation.training_rows(vectors, *dim),
                         *dim,
-                        &evaluation.training_rows(&measures, MEASURE_COUNT),
+                        &training_measures,
                         &evaluation.training_targets(),
                         weight,
                     )

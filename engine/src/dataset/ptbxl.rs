@@ -40,6 +40,17 @@ pub struct PtbXlEntry {
     pub scp_codes: Vec<(String, f32)>,
     /// `records100/00000/00001_lr`, relative to the dataset folder, without extension.
     pub filename_lr: String,
+    /// The cart that recorded it, as PTB-XL names it (`CS-12   E`, `AT-6 C 5.5`, …). Its
+    /// software wrote the report's first draft, so it decides the report's wording and
+    /// language; no ECG file carries it, so it is never a search input (see `eval`).
+    pub device: String,
+}
+
+impl PtbXlEntry {
+    /// The cart's model without its software version (`AT-6 C 5.5` → `AT-6`).
+    pub fn device_model(&self) -> &str {
+        self.device.split_whitespace().next().unwrap_or("")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +165,7 @@ fn parse_database(bytes: &[u8]) -> Result<Vec<PtbXlEntry>> {
         column("report")?,
         column("scp_codes")?,
         column("filename_lr")?,
+        column("device")?,
     ];
     let mut out = Vec::new();
     for (line, row) in reader.records().enumerate() {
@@ -175,6 +187,7 @@ fn parse_database(bytes: &[u8]) -> Result<Vec<PtbXlEntry>> {
             report: f(5).to_string(),
             scp_codes: parse_scp_codes(f(6)).ok_or_else(|| bad("scp_codes"))?,
             filename_lr: f(7).to_string(),
+            device: f(8).to_string(),
         });
     }
     Ok(out)
@@ -249,6 +262,8 @@ mod tests {
         assert_eq!(first.fold, 3);
         assert_eq!(first.sex, Some(Sex::Female));
         assert_eq!(first.report, "sinusrhythmus periphere niederspannung");
+        assert_eq!(first.device, "CS-12   E");
+        assert_eq!(first.device_model(), "CS-12");
         assert_eq!(db.superclasses(first), vec!["NORM"]);
         assert!(db
             .header_path(first)

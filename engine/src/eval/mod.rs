@@ -169,9 +169,22 @@ pub struct ZeroShot {
 pub struct Method<'b> {
     pub name: String,
     pub ranker: Ranker<'b>,
-    /// The list scored for retrieval: the ranking as it comes (none), or its cases once per
-    /// distinct report in this order. kNN votes always count every case.
-    pub list: Option<ReportOrder>,
+    /// The list scored for retrieval: the ranking as it comes (none), or as `List` says.
+    /// kNN votes always count every case.
+    pub list: Option<List>,
+}
+
+/// How a ranking becomes the list that retrieval is scored on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    /// Its cases once per distinct report, in this order.
+    Reports(ReportOrder),
+    /// A bound, not a method: the neighbours' vote (`ReportOrder::Support`) counting only the
+    /// cases recorded by the query's own cart model. The cart's software drafted each report,
+    /// so the model decides much of the wording (English on the AT-6, German on the CS
+    /// carts), and no ECG file says which cart recorded it: this shows how much exact-report
+    /// recall that unknowable fact holds back.
+    SameCartModelVote,
 }
 
 /// Scores of one method.
@@ -499,13 +512,23 @@ impl<'a> Evaluation<'a> {
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &q in &self.queries {
             let hits = self.rank(method, q, k, &mut rng, &frequent, &library_vectors);
+            let distinct = |hits: &[Neighbour], order| -> Vec<Neighbour> {
+                distinct_reports(hits, |i| self.reports[i].as_str(), self.knn, order)
+                    .into_iter()
+                    .map(|g| g.best)
+                    .collect()
+            };
             let listed: Vec<Neighbour> = match method.list {
                 None => hits.clone(),
-                Some(order) => {
-                    distinct_reports(&hits, |i| self.reports[i].as_str(), self.knn, order)
-                        .into_iter()
-                        .map(|g| g.best)
-                        .collect()
+                Some(List::Reports(order)) => distinct(&hits, order),
+                Some(List::SameCartModelVote) => {
+                    let cart = self.entries[q].device_model();
+                    let same: Vec<Neighbour> = hits
+                        .iter()
+                        .filter(|h| self.entries[h.index].device_model() == cart)
+                        .copied()
+                        .collect();
+                    distinct(&same, ReportOrder::Support)
                 }
             };
             let report = &self.reports[q];

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::eval::{
-    format_table, Evaluation, Method, Ranker, Split, TrainedModel, ZeroShot,
+    format_table, Evaluation, List, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
 use ecgmatch_engine::retrieval::{
     DiagnosticProbe, KnnRule, MeasureScaling, MeasureWeights, ReportOrder, RetrievalSpace,
@@ -49,8 +49,9 @@ pub struct Args {
     #[arg(long, requires = "measure_weights")]
     probe_weight: Option<f32>,
     /// Also write the bundle model's raw embedding of every cached record here
-    /// (embeddings.npy, `records × dim`, and ecg_ids.txt, one per line in the same order),
-    /// for analysis outside
+    /// (embeddings.npy, `records × dim`; retrieval.npy, the same in the bundle's retrieval
+    /// space; measures.npy, their measurements; and ecg_ids.txt, one per line in the same
+    /// order), for analysis outside
     #[arg(long, requires = "bundle")]
     embeddings_out: Option<PathBuf>,
     /// Also write the scores as JSON here
@@ -264,16 +265,22 @@ fn write_embeddings(
     dir: &std::path::Path,
     cache: &ecgmatch_engine::dataset::cache::SignalCache,
     vectors: &[f32],
+    measures: &[f32],
+    space: &RetrievalSpace,
     dim: usize,
 ) -> Result<(), String> {
     let fail = |err: std::io::Error| format!("{}: {err}", dir.display());
     std::fs::create_dir_all(dir).map_err(fail)?;
+    let records = vectors.len() / dim;
+    super::npy::write_f32(&dir.join("embeddings.npy"), &[records, dim], vectors).map_err(fail)?;
     super::npy::write_f32(
-        &dir.join("embeddings.npy"),
-        &[vectors.len() / dim, dim],
-        vectors,
+        &dir.join("retrieval.npy"),
+        &[records, space.dim(dim)],
+        &space.vectors(vectors, dim, measures),
     )
     .map_err(fail)?;
+    super::npy::write_f32(&dir.join("measures.npy"), &[records, MEASURE_COUNT], measures)
+        .map_err(fail)?;
     let ids: Vec<String> = cache.records.iter().map(|r| r.ecg_id.to_string()).collect();
     std::fs::write(dir.join("ecg_ids.txt"), ids.join("\n")).map_err(fail)
 }
@@ -382,7 +389,7 @@ pub fn run(args: Args) -> Result<(), String> {
             started.elapsed().as_secs_f64()
         );
         if let Some(dir) = &args.embeddings_out {
-            write_embeddings(dir, &cache, &vectors, bundle.embed_dim())?;
+            write_embeddings(dir, &cache, &vectors, &measures, &bundle.space, bundle.embed_dim())?;
         }
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
         methods.push(Method {
@@ -506,9 +513,10 @@ pub fn run(args: Args) -> Result<(), String> {
     methods.extend(variants);
     // The page lists the nearest cases once per distinct report, nearest first; scored so for
     // the shipped library and the last trained run (the baseline), and for the library also
-    // with the reports ordered by the nearest cases' vote.
+    // with the reports ordered by the nearest cases' vote, and with that vote limited to the
+    // query's own cart model: the bound that the report's wording sets (see `List`).
     let page_list = (
-        ReportOrder::Similarity,
+        List::Reports(ReportOrder::Similarity),
         "as the page lists them: one case per report, nearest first",
     );
     let listed: Vec<Method> = bundle_int8
@@ -518,11 +526,16 @@ pub fn run(args: Args) -> Result<(), String> {
             [
                 page_list,
                 (
-                    ReportOrder::Support,
+                    List::Reports(ReportOrder::Support),
                     "one case per report, by the nearest cases' vote",
                 ),
+                (
+                    List::SameCartModelVote,
+                    "bound, not a method: the vote among cases from the query's own cart model, \
+                     which no ECG file names",
+                ),
             ]
-            .map(|order| (m, order))
+            .map(|list| (m, list))
         })
         .chain(
             methods[runs.start..]
@@ -531,9 +544,9 @@ pub fn run(args: Args) -> Result<(), String> {
                 .find(|m| matches!(m.ranker, Ranker::Embeddings { .. }))
                 .map(|m| (m, page_list)),
         )
-        .map(|(m, (order, label))| Method {
+        .map(|(m, (list, label))| Method {
             name: format!("{}, {label}", m.name),
-            list: Some(order),
+            list: Some(list),
             ..m.clone()
         })
         .collect();

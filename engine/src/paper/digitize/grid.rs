@@ -147,8 +147,17 @@ pub fn straighten(image: &Bitmap, angle_deg: f64) -> Bitmap {
     out
 }
 
-/// The grid pitch along both axes, or `None` when the picture shows no periodic grid.
-pub fn find_pitch(ink: &Ink) -> Option<Pitch> {
+/// How much the two axes' pitches may differ and both be kept: a picture straight on a
+/// scanner or a phone held square to the sheet is stretched little, while a sheet flattened
+/// from its outline takes its proportions from the outline's average sides, which
+/// perspective foreshortens, so it may be stretched by a fifth. Farther apart, one axis
+/// misread its lines (2 mm or 5 mm for 1 mm).
+pub const MAX_STRETCH: f64 = 1.11;
+pub const MAX_STRETCH_FLATTENED: f64 = 1.25;
+
+/// The grid pitch along both axes, or `None` when the picture shows no periodic grid;
+/// `max_stretch` is how far apart they may lie (`MAX_STRETCH` or `MAX_STRETCH_FLATTENED`).
+pub fn find_pitch(ink: &Ink, max_stretch: f64) -> Option<Pitch> {
     let mut columns = vec![0.0f64; ink.width];
     let mut rows = vec![0.0f64; ink.height];
     for y in 0..ink.height {
@@ -161,8 +170,8 @@ pub fn find_pitch(ink: &Ink) -> Option<Pitch> {
     match (period(&columns), period(&rows)) {
         (Some(x), Some(y)) => {
             let ratio = x.px_per_mm / y.px_per_mm;
-            if (0.9..1.11).contains(&ratio) {
-                // A photo taken at a slight angle: each axis keeps its own scale.
+            if (1.0 / max_stretch..max_stretch).contains(&ratio) {
+                // A photo taken at an angle: each axis keeps its own scale.
                 Some(Pitch {
                     x: x.px_per_mm,
                     y: y.px_per_mm,
@@ -399,4 +408,46 @@ pub(super) fn box_smooth(values: &[f64], window: usize) -> Vec<f64> {
             (prefix[hi] - prefix[lo]) / (hi - lo) as f64
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Grid ink with 1 mm lines every `x`, `y` pixels and 5 mm lines darker.
+    fn grid_ink(width: usize, height: usize, x: f64, y: f64) -> Ink {
+        let on_line = |p: usize, pitch: f64| -> Option<u8> {
+            let mm = (p as f64 / pitch).round();
+            ((p as f64 - mm * pitch).abs() < 1.0).then_some(if mm as i64 % 5 == 0 {
+                90
+            } else {
+                40
+            })
+        };
+        let mut grid = vec![0u8; width * height];
+        for row in 0..height {
+            for col in 0..width {
+                grid[row * width + col] = on_line(col, x).max(on_line(row, y)).unwrap_or(0);
+            }
+        }
+        Ink {
+            width,
+            height,
+            trace: vec![false; width * height],
+            grid,
+        }
+    }
+
+    #[test]
+    fn a_flattened_sheet_keeps_each_axis_scale_and_a_straight_picture_one() {
+        // A sheet flattened from a photo at an angle: 7.55 px/mm across, 8.4 down (as measured
+        // on a phone-hard render whose columns drifted by 10% when both took 8.4).
+        let ink = grid_ink(1200, 800, 7.55, 8.4);
+        let flattened = find_pitch(&ink, MAX_STRETCH_FLATTENED).expect("grid");
+        assert!((flattened.x - 7.55).abs() < 0.1, "{flattened:?}");
+        assert!((flattened.y - 8.4).abs() < 0.1, "{flattened:?}");
+        // Straight on a scanner such a difference is a misread axis: one pitch for both.
+        let straight = find_pitch(&ink, MAX_STRETCH).expect("grid");
+        assert_eq!(straight.x, straight.y);
+    }
 }

@@ -165,7 +165,12 @@ pub fn digitize_within(
         frame.clone()
     };
     let ink = ink::classify(&straight);
-    let pitch = grid::find_pitch(&ink).ok_or_else(no_grid)?;
+    let max_stretch = if flattened.is_some() {
+        grid::MAX_STRETCH_FLATTENED
+    } else {
+        grid::MAX_STRETCH
+    };
+    let pitch = grid::find_pitch(&ink, max_stretch).ok_or_else(no_grid)?;
     if (pitch.x - pitch.y).abs() > 0.04 * pitch.x {
         warnings.push(format!(
             "the grid is {:.2} px/mm across but {:.2} px/mm down: the picture is stretched or seen at an angle",

@@ -12,8 +12,10 @@ use super::super::Bitmap;
 const WORK_SIDE: usize = 480;
 /// The sheet must be brighter than the table around it by this much (8-bit levels).
 const MIN_CONTRAST: f32 = 40.0;
-/// Paper is what is brighter than this fraction of the way from the table to the paper.
-const TABLE_TO_PAPER: f32 = 0.3;
+/// Paper is what is brighter than this fraction of the way from the table to the paper. Low,
+/// because paper in a deep shadow is only a fifth of the way there (at a third, a shadowed
+/// corner was cut off and the whole sheet warped wrong).
+const TABLE_TO_PAPER: f32 = 0.15;
 /// A sheet must cover at least this fraction of the picture.
 const MIN_AREA: f64 = 0.2;
 /// With more than this fraction of the picture bright, the paper fills it (a scan).

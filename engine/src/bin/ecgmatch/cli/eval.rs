@@ -279,8 +279,12 @@ fn write_embeddings(
         &space.vectors(vectors, dim, measures),
     )
     .map_err(fail)?;
-    super::npy::write_f32(&dir.join("measures.npy"), &[records, MEASURE_COUNT], measures)
-        .map_err(fail)?;
+    super::npy::write_f32(
+        &dir.join("measures.npy"),
+        &[records, MEASURE_COUNT],
+        measures,
+    )
+    .map_err(fail)?;
     let ids: Vec<String> = cache.records.iter().map(|r| r.ecg_id.to_string()).collect();
     std::fs::write(dir.join("ecg_ids.txt"), ids.join("\n")).map_err(fail)
 }
@@ -389,7 +393,14 @@ pub fn run(args: Args) -> Result<(), String> {
             started.elapsed().as_secs_f64()
         );
         if let Some(dir) = &args.embeddings_out {
-            write_embeddings(dir, &cache, &vectors, &measures, &bundle.space, bundle.embed_dim())?;
+            write_embeddings(
+                dir,
+                &cache,
+                &vectors,
+                &measures,
+                &bundle.space,
+                bundle.embed_dim(),
+            )?;
         }
         let zero_shot = || evaluation.bundle_prompts(bundle).map_err(e);
         methods.push(Method {

@@ -3,10 +3,10 @@
 
 use ecgmatch_engine::bundle::SearchMode;
 use ecgmatch_engine::burn::prelude::Device;
-use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 use ecgmatch_engine::search::{
     consensus, describe_ranked, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
 };
+use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
 use ecgmatch_engine::Record;
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;

@@ -344,7 +344,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// The rows of `vectors` (cache order, `dim` wide) that belong to the library.
-    pub fn library_rows(&self, vectors: &[f32], dim: usize) -> Vec<f32> {
+    fn library_rows(&self, vectors: &[f32], dim: usize) -> Vec<f32> {
         self.library
             .iter()
             .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())

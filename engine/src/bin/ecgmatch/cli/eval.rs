@@ -166,7 +166,7 @@ fn choose_retrieval_rule(
         };
     let fit_whitening = |power: Option<f64>| {
         power
-            .map(|p| Whitening::fit(&validation.library_rows(&vectors, dim), dim, p))
+            .map(|p| Whitening::fit(&validation.training_rows(&vectors, dim), dim, p))
             .transpose()
             .map_err(|e| e.to_string())
     };
@@ -185,7 +185,7 @@ fn choose_retrieval_rule(
     if let (Some(embedding_only), false) = (best, measures.is_empty()) {
         let power = embedding_only.0.whitening_power;
         let whitening = fit_whitening(power)?;
-        let training = validation.library_rows(measures, MEASURE_COUNT);
+        let training = validation.training_rows(measures, MEASURE_COUNT);
         let measured_space = |weights: MeasureWeights| -> Result<RetrievalSpace, String> {
             Ok(RetrievalSpace {
                 whitening: whitening.clone(),

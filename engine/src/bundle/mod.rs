@@ -573,7 +573,7 @@ pub(crate) mod tests {
 
     #[test]
     fn measurements_stored_with_the_library_decide_between_similar_embeddings() {
-        use crate::retrieval::{MeasureScaling, MeasureWeights};
+        use crate::retrieval::MeasureWeights;
         use crate::signal::measure::{COMPARED_COUNT, MEASURE_COUNT};
         // Cases 1 and 2 have close embeddings; their voltages differ widely.
         let mut measures = vec![0f32; 3 * MEASURE_COUNT];
@@ -582,11 +582,7 @@ pub(crate) mod tests {
             rhythm: 0.0,
             voltage: 1.0,
         };
-        let space = RetrievalSpace {
-            whitening: None,
-            measures: Some(MeasureScaling::fit(&measures, weights).unwrap()),
-            probe: None,
-        };
+        let space = RetrievalSpace::measured(&measures, weights);
         let b = Bundle::from_bytes(&small_bundle_with(&space, &measures)).unwrap();
         assert_eq!(b.library.dim, 2 + COMPARED_COUNT);
         assert_eq!(b.space, space);
@@ -603,18 +599,14 @@ pub(crate) mod tests {
 
     #[test]
     fn a_probe_travels_in_the_bundle_and_a_missing_one_is_refused() {
-        use crate::retrieval::{MeasureScaling, MeasureWeights};
+        use crate::retrieval::MeasureWeights;
         use crate::signal::measure::{COMPARED_COUNT, MEASURE_COUNT};
         let measures: Vec<f32> = (0..3 * MEASURE_COUNT).map(|i| (i % 3) as f32).collect();
         let weights = MeasureWeights {
             rhythm: 0.5,
             voltage: 0.5,
         };
-        let mut space = RetrievalSpace {
-            whitening: None,
-            measures: Some(MeasureScaling::fit(&measures, weights).unwrap()),
-            probe: None,
-        };
+        let mut space = RetrievalSpace::measured(&measures, weights);
         let inputs = space.probe_inputs(2);
         space.probe = Some(DiagnosticProbe {
             inputs,

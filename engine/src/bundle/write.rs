@@ -137,9 +137,10 @@ impl BundleSources<'_> {
                 .collect()
         };
         let dim = self.trained.config.model.image.embed_dim;
+        let training_embeddings = training_rows(&case_embeddings, dim);
         let whitening = self
             .whitening_power
-            .map(|power| Whitening::fit(&training_rows(&case_embeddings, dim), dim, power))
+            .map(|power| Whitening::fit(&training_embeddings, dim, power))
             .transpose()?;
         let case_measures = match self.measure_weights {
             Some(_) => self.cache.measurements(),
@@ -169,7 +170,7 @@ impl BundleSources<'_> {
                 .map(|c| by_id[&c.ecg_id])
                 .collect();
             space = space.with_probe(
-                &training_rows(&case_embeddings, dim),
+                &training_embeddings,
                 dim,
                 &training_measures,
                 &crate::dataset::labels::probe_targets(self.db, training),

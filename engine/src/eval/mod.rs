@@ -353,22 +353,20 @@ impl<'a> Evaluation<'a> {
 
     /// The rows of `vectors` (cache order) from the training folds, where whitening is fitted.
     pub fn training_rows(&self, vectors: &[f32], dim: usize) -> Vec<f32> {
-        (0..self.entries.len())
-            .filter(|i| TRAIN_FOLDS.contains(&self.entries[*i].fold))
+        self.training()
             .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
             .collect()
+    }
+
+    /// The records of the training folds, in cache order.
+    fn training(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.entries.len()).filter(|i| TRAIN_FOLDS.contains(&self.entries[*i].fold))
     }
 
     /// The training folds' probe targets (`dataset::labels::probe_targets`), in the order of
     /// [`Evaluation::training_rows`].
     pub fn training_targets(&self) -> Vec<f32> {
-        crate::dataset::labels::probe_targets(
-            self.db,
-            self.entries
-                .iter()
-                .copied()
-                .filter(|e| TRAIN_FOLDS.contains(&e.fold)),
-        )
+        crate::dataset::labels::probe_targets(self.db, self.training().map(|i| self.entries[i]))
     }
 
     pub fn library_size(&self) -> usize {

@@ -103,16 +103,7 @@ impl DiagnosticProbe {
 
     /// One record's weighted probe outputs (`outputs` long) from its `inputs` features.
     pub fn apply(&self, features: &[f32]) -> Vec<f32> {
-        let mut y = vec![0f32; self.outputs];
-        for ((x, m), row) in features
-            .iter()
-            .zip(&self.mean)
-            .zip(self.matrix.chunks_exact(self.outputs))
-        {
-            for (out, w) in y.iter_mut().zip(row) {
-                *out += (x - m) * w;
-            }
-        }
+        let mut y = super::section::apply(features, &self.mean, &self.matrix, self.outputs);
         y.iter_mut().for_each(|v| *v *= self.weight);
         y
     }

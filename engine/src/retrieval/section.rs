@@ -1,5 +1,17 @@
-//! The bundle sections of the linear maps of the retrieval space (whitening, the probe):
-//! little-endian f32, a mean to subtract and then a row-major matrix.
+//! The linear maps of the retrieval space (whitening, the probe): a mean to subtract and then
+//! a row-major `inputs × outputs` matrix, applied to one vector and stored in a bundle section
+//! as little-endian f32.
+
+/// `(x − mean) · matrix`, `outputs` long.
+pub fn apply(x: &[f32], mean: &[f32], matrix: &[f32], outputs: usize) -> Vec<f32> {
+    let mut y = vec![0f32; outputs];
+    for ((v, m), row) in x.iter().zip(mean).zip(matrix.chunks_exact(outputs)) {
+        for (out, w) in y.iter_mut().zip(row) {
+            *out += (v - m) * w;
+        }
+    }
+    y
+}
 
 use crate::{Error, Result};
 

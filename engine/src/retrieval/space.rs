@@ -129,6 +129,16 @@ impl RetrievalSpace {
         })
     }
 
+    /// A space of the embedding and the measurements of `rows`, scaled with `weights`, for tests.
+    #[cfg(test)]
+    pub(crate) fn measured(rows: &[f32], weights: super::MeasureWeights) -> Self {
+        Self {
+            whitening: None,
+            measures: Some(MeasureScaling::fit(rows, weights).unwrap()),
+            probe: None,
+        }
+    }
+
     /// Every record's vector: `embeddings` `n × embed_dim`, `measures` `n × count` (or empty).
     pub fn vectors(&self, embeddings: &[f32], embed_dim: usize, measures: &[f32]) -> Vec<f32> {
         records(embeddings, embed_dim, measures)
@@ -152,11 +162,7 @@ mod tests {
             rhythm: 0.5,
             voltage: 0.5,
         };
-        let space = RetrievalSpace {
-            whitening: None,
-            measures: Some(MeasureScaling::fit(&rows, weights).unwrap()),
-            probe: None,
-        };
+        let space = RetrievalSpace::measured(&rows, weights);
         assert_eq!(space.dim(4), 4 + COMPARED_COUNT);
         let v = space.vector(&[1.0, 0.0, 0.0, 0.0], &rows[..MEASURE_COUNT]);
         assert_eq!(v.len(), 4 + COMPARED_COUNT);
@@ -194,11 +200,7 @@ mod tests {
             rhythm: 0.5,
             voltage: 0.5,
         };
-        let base = RetrievalSpace {
-            whitening: None,
-            measures: Some(MeasureScaling::fit(&rows, weights).unwrap()),
-            probe: None,
-        };
+        let base = RetrievalSpace::measured(&rows, weights);
         let inputs = base.probe_inputs(4);
         assert_eq!(inputs, 4 + COMPARED_COUNT + MEASURE_COUNT);
         let (embedding, measures) = ([0.6, 0.8, 0.0, 0.0], &rows[2 * MEASURE_COUNT..]);

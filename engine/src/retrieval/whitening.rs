@@ -7,7 +7,7 @@
 //! (PCA) whitening, 0 only centres, and values between trade the two. The power is chosen on
 //! the validation fold by `ecgmatch eval` and the result travels in the bundle.
 
-use crate::Result;
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Whitening {
@@ -30,7 +30,7 @@ impl Whitening {
     pub fn fit(vectors: &[f32], dim: usize, power: f64) -> Result<Self> {
         let n = if dim == 0 { 0 } else { vectors.len() / dim };
         if n < 2 || vectors.len() != n * dim || !(0.0..=2.0).contains(&power) {
-            return Err(crate::Error::InvalidArgument(format!(
+            return Err(Error::InvalidArgument(format!(
                 "whitening needs at least two {dim}-dimensional vectors and a power in 0..=2 (got {} values, power {power})",
                 vectors.len()
             )));
@@ -87,13 +87,7 @@ impl Whitening {
 
     /// `x` (one embedding) whitened, at unit length.
     pub fn apply(&self, x: &[f32]) -> Vec<f32> {
-        let centred: Vec<f32> = x.iter().zip(&self.mean).map(|(a, m)| a - m).collect();
-        let mut y = vec![0f32; self.dim];
-        for (c, row) in centred.iter().zip(self.matrix.chunks_exact(self.dim)) {
-            for (out, w) in y.iter_mut().zip(row) {
-                *out += c * w;
-            }
-        }
+        let mut y = super::section::apply(x, &self.mean, &self.matrix, self.dim);
         super::unit_length(&mut y);
         y
     }

@@ -7,8 +7,10 @@
 
 use super::grid::{box_smooth, Pitch};
 use super::ink::Ink;
+use super::ruler::{self, Ruler};
 use super::{Config, ACCEPTED};
 use crate::paper::render::PaperLayout;
+use crate::paper::Bitmap;
 use crate::{Error, Lead, Result};
 
 /// Rows closer than this (in mm) are one row.
@@ -21,6 +23,12 @@ const MIN_COVERAGE: f64 = 0.5;
 /// A trace row has ink near its baseline across at least this fraction of the picture's width
 /// (calibration pulses and labels alone do not make rows).
 const MIN_ABSOLUTE_COVERAGE: f64 = 0.25;
+/// Half the width of a printed trace, in mm (carts print 0.2–0.3 mm): the ink reaches this
+/// far beyond the first and last samples' centres.
+const TRACE_HALF_WIDTH_MM: f64 = 0.1;
+/// Brightness levels between a trace and the paper below which a trace's end is too faint to
+/// measure to a fraction of a pixel (the last inked column is taken instead).
+const MIN_END_CONTRAST: f64 = 20.0;
 /// A calibration pulse is at least this high, in mm (1 mV at 5 mm/mV).
 const MIN_PULSE_MM: f64 = 4.0;
 
@@ -45,18 +53,22 @@ pub struct Layout {
     pub name: String,
     pub rows: Vec<Row>,
     pub cells: Vec<Cell>,
-    /// Pixel column of the record's time 0.
+    /// Where the grid's millimetres lie along each row.
+    pub rulers: Vec<Ruler>,
+    /// Grid coordinate (see [`Ruler`]) of the record's time 0.
     pub x_start: f64,
 }
 
 impl Layout {
-    /// Pixel column of sample `index` at the configured paper speed.
-    pub fn x_of(&self, index: usize, pitch: Pitch, config: &Config) -> f64 {
-        self.x_start + index as f64 / config.sampling_rate * config.mm_per_s * pitch.x
+    /// Pixel column, in row `row`, of sample `index` at the configured paper speed.
+    pub fn x_of(&self, index: usize, row: usize, pitch: Pitch, config: &Config) -> f64 {
+        let grid = self.x_start + index as f64 / config.sampling_rate * config.mm_per_s * pitch.x;
+        self.rulers.get(row).map_or(grid, |r| r.to_pixel(grid))
     }
 }
 
 pub fn find(
+    picture: &Bitmap,
     ink: &Ink,
     pitch: Pitch,
     config: &Config,
@@ -86,11 +98,16 @@ pub fn find(
         })
         .collect();
 
-    // Where each row's trace begins (after a calibration pulse) and ends.
+    let bands: Vec<(f64, f64)> = rows.iter().map(|r| r.band).collect();
+    let rulers = ruler::measure(ink, &bands, pitch);
+
+    // Where each row's trace begins (after a calibration pulse) and ends, in grid
+    // coordinates: the centres of its first and last samples.
+    let half_stroke = TRACE_HALF_WIDTH_MM * pitch.x;
     let mut starts = Vec::new();
     let mut ends = Vec::new();
     let mut pulses = Vec::new();
-    for row in &rows {
+    for (row, ruler) in rows.iter().zip(&rulers) {
         let Some((left, right)) = ink_extent(ink, row, pitch) else {
             continue;
         };
@@ -98,18 +115,19 @@ pub fn find(
         if let Some(p) = pulse {
             pulses.push(p);
         }
-        starts.push(pulse.map_or(left, |p| p.end_x));
-        ends.push(right);
+        let ink_end = |last: f64, step: i64| fading_end(picture, ink, row, last, step, pitch);
+        let start = pulse.map_or_else(
+            || ink_end(left, -1).map_or(left, |x| x + half_stroke),
+            |p| p.end_x + half_stroke,
+        );
+        starts.push(ruler.to_grid(start));
+        ends.push(ruler.to_grid(ink_end(right, 1).map_or(right, |x| x - half_stroke)));
     }
     if starts.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "no ECG traces found on the grid; {ACCEPTED}"
         )));
     }
-    // Ink reaches half a stroke beyond the first and last sample.
-    let half_stroke = (stroke_width(ink, &rows) - 1.0).max(0.0) / 2.0;
-    let starts: Vec<f64> = starts.iter().map(|s| s + half_stroke).collect();
-    let ends: Vec<f64> = ends.iter().map(|e| e - half_stroke).collect();
     let full_width =
         (config.duration_s * config.mm_per_s - config.mm_per_s / config.sampling_rate) * pitch.x;
     let x_start = if pulses.is_empty() {
@@ -181,6 +199,7 @@ pub fn find(
         name,
         rows,
         cells,
+        rulers,
         x_start,
     })
 }
@@ -263,6 +282,91 @@ fn ink_extent(ink: &Ink, row: &Row, pitch: Pitch) -> Option<(f64, f64)> {
     Some((left as f64, right as f64))
 }
 
+/// Where the trace's ink ends, to a fraction of a pixel: searching outwards from the last
+/// inked column `last` in direction `step` (+1 rightwards, -1 leftwards), the point at which
+/// the trace's darkness has fallen half-way to the paper's.
+///
+/// Why not the last inked column: blur spreads the end of the stroke into a ramp, and the ink
+/// threshold cuts the ramp inside the true end (a pixel at phone blur, half a sample at
+/// 8 px/mm), which shifts every lead's time origin. The ramp's midpoint stays at the true end
+/// whatever the blur. Each column's darkness is its darkest pixel near the trace, so that a
+/// steep stroke counts as much as a flat one.
+fn fading_end(
+    picture: &Bitmap,
+    ink: &Ink,
+    row: &Row,
+    last: f64,
+    step: i64,
+    pitch: Pitch,
+) -> Option<f64> {
+    let last = last as i64;
+    let column = |mm: f64| last + step * (mm * pitch.x).round() as i64;
+    // The pixel rows the trace's end lies in: its ink over the last millimetre, and a margin
+    // for the blur.
+    let lo = (row.baseline - 0.5 * (row.baseline - row.band.0)).max(0.0) as usize;
+    let hi = ((row.baseline + 0.5 * (row.band.1 - row.baseline)) as usize).min(ink.height - 1);
+    let inside = column(-1.0).clamp(0, ink.width as i64 - 1) as usize;
+    let inked: Vec<usize> = (inside.min(last as usize)..=inside.max(last as usize))
+        .flat_map(|x| (lo..=hi).filter(move |&y| ink.is_trace(x, y)))
+        .collect();
+    let margin = (0.5 * pitch.y).ceil() as usize;
+    let top = inked.iter().min()?.saturating_sub(margin);
+    let bottom = (inked.iter().max()? + margin).min(picture.height - 1);
+    // By the brightest channel: a red or pink grid stays bright in it, a black trace does not.
+    let brightness =
+        |x: i64, y: usize| picture.get(x as usize, y).into_iter().max().unwrap_or(0) as f64;
+    let within = |x: i64| (0..picture.width as i64).contains(&x);
+    // The paper beyond the end, pixel row by pixel row, so that a grey grid line along the
+    // trace's end counts as paper and not as ink.
+    let (near, far) = (column(0.6), column(1.5));
+    if !within(far) {
+        return None;
+    }
+    let paper: Vec<f64> = (top..=bottom)
+        .map(|y| {
+            median(
+                &(near.min(far)..=near.max(far))
+                    .map(|x| brightness(x, y))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    // A column's darkness: its darkest pixel near the trace against that pixel row's paper,
+    // less the column's own grid line (the median over the column, which the thin trace
+    // hardly moves), so that a grey grid line through the trace's end counts as paper.
+    let darkness = |x: i64| -> Option<f64> {
+        within(x).then(|| {
+            let column: Vec<f64> = (top..=bottom)
+                .zip(&paper)
+                .map(|(y, p)| p - brightness(x, y))
+                .collect();
+            column.iter().copied().fold(f64::MIN, f64::max) - median(&column)
+        })
+    };
+    let (from, to) = (column(-1.0), column(-0.4));
+    let trace = median(
+        &(from.min(to)..=from.max(to))
+            .map(darkness)
+            .collect::<Option<Vec<f64>>>()?,
+    );
+    if trace < MIN_END_CONTRAST {
+        return None;
+    }
+    let half = 0.5 * trace;
+    let mut x = to;
+    let mut previous = darkness(x)?;
+    while step * (column(1.0) - x) > 0 {
+        x += step;
+        let current = darkness(x)?;
+        if current <= half {
+            let fraction = (previous - half) / (previous - current).max(f64::MIN_POSITIVE);
+            return Some((x - step) as f64 + step as f64 * fraction.clamp(0.0, 1.0));
+        }
+        previous = current;
+    }
+    None
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Pulse {
     height_mm: f64,
@@ -304,26 +408,6 @@ fn find_pulse(ink: &Ink, baseline: f64, left: f64, pitch: Pitch, config: &Config
         }
     }
     None
-}
-
-/// The trace's stroke width in pixels: the median height of the ink runs that cross the
-/// baselines, where the trace is mostly flat.
-fn stroke_width(ink: &Ink, rows: &[Row]) -> f64 {
-    let mut lengths = Vec::new();
-    for row in rows {
-        let y = row.baseline as usize;
-        for x in 0..ink.width {
-            if !ink.is_trace(x, y) {
-                continue;
-            }
-            let top = (0..=y).rev().take_while(|&yy| ink.is_trace(x, yy)).count();
-            let below = (y + 1..ink.height)
-                .take_while(|&yy| ink.is_trace(x, yy))
-                .count();
-            lengths.push((top + below) as f64);
-        }
-    }
-    median(&lengths).max(1.0)
 }
 
 /// Column `x` (or a neighbour) is inked over most of the way from `top` down to the baseline.

@@ -20,6 +20,7 @@ mod grid;
 mod ink;
 mod layout;
 mod record;
+mod ruler;
 pub mod sheet;
 mod trace;
 
@@ -177,7 +178,7 @@ pub fn digitize_within(
             pitch.x, pitch.y
         ));
     }
-    let layout = layout::find(&ink, pitch, config, &mut warnings)?;
+    let layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
     let traces = trace::follow_all(&ink, &layout, pitch, config);
     let assembled = record::assemble(&traces, &layout, pitch, config);
     warnings.extend(assembled.warnings);

@@ -1,7 +1,7 @@
 //! From followed traces to a 12-lead record, each lead at its true time window.
 //!
-//! Sample `i` of the record was printed at `x_start + i / fs · speed`, whatever cell shows it,
-//! so each cell is read at exactly those columns. Samples no cell shows are marked not
+//! Sample `i` of the record was printed at grid coordinate `x_start + i / fs · speed`, whatever
+//! cell shows it, so each cell is read at exactly those columns (through its row's ruler). Samples no cell shows are marked not
 //! visible and filled from the same lead's seen beats, timed by the lead seen longest (the
 //! rhythm strip), so that the model gets a whole record; a rhythm strip, showing its lead's
 //! whole 10 s, is preferred to the cell.
@@ -33,7 +33,7 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
     for trace in ordered {
         let lead = trace.lead.index();
         for i in trace.cell.samples.0..trace.cell.samples.1.min(total) {
-            let x = layout.x_of(i, pitch, config) - trace.first_x as f64;
+            let x = layout.x_of(i, trace.cell.row, pitch, config) - trace.first_x as f64;
             if let Some(y) = height_at(&trace.ys, x) {
                 samples[lead][i] = ((trace.baseline - y) / pitch.y / config.mm_per_mv) as f32;
                 visible[lead][i] = true;

@@ -254,6 +254,52 @@ fn blurred_shadowed_phone_photo_is_read_through_its_faint_strokes() {
     photographed("phone-hard", 9, PHONE_HARD_MEDIAN_DB);
 }
 
+/// Record 00009 printed 3×4 and damaged by one part of a phone's damage alone; the median
+/// Challenge SNR read back.
+fn read_through(damage: Degradation, seed: u64) -> f64 {
+    let truth = ptbxl("00009_lr");
+    let rendered = render(&truth, &RenderConfig::default());
+    let picture = degrade(&rendered.bitmap, &damage, seed).unwrap();
+    let (out, ms) = timed(&picture.bitmap);
+    let snr = report(damage.name, &truth, &rendered, &out.expect("digitized"), ms);
+    summarize(&snr).0
+}
+
+#[test]
+fn a_blurred_picture_is_read_from_the_true_end_of_its_traces() {
+    // A phone's blur, noise and JPEG without its geometry. The ink threshold cuts the blurred
+    // end of each trace a pixel short (half a sample): reading time from there gave 10.4 dB.
+    let phone = Degradation::by_name("phone").unwrap();
+    let blurred = Degradation {
+        name: "phone blur alone",
+        blur_sigma: phone.blur_sigma,
+        noise_sigma: phone.noise_sigma,
+        jpeg_quality: phone.jpeg_quality,
+        ..Degradation::by_name("clean").unwrap()
+    };
+    let median = read_through(blurred, 3);
+    assert!(median > BLURRED_MEDIAN_DB, "median SNR {median:.1} dB");
+}
+
+#[test]
+fn a_sheet_seen_in_perspective_is_timed_by_its_grid_lines() {
+    // A phone's perspective without its blur: the sheet flattened from its outline keeps a
+    // little perspective, so a uniform scale drifts by a pixel or two along a row. Timed by a
+    // uniform scale, this picture gave 15.5 dB.
+    let phone = Degradation::by_name("phone").unwrap();
+    let tilted = Degradation {
+        name: "phone perspective alone",
+        blur_sigma: 0.0,
+        noise_sigma: 0.0,
+        jpeg_quality: 0,
+        illumination: 0.0,
+        shadow: 0.0,
+        ..phone
+    };
+    let median = read_through(tilted, 7);
+    assert!(median > TILTED_MEDIAN_DB, "median SNR {median:.1} dB");
+}
+
 #[test]
 fn a_sheet_half_in_deep_shadow_is_outlined_at_its_true_corners() {
     // Record 00065 photographed as phone-hard with seed 65: a shadow darkens the sheet's top
@@ -284,6 +330,8 @@ const CLEAN_FLOOR_DB: f64 = 10.0;
 const ROTATED_MEDIAN_DB: f64 = 18.0;
 const PHONE_MEDIAN_DB: f64 = 8.0;
 const PHONE_HARD_MEDIAN_DB: f64 = 4.0;
+const BLURRED_MEDIAN_DB: f64 = 15.0;
+const TILTED_MEDIAN_DB: f64 = 17.5;
 
 #[test]
 fn grey_grid_render_reads_back() {

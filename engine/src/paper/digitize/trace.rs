@@ -58,9 +58,12 @@ fn follow(
     config: &Config,
 ) -> Option<Followed> {
     let row = layout.rows.get(cell.row)?;
-    let x0 = layout.x_of(cell.samples.0, pitch, config).round().max(0.0) as usize;
+    let x0 = layout
+        .x_of(cell.samples.0, cell.row, pitch, config)
+        .round()
+        .max(0.0) as usize;
     let x1 = (layout
-        .x_of(cell.samples.1.saturating_sub(1), pitch, config)
+        .x_of(cell.samples.1.saturating_sub(1), cell.row, pitch, config)
         .round()
         .max(0.0) as usize)
         .min(ink.width - 1);
@@ -223,6 +226,7 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
 mod tests {
     use super::*;
     use crate::paper::digitize::layout::Row;
+    use crate::paper::digitize::ruler::Ruler;
 
     /// A trace along y = 150 with a deep S wave at x = 100 whose return stroke the picture
     /// lost (as blur loses a thin steep stroke): the stroke ends 17.5 mm below the baseline.
@@ -257,6 +261,7 @@ mod tests {
                 row: 0,
                 samples: (0, 200),
             }],
+            rulers: vec![Ruler::uniform()],
             x_start: 0.0,
         }
     }

@@ -8,7 +8,9 @@
 //! 2. [`grid`]: find the rotation from the grid lines' angle, turn the picture straight, and
 //!    measure the grid pitch (pixels per millimetre) from the periodicity of the grid.
 //! 3. [`layout`]: find the rows of traces, their baselines, the calibration pulse and where
-//!    the 10 s begin; name the layout (3×4 with rhythm strip first).
+//!    the 10 s begin (from where each row's ink truly ends, blur undone); name the layout
+//!    (3×4 with rhythm strip first). [`ruler`] reads each row's time axis off its vertical
+//!    grid lines, so that perspective left after flattening does not drift it.
 //! 4. [`trace`]: follow each lead column by column through its cell.
 //! 5. [`record`]: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
 //!    samples that were not seen are marked not visible and filled beat by beat from the

@@ -39,6 +39,23 @@ pub struct Row {
     pub band: (f64, f64),
 }
 
+impl Row {
+    /// The row's own share of the picture: half-way to the neighbouring rows (the trace may
+    /// end far from its baseline, but beyond half-way lies the next row's trace).
+    pub fn own_band(&self) -> (f64, f64) {
+        (
+            self.baseline - 0.5 * (self.baseline - self.band.0),
+            self.baseline + 0.5 * (self.band.1 - self.baseline),
+        )
+    }
+
+    /// [`Row::own_band`] as pixel rows of a picture `height` high.
+    fn own_pixel_rows(&self, height: usize) -> (usize, usize) {
+        let (top, bottom) = self.own_band();
+        (top.max(0.0) as usize, (bottom as usize).min(height - 1))
+    }
+}
+
 /// One stretch of one row showing one lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
@@ -267,9 +284,7 @@ fn coverage(ink: &Ink, y: f64, reach: f64) -> f64 {
 /// First and last columns of the run of trace ink in the row, ignoring specks
 /// shorter than 1 mm.
 fn ink_extent(ink: &Ink, row: &Row, pitch: Pitch) -> Option<(f64, f64)> {
-    // Half-way to the neighbouring rows: the trace may end far from its baseline.
-    let lo = (row.baseline - 0.5 * (row.baseline - row.band.0)).max(0.0) as usize;
-    let hi = ((row.baseline + 0.5 * (row.band.1 - row.baseline)) as usize).min(ink.height - 1);
+    let (lo, hi) = row.own_pixel_rows(ink.height);
     let has_ink: Vec<bool> = (0..ink.width)
         .map(|x| (lo..=hi).any(|y| ink.is_trace(x, y)))
         .collect();
@@ -303,8 +318,7 @@ fn fading_end(
     let column = |mm: f64| last + step * (mm * pitch.x).round() as i64;
     // The pixel rows the trace's end lies in: its ink over the last millimetre, and a margin
     // for the blur.
-    let lo = (row.baseline - 0.5 * (row.baseline - row.band.0)).max(0.0) as usize;
-    let hi = ((row.baseline + 0.5 * (row.band.1 - row.baseline)) as usize).min(ink.height - 1);
+    let (lo, hi) = row.own_pixel_rows(ink.height);
     let inside = column(-1.0).clamp(0, ink.width as i64 - 1) as usize;
     let inked: Vec<usize> = (inside.min(last as usize)..=inside.max(last as usize))
         .flat_map(|x| (lo..=hi).filter(move |&y| ink.is_trace(x, y)))

@@ -9,6 +9,7 @@
 
 use super::grid::Pitch;
 use super::ink::Ink;
+use crate::paper::geometry::invert;
 
 /// Width of the window the grid's phase is measured over, in mm.
 const WINDOW_MM: f64 = 10.0;
@@ -72,8 +73,8 @@ impl Ruler {
         if half_width <= 0.0 {
             return None;
         }
-        // Normal equations of the 3×3 system.
-        let mut a = [[0.0f64; 3]; 3];
+        // Normal equations of the 3×3 system, `a` row-major.
+        let mut a = [0.0f64; 9];
         let mut b = [0.0f64; 3];
         for &(x, d) in knots {
             let t = (x - centre) / half_width;
@@ -81,39 +82,19 @@ impl Ruler {
             for i in 0..3 {
                 b[i] += basis[i] * d;
                 for j in 0..3 {
-                    a[i][j] += basis[i] * basis[j];
+                    a[3 * i + j] += basis[i] * basis[j];
                 }
             }
         }
-        let coefficients = solve3(a, b)?;
+        let inverse = invert(&a)?;
+        let coefficients =
+            [0, 1, 2].map(|i| (0..3).map(|j| inverse[3 * i + j] * b[j]).sum::<f64>());
         Some(Self {
             coefficients,
             centre,
             half_width,
         })
     }
-}
-
-/// Solves `a·x = b` by Cramer's rule; `None` when `a` is singular.
-fn solve3(a: [[f64; 3]; 3], b: [f64; 3]) -> Option<[f64; 3]> {
-    let det = |m: [[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(a);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    let mut x = [0.0; 3];
-    for (k, xk) in x.iter_mut().enumerate() {
-        let mut m = a;
-        for i in 0..3 {
-            m[i][k] = b[i];
-        }
-        *xk = det(m) / d;
-    }
-    Some(x)
 }
 
 /// The rulers of the rows whose trace bands are given, one per band. The grid measured over

@@ -127,13 +127,10 @@ fn follow(
         first_x: x0,
         ys,
         baseline: row.baseline,
-        // Half-way to the neighbouring rows.
-        bounds: [
-            x0 as f64,
-            row.baseline - 0.5 * (row.baseline - row.band.0),
-            x1 as f64,
-            row.baseline + 0.5 * (row.band.1 - row.baseline),
-        ],
+        bounds: {
+            let (top, bottom) = row.own_band();
+            [x0 as f64, top, x1 as f64, bottom]
+        },
     })
 }
 

@@ -2,6 +2,8 @@
 //! a row-major `inputs × outputs` matrix, applied to one vector and stored in a bundle section
 //! as little-endian f32.
 
+use crate::{Error, Result};
+
 /// `(x − mean) · matrix`, `outputs` long.
 pub fn apply(x: &[f32], mean: &[f32], matrix: &[f32], outputs: usize) -> Vec<f32> {
     let mut y = vec![0f32; outputs];
@@ -12,8 +14,6 @@ pub fn apply(x: &[f32], mean: &[f32], matrix: &[f32], outputs: usize) -> Vec<f32
     }
     y
 }
-
-use crate::{Error, Result};
 
 pub fn to_bytes(mean: &[f32], matrix: &[f32]) -> Vec<u8> {
     mean.iter()

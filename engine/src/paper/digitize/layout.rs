@@ -29,6 +29,16 @@ const TRACE_HALF_WIDTH_MM: f64 = 0.1;
 /// Brightness levels between a trace and the paper below which a trace's end is too faint to
 /// measure to a fraction of a pixel (the last inked column is taken instead).
 const MIN_END_CONTRAST: f64 = 20.0;
+/// A calibration pulse is looked for within this many mm of either end of a row's ink, and
+/// its outer side lies within `PULSE_EDGE_MM` of that end.
+const PULSE_SEARCH_MM: f64 = 12.0;
+const PULSE_EDGE_MM: f64 = 3.0;
+/// Breaks in a pulse's top up to this many mm are bridged.
+const PULSE_GAP_MM: f64 = 0.5;
+/// Largest share of the area under a pulse's top that ink may cover.
+const MAX_PULSE_FILL: f64 = 0.1;
+/// A pulse's top line, blurred, is at most this thick (in mm).
+const PULSE_LINE_MM: f64 = 0.75;
 /// A calibration pulse is at least this high, in mm (1 mV at 5 mm/mV).
 const MIN_PULSE_MM: f64 = 4.0;
 
@@ -124,21 +134,42 @@ pub fn find(
     let mut starts = Vec::new();
     let mut ends = Vec::new();
     let mut pulses = Vec::new();
+    let mut pulses_before = 0;
     for (row, ruler) in rows.iter().zip(&rulers) {
         let Some((left, right)) = ink_extent(ink, row, pitch) else {
             continue;
         };
-        let pulse = find_pulse(ink, row.baseline, left, pitch, config);
-        if let Some(p) = pulse {
-            pulses.push(p);
-        }
+        // Carts print the pulse before the traces, some after them (then the row's ink ends
+        // in the pulse, not the trace).
+        let reach = PULSE_SEARCH_MM * pitch.x;
+        let edge = PULSE_EDGE_MM * pitch.x;
+        let pulse = find_pulse(
+            ink,
+            row.baseline,
+            (left as usize, (left + reach) as usize),
+            pitch,
+            config,
+        )
+        .filter(|p| p.rise_x <= left + edge);
+        let pulse_after = find_pulse(
+            ink,
+            row.baseline,
+            ((right - reach).max(0.0) as usize, right as usize),
+            pitch,
+            config,
+        )
+        .filter(|p| p.end_x >= right - edge);
+        pulses.extend(pulse.into_iter().chain(pulse_after));
         let ink_end = |last: f64, step: i64| fading_end(picture, ink, row, last, step, pitch);
         let start = pulse.map_or_else(
             || ink_end(left, -1).map_or(left, |x| x + half_stroke),
             |p| p.end_x + half_stroke,
         );
         starts.push(ruler.to_grid(start));
-        ends.push(ruler.to_grid(ink_end(right, 1).map_or(right, |x| x - half_stroke)));
+        if pulse_after.is_none() {
+            ends.push(ruler.to_grid(ink_end(right, 1).map_or(right, |x| x - half_stroke)));
+        }
+        pulses_before += usize::from(pulse.is_some());
     }
     if starts.is_empty() {
         return Err(Error::InvalidArgument(format!(
@@ -147,12 +178,13 @@ pub fn find(
     }
     let full_width =
         (config.duration_s * config.mm_per_s - config.mm_per_s / config.sampling_rate) * pitch.x;
-    let x_start = if pulses.is_empty() {
-        median(&starts)
+    let from_starts = median(&starts);
+    let x_start = if pulses_before == 0 || ends.is_empty() {
+        from_starts
     } else {
         // After a pulse the trace may go on without a break, so its start does not show: count
         // back from the end of the 10 s instead, but never into the pulse.
-        median(&ends.iter().map(|e| e - full_width).collect::<Vec<_>>()).max(median(&starts))
+        median(&ends.iter().map(|e| e - full_width).collect::<Vec<_>>()).max(from_starts)
     };
     if !pulses.is_empty() {
         let height = median(&pulses.iter().map(|p| p.height_mm).collect::<Vec<_>>());
@@ -384,56 +416,107 @@ fn fading_end(
 #[derive(Debug, Clone, Copy)]
 struct Pulse {
     height_mm: f64,
+    /// The rising edge's column.
+    rise_x: f64,
     /// First column after the pulse's falling edge.
     end_x: f64,
 }
 
-/// A calibration pulse at the start of a row: a flat top at least 4 mm above the baseline,
-/// at least `min_pulse_width_mm` wide, beginning within 2 mm of where the ink begins.
-fn find_pulse(ink: &Ink, baseline: f64, left: f64, pitch: Pitch, config: &Config) -> Option<Pulse> {
-    let top_limit = (baseline - 25.0 * pitch.y).max(0.0) as usize;
-    let bottom = (baseline + 1.0 * pitch.y).min(ink.height as f64 - 1.0) as usize;
-    let topmost = |x: usize| (top_limit..=bottom).find(|&y| ink.is_trace(x, y));
-    let first = left as usize;
-    let last = ((left + 12.0 * pitch.x) as usize).min(ink.width - 1);
-    let tolerance = 0.5 * pitch.y;
-    let mut run_start: Option<(usize, usize)> = None; // (x, top y)
-    for x in first..=last {
-        let high = topmost(x).filter(|&y| baseline - y as f64 >= MIN_PULSE_MM * pitch.y);
-        match (high, run_start) {
-            // The rising edge is a vertical stroke from the baseline up (a label is not).
-            (Some(y), None)
-                if x as f64 <= left + 3.0 * pitch.x && rising_edge(ink, x, y, baseline) =>
-            {
-                run_start = Some((x, y))
+/// A calibration pulse among `columns` of a row: a flat top at least 4 mm above the baseline
+/// and at least `min_pulse_width_mm` wide, with a vertical stroke from one of its ends down to
+/// the baseline.
+///
+/// Why not the topmost ink per column: the header's text may lie within a pulse's height
+/// above the first row. Why one side and a bridged top: in a blurred photo a pulse's thin
+/// sides and top break up, and a side slants across two columns.
+fn find_pulse(
+    ink: &Ink,
+    baseline: f64,
+    columns: (usize, usize),
+    pitch: Pitch,
+    config: &Config,
+) -> Option<Pulse> {
+    let (first, last) = (columns.0, columns.1.min(ink.width - 1));
+    let top_limit = (baseline - 25.0 * pitch.y).max(1.0) as usize;
+    let lowest_top = (baseline - MIN_PULSE_MM * pitch.y).floor();
+    if lowest_top < top_limit as f64 || last <= first {
+        return None;
+    }
+    let min_width = config.min_pulse_width_mm * pitch.x;
+    let bridged = (PULSE_GAP_MM * pitch.x).round() as usize;
+    let thickest = ((PULSE_LINE_MM * pitch.y).round() as usize).max(4);
+    // A line a pixel off the level (a slight slant, a broken stroke) still counts.
+    let on_line =
+        |x: usize, y: usize| (y - 1..=(y + 1).min(ink.height - 1)).any(|yy| ink.is_trace(x, yy));
+    // Upwards from the lowest possible top: the first top found is the pulse's, not text
+    // above it.
+    for y in (top_limit..=lowest_top as usize).rev() {
+        let mut x = first;
+        while x <= last {
+            if !on_line(x, y) {
+                x += 1;
+                continue;
             }
-            (Some(y), Some((_, top))) if (y as f64 - top as f64).abs() <= tolerance => {}
-            (_, Some((start, top))) => {
-                let width_mm = (x - start) as f64 / pitch.x;
-                if width_mm >= config.min_pulse_width_mm {
-                    return Some(Pulse {
-                        height_mm: (baseline - top as f64) / pitch.y,
-                        end_x: x as f64,
-                    });
+            let run_start = x;
+            let mut run_end = x;
+            while x <= last && x <= run_end + bridged + 1 {
+                if on_line(x, y) {
+                    run_end = x;
                 }
-                return None;
+                x += 1;
             }
-            _ => {}
+            x = run_end + 1;
+            if ((run_end + 1 - run_start) as f64) < min_width {
+                continue;
+            }
+            // A side ends at the top: a stroke that goes on upwards crosses this height (the
+            // pulse's own sides do, below its top) and the run is something else beside it.
+            let near = |c: usize, yy: usize| {
+                (c.saturating_sub(1)..=(c + 1).min(ink.width - 1)).any(|cc| ink.is_trace(cc, yy))
+            };
+            // Under a pulse's top lies paper down to the baseline; under a label's strokes
+            // beside a QRS complex (which can look like a top and a side) lies ink.
+            let hollow = |from: usize, to: usize, top: usize| {
+                let margin = ((0.3 * pitch.x).round() as usize).max(2);
+                let (lo, hi) = (top + thickest + 1, (baseline - 0.5 * pitch.y) as usize);
+                if to < from + 2 * margin + 1 || hi <= lo {
+                    return true;
+                }
+                let columns = from + margin..=to - margin;
+                let inked = (lo..=hi)
+                    .flat_map(|yy| columns.clone().map(move |xx| (xx, yy)))
+                    .filter(|&(xx, yy)| ink.is_trace(xx, yy))
+                    .count();
+                (inked as f64)
+                    < MAX_PULSE_FILL * ((hi - lo + 1) * (to - from - 2 * margin + 1)) as f64
+            };
+            let tops_out = |c: usize| (2..=thickest + 2).any(|k| y < k || !near(c, y - k));
+            let side = |c: usize| tops_out(c) && vertical_side(ink, c, y, baseline);
+            let ends = [run_start, run_start + 1, run_end.saturating_sub(1), run_end];
+            if ends.into_iter().any(side) && hollow(run_start, run_end, y) {
+                return Some(Pulse {
+                    height_mm: (baseline - y as f64) / pitch.y,
+                    rise_x: run_start as f64,
+                    end_x: run_end as f64 + 1.0,
+                });
+            }
         }
     }
     None
 }
 
-/// Column `x` (or a neighbour) is inked over most of the way from `top` down to the baseline.
-fn rising_edge(ink: &Ink, x: usize, top: usize, baseline: f64) -> bool {
+/// Column `x` (with a neighbour either side, for a slanted stroke) is inked over most of the
+/// way from `top` down to the baseline.
+fn vertical_side(ink: &Ink, x: usize, top: usize, baseline: f64) -> bool {
     let bottom = (baseline as usize).min(ink.height - 1);
     if bottom <= top {
         return false;
     }
-    (x.saturating_sub(1)..=(x + 1).min(ink.width - 1)).any(|xx| {
-        let inked = (top..=bottom).filter(|&y| ink.is_trace(xx, y)).count();
-        inked as f64 >= 0.8 * (bottom - top + 1) as f64
-    })
+    let near = x.saturating_sub(1)..=(x + 1).min(ink.width - 1);
+    let inked = (top..=bottom)
+        .filter(|&y| near.clone().any(|xx| ink.is_trace(xx, y)))
+        .count();
+    inked as f64 >= 0.8 * (bottom - top + 1) as f64
 }
 
 pub fn median(values: &[f64]) -> f64 {
@@ -443,4 +526,85 @@ pub fn median(values: &[f64]) -> f64 {
     }
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PITCH: Pitch = Pitch { x: 8.0, y: 8.0 };
+    const BASELINE: usize = 250;
+
+    /// A 400×300 picture's ink at 8 px/mm: a row's baseline at pixel row 250 from column 20
+    /// on, and the given trace pixels.
+    fn row_with(points: impl IntoIterator<Item = (usize, usize)>) -> Ink {
+        let (width, height) = (400, 300);
+        let mut trace = vec![false; width * height];
+        for (x, y) in (20..width).map(|x| (x, BASELINE)).chain(points) {
+            trace[y * width + x] = true;
+        }
+        Ink {
+            width,
+            height,
+            trace,
+            grid: vec![0; width * height],
+        }
+    }
+
+    fn pulse_in(ink: &Ink) -> Option<Pulse> {
+        find_pulse(ink, BASELINE as f64, (20, 116), PITCH, &Config::default())
+    }
+
+    /// A 10 mm by 5 mm calibration pulse 2 mm into the row, its falling side broken (as blur
+    /// leaves a thin stroke); `text` adds two lines of header text 17–21 mm above the
+    /// baseline over it, as the first row of a printout may have them.
+    fn pulse(text: bool) -> Vec<(usize, usize)> {
+        let top = BASELINE - 80;
+        let sides = (top..BASELINE)
+            .flat_map(|y| std::iter::once((36, y)).chain((y % 4 == 0).then_some((76, y))));
+        let header = (BASELINE - 168..BASELINE - 136)
+            .flat_map(|y| (30..90).filter(|x| x % 7 < 3).map(move |x| (x, y)))
+            .filter(|_| text);
+        (36..=76)
+            .map(|x| (x, top))
+            .chain(sides)
+            .chain(header)
+            .collect()
+    }
+
+    #[test]
+    fn a_pulse_is_found_beneath_the_header_text_and_with_a_broken_side() {
+        for text in [false, true] {
+            let found = pulse_in(&row_with(pulse(text)))
+                .unwrap_or_else(|| panic!("no pulse found (text above it: {text})"));
+            assert_eq!((found.rise_x, found.end_x), (36.0, 77.0), "text: {text}");
+            assert!(
+                (found.height_mm - 10.0).abs() < 0.2,
+                "{} mm high",
+                found.height_mm
+            );
+        }
+        // The text alone, without the pulse, is no pulse.
+        let header_only: Vec<_> = pulse(true)
+            .into_iter()
+            .filter(|&(_, y)| y < BASELINE - 120)
+            .collect();
+        assert!(pulse_in(&row_with(header_only)).is_none());
+    }
+
+    #[test]
+    fn a_label_printed_over_a_qrs_complex_is_no_pulse() {
+        // A scan (ecg00012) prints each row's label over its first QRS complex: the R wave's
+        // upstroke is a side down to the baseline, and the label's strokes beside its tip a
+        // top, but ink fills the space under that top.
+        let r_wave = (BASELINE - 68..BASELINE).flat_map(|y| [(40, y), (41, y)]);
+        // "II" in strokes 0.35 mm thick: two bars 3 mm tall joined by serifs, from the R
+        // wave's tip rightwards.
+        let serifs =
+            (40..58).flat_map(|x| [(x, BASELINE - 66), (x, BASELINE - 65), (x, BASELINE - 42)]);
+        let bars =
+            (BASELINE - 66..=BASELINE - 42).flat_map(|y| [45, 46, 47, 53, 54, 55].map(|x| (x, y)));
+        let found = pulse_in(&row_with(r_wave.chain(serifs).chain(bars)));
+        assert!(found.is_none(), "{found:?}");
+    }
 }

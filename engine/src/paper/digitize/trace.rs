@@ -92,11 +92,15 @@ fn follow(
         // the trace is also looked for around the row's baseline, where it spends most time.
         let from = |top, bottom| {
             let d = gap(previous, top, bottom);
-            if lost_long {
+            let d = if lost_long {
                 d.min(gap((row.baseline, row.baseline), top, bottom))
             } else {
                 d
-            }
+            };
+            // A run within the bridged gap of the last one touches it as much as one that
+            // overlaps: a blurred R wave's tip breaks off its upstroke by a pixel or two,
+            // while a speck beside the stroke's foot overlaps, and the longer must win.
+            (d - bridged as f64).max(0.0)
         };
         // A drawn line's runs in neighbouring columns touch, so along a steep stroke several
         // may touch the last one: the longest is the stroke, the others specks beside it.
@@ -315,6 +319,45 @@ mod tests {
             trace,
             grid: vec![0; width * height],
         }
+    }
+
+    #[test]
+    fn an_r_wave_tip_broken_off_its_upstroke_is_followed_past_a_speck() {
+        // Column by column, as the follower met record 00167's V4 under phone-hard's shadow:
+        // the upstroke's foot, then the rest of the stroke 2 px above it beside a speck that
+        // overlaps the foot, then the tip, the downstroke and the baseline.
+        let (width, height) = (300, 300);
+        let mut trace = vec![false; width * height];
+        let columns: [(usize, &[(usize, usize)]); 4] = [
+            (100, &[(120, 151)]),
+            (101, &[(60, 118), (122, 123)]),
+            (102, &[(58, 70)]),
+            (103, &[(72, 151)]),
+        ];
+        for x in (0..100).chain(104..width) {
+            trace[150 * width + x] = true;
+        }
+        for (x, runs) in columns {
+            for &(top, bottom) in runs {
+                (top..=bottom).for_each(|y| trace[y * width + x] = true);
+            }
+        }
+        let ink = Ink {
+            width,
+            height,
+            trace,
+            grid: vec![0; width * height],
+        };
+        let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
+        let r = followed[0].ys[100..=103]
+            .iter()
+            .flatten()
+            .fold(f64::MAX, |lo, y| lo.min(*y));
+        assert!(
+            r < 65.0,
+            "R reached {r} (drawn at 58): {:?}",
+            &followed[0].ys[100..=103]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! (PCA) whitening, 0 only centres, and values between trade the two. The power is chosen on
 //! the validation fold by `ecgmatch eval` and the result travels in the bundle.
 
-use crate::{Error, Result};
+use crate::Result;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Whitening {
@@ -30,7 +30,7 @@ impl Whitening {
     pub fn fit(vectors: &[f32], dim: usize, power: f64) -> Result<Self> {
         let n = if dim == 0 { 0 } else { vectors.len() / dim };
         if n < 2 || vectors.len() != n * dim || !(0.0..=2.0).contains(&power) {
-            return Err(Error::InvalidArgument(format!(
+            return Err(crate::Error::InvalidArgument(format!(
                 "whitening needs at least two {dim}-dimensional vectors and a power in 0..=2 (got {} values, power {power})",
                 vectors.len()
             )));

@@ -135,14 +135,13 @@ pub fn find(
     let mut ends = Vec::new();
     let mut pulses = Vec::new();
     let mut pulses_before = 0;
+    let (reach, edge) = (PULSE_SEARCH_MM * pitch.x, PULSE_EDGE_MM * pitch.x);
     for (row, ruler) in rows.iter().zip(&rulers) {
         let Some((left, right)) = ink_extent(ink, row, pitch) else {
             continue;
         };
         // Carts print the pulse before the traces, some after them (then the row's ink ends
         // in the pulse, not the trace).
-        let reach = PULSE_SEARCH_MM * pitch.x;
-        let edge = PULSE_EDGE_MM * pitch.x;
         let pulse = find_pulse(
             ink,
             row.baseline,
@@ -471,29 +470,12 @@ fn find_pulse(
             }
             // A side ends at the top: a stroke that goes on upwards crosses this height (the
             // pulse's own sides do, below its top) and the run is something else beside it.
-            let near = |c: usize, yy: usize| {
-                (c.saturating_sub(1)..=(c + 1).min(ink.width - 1)).any(|cc| ink.is_trace(cc, yy))
-            };
-            // Under a pulse's top lies paper down to the baseline; under a label's strokes
-            // beside a QRS complex (which can look like a top and a side) lies ink.
-            let hollow = |from: usize, to: usize, top: usize| {
-                let margin = ((0.3 * pitch.x).round() as usize).max(2);
-                let (lo, hi) = (top + thickest + 1, (baseline - 0.5 * pitch.y) as usize);
-                if to < from + 2 * margin + 1 || hi <= lo {
-                    return true;
-                }
-                let columns = from + margin..=to - margin;
-                let inked = (lo..=hi)
-                    .flat_map(|yy| columns.clone().map(move |xx| (xx, yy)))
-                    .filter(|&(xx, yy)| ink.is_trace(xx, yy))
-                    .count();
-                (inked as f64)
-                    < MAX_PULSE_FILL * ((hi - lo + 1) * (to - from - 2 * margin + 1)) as f64
-            };
-            let tops_out = |c: usize| (2..=thickest + 2).any(|k| y < k || !near(c, y - k));
+            let tops_out =
+                |c: usize| (2..=thickest + 2).any(|k| y < k || !inked_near(ink, c, y - k));
             let side = |c: usize| tops_out(c) && vertical_side(ink, c, y, baseline);
             let ends = [run_start, run_start + 1, run_end.saturating_sub(1), run_end];
-            if ends.into_iter().any(side) && hollow(run_start, run_end, y) {
+            let below = (y + thickest + 1, (baseline - 0.5 * pitch.y) as usize);
+            if ends.into_iter().any(side) && hollow(ink, (run_start, run_end), below, pitch) {
                 return Some(Pulse {
                     height_mm: (baseline - y as f64) / pitch.y,
                     rise_x: run_start as f64,
@@ -505,6 +487,22 @@ fn find_pulse(
     None
 }
 
+/// Under a pulse's top, between its sides (columns `from..=to`, less a margin) over pixel
+/// rows `lo..=hi`, lies paper; under a label's strokes beside a QRS complex (which can look like a top
+/// and a side) lies ink.
+fn hollow(ink: &Ink, (from, to): (usize, usize), (lo, hi): (usize, usize), pitch: Pitch) -> bool {
+    let margin = ((0.3 * pitch.x).round() as usize).max(2);
+    if to < from + 2 * margin + 1 || hi <= lo {
+        return true;
+    }
+    let columns = from + margin..=to - margin;
+    let inked = (lo..=hi)
+        .flat_map(|y| columns.clone().map(move |x| (x, y)))
+        .filter(|&(x, y)| ink.is_trace(x, y))
+        .count();
+    (inked as f64) < MAX_PULSE_FILL * ((hi - lo + 1) * (to - from - 2 * margin + 1)) as f64
+}
+
 /// Column `x` (with a neighbour either side, for a slanted stroke) is inked over most of the
 /// way from `top` down to the baseline.
 fn vertical_side(ink: &Ink, x: usize, top: usize, baseline: f64) -> bool {
@@ -512,11 +510,13 @@ fn vertical_side(ink: &Ink, x: usize, top: usize, baseline: f64) -> bool {
     if bottom <= top {
         return false;
     }
-    let near = x.saturating_sub(1)..=(x + 1).min(ink.width - 1);
-    let inked = (top..=bottom)
-        .filter(|&y| near.clone().any(|xx| ink.is_trace(xx, y)))
-        .count();
+    let inked = (top..=bottom).filter(|&y| inked_near(ink, x, y)).count();
     inked as f64 >= 0.8 * (bottom - top + 1) as f64
+}
+
+/// Pixel row `y` holds trace ink in column `x` or a neighbour either side.
+fn inked_near(ink: &Ink, x: usize, y: usize) -> bool {
+    (x.saturating_sub(1)..=(x + 1).min(ink.width - 1)).any(|xx| ink.is_trace(xx, y))
 }
 
 pub fn median(values: &[f64]) -> f64 {

@@ -1,10 +1,10 @@
 //! From followed traces to a 12-lead record, each lead at its true time window.
 //!
 //! Sample `i` of the record was printed at grid coordinate `x_start + i / fs · speed`, whatever
-//! cell shows it, so each cell is read at exactly those columns (through its row's ruler). Samples no cell shows are marked not
-//! visible and filled from the same lead's seen beats, timed by the lead seen longest (the
-//! rhythm strip), so that the model gets a whole record; a rhythm strip, showing its lead's
-//! whole 10 s, is preferred to the cell.
+//! cell shows it, so each cell is read at exactly those columns (through its row's ruler).
+//! Samples no cell shows are marked not visible and filled from the same lead's seen beats,
+//! timed by the lead seen longest (the rhythm strip), so that the model gets a whole record; a
+//! rhythm strip, showing its lead's whole 10 s, is preferred to the cell.
 
 use super::grid::Pitch;
 use super::layout::Layout;

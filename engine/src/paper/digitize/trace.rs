@@ -17,6 +17,12 @@ const MAX_STEP_MM: f64 = 4.0;
 const LOST_MM: f64 = 0.25;
 /// Gaps in a column's trace ink up to this many mm are bridged.
 const BRIDGED_MM: f64 = 0.3;
+/// Longest stretch (in mm, 0.12 s) the trace may stay near a neighbouring row's baseline
+/// (beyond `NEAR_NEIGHBOUR` of the way to it): only a QRS complex reaches that far, and
+/// briefly. A follower there for longer has climbed a tall R wave onto the neighbouring row's
+/// trace and is following that.
+const MAX_OUTSIDE_MM: f64 = 3.0;
+const NEAR_NEIGHBOUR: f64 = 0.75;
 
 /// One cell's trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +85,13 @@ fn follow(
     let mut previous = (row.baseline, row.baseline);
     let mut lost = 0usize;
     let lost_after = (LOST_MM * pitch.x).ceil() as usize;
+    let near_neighbours = (
+        row.baseline - NEAR_NEIGHBOUR * (row.baseline - row.band.0),
+        row.baseline + NEAR_NEIGHBOUR * (row.band.1 - row.baseline),
+    );
+    let max_outside = (MAX_OUTSIDE_MM * pitch.x).ceil() as usize;
+    // Columns in a row, up to this one, whose run lies near a neighbouring row's baseline.
+    let mut outside = 0usize;
     let bridged = ((BRIDGED_MM * pitch.y).round() as usize).max(1);
     for x in x0..=x1 {
         let lost_long = lost >= lost_after;
@@ -114,9 +127,27 @@ fn follow(
             });
         match best {
             Some((_, (top, bottom))) => {
-                previous = (top as f64, bottom as f64);
-                runs_taken.push(Some((top, bottom)));
-                lost = 0;
+                let centre = 0.5 * (top + bottom) as f64;
+                outside = if centre < near_neighbours.0 || centre > near_neighbours.1 {
+                    outside + 1
+                } else {
+                    0
+                };
+                if outside > max_outside {
+                    // The whole excursion is the neighbour's (or starts this row's tall R,
+                    // which the filling restores from the lead's other beats): drop it and
+                    // look for the trace around the baseline again.
+                    let kept = runs_taken.len() + 1 - outside;
+                    runs_taken[kept..].fill(None);
+                    runs_taken.push(None);
+                    previous = (row.baseline, row.baseline);
+                    lost = lost_after;
+                    outside = 0;
+                } else {
+                    previous = (top as f64, bottom as f64);
+                    runs_taken.push(Some((top, bottom)));
+                    lost = 0;
+                }
             }
             None => {
                 runs_taken.push(None);
@@ -358,6 +389,38 @@ mod tests {
             "R reached {r} (drawn at 58): {:?}",
             &followed[0].ys[100..=103]
         );
+    }
+
+    #[test]
+    fn a_tall_r_wave_that_reaches_the_row_above_does_not_take_the_follower_along_its_trace() {
+        // As in record 00299's V3 (phone-hard): the R wave climbs from the baseline (y = 150)
+        // to the row above, whose trace runs along y = 40; the blurred downstroke is lost, and
+        // the row's own trace goes on along its baseline from x = 110.
+        let (width, height) = (300, 300);
+        let mut trace = vec![false; width * height];
+        for x in 0..width {
+            trace[40 * width + x] = true;
+            if !(101..110).contains(&x) {
+                trace[150 * width + x] = true;
+            }
+        }
+        (40..=150).for_each(|y| trace[y * width + 100] = true);
+        let ink = Ink {
+            width,
+            height,
+            trace,
+            grid: vec![0; width * height],
+        };
+        let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
+        let ys = &followed[0].ys;
+        assert!(
+            ys[101..=110].iter().all(Option::is_none),
+            "the stretch along the row above is dropped: {:?}",
+            &ys[101..=110]
+        );
+        for x in [150, 250] {
+            assert_eq!(ys[x], Some(150.0), "back on the own trace at column {x}");
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ const BRIDGED_MM: f64 = 0.3;
 /// trace and is following that.
 const MAX_OUTSIDE_MM: f64 = 3.0;
 const NEAR_NEIGHBOUR: f64 = 0.75;
+/// A peak or trough standing out this far (mm) from both neighbouring columns is a spike's tip.
+const SPIKE_MM: f64 = 2.0;
 
 /// One cell's trace.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,9 @@ pub struct Followed {
     pub first_x: usize,
     /// Per pixel column: the trace's height (pixel row), where seen.
     pub ys: Vec<Option<f64>>,
+    /// Indices into `ys` of the tips of spikes: peaks or troughs standing out from both
+    /// neighbouring columns by at least `SPIKE_MM`.
+    pub spike_tips: Vec<usize>,
     pub baseline: f64,
     /// `[x0, y0, x1, y1]` of the cell.
     pub bounds: [f64; 4],
@@ -155,12 +160,13 @@ fn follow(
             }
         }
     }
-    let ys = heights(&runs_taken);
+    let (ys, spike_tips) = heights(&runs_taken, SPIKE_MM * pitch.y);
     Some(Followed {
         lead: cell.lead,
         cell: cell.clone(),
         first_x: x0,
         ys,
+        spike_tips,
         baseline: row.baseline,
         bounds: {
             let (top, bottom) = row.own_band();
@@ -208,13 +214,15 @@ fn gap((from_top, from_bottom): (f64, f64), top: usize, bottom: usize) -> f64 {
 
 /// The trace's height in each column: the run's centre, except at a peak or a trough, where
 /// the run reaches past both neighbours' runs and the line's outer edge (less half its
-/// thickness) is the signal's extreme.
-fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
+/// thickness) is the signal's extreme. Also the columns that are the tips of spikes, standing out
+/// `spike` pixels or more from both neighbours.
+fn heights(runs: &[Option<(usize, usize)>], spike: f64) -> (Vec<Option<f64>>, Vec<usize>) {
     let mut lengths: Vec<usize> = runs.iter().flatten().map(|(t, b)| b - t + 1).collect();
     lengths.sort_unstable();
     let thickness = lengths.get(lengths.len() / 2).copied().unwrap_or(1) as f64;
     let half = (thickness - 1.0) / 2.0;
-    (0..runs.len())
+    let mut extremes = Vec::new();
+    let ys: Vec<Option<f64>> = (0..runs.len())
         .map(|i| {
             let (top, bottom) = runs[i]?;
             let before = if i > 0 { runs[i - 1] } else { None }.unwrap_or((top, bottom));
@@ -226,9 +234,11 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
                     && bottom >= after.1
                     && (bottom > before.1 || bottom > after.1);
                 if peak && !trough {
+                    extremes.push(i);
                     return Some(t + half);
                 }
                 if trough && !peak {
+                    extremes.push(i);
                     return Some(b - half);
                 }
             }
@@ -251,7 +261,17 @@ fn heights(runs: &[Option<(usize, usize)>]) -> Vec<Option<f64>> {
             }
             Some((t + b) / 2.0)
         })
-        .collect()
+        .collect();
+    // A small peak is as likely a blot on a blurred line as the signal's extreme.
+    extremes.retain(|&i| {
+        let (Some(y), Some(Some(before)), Some(Some(after))) =
+            (ys[i], i.checked_sub(1).map(|j| ys[j]), ys.get(i + 1).copied())
+        else {
+            return false;
+        };
+        (y - before).abs().min((y - after).abs()) >= spike
+    });
+    (ys, extremes)
 }
 
 #[cfg(test)]
@@ -421,6 +441,20 @@ mod tests {
         for x in [150, 250] {
             assert_eq!(ys[x], Some(150.0), "back on the own trace at column {x}");
         }
+    }
+
+    #[test]
+    fn only_peaks_standing_out_by_the_spike_height_are_spike_tips() {
+        // A 3 px line along y = 150 with a blot 4 px high at column 10 and an R wave at 20
+        // whose tip (y = 60) stands 30 px above its neighbouring columns.
+        let mut runs = vec![Some((149, 151)); 40];
+        runs[10] = Some((146, 151));
+        runs[19] = Some((90, 151));
+        runs[20] = Some((60, 120));
+        runs[21] = Some((90, 151));
+        let (ys, tips) = heights(&runs, 16.0);
+        assert_eq!(tips, vec![20]);
+        assert_eq!(ys[20], Some(61.0), "the tip's outer edge less half the line");
     }
 
     #[test]

@@ -213,7 +213,11 @@ mod tests {
         };
         let assembled = assemble(&[trace], &layout, pitch, &Config::default());
         let ii = &assembled.record.channels[Lead::II.index()].samples;
-        assert!((ii[51] - 0.35).abs() < 1e-4, "the next sample is read between columns: {}", ii[51]);
+        assert!(
+            (ii[51] - 0.35).abs() < 1e-4,
+            "the next sample is read between columns: {}",
+            ii[51]
+        );
         ii[50]
     }
 
@@ -222,6 +226,9 @@ mod tests {
         let r = a_spike_a_pixel_off_its_sample(vec![101]);
         assert!((r - 1.25).abs() < 1e-4, "R read {r} mV, drawn 1.25");
         let between = a_spike_a_pixel_off_its_sample(vec![]);
-        assert!(between < 1.0, "read between columns without the tip: {between}");
+        assert!(
+            between < 1.0,
+            "read between columns without the tip: {between}"
+        );
     }
 }

@@ -264,9 +264,11 @@ fn heights(runs: &[Option<(usize, usize)>], spike: f64) -> (Vec<Option<f64>>, Ve
         .collect();
     // A small peak is as likely a blot on a blurred line as the signal's extreme.
     extremes.retain(|&i| {
-        let (Some(y), Some(Some(before)), Some(Some(after))) =
-            (ys[i], i.checked_sub(1).map(|j| ys[j]), ys.get(i + 1).copied())
-        else {
+        let (Some(y), Some(Some(before)), Some(Some(after))) = (
+            ys[i],
+            i.checked_sub(1).map(|j| ys[j]),
+            ys.get(i + 1).copied(),
+        ) else {
             return false;
         };
         (y - before).abs().min((y - after).abs()) >= spike
@@ -454,7 +456,11 @@ mod tests {
         runs[21] = Some((90, 151));
         let (ys, tips) = heights(&runs, 16.0);
         assert_eq!(tips, vec![20]);
-        assert_eq!(ys[20], Some(61.0), "the tip's outer edge less half the line");
+        assert_eq!(
+            ys[20],
+            Some(61.0),
+            "the tip's outer edge less half the line"
+        );
     }
 
     #[test]

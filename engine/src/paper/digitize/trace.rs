@@ -160,7 +160,11 @@ fn follow(
             }
         }
     }
-    let (ys, spike_tips) = heights(&runs_taken, SPIKE_MM * pitch.y);
+    let (ys, mut spike_tips) = heights(&runs_taken, SPIKE_MM * pitch.y);
+    // A run cut off by the band's edge ends there, not at the stroke's tip.
+    spike_tips.retain(|&i| {
+        runs_taken[i].is_some_and(|(top, bottom)| top > band_top && bottom < band_bottom)
+    });
     Some(Followed {
         lead: cell.lead,
         cell: cell.clone(),
@@ -341,13 +345,17 @@ mod tests {
     /// columns, down to S (y = 230) over four, back over three; a horizontal grid line left a
     /// 2 px gap across every stroke at y = 140.
     fn ink_with_a_crossed_qrs() -> Ink {
+        ink_with_a_crossed_qrs_down_to(230)
+    }
+
+    fn ink_with_a_crossed_qrs_down_to(s: usize) -> Ink {
         let (width, height) = (300, 300);
         let mut trace = vec![false; width * height];
         let corners = [
             (0, 150),
             (100, 150),
             (104, 60),
-            (108, 230),
+            (108, s),
             (111, 150),
             (299, 150),
         ];
@@ -461,6 +469,22 @@ mod tests {
             Some(61.0),
             "the tip's outer edge less half the line"
         );
+    }
+
+    #[test]
+    fn a_stroke_cut_off_by_the_band_has_no_tip() {
+        let tips = |s: usize| {
+            let ink = ink_with_a_crossed_qrs_down_to(s);
+            let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
+            let first_x = followed[0].first_x;
+            followed[0]
+                .spike_tips
+                .iter()
+                .map(|i| i + first_x)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tips(230), vec![104, 108], "the R's tip and the S's");
+        assert_eq!(tips(297), vec![104], "the S runs past the band's bottom (295)");
     }
 
     #[test]

@@ -484,7 +484,11 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(tips(230), vec![104, 108], "the R's tip and the S's");
-        assert_eq!(tips(297), vec![104], "the S runs past the band's bottom (295)");
+        assert_eq!(
+            tips(297),
+            vec![104],
+            "the S runs past the band's bottom (295)"
+        );
     }
 
     #[test]

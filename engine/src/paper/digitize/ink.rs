@@ -46,6 +46,17 @@ impl Ink {
     pub fn is_trace(&self, x: usize, y: usize) -> bool {
         self.trace[y * self.width + x]
     }
+
+    /// Trace ink drawn by a test, with no grid.
+    #[cfg(test)]
+    pub fn of_trace(width: usize, height: usize, trace: Vec<bool>) -> Ink {
+        Ink {
+            width,
+            height,
+            grid: vec![0; trace.len()],
+            trace,
+        }
+    }
 }
 
 pub fn classify(image: &Bitmap) -> Ink {

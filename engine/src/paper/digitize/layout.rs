@@ -543,12 +543,7 @@ mod tests {
         for (x, y) in (20..width).map(|x| (x, BASELINE)).chain(points) {
             trace[y * width + x] = true;
         }
-        Ink {
-            width,
-            height,
-            trace,
-            grid: vec![0; width * height],
-        }
+        Ink::of_trace(width, height, trace)
     }
 
     fn pulse_in(ink: &Ink) -> Option<Pulse> {

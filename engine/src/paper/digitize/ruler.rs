@@ -255,12 +255,7 @@ mod tests {
 
     #[test]
     fn no_grid_keeps_the_uniform_scale() {
-        let ink = Ink {
-            width: 400,
-            height: 40,
-            trace: vec![false; 400 * 40],
-            grid: vec![0; 400 * 40],
-        };
+        let ink = Ink::of_trace(400, 40, vec![false; 400 * 40]);
         let rulers = measure(&ink, &[(0.0, 39.0), (10.0, 30.0)], Pitch { x: 8.0, y: 8.0 });
         assert_eq!(rulers, vec![Ruler::uniform(), Ruler::uniform()]);
         assert_eq!(rulers[0].to_grid(123.4), 123.4);

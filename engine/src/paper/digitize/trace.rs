@@ -299,12 +299,7 @@ mod tests {
             set(100, y);
             set(101, y);
         }
-        Ink {
-            width,
-            height,
-            trace,
-            grid: vec![0; width * height],
-        }
+        Ink::of_trace(width, height, trace)
     }
 
     fn one_row_layout() -> Layout {
@@ -374,12 +369,7 @@ mod tests {
             trace[140 * width + x] = false;
             trace[141 * width + x] = false;
         }
-        Ink {
-            width,
-            height,
-            trace,
-            grid: vec![0; width * height],
-        }
+        Ink::of_trace(width, height, trace)
     }
 
     #[test]
@@ -403,12 +393,7 @@ mod tests {
                 (top..=bottom).for_each(|y| trace[y * width + x] = true);
             }
         }
-        let ink = Ink {
-            width,
-            height,
-            trace,
-            grid: vec![0; width * height],
-        };
+        let ink = Ink::of_trace(width, height, trace);
         let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
         let r = followed[0].ys[100..=103]
             .iter()
@@ -435,12 +420,7 @@ mod tests {
             }
         }
         (40..=150).for_each(|y| trace[y * width + 100] = true);
-        let ink = Ink {
-            width,
-            height,
-            trace,
-            grid: vec![0; width * height],
-        };
+        let ink = Ink::of_trace(width, height, trace);
         let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
         let ys = &followed[0].ys;
         assert!(

@@ -53,9 +53,15 @@ impl Row {
     /// The row's own share of the picture: half-way to the neighbouring rows (the trace may
     /// end far from its baseline, but beyond half-way lies the next row's trace).
     pub fn own_band(&self) -> (f64, f64) {
+        self.band_share(0.5)
+    }
+
+    /// The pixel rows `share` of the way from the baseline to either edge of the band (the
+    /// neighbouring rows' baselines, where there are neighbours).
+    pub fn band_share(&self, share: f64) -> (f64, f64) {
         (
-            self.baseline - 0.5 * (self.baseline - self.band.0),
-            self.baseline + 0.5 * (self.band.1 - self.baseline),
+            self.baseline - share * (self.baseline - self.band.0),
+            self.baseline + share * (self.band.1 - self.baseline),
         )
     }
 
@@ -488,8 +494,8 @@ fn find_pulse(
 }
 
 /// Under a pulse's top, between its sides (columns `from..=to`, less a margin) over pixel
-/// rows `lo..=hi`, lies paper; under a label's strokes beside a QRS complex (which can look like a top
-/// and a side) lies ink.
+/// rows `lo..=hi`, lies paper; under a label's strokes beside a QRS complex (which can look
+/// like a top and a side) lies ink.
 fn hollow(ink: &Ink, (from, to): (usize, usize), (lo, hi): (usize, usize), pitch: Pitch) -> bool {
     let margin = ((0.3 * pitch.x).round() as usize).max(2);
     if to < from + 2 * margin + 1 || hi <= lo {

@@ -90,10 +90,7 @@ fn follow(
     let mut previous = (row.baseline, row.baseline);
     let mut lost = 0usize;
     let lost_after = (LOST_MM * pitch.x).ceil() as usize;
-    let near_neighbours = (
-        row.baseline - NEAR_NEIGHBOUR * (row.baseline - row.band.0),
-        row.baseline + NEAR_NEIGHBOUR * (row.band.1 - row.baseline),
-    );
+    let near_neighbours = row.band_share(NEAR_NEIGHBOUR);
     let max_outside = (MAX_OUTSIDE_MM * pitch.x).ceil() as usize;
     // Columns in a row, up to this one, whose run lies near a neighbouring row's baseline.
     let mut outside = 0usize;
@@ -160,11 +157,14 @@ fn follow(
             }
         }
     }
-    let (ys, mut spike_tips) = heights(&runs_taken, SPIKE_MM * pitch.y);
-    // A run cut off by the band's edge ends there, not at the stroke's tip.
-    spike_tips.retain(|&i| {
-        runs_taken[i].is_some_and(|(top, bottom)| top > band_top && bottom < band_bottom)
-    });
+    let (ys, extremes) = heights(&runs_taken);
+    let spike_tips = spike_tips(
+        &runs_taken,
+        &ys,
+        extremes,
+        SPIKE_MM * pitch.y,
+        (band_top, band_bottom),
+    );
     Some(Followed {
         lead: cell.lead,
         cell: cell.clone(),
@@ -218,9 +218,8 @@ fn gap((from_top, from_bottom): (f64, f64), top: usize, bottom: usize) -> f64 {
 
 /// The trace's height in each column: the run's centre, except at a peak or a trough, where
 /// the run reaches past both neighbours' runs and the line's outer edge (less half its
-/// thickness) is the signal's extreme. Also the columns that are the tips of spikes, standing out
-/// `spike` pixels or more from both neighbours.
-fn heights(runs: &[Option<(usize, usize)>], spike: f64) -> (Vec<Option<f64>>, Vec<usize>) {
+/// thickness) is the signal's extreme. Also the columns read as such a peak or trough.
+fn heights(runs: &[Option<(usize, usize)>]) -> (Vec<Option<f64>>, Vec<usize>) {
     let mut lengths: Vec<usize> = runs.iter().flatten().map(|(t, b)| b - t + 1).collect();
     lengths.sort_unstable();
     let thickness = lengths.get(lengths.len() / 2).copied().unwrap_or(1) as f64;
@@ -266,7 +265,19 @@ fn heights(runs: &[Option<(usize, usize)>], spike: f64) -> (Vec<Option<f64>>, Ve
             Some((t + b) / 2.0)
         })
         .collect();
-    // A small peak is as likely a blot on a blurred line as the signal's extreme.
+    (ys, extremes)
+}
+
+/// Of the peaks and troughs `extremes` (indices into `ys` and `runs`), the tips of spikes: those
+/// standing `spike` pixels or more out from both neighbouring columns, whose runs lie within
+/// the band's pixel rows `band`.
+fn spike_tips(
+    runs: &[Option<(usize, usize)>],
+    ys: &[Option<f64>],
+    mut extremes: Vec<usize>,
+    spike: f64,
+    (band_top, band_bottom): (usize, usize),
+) -> Vec<usize> {
     extremes.retain(|&i| {
         let (Some(y), Some(Some(before)), Some(Some(after))) = (
             ys[i],
@@ -275,9 +286,12 @@ fn heights(runs: &[Option<(usize, usize)>], spike: f64) -> (Vec<Option<f64>>, Ve
         ) else {
             return false;
         };
+        // A small peak is as likely a blot on a blurred line as the signal's extreme, and a
+        // run cut off by the band's edge ends there, not at the stroke's tip.
         (y - before).abs().min((y - after).abs()) >= spike
+            && runs[i].is_some_and(|(top, bottom)| top > band_top && bottom < band_bottom)
     });
-    (ys, extremes)
+    extremes
 }
 
 #[cfg(test)]
@@ -337,12 +351,8 @@ mod tests {
     }
 
     /// A narrow QRS drawn 2 px thick: from the baseline (y = 150) up to R (y = 60) over four
-    /// columns, down to S (y = 230) over four, back over three; a horizontal grid line left a
+    /// columns, down to S (y = `s`) over four, back over three; a horizontal grid line left a
     /// 2 px gap across every stroke at y = 140.
-    fn ink_with_a_crossed_qrs() -> Ink {
-        ink_with_a_crossed_qrs_down_to(230)
-    }
-
     fn ink_with_a_crossed_qrs_down_to(s: usize) -> Ink {
         let (width, height) = (300, 300);
         let mut trace = vec![false; width * height];
@@ -442,7 +452,8 @@ mod tests {
         runs[19] = Some((90, 151));
         runs[20] = Some((60, 120));
         runs[21] = Some((90, 151));
-        let (ys, tips) = heights(&runs, 16.0);
+        let (ys, extremes) = heights(&runs);
+        let tips = spike_tips(&runs, &ys, extremes, 16.0, (0, 299));
         assert_eq!(tips, vec![20]);
         assert_eq!(
             ys[20],
@@ -473,7 +484,7 @@ mod tests {
 
     #[test]
     fn a_narrow_qrs_crossed_by_a_grid_line_keeps_its_r_and_its_s() {
-        let ink = ink_with_a_crossed_qrs();
+        let ink = ink_with_a_crossed_qrs_down_to(230);
         let followed = follow_all(&ink, &one_row_layout(), PITCH, &Config::default());
         let qrs: Vec<f64> = followed[0].ys[100..=111]
             .iter()

@@ -179,12 +179,23 @@ pub struct Method<'b> {
 pub enum List {
     /// Its cases once per distinct report, in this order.
     Reports(ReportOrder),
-    /// A bound, not a method: the neighbours' vote (`ReportOrder::Support`) counting only the
-    /// cases recorded by the query's own cart model. The cart's software drafted each report,
-    /// so the model decides much of the wording (English on the AT-6, German on the CS
-    /// carts), and no ECG file says which cart recorded it: this shows how much exact-report
-    /// recall that unknowable fact holds back.
-    SameCartModelVote,
+    /// A bound, not a method: the neighbours' vote (`ReportOrder::Support`) counting first
+    /// only the cases that share what is `Known` of the query, then the plain vote for the
+    /// slots left.
+    VoteKnowing(Known),
+}
+
+/// What a bound knows of the query that its ECG does not tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// The cart model that recorded it. The cart's software drafted each report, so the model
+    /// decides much of the wording (English on the AT-6, German on the CS carts), and no ECG
+    /// file says which cart recorded it.
+    CartModel,
+    /// Its diagnostic statements, which cardiologists coded from this very report: what a
+    /// perfect reader of the ECG would know. Reports with the same statements still differ in
+    /// wording, so even this bound leaves much exact-report recall out of reach.
+    Statements,
 }
 
 /// Scores of one method.
@@ -203,6 +214,36 @@ pub struct Scores {
     pub zero_shot_rhythm_labels: usize,
     pub bleu4: f64,
     pub rouge_l: f64,
+}
+
+/// Ten reports by the vote of the cases in `hits` (best first) that `preferred` keeps, then, for
+/// the slots left, by the vote of all of them: how a bound that knows something of the query
+/// lists its reports.
+fn vote_preferring<'r>(
+    hits: &[Neighbour],
+    report: impl Fn(usize) -> &'r str + Copy,
+    rule: KnnRule,
+    preferred: impl Fn(usize) -> bool,
+) -> Vec<Neighbour> {
+    let kept: Vec<Neighbour> = hits
+        .iter()
+        .filter(|h| preferred(h.index))
+        .copied()
+        .collect();
+    let by_vote = |hits: &[Neighbour]| distinct_reports(hits, report, rule, ReportOrder::Support);
+    let mut listed: Vec<Neighbour> = Vec::new();
+    for group in by_vote(&kept).into_iter().chain(by_vote(hits)) {
+        if listed.len() == 10 {
+            break;
+        }
+        if !listed
+            .iter()
+            .any(|l| report(l.index) == report(group.best.index))
+        {
+            listed.push(group.best);
+        }
+    }
+    listed
 }
 
 /// Which records query which library.
@@ -305,9 +346,13 @@ impl<'a> Evaluation<'a> {
         let code_ids = codes
             .iter()
             .map(|cs: &Vec<String>| {
-                cs.iter()
+                let mut ids: Vec<usize> = cs
+                    .iter()
                     .filter_map(|c| code_index.get(c.as_str()).copied())
-                    .collect()
+                    .collect();
+                // Sorted, so that equal statement sets compare equal (`Known::Statements`).
+                ids.sort_unstable();
+                ids
             })
             .collect();
         let superclass_ids = superclasses
@@ -519,14 +564,14 @@ impl<'a> Evaluation<'a> {
             let listed: Vec<Neighbour> = match method.list {
                 None => hits.clone(),
                 Some(List::Reports(order)) => distinct(&hits, order),
-                Some(List::SameCartModelVote) => {
-                    let cart = self.entries[q].device_model();
-                    let same: Vec<Neighbour> = hits
-                        .iter()
-                        .filter(|h| self.entries[h.index].device_model() == cart)
-                        .copied()
-                        .collect();
-                    distinct(&same, ReportOrder::Support)
+                Some(List::VoteKnowing(known)) => {
+                    let shares = |i: usize| match known {
+                        Known::CartModel => {
+                            self.entries[i].device_model() == self.entries[q].device_model()
+                        }
+                        Known::Statements => self.code_ids[i] == self.code_ids[q],
+                    };
+                    vote_preferring(&hits, |i| self.reports[i].as_str(), self.knn, shares)
                 }
             };
             let report = &self.reports[q];
@@ -707,4 +752,26 @@ pub fn format_table(name: &str, s: &Scores, knn: KnnRule) -> String {
         s.bleu4,
         s.rouge_l
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bound_lists_the_preferred_cases_reports_first_then_fills_with_the_whole_vote() {
+        let reports = ["normal", "normal", "lvh", "normal", "inferior mi", "lvh"];
+        let hits: Vec<Neighbour> = (0..reports.len())
+            .map(|index| Neighbour {
+                index,
+                similarity: 1.0 - index as f32 * 0.01,
+            })
+            .collect();
+        let rule = KnnRule::new(reports.len());
+        let listed = vote_preferring(&hits, |i| reports[i], rule, |i| i >= 4);
+        let listed: Vec<&str> = listed.iter().map(|h| reports[h.index]).collect();
+        // The preferred cases (4 and 5) first, by their vote; then "normal", the whole vote's
+        // first, which they did not list; no report twice.
+        assert_eq!(listed, ["inferior mi", "lvh", "normal"]);
+    }
 }

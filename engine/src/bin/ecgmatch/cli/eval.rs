@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::eval::{
-    format_table, Evaluation, List, Method, Ranker, Split, TrainedModel, ZeroShot,
+    format_table, Evaluation, Known, List, Method, Ranker, Split, TrainedModel, ZeroShot,
 };
 use ecgmatch_engine::retrieval::{
     DiagnosticProbe, KnnRule, MeasureScaling, MeasureWeights, ReportOrder, RetrievalSpace,
@@ -524,8 +524,9 @@ pub fn run(args: Args) -> Result<(), String> {
     methods.extend(variants);
     // The page lists the nearest cases once per distinct report, nearest first; scored so for
     // the shipped library and the last trained run (the baseline), and for the library also
-    // with the reports ordered by the nearest cases' vote, and with that vote limited to the
-    // query's own cart model: the bound that the report's wording sets (see `List`).
+    // with the reports ordered by the nearest cases' vote, and with that vote told what no ECG
+    // tells (the query's cart model, or its statements): the bounds that the report's wording
+    // sets (see `Known`).
     let page_list = (
         List::Reports(ReportOrder::Similarity),
         "as the page lists them: one case per report, nearest first",
@@ -541,9 +542,14 @@ pub fn run(args: Args) -> Result<(), String> {
                     "one case per report, by the nearest cases' vote",
                 ),
                 (
-                    List::SameCartModelVote,
+                    List::VoteKnowing(Known::CartModel),
                     "bound, not a method: the vote among cases from the query's own cart model, \
                      which no ECG file names",
+                ),
+                (
+                    List::VoteKnowing(Known::Statements),
+                    "bound, not a method: the vote among cases with the query's own \
+                     statements, as a perfect reader would know them",
                 ),
             ]
             .map(|list| (m, list))

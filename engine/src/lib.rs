@@ -14,6 +14,7 @@ pub mod formats;
 #[cfg(feature = "model")]
 pub mod model;
 pub mod paper;
+pub mod random;
 pub mod record;
 pub mod render;
 pub mod retrieval;

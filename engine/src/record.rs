@@ -164,6 +164,9 @@ pub struct Record {
     pub warnings: Vec<String>,
 }
 
+/// A limb lead computed from leads I and II.
+type FromIAndII = fn(f32, f32) -> f32;
+
 impl Record {
     pub fn num_samples(&self) -> usize {
         self.channels
@@ -200,7 +203,7 @@ impl Record {
             return;
         };
         let (i, ii) = (i.samples.clone(), ii.samples.clone());
-        let derivations: [(Lead, fn(f32, f32) -> f32); 4] = [
+        let derivations: [(Lead, FromIAndII); 4] = [
             (Lead::III, |i, ii| ii - i),
             (Lead::AVR, |i, ii| -(i + ii) / 2.0),
             (Lead::AVL, |i, ii| i - ii / 2.0),

@@ -151,7 +151,7 @@ fn bad(why: impl std::fmt::Display) -> Error {
 }
 
 fn f32s(bytes: &[u8]) -> Result<Vec<f32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(bad(
             "a float section has a length that is not a multiple of 4",
         ));

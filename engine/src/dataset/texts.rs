@@ -28,7 +28,7 @@ impl TextTable {
     pub fn build(
         db: &PtbXl,
         dim: usize,
-        embed: &mut dyn FnMut(&[&str]) -> Result<Vec<Vec<f32>>>,
+        mut embed: impl FnMut(&[&str]) -> Result<Vec<Vec<f32>>>,
     ) -> Result<Self> {
         let mut texts: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();

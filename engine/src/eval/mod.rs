@@ -19,11 +19,12 @@ use crate::dataset::ptbxl::{
 use crate::dataset::report::{clean_report, normalise_report};
 use crate::dataset::texts::TextTable;
 use crate::model::clip::Clip;
+use crate::random::SplitMix;
 use crate::retrieval::metrics::{jaccard, macro_auc};
 use crate::retrieval::{distinct_reports, top_k, KnnRule, Neighbour, ReportOrder, RetrievalSpace};
 use crate::signal::measure::MEASURE_COUNT;
 use crate::train::batch::BatchBuilder;
-use crate::train::{checkpoint, SplitMix, TrainConfig};
+use crate::train::{checkpoint, TrainConfig};
 use crate::{Error, Result};
 use text_metrics::{bleu4, rouge_l};
 
@@ -435,7 +436,7 @@ impl<'a> Evaluation<'a> {
             Ranker::Random => {
                 let mut picks: Vec<Neighbour> = (0..k)
                     .map(|j| Neighbour {
-                        index: self.library[(rng.next() % self.library.len() as u64) as usize],
+                        index: self.library[rng.below(self.library.len())],
                         similarity: 1.0 - j as f32 / k as f32,
                     })
                     .collect();

@@ -141,7 +141,7 @@ mod tests {
         let mut model = ClipConfig::new(vit).with_text_dim(6).init(&device);
         // Six pairs, two of which share a report: image i carries its text's signal.
         let texts = Tensor::<2>::random([6, 6], Distribution::Normal(0.0, 1.0), &device);
-        let texts = Tensor::cat(vec![texts.clone().slice([0..5]), texts.slice([0..1])], 0);
+        let texts = Tensor::cat(vec![texts.clone().slice(0..5), texts.slice(0..1)], 0);
         let noise = Tensor::<3>::random([6, 4, 8], Distribution::Normal(0.0, 0.1), &device);
         let patches = noise
             + texts

@@ -4,6 +4,7 @@
 
 use super::geometry::{apply, homography_from_corners, invert, warp};
 use super::Bitmap;
+use crate::random::SplitMix;
 use crate::{Error, Result};
 
 /// One named level of damage. `LEVELS` lists them from none to the worst.
@@ -125,7 +126,7 @@ pub fn degrade(sheet: &Bitmap, level: &Degradation, seed: u64) -> Result<Degrade
             sheet.width, sheet.height
         )));
     }
-    let mut rng = Rng::new(seed ^ name_hash(level.name));
+    let mut rng = SplitMix(seed ^ name_hash(level.name));
 
     // Geometry: turn about the centre, move each corner for perspective, then put the sheet on
     // the table (or keep the scanner's canvas).
@@ -278,7 +279,7 @@ impl Line {
 }
 
 /// A line through a point in the middle half of the picture, at any angle.
-fn random_line(rng: &mut Rng, w: usize, h: usize) -> Line {
+fn random_line(rng: &mut SplitMix, w: usize, h: usize) -> Line {
     let (px, py) = (
         rng.uniform(0.25, 0.75) * w as f64,
         rng.uniform(0.25, 0.75) * h as f64,
@@ -329,35 +330,6 @@ fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// splitmix64: small, deterministic on every platform, good enough for picture damage.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [lo, hi).
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-
-    /// Standard normal (Box–Muller).
-    fn gaussian(&mut self) -> f64 {
-        let u1 = self.uniform(f64::EPSILON, 1.0);
-        let u2 = self.uniform(0.0, 1.0);
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
 }
 
 #[cfg(test)]

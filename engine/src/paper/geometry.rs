@@ -30,8 +30,9 @@ pub fn homography_from_corners(from: &[(f64, f64); 4], to: &[(f64, f64); 4]) -> 
         for row in 0..8 {
             if row != col {
                 let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+                let pivot_row = a[col];
+                for (value, pivot_value) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *value -= f * pivot_value;
                 }
             }
         }

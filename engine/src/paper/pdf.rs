@@ -224,10 +224,7 @@ fn images(pdf: &[u8]) -> impl Iterator<Item = Embedded<'_>> {
                     rest[trimmed..].starts_with(b"endstream")
                 }
             })
-            .or_else(|| find(pdf, b"endstream", start).map(|e| trim_eol(pdf, start, e)));
-        let Some(end) = end else {
-            return None;
-        };
+            .or_else(|| find(pdf, b"endstream", start).map(|e| trim_eol(pdf, start, e)))?;
         at = end;
         if entries.name("Subtype").as_deref() != Some("Image") {
             continue;

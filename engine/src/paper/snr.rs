@@ -156,8 +156,7 @@ pub fn summarize(values: &[f64]) -> (f64, f64) {
 /// lowered by `offset`, as the Challenge shifts it.
 pub fn shift_signal(estimate: &[f64], shift: i64, offset: f64) -> Vec<f64> {
     let mut out: Vec<f64> = if shift < 0 {
-        std::iter::repeat(f64::NAN)
-            .take(shift.unsigned_abs() as usize)
+        std::iter::repeat_n(f64::NAN, shift.unsigned_abs() as usize)
             .chain(estimate.iter().copied())
             .collect()
     } else {
@@ -165,7 +164,7 @@ pub fn shift_signal(estimate: &[f64], shift: i64, offset: f64) -> Vec<f64> {
         estimate[s..]
             .iter()
             .copied()
-            .chain(std::iter::repeat(f64::NAN).take(shift as usize))
+            .chain(std::iter::repeat_n(f64::NAN, shift as usize))
             .collect()
     };
     out.iter_mut().for_each(|v| *v -= offset);
@@ -196,7 +195,7 @@ pub fn estimate_offsets(
         .chain(&fe)
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(max > min) || config.quantization_levels < 2 {
+    if max.is_nan() || min.is_nan() || max <= min || config.quantization_levels < 2 {
         return None;
     }
     let levels = config.quantization_levels;

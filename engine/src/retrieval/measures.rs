@@ -39,7 +39,7 @@ impl MeasureScaling {
     /// Fits the mean and standard deviation of each measurement over `rows`
     /// (`n × MEASURE_COUNT`, NaN where unmeasured).
     pub fn fit(rows: &[f32], weights: MeasureWeights) -> Result<Self> {
-        if rows.is_empty() || rows.len() % MEASURE_COUNT != 0 {
+        if rows.is_empty() || !rows.len().is_multiple_of(MEASURE_COUNT) {
             return Err(Error::InvalidArgument(format!(
                 "measurements come {MEASURE_COUNT} to a record; got {} values",
                 rows.len()

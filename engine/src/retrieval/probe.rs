@@ -42,12 +42,8 @@ impl DiagnosticProbe {
         weight: f32,
     ) -> Result<Self> {
         use nalgebra::DMatrix;
-        let n = if inputs == 0 {
-            0
-        } else {
-            features.len() / inputs
-        };
-        let t = if n == 0 { 0 } else { targets.len() / n };
+        let n = features.len().checked_div(inputs).unwrap_or(0);
+        let t = targets.len().checked_div(n).unwrap_or(0);
         if n < 2 || features.len() != n * inputs || targets.len() != n * t || t == 0 {
             return Err(Error::InvalidArgument(format!(
                 "the probe needs at least two rows of {inputs} features with their targets (got {} features, {} targets)",
@@ -137,8 +133,8 @@ mod tests {
     /// Records whose first statement follows feature 0 and whose second follows feature 1
     /// minus feature 0; feature 2 is noise.
     fn records(n: usize) -> (Vec<f32>, Vec<f32>) {
-        let mut rng = crate::train::SplitMix(11);
-        let mut uniform = || (rng.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let mut rng = crate::random::SplitMix(11);
+        let mut uniform = || rng.uniform(-0.5, 0.5);
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for _ in 0..n {
             let f = [uniform(), uniform(), uniform()];

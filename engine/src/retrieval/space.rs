@@ -22,7 +22,7 @@ fn records<'a>(
     measures: &'a [f32],
 ) -> impl Iterator<Item = (&'a [f32], &'a [f32])> {
     let n = embeddings.len() / embed_dim.max(1);
-    let per = if n == 0 { 0 } else { measures.len() / n };
+    let per = measures.len().checked_div(n).unwrap_or(0);
     (0..n).map(move |i| {
         (
             &embeddings[i * embed_dim..(i + 1) * embed_dim],

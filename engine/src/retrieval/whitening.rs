@@ -28,7 +28,7 @@ impl Whitening {
     /// i by `variance_i^(−power/2)`.
     #[cfg(feature = "train")]
     pub fn fit(vectors: &[f32], dim: usize, power: f64) -> Result<Self> {
-        let n = if dim == 0 { 0 } else { vectors.len() / dim };
+        let n = vectors.len().checked_div(dim).unwrap_or(0);
         if n < 2 || vectors.len() != n * dim || !(0.0..=2.0).contains(&power) {
             return Err(crate::Error::InvalidArgument(format!(
                 "whitening needs at least two {dim}-dimensional vectors and a power in 0..=2 (got {} values, power {power})",
@@ -109,8 +109,8 @@ mod tests {
 
     /// Correlated 3-D points with very unequal spreads, from a fixed generator.
     fn cloud(n: usize) -> Vec<f32> {
-        let mut rng = crate::train::SplitMix(7);
-        let mut uniform = || (rng.next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let mut rng = crate::random::SplitMix(7);
+        let mut uniform = || rng.uniform(-0.5, 0.5);
         (0..n)
             .flat_map(|_| {
                 let (a, b, c) = (uniform(), uniform(), uniform());

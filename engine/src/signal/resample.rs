@@ -64,8 +64,8 @@ pub fn resample_poly(x: &[f32], up: usize, down: usize) -> Vec<f32> {
             };
             let mut acc = 0.0f64;
             if i_min <= i_max {
-                for i in i_min..=i_max {
-                    acc += tap(t - i * up) * x[i] as f64;
+                for (i, &sample) in x.iter().enumerate().take(i_max + 1).skip(i_min) {
+                    acc += tap(t - i * up) * sample as f64;
                 }
             }
             acc as f32

@@ -70,7 +70,7 @@ pub fn detect_r_peaks(x: &[f32], fs: f64) -> Vec<usize> {
     let mut sorted = integrated.clone();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let reference = sorted[(sorted.len() as f64 * 0.98) as usize];
-    if !(reference > 0.0) {
+    if reference.is_nan() || reference <= 0.0 {
         return Vec::new();
     }
     let threshold = 0.3 * reference;

@@ -11,11 +11,11 @@ pub fn robust_scale(x: &[f32]) -> Vec<f32> {
     let median = quantile(&finite, 0.5);
     let iqr = quantile(&finite, 0.75) - quantile(&finite, 0.25);
     let mut spread = iqr / 1.349;
-    if !(spread > 1e-6) {
+    if spread.is_nan() || spread <= 1e-6 {
         let deviations: Vec<f32> = finite.iter().map(|v| (v - median).abs()).collect();
         spread = quantile(&deviations, 0.5) * 1.4826;
     }
-    if !(spread > 1e-6) {
+    if spread.is_nan() || spread <= 1e-6 {
         spread = 1.0;
     }
     x.iter()

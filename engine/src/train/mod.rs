@@ -16,6 +16,7 @@ use crate::dataset::texts::TextTable;
 use crate::encode::layout::Beat;
 use crate::model::clip::{Clip, ClipConfig};
 use crate::model::vit::VitConfig;
+use crate::random::SplitMix;
 use crate::retrieval::top_k;
 use crate::{Error, Result};
 use batch::{BatchBuilder, InputLayout};
@@ -96,26 +97,6 @@ pub fn learning_rate(config: &TrainConfig, step: usize, total: usize) -> f64 {
     let progress =
         (step - config.warmup_steps) as f64 / (total - config.warmup_steps).max(1) as f64;
     config.learning_rate * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos())
-}
-
-/// A small deterministic generator for shuffling, so a seed reproduces a run.
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
-    }
 }
 
 pub struct TrainRun<'a> {
@@ -348,17 +329,5 @@ mod tests {
         assert!((learning_rate(&config, 9, 100) - 1e-3).abs() < 1e-12);
         assert!(learning_rate(&config, 55, 100) < learning_rate(&config, 20, 100));
         assert!(learning_rate(&config, 100, 100).abs() < 1e-12);
-    }
-
-    #[test]
-    fn shuffling_is_a_seeded_permutation() {
-        let mut a: Vec<usize> = (0..100).collect();
-        let mut b = a.clone();
-        SplitMix(7).shuffle(&mut a);
-        SplitMix(7).shuffle(&mut b);
-        assert_eq!(a, b);
-        assert_ne!(a, (0..100).collect::<Vec<_>>());
-        a.sort();
-        assert_eq!(a, (0..100).collect::<Vec<_>>());
     }
 }

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 
 use crate::formats::{millivolt_channel, read_record_files, read_records};
+use crate::random::SplitMix;
 use crate::{Channel, InputFile, Lead, Record, Result};
 
 const PTBXL_HEADER: &str = concat!(
@@ -41,34 +42,18 @@ pub fn assert_same_leads(original: &Record, back: &Record) {
     }
 }
 
-/// A xorshift generator: reproducible noise without a dependency.
-pub struct Noise(u64);
-
-impl Noise {
-    pub fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// Every prefix of `bytes`, and `rounds` copies with one to four random bytes changed, must
 /// read as `Ok` or `Err`, never panic.
 pub fn survives_damage(bytes: &[u8], rounds: usize) {
     for end in 0..bytes.len() {
         let _ = read_one("prefix", bytes[..end].to_vec());
     }
-    let mut noise = Noise::new(0x2545_F491_4F6C_DD1D ^ bytes.len() as u64);
+    let mut noise = SplitMix(0x2545_F491_4F6C_DD1D ^ bytes.len() as u64);
     for _ in 0..rounds {
         let mut damaged = bytes.to_vec();
-        for _ in 0..1 + noise.next() % 4 {
-            let at = (noise.next() % damaged.len() as u64) as usize;
-            damaged[at] = noise.next() as u8;
+        for _ in 0..1 + noise.below(4) {
+            let at = noise.below(damaged.len());
+            damaged[at] = noise.next_u64() as u8;
         }
         let _ = read_one("damaged", damaged);
     }
@@ -88,13 +73,15 @@ pub fn random_channels(
     value: impl Fn(u64) -> i16,
     to_mv: impl Fn(i16) -> f32,
 ) -> Vec<Channel> {
-    let mut noise = Noise::new(seed);
+    let mut noise = SplitMix(seed);
     leads
         .iter()
         .map(|lead| {
             millivolt_channel(
                 lead.label(),
-                (0..length).map(|_| to_mv(value(noise.next()))).collect(),
+                (0..length)
+                    .map(|_| to_mv(value(noise.next_u64())))
+                    .collect(),
             )
         })
         .collect()

@@ -18,13 +18,16 @@ pub struct Pitch {
 /// Most grid pixels looked at per angle tried; more only costs time.
 const MAX_POINTS: usize = 250_000;
 
+/// A grid pixel: where it lies from the picture's centre (x, y), and its grid weight.
+type GridPoint = (f32, f32, f32);
+
 /// The picture's rotation in degrees (counter-clockwise positive): the angle at which the
 /// grid lines line up with the projection axes.
 pub fn find_rotation(ink: &Ink, max_deg: f64) -> f64 {
     let (cx, cy) = (ink.width as f64 / 2.0, ink.height as f64 / 2.0);
     // Grid pixels in a central band: narrow bands tolerate coarse angle steps (a line's
     // projection smears over band × angle error), wide ones give precision.
-    let band_points = |half_band: f64| -> (Vec<(f32, f32, f32)>, Vec<(f32, f32, f32)>) {
+    let band_points = |half_band: f64| -> (Vec<GridPoint>, Vec<GridPoint>) {
         let mut across = Vec::new(); // for horizontal lines: a vertical band
         let mut down = Vec::new(); // for vertical lines: a horizontal band
         for y in 0..ink.height {
@@ -70,7 +73,7 @@ pub fn find_rotation(ink: &Ink, max_deg: f64) -> f64 {
     best
 }
 
-fn thin(points: Vec<(f32, f32, f32)>) -> Vec<(f32, f32, f32)> {
+fn thin(points: Vec<GridPoint>) -> Vec<GridPoint> {
     let stride = points.len().div_ceil(MAX_POINTS).max(1);
     points.into_iter().step_by(stride).collect()
 }
@@ -160,11 +163,10 @@ pub const MAX_STRETCH_FLATTENED: f64 = 1.25;
 pub fn find_pitch(ink: &Ink, max_stretch: f64) -> Option<Pitch> {
     let mut columns = vec![0.0f64; ink.width];
     let mut rows = vec![0.0f64; ink.height];
-    for y in 0..ink.height {
-        for x in 0..ink.width {
-            let w = ink.grid[y * ink.width + x] as f64;
-            columns[x] += w;
-            rows[y] += w;
+    for (row, grid) in rows.iter_mut().zip(ink.grid.chunks_exact(ink.width.max(1))) {
+        for (column, &w) in columns.iter_mut().zip(grid) {
+            *column += w as f64;
+            *row += w as f64;
         }
     }
     match (period(&columns), period(&rows)) {
@@ -249,7 +251,7 @@ fn period(profile: &[f64]) -> Option<Period> {
         .iter()
         .map(|&l| acf[l])
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(strongest >= MIN_PEAK) {
+    if strongest.is_nan() || strongest < MIN_PEAK {
         return None;
     }
     // The grid's period is the lag whose multiples are all peaks and whose half-way points

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
+use ecgmatch_engine::random::SplitMix;
 use ecgmatch_engine::retrieval::{top_k, BinaryIndex, Int8Index};
-use ecgmatch_engine::train::SplitMix;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,7 +28,7 @@ fn random_unit(rng: &mut SplitMix, n: usize, dim: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(n * dim);
     for _ in 0..n {
         let v: Vec<f32> = (0..dim)
-            .map(|_| (rng.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+            .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
             .collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         out.extend(v.iter().map(|x| x / norm));
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let mut queries = Vec::with_capacity(args.queries * dim);
     let noise = random_unit(&mut rng, args.queries, dim);
     for q in 0..args.queries {
-        let base = bundle.library.vector((rng.next() % n as u64) as usize);
+        let base = bundle.library.vector(rng.below(n));
         let v: Vec<f32> = base
             .iter()
             .zip(&noise[q * dim..])

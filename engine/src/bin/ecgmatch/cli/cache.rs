@@ -21,7 +21,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let total = db.entries.len();
     let start = Instant::now();
     let progress = |done: usize| {
-        if done % 500 == 0 || done == total {
+        if done.is_multiple_of(500) || done == total {
             let elapsed = start.elapsed().as_secs_f64();
             let eta = elapsed / done as f64 * (total - done) as f64;
             eprint!(

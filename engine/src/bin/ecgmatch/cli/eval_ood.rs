@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use burn::prelude::*;
 use ecgmatch_engine::bundle::{Bundle, SearchMode};
 use ecgmatch_engine::dataset::cinc::{diagnoses, SnomedToScp};
+use ecgmatch_engine::random::SplitMix;
 use ecgmatch_engine::retrieval::metrics::macro_auc;
 use ecgmatch_engine::retrieval::Neighbour;
 use ecgmatch_engine::search::{rank, Ranked, Searcher};
-use ecgmatch_engine::train::SplitMix;
 
 use super::inputs;
 
@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<(), String> {
         .map(|_| {
             let voters: Vec<Neighbour> = (0..depth)
                 .map(|j| Neighbour {
-                    index: (rng.next() % bundle.cases.len() as u64) as usize,
+                    index: rng.below(bundle.cases.len()),
                     similarity: 1.0 - j as f32 / depth as f32,
                 })
                 .collect();

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<(), String> {
             print_text(r);
         }
     }
-    match results.iter().filter_map(|r| r.error.as_ref()).last() {
+    match results.iter().filter_map(|r| r.error.as_ref()).next_back() {
         Some(e) if results.iter().all(|r| r.error.is_some()) => Err(e.clone()),
         _ => Ok(()),
     }

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use super::ptbxl::{PtbXl, PtbXlEntry};
-use crate::encode::layout::{lead_beats, Beat, PaperConfig, StackConfig};
+use crate::encode::layout::{Beat, BeatPeaks, PaperConfig, StackConfig};
 use crate::signal::measure::measure;
 use crate::signal::{prepare, PreparedLeads};
 use crate::{Error, Lead, Result};
@@ -283,9 +283,11 @@ fn prepare_entry(
         stored.extend((0..samples).map(|i| x.get(i).copied().map_or(0, to_i16)));
     }
     let leads = prepare(&record, &paper.prepare)?;
+    let peaks = BeatPeaks::find(&leads, paper, &record.name).ok();
     let beats = BEATS.map(|kind| {
-        lead_beats(&leads, paper, kind, &record.name)
-            .ok()
+        peaks
+            .as_ref()
+            .map(|p| p.beats(&leads, paper, kind))
             .filter(|b| b.iter().all(Option::is_some))
             .map(|b| {
                 b.iter()

@@ -198,17 +198,57 @@ pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
     }
 }
 
-/// [`record_peaks`] with the paper's beat window, or an error naming the record.
-fn beat_peaks(
-    leads: &PreparedLeads,
-    config: &PaperConfig,
-    name: &str,
-) -> Result<(Vec<usize>, usize)> {
-    let (before, after) = (config.samples_before_r, config.samples_after_r);
-    record_peaks(leads, before, after).ok_or_else(|| Error::InvalidRecord {
-            record: name.to_string(),
-            message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
+/// The R peaks a record's beats are cut around, found once for every kind of beat.
+pub struct BeatPeaks {
+    /// Every R peak with a complete beat window, the same instants in every lead.
+    peaks: Vec<usize>,
+    /// The one nearest the record's middle.
+    central: usize,
+}
+
+impl BeatPeaks {
+    /// [`record_peaks`] with the paper's beat window, or an error naming the record.
+    pub fn find(leads: &PreparedLeads, config: &PaperConfig, name: &str) -> Result<Self> {
+        let (before, after) = (config.samples_before_r, config.samples_after_r);
+        let (peaks, central) =
+            record_peaks(leads, before, after).ok_or_else(|| Error::InvalidRecord {
+                record: name.to_string(),
+                message: format!("no complete heartbeat ({before} samples before and {after} after an R peak) was found in any lead"),
+            })?;
+        Ok(Self { peaks, central })
+    }
+
+    /// Per standard lead, the beat around the central R peak.
+    pub fn central<'a>(
+        &self,
+        leads: &'a PreparedLeads,
+        config: &PaperConfig,
+    ) -> [Option<&'a [f32]>; 12] {
+        let (before, after) = (config.samples_before_r, config.samples_after_r);
+        Lead::STANDARD.map(|l| {
+            leads
+                .get(l)
+                .and_then(|x| beat_window(x, self.central, before, after))
         })
+    }
+
+    /// Per standard lead, `beat`.
+    pub fn beats(
+        &self,
+        leads: &PreparedLeads,
+        config: &PaperConfig,
+        beat: Beat,
+    ) -> [Option<Vec<f32>>; 12] {
+        let (before, after) = (config.samples_before_r, config.samples_after_r);
+        match beat {
+            Beat::Central => self.central(leads, config).map(|b| b.map(<[f32]>::to_vec)),
+            Beat::Median => Lead::STANDARD.map(|l| {
+                leads
+                    .get(l)
+                    .and_then(|x| median_beat(x, &self.peaks, before, after))
+            }),
+        }
+    }
 }
 
 /// Per standard lead, the beat around the central R peak, the same instant in every lead.
@@ -217,24 +257,7 @@ pub fn paper_beats<'a>(
     config: &PaperConfig,
     name: &str,
 ) -> Result<[Option<&'a [f32]>; 12]> {
-    let (_, r) = beat_peaks(leads, config, name)?;
-    let (before, after) = (config.samples_before_r, config.samples_after_r);
-    Ok(Lead::STANDARD.map(|l| leads.get(l).and_then(|x| beat_window(x, r, before, after))))
-}
-
-/// Per standard lead, the median of its beats around the same R peaks in every lead.
-pub fn median_beats(
-    leads: &PreparedLeads,
-    config: &PaperConfig,
-    name: &str,
-) -> Result<[Option<Vec<f32>>; 12]> {
-    let (peaks, _) = beat_peaks(leads, config, name)?;
-    let (before, after) = (config.samples_before_r, config.samples_after_r);
-    Ok(Lead::STANDARD.map(|l| {
-        leads
-            .get(l)
-            .and_then(|x| median_beat(x, &peaks, before, after))
-    }))
+    Ok(BeatPeaks::find(leads, config, name)?.central(leads, config))
 }
 
 /// Per standard lead, the `beat` the hybrid layout encodes.
@@ -244,10 +267,7 @@ pub fn lead_beats(
     beat: Beat,
     name: &str,
 ) -> Result<[Option<Vec<f32>>; 12]> {
-    match beat {
-        Beat::Central => Ok(paper_beats(leads, config, name)?.map(|b| b.map(<[f32]>::to_vec))),
-        Beat::Median => median_beats(leads, config, name),
-    }
+    Ok(BeatPeaks::find(leads, config, name)?.beats(leads, config, beat))
 }
 
 /// Borrows owned beats in the shape the encoders read.

@@ -80,6 +80,35 @@ for q in range(len(qs)):
         nearest[q, lib_report[top[q, j]]] = top_sim[q, j]
 recall(nearest, "nearest case first (the page)")
 recall(vote, "the neighbours' vote")
+# What each order shows for abnormal ECGs: the vote's gains come from the normal ones.
+statements = {r[""]: r for r in csv.DictReader(open(f"{PTBXL}/scp_statements.csv"))}
+
+
+def superclasses(i):
+    return frozenset(statements[c]["diagnostic_class"] for c in ast.literal_eval(rows[i]["scp_codes"])
+                     if statements.get(c, {}).get("diagnostic") == "1.0" and statements[c]["diagnostic_class"])
+
+
+classes = [superclasses(i) for i in ids]
+shown = []  # per query: each report's nearest case
+for q in range(len(qs)):
+    first = {}
+    for j in range(K):
+        first.setdefault(lib_report[top[q, j]], lib[top[q, j]])
+    shown.append(first)
+normal = frozenset({"NORM"})
+abnormal = np.array([classes[i] != normal for i in qs])
+for name, scores in (("nearest case first (the page)", nearest), ("the neighbours' vote", vote)):
+    listed = np.argsort(-scores, 1)[:, :10]
+    cases = [[shown[q][r] for r in listed[q]] for q in range(len(qs))]
+    first_normal = np.array([classes[c[0]] == normal for c in cases])
+    same = np.array([[classes[c] == classes[qs[q]] for c in cases[q]] for q in range(len(qs))])
+    normals = np.array([[classes[c] == normal for c in row] for row in cases])
+    print(f"{name:<30} abnormal queries: first case normal {first_normal[abnormal].mean():.3f}, "
+          f"normal cases {normals[abnormal].mean():.3f} of ten, "
+          f"superclass P@1 {same[abnormal, 0].mean():.3f} P@10 {same[abnormal].mean():.3f}; "
+          f"normal queries: P@1 {same[~abnormal, 0].mean():.3f} P@10 {same[~abnormal].mean():.3f}")
+
 for beta in (0.1, 0.25, 0.5):
     recall(np.log(vote + 1e-9) - beta * np.log(freq), f"vote / frequency^{beta}")
 
@@ -137,7 +166,7 @@ for g in (0.5, 1, 2):
 # The nearest-first list interleaved with the vote ('n' one from the first, 's' from the vote).
 def interleaved(pattern):
     first, by_vote = np.argsort(-nearest, 1)[:, :20], np.argsort(-vote, 1)[:, :20]
-    hits = []
+    hits, same, normals = [], [], []
     for q in range(len(qs)):
         sources, listed = {"n": list(first[q]), "s": list(by_vote[q])}, []
         for turn in pattern * 20:
@@ -147,7 +176,12 @@ def interleaved(pattern):
             if source:
                 listed.append(source.pop(0))
         hits.append(truth[q] >= 0 and truth[q] in listed[:10])
-    print(f"{'interleaved ' + pattern:<55} R@10 {np.mean(hits):.3f}")
+        if abnormal[q]:
+            cases = [shown[q][r] for r in listed[:10]]
+            same.append(np.mean([classes[c] == classes[qs[q]] for c in cases]))
+            normals.append(np.mean([classes[c] == normal for c in cases]))
+    print(f"{'interleaved ' + pattern:<55} R@10 {np.mean(hits):.3f}; abnormal queries: superclass "
+          f"P@10 {np.mean(same):.3f}, normal cases {np.mean(normals):.3f} of ten")
 
 
 for pattern in ("ns", "sn", "nss", "nsss"):

@@ -183,6 +183,9 @@ pub fn digitize_within(
     let layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
     let traces = trace::follow_all(&ink, &layout, pitch, config);
     let assembled = record::assemble(&traces, &layout, pitch, config);
+    if assembled.missing.len() >= MAX_MISSING_LEADS {
+        return Err(partial_sheet(&assembled.missing));
+    }
     warnings.extend(assembled.warnings);
     Ok(Digitized {
         record: assembled.record,
@@ -198,6 +201,21 @@ pub fn digitize_within(
         frame_to_picture,
         warnings,
     })
+}
+
+/// As many leads missing as a whole column of a 3×4 sheet: the picture shows part of the
+/// printout, and a search on the rest would match cases by leads that were never read.
+const MAX_MISSING_LEADS: usize = 3;
+
+fn partial_sheet(missing: &[Lead]) -> Error {
+    let names: Vec<&str> = missing.iter().map(|l| l.label()).collect();
+    let (last, rest) = names
+        .split_last()
+        .expect("at least MAX_MISSING_LEADS leads");
+    Error::InvalidArgument(format!(
+        "only part of the printout is in the picture: {} and {last} were not found or are cut short; photograph or scan the whole sheet, all four edges of its grid in view; {ACCEPTED}",
+        rest.join(", ")
+    ))
 }
 
 const IDENTITY: [f64; 9] = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];

@@ -14,13 +14,18 @@ use crate::signal::fill::{seen_window, EDGE_S};
 use crate::signal::fill_leads;
 use crate::{Channel, Lead, Metadata, Record};
 
-/// A lead with less than this fraction of its samples seen gets a warning.
+/// A lead with less than this fraction of a 3×4 cell's samples seen gets a warning.
 const WARN_VISIBLE: f64 = 0.5;
+/// A lead seen in less than this fraction of a 3×4 cell (0.6 s: under one heartbeat) is
+/// missing: its filled samples would rest on no beat of its own.
+const MISSING_VISIBLE: f64 = 0.25;
 
 pub struct Assembled {
     pub record: Record,
     pub visible: Vec<Vec<bool>>,
     pub warnings: Vec<String>,
+    /// The leads seen too little to be read (`MISSING_VISIBLE`).
+    pub missing: Vec<Lead>,
 }
 
 pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Assembled {
@@ -52,9 +57,14 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         }
     }
     let mut warnings = Vec::new();
+    let mut missing = Vec::new();
+    let cell = total as f64 / 4.0;
     for lead in Lead::STANDARD {
         let seen = visible[lead.index()].iter().filter(|&&v| v).count();
-        if (seen as f64) < WARN_VISIBLE * (total as f64 / 4.0) {
+        if (seen as f64) < MISSING_VISIBLE * cell {
+            missing.push(lead);
+        }
+        if (seen as f64) < WARN_VISIBLE * cell {
             warnings.push(format!(
                 "{}: the trace was seen in only {seen} of its samples",
                 lead.label()
@@ -99,6 +109,7 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         record,
         visible,
         warnings,
+        missing,
     }
 }
 

@@ -590,3 +590,40 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
         );
     }
 }
+
+/// The picture's pixels from column `x0` to `x1`, top to bottom.
+fn columns(picture: &Bitmap, x0: usize, x1: usize) -> Bitmap {
+    let rgb = picture
+        .rgb
+        .chunks_exact(picture.width * 3)
+        .flat_map(|row| &row[x0 * 3..x1 * 3])
+        .copied()
+        .collect();
+    Bitmap {
+        width: x1 - x0,
+        height: picture.height,
+        rgb,
+    }
+}
+
+#[test]
+fn a_photo_of_part_of_the_sheet_is_refused_naming_the_leads_it_lacks() {
+    let sheet = render(&ptbxl("00009_lr"), &RenderConfig::default()).bitmap;
+    // The left half: the first two columns of the 3×4 grid (I to aVF), not V1 to V6.
+    let half = columns(&sheet, 0, sheet.width / 2);
+    match digitize(&half, &Config::default()) {
+        Err(Error::InvalidArgument(m)) => assert!(
+            m.contains("only part of the printout") && m.contains("V1, V2, V3, V4, V5 and V6"),
+            "{m}"
+        ),
+        other => panic!("expected a refusal, got {:?}", other.map(|d| d.warnings)),
+    }
+    // Trimmed margins lose no lead: read as before.
+    let trimmed = columns(&sheet, sheet.width / 40, sheet.width - sheet.width / 40);
+    let read = digitize(&trimmed, &Config::default()).expect("a trimmed sheet reads");
+    assert!(
+        read.warnings.iter().all(|w| !w.contains("seen in only")),
+        "{:?}",
+        read.warnings
+    );
+}

@@ -140,6 +140,7 @@ impl Default for StackConfig {
 
 /// Which beat of each lead the `hybrid` layout's beat planes show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Beat {
     /// The complete beat nearest the middle of the record, as the seed paper cuts it.

@@ -50,7 +50,7 @@ pub struct Args {
     /// Let a hybrid model read this beat instead of the one it was trained on (the library is
     /// embedded, and the page encodes queries, with it)
     #[arg(long, value_enum)]
-    beat: Option<super::BeatArg>,
+    beat: Option<ecgmatch_engine::encode::layout::Beat>,
 }
 
 pub fn run(args: Args) -> Result<(), String> {
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<(), String> {
         (None, None) => return Err("give --run FOLDER or --from-bundle FILE".into()),
     };
     if let Some(beat) = args.beat {
-        trained.config.layout = beat.apply(trained.config.layout)?;
+        trained.config.layout = super::with_beat(trained.config.layout, beat)?;
     }
     let text_encoder = load_text_encoder(&args.data.weights, &device)?;
     eprintln!(

@@ -129,32 +129,15 @@ pub fn run() -> i32 {
 #[cfg(feature = "train")]
 pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v5.ecgb";
 
-/// The beat the `hybrid` layout encodes.
+/// `layout` reading `beat` (`--beat`), or an error saying the layout has no choice of beat.
 #[cfg(feature = "train")]
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum BeatArg {
-    /// The complete beat nearest the record's middle (how the seed paper cuts it)
-    Central,
-    /// The sample-wise median of all the record's complete beats
-    Median,
-}
-
-#[cfg(feature = "train")]
-impl BeatArg {
-    /// `layout` reading this beat, or an error saying the layout has no choice of beat.
-    pub fn apply(
-        self,
-        layout: ecgmatch_engine::encode::patches::InputLayout,
-    ) -> Result<ecgmatch_engine::encode::patches::InputLayout, String> {
-        use ecgmatch_engine::encode::layout::Beat;
-        let beat = match self {
-            BeatArg::Central => Beat::Central,
-            BeatArg::Median => Beat::Median,
-        };
-        layout
-            .with_beat(beat)
-            .ok_or_else(|| "--beat applies to the hybrid layout only".to_string())
-    }
+pub fn with_beat(
+    layout: ecgmatch_engine::encode::patches::InputLayout,
+    beat: ecgmatch_engine::encode::layout::Beat,
+) -> Result<ecgmatch_engine::encode::patches::InputLayout, String> {
+    layout
+        .with_beat(beat)
+        .ok_or_else(|| "--beat applies to the hybrid layout only".to_string())
 }
 
 /// The layouts a user can pick on the command line.

@@ -127,7 +127,7 @@ pub struct TrainArgs {
     model: Model,
     /// The beat the hybrid model trains on [default: central]
     #[arg(long, value_enum)]
-    beat: Option<super::BeatArg>,
+    beat: Option<ecgmatch_engine::encode::layout::Beat>,
     /// Folder for checkpoints, config and log
     #[arg(long)]
     out: PathBuf,
@@ -152,7 +152,7 @@ pub fn train(args: TrainArgs) -> Result<(), String> {
         Model::Hybrid => TrainConfig::hybrid_default(),
     };
     if let Some(beat) = args.beat {
-        config.layout = beat.apply(config.layout)?;
+        config.layout = super::with_beat(config.layout, beat)?;
     }
     if let Some(e) = args.epochs {
         config.epochs = e;

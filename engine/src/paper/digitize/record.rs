@@ -43,13 +43,7 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         let lead = trace.lead.index();
         for i in trace.cell.samples.0..trace.cell.samples.1.min(total) {
             let x = layout.x_of(i, trace.cell.row, pitch, config) - trace.first_x as f64;
-            let tip = trace
-                .spike_tips
-                .iter()
-                .map(|&p| (p, (p as f64 - x).abs()))
-                .filter(|(_, d)| *d < snap)
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .and_then(|(p, _)| trace.ys[p]);
+            let tip = nearest_tip(&trace.spike_tips, x, snap).and_then(|p| trace.ys[p]);
             if let Some(y) = tip.or_else(|| height_at(&trace.ys, x)) {
                 samples[lead][i] = ((trace.baseline - y) / pitch.y / config.mm_per_mv) as f32;
                 visible[lead][i] = true;
@@ -111,6 +105,19 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         warnings,
         missing,
     }
+}
+
+/// Of `tips` (ascending), the one nearest fractional column `x` if nearer than `reach`.
+fn nearest_tip(tips: &[usize], x: f64, reach: f64) -> Option<usize> {
+    let after = tips.partition_point(|&p| (p as f64) < x);
+    [after.checked_sub(1), Some(after)]
+        .into_iter()
+        .flatten()
+        .filter_map(|k| tips.get(k).copied())
+        .map(|p| (p, (p as f64 - x).abs()))
+        .filter(|(_, d)| *d < reach)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(p, _)| p)
 }
 
 /// The trace's height at fractional column `x`: between two seen columns, interpolated; next
@@ -187,6 +194,18 @@ fn beat_agreement(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_tip_within_reach_is_found_and_ties_go_to_the_earlier() {
+        let tips = [10, 20, 30];
+        assert_eq!(nearest_tip(&tips, 19.6, 0.5), Some(20));
+        assert_eq!(nearest_tip(&tips, 20.4, 0.5), Some(20));
+        assert_eq!(nearest_tip(&tips, 15.0, 0.5), None);
+        assert_eq!(nearest_tip(&tips, 25.0, 5.1), Some(20));
+        assert_eq!(nearest_tip(&tips, 31.0, 1.5), Some(30));
+        assert_eq!(nearest_tip(&tips, 9.2, 1.0), Some(10));
+        assert_eq!(nearest_tip(&[], 9.2, 1.0), None);
+    }
     use crate::paper::digitize::layout::{Cell, Row};
     use crate::paper::digitize::ruler::Ruler;
 

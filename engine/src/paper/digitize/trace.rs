@@ -35,8 +35,8 @@ pub struct Followed {
     pub first_x: usize,
     /// Per pixel column: the trace's height (pixel row), where seen.
     pub ys: Vec<Option<f64>>,
-    /// Indices into `ys` of the tips of spikes: peaks or troughs standing out from both
-    /// neighbouring columns by at least `SPIKE_MM`, their runs not cut off by the band.
+    /// Indices into `ys` of the tips of spikes, ascending: peaks or troughs standing out from
+    /// both neighbouring columns by at least `SPIKE_MM`, their runs not cut off by the band.
     pub spike_tips: Vec<usize>,
     pub baseline: f64,
     /// `[x0, y0, x1, y1]` of the cell.

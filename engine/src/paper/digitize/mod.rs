@@ -209,12 +209,12 @@ const MAX_MISSING_LEADS: usize = 3;
 
 fn partial_sheet(missing: &[Lead]) -> Error {
     let names: Vec<&str> = missing.iter().map(|l| l.label()).collect();
-    let (last, rest) = names
-        .split_last()
-        .expect("at least MAX_MISSING_LEADS leads");
+    let leads = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
     Error::InvalidArgument(format!(
-        "only part of the printout is in the picture: {} and {last} were not found or are cut short; photograph or scan the whole sheet, all four edges of its grid in view; {ACCEPTED}",
-        rest.join(", ")
+        "only part of the printout is in the picture: {leads} were not found or are cut short; photograph or scan the whole sheet, all four edges of its grid in view; {ACCEPTED}"
     ))
 }
 

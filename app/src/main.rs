@@ -20,7 +20,23 @@ fn register_offline_support() {
     }
 }
 
+// burn's GPU IR registers its dialects with `inventory` constructors. A module whose exported
+// functions never call `__wasm_call_ctors` counts as a "command" to the Wasm linker, which then
+// runs every constructor again at the start of every export: each call from JavaScript into
+// the page (thousands per render) paid for thousands of registrations, about a second per
+// search. Calling it once from `main` makes the linker leave the exports alone.
+#[cfg(target_family = "wasm")]
+unsafe extern "C" {
+    fn __wasm_call_ctors();
+}
+
 fn main() {
+    // SAFETY: runs the constructors once, before any other code of the page; inventory's
+    // registrations are idempotent should anything run them again.
+    #[cfg(target_family = "wasm")]
+    unsafe {
+        __wasm_call_ctors();
+    }
     register_offline_support();
     yew::Renderer::<app::App>::new().render();
 }

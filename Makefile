@@ -9,7 +9,7 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup serve build cli test test-native test-browser bench bench-browser fuzz weights
+.PHONY: setup serve build cli test test-native test-browser bench bench-browser profile-browser fuzz weights
 
 ## Install the wasm target, trunk, wasm-bindgen-cli (pinned to Cargo.lock), Chromium and the test's node packages.
 setup:
@@ -53,6 +53,17 @@ weights:
 
 test-browser: build
 	cd tests/e2e && npm test
+
+## Where a search's time goes in the page, by Rust function: the page built again with its
+## function names (profile wasm-prof), profiled over a fixture search in headless Chromium.
+profile-browser: build
+	cargo build -p ecgmatch-app --bin ecgmatch-app --target wasm32-unknown-unknown --profile wasm-prof
+	rm -rf target/dist-prof && cp -r dist target/dist-prof
+	name=$$(basename dist/ecgmatch-app-*_bg.wasm _bg.wasm) && wasm-bindgen --target web --no-typescript \
+		--out-dir target/dist-prof --out-name $$name target/wasm32-unknown-unknown/wasm-prof/ecgmatch-app.wasm
+	@# The rebuilt files no longer match the hashes Trunk wrote into the page.
+	sed -i 's/ integrity="[^"]*"//g' target/dist-prof/index.html
+	cd tests/e2e && DIST=$(CURDIR)/target/dist-prof node profile.mjs
 
 ## Stage timings in headless Chromium on both backends (N real PTB-XL test-fold records).
 bench-browser: build

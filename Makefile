@@ -63,7 +63,7 @@ profile-browser: build
 		--out-dir target/dist-prof --out-name $$name target/wasm32-unknown-unknown/wasm-prof/ecgmatch-app.wasm
 	@# The rebuilt files no longer match the hashes Trunk wrote into the page.
 	sed -i 's/ integrity="[^"]*"//g' target/dist-prof/index.html
-	cd tests/e2e && DIST=$(CURDIR)/target/dist-prof node profile.mjs
+	cd tests/e2e && ECGMATCH_DIST=$(CURDIR)/target/dist-prof node profile.mjs
 
 ## Stage timings in headless Chromium on both backends (N real PTB-XL test-fold records).
 bench-browser: build

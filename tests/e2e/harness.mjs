@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The built page; `DIST=…` serves another build (`make profile-browser`'s named one). */
-export const DIST = process.env.DIST || join(ROOT, 'dist');
+/** The built page; `ECGMATCH_DIST=…` serves another build (`make profile-browser`'s named one). */
+export const DIST = process.env.ECGMATCH_DIST || join(ROOT, 'dist');
 export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 /** The case library's path as the page fetches it (`bundle/ptbxl-vN.ecgb`), read from the app's
  * source so that the tests follow a new library version. */

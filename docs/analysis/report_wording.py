@@ -218,26 +218,19 @@ for g in (0.0, 0.1, 0.2, 0.35, 0.5):
     print(f"axis weight {g}: kNN macro AUC (all statements) {macro:.4f}")
     recall(zv, f"vote in the space with the predicted axis, weight {g}")
 
-# Bound: the vote among cases from the query's own cart model (not known from an ECG).
-model = np.array([d.split()[0] for d in device])
-same = model[lib][top] == model[qs][:, None]
-ws = w * same
-ws /= ws.sum(1, keepdims=True) + 1e-12
-bound = np.zeros((len(qs), R))
-for q in range(len(qs)):
-    np.add.at(bound[q], lib_report[top[q]], ws[q])
-recall(bound, "bound: vote among the query's cart model")
 
-
-# Bounds that know the query's statements (a perfect reader) or its heart axis, each counting
-# first only the neighbours that share it, then the plain vote for the slots left.
+# Bounds that know something of the query no ECG tells: its cart model, its statements (a
+# perfect reader) or its heart axis. As in `ecgmatch eval`, the reports of the neighbours that
+# share it come first, by their vote, then the plain vote's for the slots left.
 def vote_knowing(same, name):
     kept = np.zeros((len(qs), R))
     for q in range(len(qs)):
         np.add.at(kept[q], lib_report[top[q]], (w * same)[q])
-    recall(kept * 1000 + vote, name)
+    recall(np.where(kept > 0, 2 + kept, vote), name)
 
 
+model = np.array([d.split()[0] for d in device])
+vote_knowing(model[lib][top] == model[qs][:, None], "bound: vote knowing the query's cart model")
 query_set = np.array([set_keys.get(tuple(np.where(Y[i] > 0)[0]), -1) for i in qs])
 vote_knowing(lib_set[top] == query_set[:, None], "bound: vote knowing the query's statements")
 recall(np.where(query_set[:, None] >= 0, per_set[query_set], 0),

@@ -210,17 +210,7 @@ fn scale_microvolts(record: &Record) -> f64 {
 
 /// An `AnnotatedECG` document with one rhythm series of the record's standard leads.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads: Vec<&Channel> = record
-        .channels
-        .iter()
-        .filter(|c| c.lead.is_some())
-        .collect();
-    if leads.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "{}: the record has no standard ECG lead to write",
-            record.name
-        )));
-    }
+    let leads = super::write::standard_channels(record)?;
     let id = xml::document_id(record);
     let meta = &record.metadata;
     let start = meta.date.as_deref().and_then(Timestamp::parse);

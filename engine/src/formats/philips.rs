@@ -200,17 +200,7 @@ fn metadata(root: Node) -> Metadata {
 /// An uncompressed `restingecgdata` document (schema 1.04.01) of the record's standard
 /// leads in its order, at Philips' 5 µV step.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads: Vec<&Channel> = record
-        .channels
-        .iter()
-        .filter(|c| c.lead.is_some())
-        .collect();
-    if leads.is_empty() {
-        return Err(Error::InvalidArgument(format!(
-            "{}: the record has no standard ECG lead to write",
-            record.name
-        )));
-    }
+    let leads = super::write::standard_channels(record)?;
     let samples = record.num_samples();
     let labels: Vec<&str> = leads
         .iter()

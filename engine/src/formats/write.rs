@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::{Record, Result};
+use crate::{Channel, Error, Record, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -78,6 +78,23 @@ pub fn excerpt(record: &Record, seconds: f64) -> Record {
         channel.samples.truncate(keep);
     }
     out
+}
+
+/// The record's channels that carry a standard lead, in its order: what a writer of a format
+/// that names every lead stores. An error where there is none, rather than an empty document.
+pub fn standard_channels(record: &Record) -> Result<Vec<&Channel>> {
+    let leads: Vec<&Channel> = record
+        .channels
+        .iter()
+        .filter(|c| c.lead.is_some())
+        .collect();
+    if leads.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{}: the record has no standard ECG lead to write",
+            record.name
+        )));
+    }
+    Ok(leads)
 }
 
 /// A digest of the record's name, rate and samples: writers derive their document ids from it,

@@ -11,7 +11,7 @@ use roxmltree::Node;
 
 use super::xml::{self, Source, Timestamp, XmlReader, XmlWriter};
 use super::{millivolt_channel, millivolts_per, RecordParts};
-use crate::{Channel, Error, Metadata, Record, Result, Sex};
+use crate::{Channel, Metadata, Record, Result, Sex};
 
 pub const FORMAT: &str = "HL7 aECG";
 

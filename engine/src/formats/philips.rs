@@ -10,7 +10,7 @@ use roxmltree::Node;
 
 use super::xml::{self, Source, Timestamp, XmlReader, XmlWriter};
 use super::{millivolt_channel, RecordParts};
-use crate::{Channel, Error, Metadata, Record, Result, Sex};
+use crate::{Channel, Metadata, Record, Result, Sex};
 
 pub const FORMAT: &str = "Philips SierraECG XML";
 
@@ -305,7 +305,7 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::formats::xml::testing::*;
-    use crate::Lead;
+    use crate::{Error, Lead};
     use proptest::prelude::*;
 
     #[test]

@@ -90,6 +90,12 @@ pub struct Layout {
     pub rulers: Vec<Ruler>,
     /// Grid coordinate (see [`Ruler`]) of the record's time 0.
     pub x_start: f64,
+    /// Rows of the grid of leads; the rows below it are rhythm strips, whose cells carry a
+    /// provisional lead until `strips::identify` finds the lead each repeats.
+    pub grid_rows: usize,
+    /// Whether the strips' provisional leads are the usual ones for their number (II alone;
+    /// V1, II, V5), to keep where the grid does not tell; otherwise they are placeholders.
+    pub usual_strip_leads: bool,
 }
 
 impl Layout {
@@ -234,20 +240,18 @@ pub fn find(
     } else {
         format!("{}+{rhythm_rows}", kind.name())
     };
-    match rhythm_rows {
-        0 => {}
-        1 => cells.push(Cell { lead: config.rhythm_lead, row: grid_rows, samples: (0, total) }),
-        3 => {
-            for (k, lead) in config.three_rhythm_leads.iter().enumerate() {
-                cells.push(Cell { lead: *lead, row: grid_rows + k, samples: (0, total) });
-            }
-            let names: Vec<&str> = config.three_rhythm_leads.iter().map(|l| l.label()).collect();
-            warnings.push(format!("3 rhythm strips read as {}, the usual order; their labels were not read", names.join(", ")));
-        }
-        _ => warnings.push(format!(
-            "{rhythm_rows} rhythm strips found; their leads are not known, so only the {} grid was read",
-            kind.name()
-        )),
+    let usual: &[Lead] = match rhythm_rows {
+        1 => std::slice::from_ref(&config.rhythm_lead),
+        3 => &config.three_rhythm_leads,
+        _ => &[],
+    };
+    for k in 0..rhythm_rows {
+        let lead = usual.get(k).copied().unwrap_or(config.rhythm_lead);
+        cells.push(Cell {
+            lead,
+            row: grid_rows + k,
+            samples: (0, total),
+        });
     }
     Ok(Layout {
         name,
@@ -255,6 +259,8 @@ pub fn find(
         cells,
         rulers,
         x_start,
+        grid_rows,
+        usual_strip_leads: !usual.is_empty(),
     })
 }
 

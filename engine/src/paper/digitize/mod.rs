@@ -12,6 +12,7 @@
 //!    (3×4 with rhythm strip first). [`ruler`] reads each row's time axis off its vertical
 //!    grid lines, so that perspective left after flattening does not drift it.
 //! 4. [`trace`]: follow each lead column by column through its cell.
+//!    [`strips`] names each rhythm strip by the grid cell whose reading it repeats.
 //! 5. [`record`]: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
 //!    samples that were not seen are marked not visible and filled beat by beat from the
 //!    lead's seen beats (`signal::fill`).
@@ -24,6 +25,7 @@ mod layout;
 mod record;
 mod ruler;
 pub mod sheet;
+mod strips;
 mod trace;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -182,6 +184,7 @@ pub fn digitize_within(
     }
     let layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
     let traces = trace::follow_all(&ink, &layout, pitch, config);
+    let traces = strips::identify(traces, &layout, pitch, config, &mut warnings);
     let assembled = record::assemble(&traces, &layout, pitch, config);
     if assembled.missing.len() >= MAX_MISSING_LEADS {
         return Err(partial_sheet(&assembled.missing));

@@ -35,17 +35,11 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
     // Cells first, full-width strips last, so that a strip's reading wins.
     let mut ordered: Vec<&Followed> = traces.iter().collect();
     ordered.sort_by_key(|t| t.cell.samples.1 - t.cell.samples.0);
-    // A spike's tip is a sample (the printer drew straight lines between samples). Read between
-    // columns, a tip found a pixel off the sample's column (blur, a ruler's rounding) loses
-    // much of a narrow R wave's height, so a sample within half a sample of a tip takes it.
-    let snap = 0.5 * pitch.x * config.mm_per_s / config.sampling_rate;
     for trace in ordered {
         let lead = trace.lead.index();
         for i in trace.cell.samples.0..trace.cell.samples.1.min(total) {
-            let x = layout.x_of(i, trace.cell.row, pitch, config) - trace.first_x as f64;
-            let tip = nearest_tip(&trace.spike_tips, x, snap).and_then(|p| trace.ys[p]);
-            if let Some(y) = tip.or_else(|| height_at(&trace.ys, x)) {
-                samples[lead][i] = ((trace.baseline - y) / pitch.y / config.mm_per_mv) as f32;
+            if let Some(v) = reading(trace, i, layout, pitch, config) {
+                samples[lead][i] = v;
                 visible[lead][i] = true;
             }
         }
@@ -105,6 +99,24 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
         warnings,
         missing,
     }
+}
+
+/// Sample `i` as `trace` shows it, in mV, where the trace was seen.
+pub fn reading(
+    trace: &Followed,
+    i: usize,
+    layout: &Layout,
+    pitch: Pitch,
+    config: &Config,
+) -> Option<f32> {
+    // A spike's tip is a sample (the printer drew straight lines between samples). Read between
+    // columns, a tip found a pixel off the sample's column (blur, a ruler's rounding) loses
+    // much of a narrow R wave's height, so a sample within half a sample of a tip takes it.
+    let snap = 0.5 * pitch.x * config.mm_per_s / config.sampling_rate;
+    let x = layout.x_of(i, trace.cell.row, pitch, config) - trace.first_x as f64;
+    let tip = nearest_tip(&trace.spike_tips, x, snap).and_then(|p| trace.ys[p]);
+    let y = tip.or_else(|| height_at(&trace.ys, x))?;
+    Some(((trace.baseline - y) / pitch.y / config.mm_per_mv) as f32)
 }
 
 /// Of `tips` (ascending), the one nearest fractional column `x` if nearer than `reach`.
@@ -227,6 +239,8 @@ mod tests {
             cells: vec![cell.clone()],
             rulers: vec![Ruler::uniform()],
             x_start: 0.3,
+            grid_rows: 1,
+            usual_strip_leads: false,
         };
         let mut ys = vec![Some(150.0); 200];
         ys[100] = Some(110.0);

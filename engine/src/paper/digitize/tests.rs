@@ -591,6 +591,33 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
     }
 }
 
+#[test]
+fn a_six_by_two_sheet_read_as_three_by_four_says_to_choose_six_by_two() {
+    use crate::paper::render::PaperLayout;
+    let hint = |layout: PaperLayout| {
+        let rendered = render(
+            &ptbxl("00063_lr"),
+            &RenderConfig {
+                layout,
+                row_height_mm: layout.default_row_height_mm(),
+                ..RenderConfig::default()
+            },
+        );
+        let digitized = digitize(&rendered.bitmap, &Config::default()).expect("digitized");
+        (
+            digitized.layout,
+            digitized
+                .warnings
+                .iter()
+                .any(|w| w.contains("choose the 6x2 layout")),
+        )
+    };
+    // Six rows are read as 3×4 with three strips unless chosen; the strips' usual leads are
+    // not what the rows repeat, which the warning says.
+    assert_eq!(hint(PaperLayout::SixByTwo), ("3x4+3".to_string(), true));
+    assert_eq!(hint(PaperLayout::ThreeByFour), ("3x4+1".to_string(), false));
+}
+
 /// The picture's pixels from column `x0` to `x1`, top to bottom.
 fn columns(picture: &Bitmap, x0: usize, x1: usize) -> Bitmap {
     let rgb = picture

@@ -330,6 +330,8 @@ mod tests {
             }],
             rulers: vec![Ruler::uniform()],
             x_start: 0.0,
+            grid_rows: 1,
+            usual_strip_leads: false,
         }
     }
 

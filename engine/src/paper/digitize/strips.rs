@@ -4,8 +4,8 @@
 //! same seconds in one of its cells: over that cell's window the two are one signal read twice.
 //! The cell whose reading the strip repeats, clearly closer than any other, names the strip.
 //! Labels are not read, so strips in a number without usual leads (two strips, say V1 and II)
-//! were skipped before; now they are read where the grid names them. The comparison also tells
-//! when a sheet with six rows is more likely 6×2 than 3×4 with three strips.
+//! are read only where the grid names them. The comparison also tells when a sheet with six
+//! rows is more likely 6×2 than 3×4 with three strips.
 
 use super::grid::Pitch;
 use super::layout::Layout;

@@ -126,7 +126,7 @@ pub fn paper_overlay(props: &Props) -> Html {
             if !d.warnings.is_empty() {
                 <ul class="warnings">{ for d.warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
             }
-            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was not found (a 6×2 is not told from a 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
+            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was taken wrongly (six rows are read as 6×2 where their limb leads obey aVR = −(I + II)/2 and its kin, else as 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
             <div class="overlay-frame">
                 <img src={picture.url.as_str().to_string()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"

@@ -25,6 +25,7 @@ mod layout;
 mod record;
 mod ruler;
 pub mod sheet;
+mod six_rows;
 mod strips;
 mod trace;
 
@@ -56,7 +57,8 @@ pub struct Config {
     /// Smallest picture worth reading, in pixels, either side.
     pub min_side_px: usize,
     /// The layout of the printout, as a person chose it; `None` finds it (3×4 with rhythm
-    /// strips, or 12×1 when twelve rows are found).
+    /// strips; 12×1 when twelve rows are found; 6×2 when six rows' limb leads obey the
+    /// Goldberger relations, `six_rows`).
     pub layout: Option<PaperLayout>,
     /// The lead printed on a single rhythm strip below the grid.
     pub rhythm_lead: Lead,
@@ -182,8 +184,28 @@ pub fn digitize_within(
             pitch.x, pitch.y
         ));
     }
-    let layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
-    let traces = trace::follow_all(&ink, &layout, pitch, config);
+    let before_layout = warnings.clone();
+    let mut layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
+    let mut traces = trace::follow_all(&ink, &layout, pitch, config);
+    // Six rows are read as 3×4 with three rhythm strips unless they are the 6×2 that the limb
+    // leads' relations say they are.
+    if config.layout.is_none() && layout.rows.len() == 6 && layout.grid_rows == 3 {
+        let six = Config {
+            layout: Some(PaperLayout::SixByTwo),
+            ..config.clone()
+        };
+        let mut six_warnings = before_layout;
+        if let Ok(six_layout) = layout::find(&straight, &ink, pitch, &six, &mut six_warnings) {
+            let six_traces = trace::follow_all(&ink, &six_layout, pitch, &six);
+            if six_rows::limb_leads_agree(&six_traces, &six_layout, pitch, &six) {
+                six_warnings.push(format!(
+                    "read as {}: the six rows' limb leads obey aVR = −(I + II)/2, aVL = I − II/2 and aVF = II − I/2, as a 6×2 printout's do; if it is a 3×4 with three rhythm strips, choose that layout",
+                    PaperLayout::SixByTwo.name()
+                ));
+                (layout, traces, warnings) = (six_layout, six_traces, six_warnings);
+            }
+        }
+    }
     let traces = strips::identify(traces, &layout, pitch, config, &mut warnings);
     let assembled = record::assemble(&traces, &layout, pitch, config);
     if assembled.missing.len() >= MAX_MISSING_LEADS {

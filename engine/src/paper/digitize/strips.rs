@@ -180,62 +180,13 @@ fn difference(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paper::digitize::layout::{Cell, Row};
-    use crate::paper::digitize::ruler::Ruler;
+    use crate::paper::digitize::tests::{followed, layout_of_rows, waveform, ONE_SAMPLE_PER_PX};
     use crate::random::SplitMix;
-
-    /// 4 px/mm at 25 mm/s and 100 Hz: one sample per pixel column.
-    const PITCH: Pitch = Pitch { x: 4.0, y: 4.0 };
-    const BASELINE: f64 = 100.0;
-
-    /// A lead's own waveform in mV: a beat every 0.8 s whose form depends on the lead.
-    fn waveform(lead: Lead, i: usize) -> f64 {
-        let k = lead.index() as f64;
-        let t = i as f64 / 100.0;
-        let phase = (t / 0.8).fract();
-        let spike = (-((phase - 0.3) / (0.01 + 0.004 * k)).powi(2)).exp();
-        (1.0 - 0.15 * k) * spike + 0.2 * (std::f64::consts::TAU * (1.0 + 0.3 * k) * t).sin()
-    }
-
-    fn followed(
-        lead: Lead,
-        row: usize,
-        (from, to): (usize, usize),
-        mv: impl Fn(usize) -> f64,
-    ) -> Followed {
-        Followed {
-            lead,
-            cell: Cell {
-                lead,
-                row,
-                samples: (from, to),
-            },
-            first_x: from,
-            ys: (from..to)
-                .map(|i| Some(BASELINE - mv(i) * 10.0 * PITCH.y))
-                .collect(),
-            spike_tips: Vec::new(),
-            baseline: BASELINE,
-            bounds: [from as f64, 0.0, to as f64, 200.0],
-        }
-    }
 
     #[test]
     fn a_strip_takes_the_lead_it_repeats_and_one_that_repeats_none_is_left_out() {
+        let layout = layout_of_rows(3, 1, false);
         let grid = [Lead::I, Lead::AVR, Lead::V1, Lead::V4];
-        let row = Row {
-            baseline: BASELINE,
-            band: (0.0, 200.0),
-        };
-        let layout = Layout {
-            name: "3x4+2".into(),
-            rows: vec![row.clone(), row.clone(), row],
-            cells: Vec::new(),
-            rulers: vec![Ruler::uniform(); 3],
-            x_start: 0.0,
-            grid_rows: 1,
-            usual_strip_leads: false,
-        };
         let mut traces: Vec<Followed> = grid
             .iter()
             .enumerate()
@@ -247,7 +198,13 @@ mod tests {
         traces.push(followed(Lead::II, 2, (0, 1000), |i| noise[i]));
 
         let mut warnings = Vec::new();
-        let kept = identify(traces, &layout, PITCH, &Config::default(), &mut warnings);
+        let kept = identify(
+            traces,
+            &layout,
+            ONE_SAMPLE_PER_PX,
+            &Config::default(),
+            &mut warnings,
+        );
         let strips: Vec<Lead> = kept
             .iter()
             .filter(|t| t.cell.row >= 1)
@@ -269,25 +226,19 @@ mod tests {
 
     #[test]
     fn strips_with_usual_leads_keep_them() {
-        let row = Row {
-            baseline: BASELINE,
-            band: (0.0, 200.0),
-        };
-        let layout = Layout {
-            name: "3x4+1".into(),
-            rows: vec![row.clone(), row],
-            cells: Vec::new(),
-            rulers: vec![Ruler::uniform(); 2],
-            x_start: 0.0,
-            grid_rows: 1,
-            usual_strip_leads: true,
-        };
+        let layout = layout_of_rows(2, 1, true);
         let traces = vec![
             followed(Lead::I, 0, (0, 250), |i| waveform(Lead::I, i)),
             followed(Lead::II, 1, (0, 1000), |i| waveform(Lead::I, i)),
         ];
         let mut warnings = Vec::new();
-        let kept = identify(traces, &layout, PITCH, &Config::default(), &mut warnings);
+        let kept = identify(
+            traces,
+            &layout,
+            ONE_SAMPLE_PER_PX,
+            &Config::default(),
+            &mut warnings,
+        );
         assert_eq!(kept[1].lead, Lead::II);
         assert!(warnings.is_empty(), "{warnings:?}");
     }

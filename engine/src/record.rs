@@ -165,7 +165,16 @@ pub struct Record {
 }
 
 /// A limb lead computed from leads I and II.
-type FromIAndII = fn(f32, f32) -> f32;
+pub type FromIAndII = fn(f32, f32) -> f32;
+
+/// The limb leads a cart computes from I and II (Einthoven: III = II − I; Goldberger:
+/// aVR = −(I+II)/2, aVL = I − II/2, aVF = II − I/2).
+pub const LIMB_LEADS_FROM_I_AND_II: [(Lead, FromIAndII); 4] = [
+    (Lead::III, |i, ii| ii - i),
+    (Lead::AVR, |i, ii| -(i + ii) / 2.0),
+    (Lead::AVL, |i, ii| i - ii / 2.0),
+    (Lead::AVF, |i, ii| ii - i / 2.0),
+];
 
 impl Record {
     pub fn num_samples(&self) -> usize {
@@ -197,19 +206,13 @@ impl Record {
     }
 
     /// Derives III, aVR, aVL and aVF from I and II where they are missing
-    /// (Einthoven: III = II − I; Goldberger: aVR = −(I+II)/2, aVL = I − II/2, aVF = II − I/2).
+    /// ([`LIMB_LEADS_FROM_I_AND_II`]).
     pub fn derive_missing_limb_leads(&mut self) {
         let (Some(i), Some(ii)) = (self.lead(Lead::I), self.lead(Lead::II)) else {
             return;
         };
         let (i, ii) = (i.samples.clone(), ii.samples.clone());
-        let derivations: [(Lead, FromIAndII); 4] = [
-            (Lead::III, |i, ii| ii - i),
-            (Lead::AVR, |i, ii| -(i + ii) / 2.0),
-            (Lead::AVL, |i, ii| i - ii / 2.0),
-            (Lead::AVF, |i, ii| ii - i / 2.0),
-        ];
-        for (lead, f) in derivations {
+        for (lead, f) in LIMB_LEADS_FROM_I_AND_II {
             if self.lead(lead).is_none() {
                 self.channels.push(Channel {
                     name: lead.label().to_string(),

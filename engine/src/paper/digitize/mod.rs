@@ -199,7 +199,7 @@ pub fn digitize_within(
             let six_traces = trace::follow_all(&ink, &six_layout, pitch, &six);
             if six_rows::limb_leads_agree(&six_traces, &six_layout, pitch, &six) {
                 six_warnings.push(format!(
-                    "read as {}: the six rows' limb leads obey aVR = −(I + II)/2, aVL = I − II/2 and aVF = II − I/2, as a 6×2 printout's do; if it is a 3×4 with three rhythm strips, choose that layout",
+                    "read as {}: the six rows' limb leads obey III = II − I, aVR = −(I + II)/2, aVL = I − II/2 and aVF = II − I/2, as a 6×2 printout's do; if it is a 3×4 with three rhythm strips, choose that layout",
                     PaperLayout::SixByTwo.name()
                 ));
                 (layout, traces, warnings) = (six_layout, six_traces, six_warnings);

@@ -183,6 +183,18 @@ mod tests {
     use crate::paper::digitize::tests::{followed, layout_of_rows, waveform, ONE_SAMPLE_PER_PX};
     use crate::random::SplitMix;
 
+    fn identified(traces: Vec<Followed>, layout: &Layout) -> (Vec<Followed>, Vec<String>) {
+        let mut warnings = Vec::new();
+        let kept = identify(
+            traces,
+            layout,
+            ONE_SAMPLE_PER_PX,
+            &Config::default(),
+            &mut warnings,
+        );
+        (kept, warnings)
+    }
+
     #[test]
     fn a_strip_takes_the_lead_it_repeats_and_one_that_repeats_none_is_left_out() {
         let layout = layout_of_rows(3, 1, false);
@@ -197,14 +209,7 @@ mod tests {
         let noise: Vec<f64> = (0..1000).map(|_| 0.5 * noise.gaussian()).collect();
         traces.push(followed(Lead::II, 2, (0, 1000), |i| noise[i]));
 
-        let mut warnings = Vec::new();
-        let kept = identify(
-            traces,
-            &layout,
-            ONE_SAMPLE_PER_PX,
-            &Config::default(),
-            &mut warnings,
-        );
+        let (kept, warnings) = identified(traces, &layout);
         let strips: Vec<Lead> = kept
             .iter()
             .filter(|t| t.cell.row >= 1)
@@ -231,14 +236,7 @@ mod tests {
             followed(Lead::I, 0, (0, 250), |i| waveform(Lead::I, i)),
             followed(Lead::II, 1, (0, 1000), |i| waveform(Lead::I, i)),
         ];
-        let mut warnings = Vec::new();
-        let kept = identify(
-            traces,
-            &layout,
-            ONE_SAMPLE_PER_PX,
-            &Config::default(),
-            &mut warnings,
-        );
+        let (kept, warnings) = identified(traces, &layout);
         assert_eq!(kept[1].lead, Lead::II);
         assert!(warnings.is_empty(), "{warnings:?}");
     }

@@ -37,12 +37,7 @@ pub fn limb_leads_agree(
 
 /// The worst relation's unexplained share (see `MAX_UNEXPLAINED`); `None` where the leads
 /// were seen too little.
-fn unexplained(
-    traces: &[Followed],
-    layout: &Layout,
-    pitch: Pitch,
-    config: &Config,
-) -> Option<f64> {
+fn unexplained(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Option<f64> {
     let trace = |wanted: Lead| traces.iter().find(|t| t.lead == wanted);
     let (i, ii) = (trace(Lead::I)?, trace(Lead::II)?);
     let derived = LIMB_LEADS_FROM_I_AND_II.map(|(lead, _)| trace(lead));
@@ -99,18 +94,12 @@ mod tests {
     /// The first 5 s of six rows, as a 6×2 reads them: I, II and four more leads made by `row`.
     fn agree(row: impl Fn(Lead, usize) -> f64) -> bool {
         let layout = layout_of_rows(6, 6, false);
-        let traces: Vec<Followed> = [
-            Lead::I,
-            Lead::II,
-            Lead::III,
-            Lead::AVR,
-            Lead::AVL,
-            Lead::AVF,
-        ]
-        .iter()
-        .enumerate()
-        .map(|(r, &lead)| followed(lead, r, (0, 500), |i| row(lead, i)))
-        .collect();
+        // The first six standard leads are the limb leads.
+        let traces: Vec<Followed> = Lead::STANDARD[..6]
+            .iter()
+            .enumerate()
+            .map(|(r, &lead)| followed(lead, r, (0, 500), |i| row(lead, i)))
+            .collect();
         limb_leads_agree(&traces, &layout, ONE_SAMPLE_PER_PX, &Config::default())
     }
 

@@ -15,11 +15,13 @@ use crate::record::LIMB_LEADS_FROM_I_AND_II;
 use crate::Lead;
 
 /// Largest share of a lead's spread that what a relation leaves unexplained may take, for the
-/// worst of the four relations, on a 6×2. On 6×2 renders of the five fixture records and of
-/// the first 20 fold-10 records (clean, scanned, photographed, badly photographed) the worst
-/// relation left 0.08–0.55; on the three real 3×4 sheets with three strips (photos 02, 06, 53),
-/// read as 6×2, 1.33–1.61.
-const MAX_UNEXPLAINED: f64 = 0.7;
+/// second worst of the four relations, on a 6×2: one relation may break where its lead was
+/// read poorly (aVR left 0.97 on renders of two records whose other relations left under
+/// 0.25). On 6×2 renders of the first 50 fold-10 records (clean), of the first 20 (phone,
+/// phone-hard) and of the five fixtures (four levels), the second worst left 0.04–0.66 on every
+/// picture whose rows were found; on the three real 3×4 sheets with three strips (photos 02,
+/// 06, 53), read as 6×2, 0.99–1.28.
+const MAX_UNEXPLAINED: f64 = 0.8;
 /// Spread (mV) below which a lead is taken as flat, for the comparison's scale.
 const MIN_SPREAD_MV: f64 = 0.05;
 /// Share of the first 5 s that I and II, and each computed lead with them, must show.
@@ -35,8 +37,8 @@ pub fn limb_leads_agree(
     unexplained(traces, layout, pitch, config).is_some_and(|u| u <= MAX_UNEXPLAINED)
 }
 
-/// The worst relation's unexplained share (see `MAX_UNEXPLAINED`); `None` where the leads
-/// were seen too little.
+/// The second worst relation's unexplained share (see `MAX_UNEXPLAINED`); `None` where the
+/// leads were seen too little.
 fn unexplained(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Option<f64> {
     let trace = |wanted: Lead| traces.iter().find(|t| t.lead == wanted);
     let (i, ii) = (trace(Lead::I)?, trace(Lead::II)?);
@@ -67,7 +69,7 @@ fn unexplained(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Conf
     {
         return None;
     }
-    let worst = pairs
+    let mut unexplained: Vec<f64> = pairs
         .iter()
         .map(|(lead, computed)| {
             let residual: Vec<f64> = lead.iter().zip(computed).map(|(l, c)| l - c).collect();
@@ -75,8 +77,11 @@ fn unexplained(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Conf
             // it) must not make a reading's noise look like a broken relation.
             spread(&residual) / spread(lead).max(spread(computed)).max(MIN_SPREAD_MV)
         })
-        .fold(0.0f64, f64::max);
-    Some(worst)
+        .collect();
+    unexplained.sort_by(f64::total_cmp);
+    unexplained
+        .get(unexplained.len().saturating_sub(2))
+        .copied()
 }
 
 /// RMS about the median: rows are read from their own baselines, so a relation may hold up to

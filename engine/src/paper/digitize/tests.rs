@@ -596,14 +596,7 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
         (PaperLayout::TwelveByOne, None, "12x1"),
         (PaperLayout::SixByTwo, Some(PaperLayout::SixByTwo), "6x2"),
     ] {
-        let rendered = render(
-            &truth,
-            &RenderConfig {
-                layout,
-                row_height_mm: layout.default_row_height_mm(),
-                ..RenderConfig::default()
-            },
-        );
+        let rendered = render(&truth, &RenderConfig::for_layout(layout));
         let started = Instant::now();
         let digitized = digitize(
             &rendered.bitmap,
@@ -655,14 +648,7 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
 fn six_rows_are_read_as_the_six_by_two_their_limb_leads_say_they_are() {
     use crate::paper::render::PaperLayout;
     let truth = ptbxl("00063_lr");
-    let rendered = render(
-        &truth,
-        &RenderConfig {
-            layout: PaperLayout::SixByTwo,
-            row_height_mm: PaperLayout::SixByTwo.default_row_height_mm(),
-            ..RenderConfig::default()
-        },
-    );
+    let rendered = render(&truth, &RenderConfig::for_layout(PaperLayout::SixByTwo));
     // No layout chosen: six rows could be 3×4 with three rhythm strips.
     let digitized = digitize(&rendered.bitmap, &Config::default()).expect("digitized");
     assert_eq!(digitized.layout, "6x2", "{:?}", digitized.warnings);

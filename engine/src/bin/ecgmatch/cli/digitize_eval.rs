@@ -137,12 +137,7 @@ pub fn run(args: Args) -> Result<(), String> {
             )?;
         }
         for ((_, layout), out) in OTHER_LAYOUTS.iter().zip(&mut other_layouts) {
-            let config = RenderConfig {
-                layout: *layout,
-                row_height_mm: layout.default_row_height_mm(),
-                ..RenderConfig::default()
-            };
-            let rendered = render(&record, &config);
+            let rendered = render(&record, &RenderConfig::for_layout(*layout));
             out.score(
                 &record,
                 &rendered,

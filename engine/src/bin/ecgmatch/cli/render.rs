@@ -54,9 +54,7 @@ pub fn run(args: Args) -> Result<(), String> {
         &record,
         &RenderConfig {
             px_per_mm: args.px_per_mm,
-            layout: args.layout,
-            row_height_mm: args.layout.default_row_height_mm(),
-            ..RenderConfig::default()
+            ..RenderConfig::for_layout(args.layout)
         },
     );
     let picture = degrade(&sheet.bitmap, &level, args.seed)

@@ -54,18 +54,22 @@ pub fn identify(
     if count == 0 {
         return kept;
     }
+    // Only a sheet of six rows, its layout not chosen, asks whether its usual strips hold.
+    let may_be_six_by_two = count == 3 && config.layout.is_none();
     let mut named = Vec::new();
     let mut contradicted = 0;
     for mut strip in strips {
-        let differences = differences(&strip, &kept, layout, pitch, config);
         if layout.usual_strip_leads {
-            let refuted = differences
-                .iter()
-                .find(|(_, lead)| *lead == strip.lead)
-                .is_some_and(|(d, _)| *d > CONTRADICTED);
+            let refuted = may_be_six_by_two
+                && kept
+                    .iter()
+                    .filter(|cell| cell.lead == strip.lead)
+                    .filter_map(|cell| closest(&strip, cell, layout, pitch, config))
+                    .min_by(f64::total_cmp)
+                    .is_some_and(|d| d > CONTRADICTED);
             contradicted += usize::from(refuted);
             named.push(strip);
-        } else if let Some(lead) = repeated(&differences) {
+        } else if let Some(lead) = repeated(&differences(&strip, &kept, layout, pitch, config)) {
             strip.lead = lead;
             strip.cell.lead = lead;
             named.push(strip);
@@ -95,7 +99,7 @@ pub fn identify(
     }
     // A 6×2 sheet read as 3×4 with three strips: its lower rows show other leads (aVR and V4,
     // aVL and V5, aVF and V6) than the usual strips' cells above them.
-    if count == 3 && contradicted >= 2 && config.layout.is_none() {
+    if may_be_six_by_two && contradicted >= 2 {
         warnings.push(format!(
             "the lower three rows do not repeat the leads above them as rhythm strips would: if the printout has six rows of two leads, choose the {} layout",
             PaperLayout::SixByTwo.name()
@@ -115,15 +119,23 @@ fn differences(
 ) -> Vec<(f64, Lead)> {
     let mut differences: Vec<(f64, Lead)> = grid
         .iter()
-        .filter_map(|cell| {
-            (-MAX_LAG..=MAX_LAG)
-                .filter_map(|lag| difference(strip, cell, lag, layout, pitch, config))
-                .min_by(f64::total_cmp)
-                .map(|d| (d, cell.lead))
-        })
+        .filter_map(|cell| closest(strip, cell, layout, pitch, config).map(|d| (d, cell.lead)))
         .collect();
     differences.sort_by(|a, b| a.0.total_cmp(&b.0));
     differences
+}
+
+/// The strip's difference from `cell` at the shift (up to `MAX_LAG`) that brings them closest.
+fn closest(
+    strip: &Followed,
+    cell: &Followed,
+    layout: &Layout,
+    pitch: Pitch,
+    config: &Config,
+) -> Option<f64> {
+    (-MAX_LAG..=MAX_LAG)
+        .filter_map(|lag| difference(strip, cell, lag, layout, pitch, config))
+        .min_by(f64::total_cmp)
 }
 
 /// The lead a strip repeats: the closest cell's, if close enough and clearly the closest.
@@ -227,6 +239,44 @@ mod tests {
             warnings.iter().any(|w| w.contains("read as V1")),
             "{warnings:?}"
         );
+    }
+
+    /// A 3×4 grid of each lead's own waveform, with three strips below drawn by `strip`.
+    fn three_by_four_with_strips(strip: impl Fn(usize, usize) -> f64) -> Vec<Followed> {
+        let mut traces: Vec<Followed> = crate::render::sheet::GRID
+            .iter()
+            .enumerate()
+            .flat_map(|(row, leads)| {
+                leads.iter().enumerate().map(move |(c, &lead)| {
+                    followed(lead, row, (250 * c, 250 * (c + 1)), |i| waveform(lead, i))
+                })
+            })
+            .collect();
+        for (k, lead) in Config::default().three_rhythm_leads.into_iter().enumerate() {
+            traces.push(followed(lead, 3 + k, (0, 1000), |i| strip(k, i)));
+        }
+        traces
+    }
+
+    #[test]
+    fn six_rows_whose_lower_rows_repeat_no_usual_strip_suggest_six_by_two() {
+        let layout = layout_of_rows(6, 3, true);
+        let suggests =
+            |warnings: &[String]| warnings.iter().any(|w| w.contains("choose the 6x2 layout"));
+        let usual = Config::default().three_rhythm_leads;
+        let (_, warnings) = identified(
+            three_by_four_with_strips(|k, i| waveform(usual[k], i)),
+            &layout,
+        );
+        assert!(!suggests(&warnings), "{warnings:?}");
+        // Rows showing other leads than the usual strips (as a 6×2's aVR, aVL, aVF would).
+        let others = [Lead::AVR, Lead::AVL, Lead::AVF];
+        let (kept, warnings) = identified(
+            three_by_four_with_strips(|k, i| -waveform(others[k], i)),
+            &layout,
+        );
+        assert!(suggests(&warnings), "{warnings:?}");
+        assert_eq!(kept.len(), 15, "usual strips are kept even so");
     }
 
     #[test]

@@ -99,6 +99,17 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The same rows read as the layout `kind` instead: only the cells the rows hold change.
+    pub fn arranged_as(&self, kind: PaperLayout, config: &Config) -> Result<Layout> {
+        arrange(
+            self.rows.clone(),
+            self.rulers.clone(),
+            self.x_start,
+            kind,
+            config,
+        )
+    }
+
     /// Pixel column, in row `row`, of sample `index` at the configured paper speed.
     pub fn x_of(&self, index: usize, row: usize, pitch: Pitch, config: &Config) -> f64 {
         let grid = self.x_start + index as f64 / config.sampling_rate * config.mm_per_s * pitch.x;
@@ -207,7 +218,6 @@ pub fn find(
         }
     }
 
-    let total = (config.duration_s * config.sampling_rate).round() as usize;
     // Twelve rows can only be one lead each; fewer are read as 3×4 with rhythm strips below,
     // unless the person chose the layout.
     let kind = config.layout.unwrap_or(if rows.len() >= 12 {
@@ -215,6 +225,19 @@ pub fn find(
     } else {
         PaperLayout::ThreeByFour
     });
+    arrange(rows, rulers, x_start, kind, config)
+}
+
+/// The rows found, with the cells of the layout `kind`: its grid of leads, and rhythm strips
+/// in the rows below it.
+fn arrange(
+    rows: Vec<Row>,
+    rulers: Vec<Ruler>,
+    x_start: f64,
+    kind: PaperLayout,
+    config: &Config,
+) -> Result<Layout> {
+    let total = (config.duration_s * config.sampling_rate).round() as usize;
     let grid_rows = kind.grid_rows();
     if rows.len() < grid_rows {
         return Err(Error::InvalidArgument(format!(

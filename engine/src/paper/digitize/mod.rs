@@ -184,25 +184,19 @@ pub fn digitize_within(
             pitch.x, pitch.y
         ));
     }
-    let before_layout = warnings.clone();
     let mut layout = layout::find(&straight, &ink, pitch, config, &mut warnings)?;
     let mut traces = trace::follow_all(&ink, &layout, pitch, config);
     // Six rows are read as 3×4 with three rhythm strips unless they are the 6×2 that the limb
     // leads' relations say they are.
     if config.layout.is_none() && layout.rows.len() == 6 && layout.grid_rows == 3 {
-        let six = Config {
-            layout: Some(PaperLayout::SixByTwo),
-            ..config.clone()
-        };
-        let mut six_warnings = before_layout;
-        if let Ok(six_layout) = layout::find(&straight, &ink, pitch, &six, &mut six_warnings) {
-            let six_traces = trace::follow_all(&ink, &six_layout, pitch, &six);
-            if six_rows::limb_leads_agree(&six_traces, &six_layout, pitch, &six) {
-                six_warnings.push(format!(
+        if let Ok(six) = layout.arranged_as(PaperLayout::SixByTwo, config) {
+            let six_traces = trace::follow_all(&ink, &six, pitch, config);
+            if six_rows::limb_leads_agree(&six_traces, &six, pitch, config) {
+                warnings.push(format!(
                     "read as {}: the six rows' limb leads obey III = II − I, aVR = −(I + II)/2, aVL = I − II/2 and aVF = II − I/2, as a 6×2 printout's do; if it is a 3×4 with three rhythm strips, choose that layout",
                     PaperLayout::SixByTwo.name()
                 ));
-                (layout, traces, warnings) = (six_layout, six_traces, six_warnings);
+                (layout, traces) = (six, six_traces);
             }
         }
     }

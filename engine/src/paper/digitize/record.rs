@@ -206,6 +206,8 @@ fn beat_agreement(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paper::digitize::layout::{Cell, Row};
+    use crate::paper::digitize::ruler::Ruler;
 
     #[test]
     fn the_nearest_tip_within_reach_is_found_and_ties_go_to_the_earlier() {
@@ -218,8 +220,6 @@ mod tests {
         assert_eq!(nearest_tip(&tips, 9.2, 1.0), Some(10));
         assert_eq!(nearest_tip(&[], 9.2, 1.0), None);
     }
-    use crate::paper::digitize::layout::{Cell, Row};
-    use crate::paper::digitize::ruler::Ruler;
 
     /// Lead II along y = 150 at 8 px/mm (a sample every 2 px), with a narrow R wave whose tip,
     /// at y = 50 (1.25 mV), was found in column 101 while sample 50 falls at x = 100.3.

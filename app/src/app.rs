@@ -1,7 +1,7 @@
 use std::rc::Rc;
 
-use ecgmatch_engine::bundle::Bundle;
-use ecgmatch_engine::search::Searcher;
+use ecgmatch::retrieval::bundle::Bundle;
+use ecgmatch::retrieval::search::Searcher;
 use yew::prelude::*;
 
 use crate::components::{
@@ -14,10 +14,10 @@ use crate::inference::{self, now_ms, Backend};
 use crate::library;
 use crate::picture::{self, LocalUrl, Picture};
 use crate::state::{Action, AppState, Engine, LibraryStatus, Notice, TextSearch, TextTower};
-use ecgmatch_engine::paper::digitize::{digitize_within, sheet::Corners, Config};
-use ecgmatch_engine::paper::render::PaperLayout;
-use ecgmatch_engine::paper::Bitmap;
-use ecgmatch_engine::ReadOptions;
+use ecgmatch::formats::ReadOptions;
+use ecgmatch::paper::digitize::{digitize_within, sheet::Corners, Config};
+use ecgmatch::paper::render::PaperLayout;
+use ecgmatch::paper::Bitmap;
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
 fn requested_backend() -> Option<Backend> {
@@ -91,7 +91,7 @@ async fn load_library(state: UseReducerHandle<AppState>) {
         Err(e) if backend == Backend::WebGpu => {
             // The GPU path failing must not leave the page without search.
             state.dispatch(Action::EngineFailed(format!("{e}; using the CPU instead")));
-            match Searcher::new(bundle, ecgmatch_engine::burn::prelude::Device::flex())
+            match Searcher::new(bundle, ecgmatch::model::burn::prelude::Device::flex())
                 .map_err(|e| e.to_string())
             {
                 Ok(s) => match start_engine(s, Backend::Cpu).await {
@@ -117,7 +117,7 @@ async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, Str
         }))
     };
     let (bytes, origin) = library::load(library::TEXT_TOWER_URL, progress).await?;
-    let unpacked = ecgmatch_engine::text::packed::unpack(&bytes);
+    let unpacked = ecgmatch::retrieval::bundle::text_tower::unpack(&bytes);
     let (weights, vocab) = match unpacked {
         Ok(parts) => parts,
         Err(e) => {
@@ -128,10 +128,10 @@ async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, Str
     if origin == library::Origin::Network {
         library::keep(library::TEXT_TOWER_URL, &bytes).await;
     }
-    let encoder = ecgmatch_engine::text::TextEncoder::from_bytes(
+    let encoder = ecgmatch::model::text::TextEncoder::from_bytes(
         &weights,
         &vocab,
-        &ecgmatch_engine::burn::prelude::Device::flex(),
+        &ecgmatch::model::burn::prelude::Device::flex(),
     )
     .map_err(|e| e.to_string())?;
     let tower = TextTower(Rc::new(encoder));
@@ -156,7 +156,7 @@ async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: S
             .searcher
             .bundle
             .search_text(&embedding, inference::TOP_K);
-        Ok::<_, String>(ecgmatch_engine::search::describe(
+        Ok::<_, String>(ecgmatch::retrieval::search::describe(
             &engine.searcher.bundle,
             &hits,
         ))
@@ -227,7 +227,7 @@ async fn read_dropped(state: UseReducerHandle<AppState>, list: Vec<web_sys::File
         let (files, refused) = read_files(others).await;
         state.dispatch(Action::Refused(refused));
         if !files.is_empty() {
-            let outcomes = ecgmatch_engine::read_records(&files);
+            let outcomes = ecgmatch::formats::read_records(&files);
             let (drop, options) = (Rc::new(files), ReadOptions::default());
             state.dispatch(Action::Read {
                 outcomes,
@@ -329,7 +329,7 @@ pub fn app() -> Html {
                 return;
             };
             let started = now_ms();
-            let outcomes = ecgmatch_engine::read_records_with(&drop, &options);
+            let outcomes = ecgmatch::formats::read_records_with(&drop, &options);
             state.dispatch(Action::Read {
                 outcomes,
                 drop,

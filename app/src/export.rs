@@ -1,7 +1,7 @@
 //! Every searched record's results as a JSON or CSV download, made in the page (a blob
 //! URL), so nothing is sent anywhere.
 
-use ecgmatch_engine::search::Match;
+use ecgmatch::retrieval::search::Match;
 use wasm_bindgen::JsCast;
 
 use crate::state::{LoadedRecord, QueryStatus};

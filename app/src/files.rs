@@ -1,7 +1,7 @@
 //! Getting the user's files into memory without ever reading one that is too big.
 
-use ecgmatch_engine::formats::MAX_FILE_BYTES;
-use ecgmatch_engine::InputFile;
+use ecgmatch::formats::InputFile;
+use ecgmatch::formats::MAX_FILE_BYTES;
 use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 

@@ -1,13 +1,13 @@
 //! The image tower on WebGPU where the browser has it, on burn's CPU backend otherwise,
 //! and one query from record to ranked cases with each stage timed.
 
-use ecgmatch_engine::bundle::SearchMode;
-use ecgmatch_engine::burn::prelude::Device;
-use ecgmatch_engine::search::{
+use ecgmatch::formats::Record;
+use ecgmatch::model::burn::prelude::Device;
+use ecgmatch::retrieval::bundle::SearchMode;
+use ecgmatch::retrieval::search::{
     consensus, describe_ranked, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
 };
-use ecgmatch_engine::signal::measure::{summary, MeasureSummary};
-use ecgmatch_engine::Record;
+use ecgmatch::signal::measure::{summary, MeasureSummary};
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,7 +1,7 @@
 //! Getting the case library (and, on first text search, the text tower) into memory:
 //! from Cache Storage when an earlier visit kept it, otherwise downloaded once with
 //! progress and kept. Their SHA-256 is checked when they are parsed
-//! ([`ecgmatch_engine::bundle::Container::parse`]).
+//! ([`ecgmatch::retrieval::bundle::Container::parse`]).
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};

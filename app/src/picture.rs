@@ -1,12 +1,12 @@
 //! Pictures of paper ECGs: decoded by the browser (no image codec in the wasm), shrunk to a
 //! size the digitizer reads quickly, and kept on the device as a `blob:` or `data:` URL for
 //! drawing the traces over. A scanned PDF gives up its page's picture first
-//! ([`ecgmatch_engine::paper::pdf`]).
+//! ([`ecgmatch::paper::pdf`]).
 
 use std::rc::Rc;
 
-use ecgmatch_engine::paper::pdf::{largest_picture, PdfPicture};
-use ecgmatch_engine::paper::Bitmap;
+use ecgmatch::paper::pdf::{largest_picture, PdfPicture};
+use ecgmatch::paper::Bitmap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, ImageBitmap};

@@ -2,13 +2,14 @@
 
 use std::rc::Rc;
 
-use ecgmatch_engine::encode::layout::{EncodedImage, Layout, StackConfig};
-use ecgmatch_engine::formats::{ReadOptions, ReadOutcome};
-use ecgmatch_engine::paper::digitize::Digitized;
-use ecgmatch_engine::paper::Bitmap;
-use ecgmatch_engine::search::{Match, Searcher};
-use ecgmatch_engine::text::TextEncoder;
-use ecgmatch_engine::{Error, InputFile, Record};
+use ecgmatch::formats::Error as FormatError;
+use ecgmatch::formats::{ReadOptions, ReadOutcome};
+use ecgmatch::model::text::TextEncoder;
+use ecgmatch::paper::digitize::Digitized;
+use ecgmatch::paper::Bitmap;
+use ecgmatch::retrieval::search::{Match, Searcher};
+use ecgmatch::signal::encode::layout::{EncodedImage, Layout, StackConfig};
+use ecgmatch::{InputFile, Record};
 use yew::Reducible;
 
 use crate::inference::{Backend, QueryResults};
@@ -254,8 +255,8 @@ pub enum Action {
 }
 
 fn record_data(record: Record) -> SharedRecord {
-    let encoded =
-        ecgmatch_engine::encode::layout::encode(&record, &page_layout()).map_err(|e| e.to_string());
+    let encoded = ecgmatch::signal::encode::layout::encode(&record, &page_layout())
+        .map_err(|e| e.to_string());
     Shared(Rc::new(RecordData { record, encoded }))
 }
 
@@ -322,7 +323,7 @@ impl Reducible for AppState {
                             id,
                             files: outcome.files,
                             message: e.to_string(),
-                            needs_rate: matches!(e, Error::NeedsSamplingRate { .. })
+                            needs_rate: matches!(e, FormatError::NeedsSamplingRate { .. })
                                 .then_some(sources),
                         }),
                     }

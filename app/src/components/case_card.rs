@@ -1,4 +1,4 @@
-use ecgmatch_engine::search::Match;
+use ecgmatch::retrieval::search::Match;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -8,10 +8,10 @@ pub struct Props {
     pub on_compare: Callback<u32>,
 }
 
-fn sex(s: Option<ecgmatch_engine::Sex>) -> &'static str {
+fn sex(s: Option<ecgmatch::formats::Sex>) -> &'static str {
     match s {
-        Some(ecgmatch_engine::Sex::Male) => "male",
-        Some(ecgmatch_engine::Sex::Female) => "female",
+        Some(ecgmatch::formats::Sex::Male) => "male",
+        Some(ecgmatch::formats::Sex::Female) => "female",
         None => "sex unknown",
     }
 }

@@ -1,4 +1,4 @@
-use ecgmatch_engine::search::Vote;
+use ecgmatch::retrieval::search::Vote;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

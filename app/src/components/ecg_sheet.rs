@@ -1,4 +1,4 @@
-use ecgmatch_engine::render::{Sheet, SheetConfig};
+use ecgmatch::paper::sheet::{Sheet, SheetConfig};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
@@ -55,7 +55,7 @@ pub fn ecg_sheet(props: &Props) -> Html {
     }
 }
 
-fn metadata_line(record: &ecgmatch_engine::Record) -> String {
+fn metadata_line(record: &ecgmatch::formats::Record) -> String {
     let m = &record.metadata;
     let mut parts: Vec<String> = m.format.iter().cloned().collect();
     if let Some(age) = m.age {

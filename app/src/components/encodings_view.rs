@@ -1,7 +1,7 @@
 use std::rc::Rc;
 
-use ecgmatch_engine::encode::image::channel_rgba;
-use ecgmatch_engine::encode::layout::EncodedImage;
+use ecgmatch::signal::encode::image::channel_rgba;
+use ecgmatch::signal::encode::layout::EncodedImage;
 use yew::prelude::*;
 
 use super::grey_canvas::GreyCanvas;

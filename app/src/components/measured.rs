@@ -1,4 +1,4 @@
-use ecgmatch_engine::signal::measure::MeasureSummary;
+use ecgmatch::signal::measure::MeasureSummary;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,5 +1,5 @@
-use ecgmatch_engine::paper::digitize::sheet::Corners;
-use ecgmatch_engine::paper::render::PaperLayout;
+use ecgmatch::paper::digitize::sheet::Corners;
+use ecgmatch::paper::render::PaperLayout;
 use yew::prelude::*;
 
 use crate::state::{PaperPicture, Shared};

@@ -1,4 +1,4 @@
-use ecgmatch_engine::ReadOptions;
+use ecgmatch::formats::ReadOptions;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -1,4 +1,4 @@
-use ecgmatch_engine::{AmplitudeUnits, ReadOptions};
+use ecgmatch::formats::{AmplitudeUnits, ReadOptions};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

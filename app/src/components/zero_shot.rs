@@ -1,4 +1,4 @@
-use ecgmatch_engine::search::ZeroShotScore;
+use ecgmatch::retrieval::search::ZeroShotScore;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

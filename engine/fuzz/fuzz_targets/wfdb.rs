@@ -3,8 +3,8 @@
 //! the decoders instead of stopping at "missing file".
 #![no_main]
 
-use ecgmatch_engine::formats::{wfdb::WfdbReader, RecordReader};
-use ecgmatch_engine::{read_records, InputFile};
+use ecgmatch_formats::{wfdb::WfdbReader, RecordReader};
+use ecgmatch_formats::{read_records, InputFile};
 use ecgmatch_engine_fuzz::check;
 use libfuzzer_sys::fuzz_target;
 

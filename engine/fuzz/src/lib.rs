@@ -1,8 +1,8 @@
 //! What every fuzz target checks: the readers never panic (libFuzzer catches that), and a
 //! successful read keeps the promises the rest of the engine relies on.
 
-use ecgmatch_engine::formats::ReadOutcome;
-use ecgmatch_engine::{read_records, InputFile};
+use ecgmatch_formats::ReadOutcome;
+use ecgmatch_formats::{read_records, InputFile};
 
 /// Reads `data` as one dropped file called `name` and checks the outcome.
 pub fn read_one(name: &str, data: &[u8]) {

@@ -1,0 +1,237 @@
+//! `ecgmatch digitize-eval`: renders fold-10 PTB-XL records as printed sheets, degrades them as
+//! a scanner or phone would, digitizes them back and scores the signals (Challenge 2024 SNR)
+//! and the search that uses them (against searching with the original record).
+
+use super::CliError;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ecgmatch::formats::read_record_files;
+use ecgmatch::formats::Record;
+use ecgmatch::model::burn::prelude::*;
+use ecgmatch::paper::degrade::{degrade, LEVELS};
+use ecgmatch::paper::digitize::{digitize, Config};
+use ecgmatch::paper::evaluate::{lead_snrs, printed_only};
+use ecgmatch::paper::render::{render, PaperLayout, RenderConfig, Rendered};
+use ecgmatch::paper::snr::summarize;
+use ecgmatch::paper::Bitmap;
+use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
+use ecgmatch::retrieval::metrics::macro_auc;
+use ecgmatch::retrieval::search::{rank, Ranked, Searcher};
+use ecgmatch::train::dataset::ptbxl::{PtbXl, SUPERCLASSES, TEST_FOLD};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// PTB-XL in its PhysioNet layout (ptbxl_database.csv, records100/)
+    #[arg(long)]
+    ptbxl: PathBuf,
+    /// How many fold-10 records (the first by ecg_id)
+    #[arg(long, default_value_t = 100)]
+    records: usize,
+    /// The case library whose search is scored with digitized queries
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
+    bundle: PathBuf,
+}
+
+/// The other layouts, printed clean, each to be found by the digitizer as a person's picture
+/// would be (a layout found wrongly counts as refused).
+const OTHER_LAYOUTS: [(&str, PaperLayout); 2] = [
+    ("clean-12x1", PaperLayout::TwelveByOne),
+    ("clean-6x2", PaperLayout::SixByTwo),
+];
+
+/// What one degradation level gave over all records.
+#[derive(Default)]
+struct Level {
+    snrs: Vec<f64>,
+    refused: usize,
+    millis: Vec<f64>,
+    /// Per record: the ranked cases from the digitized record (None when refused).
+    ranked: Vec<Option<Ranked>>,
+}
+
+impl Level {
+    /// Digitizes `picture` (a print of `record`, `rendered`), timing it; a refusal, or a layout
+    /// other than `expected` where one is given, counts as refused.
+    fn score(
+        &mut self,
+        record: &Record,
+        rendered: &Rendered,
+        picture: &Bitmap,
+        config: &Config,
+        expected: Option<PaperLayout>,
+        search: &dyn Fn(&Record) -> Result<Ranked, CliError>,
+    ) -> Result<(), CliError> {
+        let started = Instant::now();
+        let digitized = digitize(picture, config);
+        self.millis.push(started.elapsed().as_secs_f64() * 1000.0);
+        match digitized {
+            Ok(d) if expected.is_none_or(|l| d.layout.starts_with(l.name())) => {
+                // The degraded picture moved the sheet, but the truth windows are in time, not pixels.
+                self.snrs.extend(
+                    lead_snrs(record, rendered, &d)
+                        .into_iter()
+                        .filter(|s| s.is_finite()),
+                );
+                self.ranked.push(Some(search(&d.record)?));
+            }
+            _ => {
+                self.refused += 1;
+                self.ranked.push(None);
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let db = PtbXl::open(&args.ptbxl)?;
+    let bytes =
+        std::fs::read(&args.bundle).map_err(|err| format!("{}: {err}", args.bundle.display()))?;
+    let searcher = Searcher::new(Bundle::from_bytes(&bytes)?, Device::flex())?;
+    let bundle = &searcher.bundle;
+    let mut entries: Vec<_> = db.entries.iter().filter(|x| x.fold == TEST_FOLD).collect();
+    entries.sort_by_key(|x| x.ecg_id);
+    entries.truncate(args.records);
+    // The shipped library holds all of PTB-XL: fold-10 cases (the query itself among them) are
+    // left out of the search, as `ecgmatch eval` does.
+    let search = |record: &Record| -> Result<Ranked, CliError> {
+        let embedding = searcher.embed(&[record])?;
+        let measures = searcher.measure(record)?;
+        Ok(rank(
+            bundle,
+            &embedding,
+            &measures,
+            10,
+            SearchMode::Int8,
+            Some(TEST_FOLD),
+        ))
+    };
+    let mut levels: Vec<Level> = LEVELS.iter().map(|_| Level::default()).collect();
+    let mut other_layouts: Vec<Level> = OTHER_LAYOUTS.iter().map(|_| Level::default()).collect();
+    let mut originals = Vec::new();
+    let mut printed = Vec::new();
+    let mut truths = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let files = read_record_files(&db.header_path(entry))?;
+        let record = ecgmatch::formats::read_records(&files).remove(0).result?;
+        originals.push(search(&record)?);
+        truths.push(db.superclasses(entry));
+        let rendered = render(&record, &RenderConfig::default());
+        printed.push(Some(search(&printed_only(&record, &rendered))?));
+        for (level, out) in LEVELS.iter().zip(&mut levels) {
+            let picture = degrade(&rendered.bitmap, level, entry.ecg_id as u64)?.bitmap;
+            out.score(
+                &record,
+                &rendered,
+                &picture,
+                &Config::default(),
+                None,
+                &search,
+            )?;
+        }
+        for ((_, layout), out) in OTHER_LAYOUTS.iter().zip(&mut other_layouts) {
+            let rendered = render(&record, &RenderConfig::for_layout(*layout));
+            out.score(
+                &record,
+                &rendered,
+                &rendered.bitmap,
+                &Config::default(),
+                Some(*layout),
+                &search,
+            )?;
+        }
+        eprint!("\r{}/{} records", n + 1, entries.len());
+    }
+    eprintln!();
+    println!(
+        "digitize-eval: {} fold-10 PTB-XL records rendered 3x4 + rhythm strip at 8 px/mm, degraded, digitized (and clean 12x1 and 6x2 sheets); \
+         Challenge 2024 SNR per lead (median, mean over leads read); retrieval against the {} cases outside fold 10 (kNN {})",
+        entries.len(),
+        bundle.cases.iter().filter(|c| c.fold != TEST_FOLD).count(),
+        bundle.manifest.knn
+    );
+    let superclass_of = |index: usize| -> Vec<&str> {
+        let case = &bundle.cases[index];
+        SUPERCLASSES
+            .into_iter()
+            .filter(|c| {
+                case.scp_codes.iter().any(|(code, _)| {
+                    bundle.statement(code).and_then(|s| s.superclass.as_deref()) == Some(*c)
+                })
+            })
+            .collect()
+    };
+    let retrieval = |ranked: &[Option<Ranked>]| -> (f64, f64, f64) {
+        let (mut precision, mut scores, mut truth, mut overlap) =
+            (0.0, Vec::new(), Vec::new(), 0.0);
+        for ((r, t), original) in ranked.iter().zip(&truths).zip(&originals) {
+            let (shown, voters) = r
+                .as_ref()
+                .map_or((&[][..], &[][..]), |r| (&r.shown[..], &r.voters[..]));
+            precision += shown
+                .iter()
+                .filter(|h| superclass_of(h.index) == *t)
+                .count() as f64
+                / 10.0;
+            overlap += shown
+                .iter()
+                .filter(|h| original.shown.iter().any(|o| o.index == h.index))
+                .count() as f64
+                / 10.0;
+            let weights = bundle.manifest.knn.weights(voters);
+            let total: f32 = weights.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+            for class in SUPERCLASSES {
+                scores.push(
+                    voters
+                        .iter()
+                        .zip(&weights)
+                        .filter(|(h, _)| superclass_of(h.index).contains(&class))
+                        .map(|(_, w)| w)
+                        .sum::<f32>()
+                        / total,
+                );
+                truth.push(t.contains(&class));
+            }
+        }
+        let n = ranked.len().max(1) as f64;
+        (
+            precision / n,
+            macro_auc(&scores, &truth, SUPERCLASSES.len()).0,
+            overlap / n,
+        )
+    };
+    let original: Vec<Option<Ranked>> = originals.iter().cloned().map(Some).collect();
+    let (p, auc, _) = retrieval(&original);
+    println!(
+        "{:<11} retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}",
+        "original"
+    );
+    let (p, auc, overlap) = retrieval(&printed);
+    println!(
+        "{:<11} retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, top-10 shared with the original's {overlap:.3} \
+         (the original cut to the windows the sheet prints and filled as digitized records are: a perfect digitizer)",
+        "printed"
+    );
+    let names = LEVELS
+        .iter()
+        .map(|l| l.name)
+        .chain(OTHER_LAYOUTS.iter().map(|o| o.0));
+    for (name, out) in names.zip(levels.iter().chain(&other_layouts)) {
+        let (median, mean) = summarize(&out.snrs);
+        let (p, auc, overlap) = retrieval(&out.ranked);
+        let mut millis = out.millis.clone();
+        millis.sort_by(f64::total_cmp);
+        println!(
+            "{:<11} median {median:.2} dB, mean {mean:.2} dB ({} leads read, {} of {} pictures refused or misread); \
+             digitize median {:.0} ms; retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, \
+             top-10 shared with the original's {overlap:.3}",
+            name,
+            out.snrs.len(),
+            out.refused,
+            entries.len(),
+            millis.get(millis.len() / 2).copied().unwrap_or(f64::NAN)
+        );
+    }
+    Ok(())
+}

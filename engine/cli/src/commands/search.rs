@@ -1,0 +1,148 @@
+//! `ecgmatch search`: the whole query natively, one query per record given.
+
+use super::CliError;
+use std::path::PathBuf;
+
+use ecgmatch::model::burn::prelude::*;
+use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
+use ecgmatch::retrieval::search::{consensus, describe_ranked, rank, Match, Searcher};
+use ecgmatch::signal::measure::{summary, MeasureSummary};
+
+use super::inputs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ECG records: a header such as 00001_lr.hea (its .dat files come along), or a folder
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The case library
+    #[arg(long, default_value = super::SHIPPED_BUNDLE)]
+    bundle: PathBuf,
+    /// Cases to list per query
+    #[arg(short, long, default_value_t = 10)]
+    k: usize,
+    /// Print one JSON array with an entry per query, in the order given
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    read: inputs::ReadArgs,
+}
+
+#[derive(serde::Serialize)]
+struct QueryResult {
+    query: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The query's rate, RR spread and largest deflection, as the search measured them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measured: Option<MeasureSummary>,
+    matches: Vec<Match>,
+    consensus: Vec<ecgmatch::retrieval::search::Vote>,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let bytes = std::fs::read(&args.bundle).map_err(|e| {
+        format!(
+            "{}: {e}; build it with `ecgmatch bundle` or use the shipped {}",
+            args.bundle.display(),
+            super::SHIPPED_BUNDLE
+        )
+    })?;
+    let bundle =
+        Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
+    let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;
+    let files = inputs::collect(&args.files)?;
+    let mut results = Vec::new();
+    for outcome in ecgmatch::formats::read_records_with(&files, &args.read.options()) {
+        let label = outcome.files.join(" + ");
+        let result = outcome.result.map_err(CliError::from).and_then(|record| {
+            let embedding = searcher.embed(&[&record])?;
+            let measures = searcher.measure(&record)?;
+            Ok((record.name.clone(), embedding, measures))
+        });
+        results.push(match result {
+            Ok((name, embedding, measures)) => {
+                let ranked = rank(
+                    &searcher.bundle,
+                    &embedding,
+                    &measures,
+                    args.k,
+                    SearchMode::Int8,
+                    None,
+                );
+                QueryResult {
+                    query: name,
+                    error: None,
+                    measured: summary(&measures),
+                    matches: describe_ranked(&searcher.bundle, &ranked),
+                    consensus: consensus(&searcher.bundle, &ranked.voters),
+                }
+            }
+            Err(e) => QueryResult {
+                query: label,
+                error: Some(e.to_string()),
+                measured: None,
+                matches: Vec::new(),
+                consensus: Vec::new(),
+            },
+        });
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?
+        );
+    } else {
+        for r in &results {
+            print_text(r);
+        }
+    }
+    match results.iter().filter_map(|r| r.error.as_ref()).next_back() {
+        Some(e) if results.iter().all(|r| r.error.is_some()) => Err(e.clone().into()),
+        _ => Ok(()),
+    }
+}
+
+fn print_text(r: &QueryResult) {
+    println!("query {}", r.query);
+    if let Some(e) = &r.error {
+        println!("  error: {e}\n");
+        return;
+    }
+    if let Some(m) = &r.measured {
+        println!("  measured: {}", describe_measured(m));
+    }
+    for m in &r.matches {
+        let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
+        let same = match m.same_report {
+            Some(n) if n > 0 => format!("  (+{n} near cases with this report)"),
+            _ => String::new(),
+        };
+        println!(
+            "  {:>2}. {:.3}  ecg_id {:<6} [{}]  {}{same}",
+            m.rank,
+            m.similarity,
+            m.ecg_id,
+            codes.join(", "),
+            m.report.trim()
+        );
+    }
+    let votes: Vec<String> = r
+        .consensus
+        .iter()
+        .take(5)
+        .map(|v| format!("{} {:.0}%", v.code, v.weight * 100.0))
+        .collect();
+    println!("  neighbours' statements: {}\n", votes.join(", "));
+}
+
+fn describe_measured(m: &MeasureSummary) -> String {
+    let mut text = format!(
+        "heart rate {:.0}/min, RR SD {:.0} ms",
+        m.heart_rate_bpm, m.rr_sd_ms
+    );
+    if let Some((lead, mv)) = m.largest_deflection {
+        text += &format!(", largest deflection {mv:+.2} mV in {}", lead.label());
+    }
+    text
+}

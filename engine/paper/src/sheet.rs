@@ -1,0 +1,174 @@
+use ecgmatch_formats::{Lead, Record};
+
+/// Paper speed and gain as printed; the standard is 25 mm/s and 10 mm/mV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetConfig {
+    pub mm_per_s: f64,
+    pub mm_per_mv: f64,
+    /// Vertical space given to each row of leads.
+    pub row_height_mm: f64,
+    /// Seconds shown in each column of the 3×4 grid.
+    pub column_s: f64,
+    /// Lead shown over the full width below the grid.
+    pub rhythm_lead: Option<Lead>,
+}
+
+impl Default for SheetConfig {
+    fn default() -> Self {
+        Self {
+            mm_per_s: 25.0,
+            mm_per_mv: 10.0,
+            row_height_mm: 30.0,
+            column_s: 2.5,
+            rhythm_lead: Some(Lead::II),
+        }
+    }
+}
+
+/// One lead's trace: its label's position and the polyline, both in mm from the top-left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub lead: Lead,
+    pub label_mm: (f64, f64),
+    pub points_mm: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub width_mm: f64,
+    pub height_mm: f64,
+    pub traces: Vec<Trace>,
+}
+
+/// The standard 3×4 layout the sheet prints.
+pub const GRID: [[Lead; 4]; 3] = Lead::PRINT_GRID;
+
+impl Sheet {
+    /// Lays out `record` as a standard 12-lead printout. Each column shows the next
+    /// `column_s` seconds, as a cart prints it; missing leads leave their cell empty.
+    pub fn standard(record: &Record, config: &SheetConfig) -> Sheet {
+        let fs = record.sampling_rate.max(1e-9);
+        let column_mm = config.column_s * config.mm_per_s;
+        let rows = GRID.len() + usize::from(config.rhythm_lead.is_some());
+        let mut traces = Vec::new();
+        let mut place = |lead: Lead, row: usize, start_s: f64, seconds: f64, x0: f64| {
+            let Some(channel) = record.lead(lead) else {
+                return;
+            };
+            let start = (start_s * fs).round() as usize;
+            let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
+            let samples = channel.samples.get(start..end).unwrap_or(&[]);
+            let baseline = cell_baseline(samples);
+            let y0 = (row as f64 + 0.5) * config.row_height_mm;
+            let points_mm = samples
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| {
+                    (
+                        x0 + i as f64 / fs * config.mm_per_s,
+                        y0 - (*v as f64 - baseline) * config.mm_per_mv,
+                    )
+                })
+                .collect();
+            traces.push(Trace {
+                lead,
+                label_mm: (x0 + 1.5, row as f64 * config.row_height_mm + 5.0),
+                points_mm,
+            });
+        };
+        for (row, leads) in GRID.iter().enumerate() {
+            for (col, lead) in leads.iter().enumerate() {
+                place(
+                    *lead,
+                    row,
+                    col as f64 * config.column_s,
+                    config.column_s,
+                    col as f64 * column_mm,
+                );
+            }
+        }
+        if let Some(lead) = config.rhythm_lead {
+            place(lead, GRID.len(), 0.0, 4.0 * config.column_s, 0.0);
+        }
+        Sheet {
+            width_mm: 4.0 * column_mm,
+            height_mm: rows as f64 * config.row_height_mm,
+            traces,
+        }
+    }
+}
+
+/// The level a printed cell's trace is drawn around: the median of its finite samples (0 when
+/// it has none). The page's sheet and the paper renderer share it, so that both print alike.
+pub fn cell_baseline(x: &[f32]) -> f64 {
+    let mut v: Vec<f32> = x.iter().copied().filter(|v| v.is_finite()).collect();
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2] as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecgmatch_formats::{Channel, Metadata};
+
+    fn twelve_lead(fs: f64, seconds: f64) -> Record {
+        let n = (fs * seconds) as usize;
+        Record {
+            name: "t".into(),
+            sampling_rate: fs,
+            channels: Lead::STANDARD
+                .iter()
+                .map(|l| Channel {
+                    name: l.label().into(),
+                    lead: Some(*l),
+                    units: "mV".into(),
+                    samples: (0..n)
+                        .map(|i| {
+                            if i % (fs as usize / 4 * 10) == 0 {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        })
+                        .collect(),
+                    derived: false,
+                })
+                .collect(),
+            metadata: Metadata::default(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn standard_sheet_places_each_lead_in_its_cell() {
+        let sheet = Sheet::standard(&twelve_lead(100.0, 10.0), &SheetConfig::default());
+        assert_eq!(sheet.traces.len(), 13);
+        assert_eq!(sheet.width_mm, 250.0);
+        assert_eq!(sheet.height_mm, 120.0);
+        let v4 = sheet.traces.iter().find(|t| t.lead == Lead::V4).unwrap();
+        // V4 sits in the last column: from 7.5 s, i.e. 187.5 mm, for 2.5 s.
+        assert_eq!(v4.points_mm.len(), 250);
+        assert_eq!(v4.points_mm[0].0, 187.5);
+        // A 1 mV sample is 10 mm above the row's baseline (row 0 centre at 15 mm).
+        assert_eq!(v4.points_mm[0].1, 5.0);
+        let rhythm = sheet.traces.last().unwrap();
+        assert_eq!((rhythm.lead, rhythm.points_mm.len()), (Lead::II, 1000));
+    }
+
+    #[test]
+    fn short_records_and_missing_leads_leave_gaps() {
+        let mut r = twelve_lead(500.0, 3.0);
+        r.channels.retain(|c| c.lead != Some(Lead::V6));
+        let sheet = Sheet::standard(&r, &SheetConfig::default());
+        assert!(sheet
+            .traces
+            .iter()
+            .all(|t| t.lead != Lead::V6 || t.points_mm.is_empty()));
+        let v1 = sheet.traces.iter().find(|t| t.lead == Lead::V1).unwrap();
+        assert!(v1.points_mm.is_empty());
+    }
+}

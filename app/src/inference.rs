@@ -10,7 +10,7 @@ use ecgmatch::retrieval::search::{
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 use js_sys::{Function, Promise, Reflect};
 use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,15 +39,12 @@ pub async fn webgpu_available() -> bool {
     if gpu.is_undefined() || gpu.is_null() {
         return false;
     }
-    let Ok(request) = Reflect::get(&gpu, &"requestAdapter".into())
-        .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+    let Ok(request) =
+        Reflect::get(&gpu, &"requestAdapter".into()).and_then(|f| f.dyn_into::<Function>())
     else {
         return false;
     };
-    let Ok(promise) = request
-        .call0(&gpu)
-        .and_then(|p| p.dyn_into::<Promise>().map_err(JsValue::from))
-    else {
+    let Ok(promise) = request.call0(&gpu).and_then(|p| p.dyn_into::<Promise>()) else {
         return false;
     };
     matches!(JsFuture::from(promise).await, Ok(adapter) if !adapter.is_null() && !adapter.is_undefined())

@@ -208,6 +208,9 @@ impl Default for AppState {
     }
 }
 
+// An action is built once per user event and moved straight into the reducer, so the size of
+// its largest variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     Reading,
     /// Groups read from one drop; a failed group never removes what was there. A re-read

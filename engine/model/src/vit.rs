@@ -1,5 +1,5 @@
 //! The image tower: a small Vision Transformer over an encoded ECG, cut into patches
-//! by [`ecgmatch_signal::encode::patches::patchify`] before it reaches the model (so no permute
+//! by `ecgmatch_signal::encode::patches::patchify` before it reaches the model (so no permute
 //! runs inside it).
 
 use burn::nn::activation::ActivationConfig;

@@ -28,7 +28,7 @@ const PEAK_LEADS: [Lead; 12] = [
 const REFRACTORY_S: f64 = 0.25;
 const INTEGRATION_S: f64 = 0.15;
 
-/// The R peaks of the first lead of [`PEAK_LEADS`] with a complete beat window (`before`
+/// The R peaks of the first lead of `PEAK_LEADS` with a complete beat window (`before`
 /// samples before a peak and `after` from it), and the one of them nearest the middle:
 /// every lead's beats are cut at these instants. `None` when no lead has a complete beat.
 pub fn record_peaks(

@@ -2,9 +2,9 @@
 //! preamble, `DICM`, the file meta group in explicit VR little endian, then the data set
 //! in the transfer syntax the meta group names.
 //!
-//! [`dataset`] parses the data set generically; this module picks the waveform multiplex
+//! `dataset` parses the data set generically; this module picks the waveform multiplex
 //! group, decodes its interleaved samples and converts them with each channel's
-//! sensitivity, correction factor and baseline; [`writer`] writes our own files.
+//! sensitivity, correction factor and baseline; `writer` writes our own files.
 
 mod dataset;
 #[cfg(test)]

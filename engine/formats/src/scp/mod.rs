@@ -1,7 +1,7 @@
 //! SCP-ECG (EN 1064, ISO 11073-91064): a record CRC and length, then numbered sections
-//! found through section 0's pointer table. [`sections`] parses the sections the signal
-//! needs, [`huffman`] decodes section 2's codes; this module undoes the difference
-//! encoding, adds back subtracted reference beats and scales to millivolts. [`writer`]
+//! found through section 0's pointer table. `sections` parses the sections the signal
+//! needs, `huffman` decodes section 2's codes; this module undoes the difference
+//! encoding, adds back subtracted reference beats and scales to millivolts. `writer`
 //! writes our own files.
 
 mod huffman;

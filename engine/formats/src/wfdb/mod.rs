@@ -1,7 +1,7 @@
 //! WFDB records: a `.hea` header and the signal files it names.
 //!
-//! [`header`] reads the text, [`storage`] turns each signal file into digital samples,
-//! [`metadata`] reads patient details from the comments; this module ties them
+//! `header` reads the text, `storage` turns each signal file into digital samples,
+//! `metadata` reads patient details from the comments; this module ties them
 //! together and converts to physical units.
 
 mod header;

@@ -11,7 +11,7 @@ use crate::{Error, Result};
 /// The length of an embedding.
 pub const EMBEDDING_DIM: usize = 384;
 
-/// Longer texts are cut to this many tokens, [CLS] and [SEP] included: the model's
+/// Longer texts are cut to this many tokens, `[CLS]` and `[SEP]` included: the model's
 /// `max_seq_length` in sentence-transformers.
 pub const MAX_TOKENS: usize = 256;
 

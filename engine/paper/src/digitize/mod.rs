@@ -1,19 +1,19 @@
 //! Digitizing a photo or scan of a printed 12-lead ECG back into signals.
 //!
 //! The steps, each in its own module:
-//! 0. [`sheet`]: find the sheet's outline in a photo and flatten it to a rectangle
+//! 0. `sheet`: find the sheet's outline in a photo and flatten it to a rectangle
 //!    (perspective); a scan filling the picture is kept as it is.
-//! 1. [`ink`]: tell trace ink, grid ink and paper apart by brightness and colour, against the
+//! 1. `ink`: tell trace ink, grid ink and paper apart by brightness and colour, against the
 //!    paper's local brightness (a phone photo is lit unevenly).
-//! 2. [`grid`]: find the rotation from the grid lines' angle, turn the picture straight, and
+//! 2. `grid`: find the rotation from the grid lines' angle, turn the picture straight, and
 //!    measure the grid pitch (pixels per millimetre) from the periodicity of the grid.
-//! 3. [`layout`]: find the rows of traces, their baselines, the calibration pulse and where
+//! 3. `layout`: find the rows of traces, their baselines, the calibration pulse and where
 //!    the 10 s begin (from where each row's ink truly ends, blur undone); name the layout
-//!    (3×4 with rhythm strip first). [`ruler`] reads each row's time axis off its vertical
+//!    (3×4 with rhythm strip first). `ruler` reads each row's time axis off its vertical
 //!    grid lines, so that perspective left after flattening does not drift it.
-//! 4. [`trace`]: follow each lead column by column through its cell.
-//!    [`strips`] names each rhythm strip by the grid cell whose reading it repeats.
-//! 5. [`record`]: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
+//! 4. `trace`: follow each lead column by column through its cell.
+//!    `strips` names each rhythm strip by the grid cell whose reading it repeats.
+//! 5. `record`: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
 //!    samples that were not seen are marked not visible and filled beat by beat from the
 //!    lead's seen beats (`signal::fill`).
 //!

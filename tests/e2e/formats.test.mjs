@@ -4,7 +4,13 @@
 // not written by us (see tests/fixtures/*/README.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, dropFiles, fixture, waitUntil } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPage, dropFiles, fixture, waitUntil, ROOT } from './harness.mjs';
+
+const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release', 'ecgmatch');
 
 let opened, page;
 
@@ -26,6 +32,8 @@ async function dropAndRead(files) {
   assert.equal(await tabs(), before + 1, `no record read from ${files.map((f) => f.name)}: ${(await notices()).join('\n')}`);
   return {
     leads: (await page.getAttribute('#ecg-sheet', 'data-leads')).split(','),
+    samples: Object.fromEntries((await page.getAttribute('#ecg-sheet', 'data-samples')).split(';')
+      .map((lead) => lead.split('=')).map(([name, values]) => [name, values.split(',').map(Number)])),
     format: await page.getAttribute('section.ecg', 'data-format'),
     heading: await page.textContent('section.ecg h2'),
   };
@@ -44,13 +52,31 @@ const FORMATS = [
   ['SCP-ECG', [['scp', '00009_lr.scp']]],
 ];
 
+/** The native reading of `primary` (the engine's CLI, written out as CSV to 0.1 µV): each
+ * standard lead's samples at the probe's places (first, a third, two thirds, last). */
+async function nativeSamples(primary) {
+  const out = await mkdtemp(join(tmpdir(), 'ecgmatch-native-'));
+  execFileSync(CLI, ['convert', primary, '--to', 'csv', '--out', out]);
+  const [csv] = (await readdir(out)).filter((f) => f.endsWith('.csv'));
+  const [header, ...rows] = (await readFile(join(out, csv), 'utf8')).trim().split('\n');
+  const names = header.split(',');
+  const n = rows.length;
+  const at = [0, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 1].map((i) => rows[i].split(',').map(Number));
+  return Object.fromEntries(names.slice(1).map((name, j) => [name, at.map((row) => row[j + 1])]));
+}
+
 for (const [format, parts] of FORMATS) {
-  test(`${format}: a dropped file is drawn as 12 leads`, async () => {
+  test(`${format}: a dropped file is drawn as 12 leads, with the samples the native reader reads`, async () => {
     const files = await Promise.all(parts.map((p) => fixture(...p)));
     const drawn = await dropAndRead(files);
     assert.equal(drawn.format, format);
     assert.deepEqual(drawn.leads, TWELVE);
     assert.match(drawn.heading, /12 leads/);
+    const native = await nativeSamples(files[0].path);
+    assert.deepEqual(Object.keys(drawn.samples).sort(), TWELVE.slice(0, 12).sort());
+    for (const [lead, values] of Object.entries(drawn.samples)) {
+      values.forEach((v, k) => assert.ok(Math.abs(v - native[lead][k]) <= 0.0002, `${format} ${lead} sample ${k}: page ${v} mV, native ${native[lead][k]} mV`));
+    }
   });
 }
 

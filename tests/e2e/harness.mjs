@@ -98,7 +98,8 @@ export async function waitForEngine(page, timeout = 120000) {
   }, { timeout });
 }
 
-/** Drops a record and waits for its results; returns the ranked cases' ecg_ids and codes. */
+/** Drops a record and waits for its results; returns the ranked cases' ecg_ids, codes and
+ * similarities. */
 export async function search(page, files, timeout = 120000) {
   const name = files[0].name.replace(/\.[^.]+$/, '');
   await dropFiles(page, files);
@@ -108,7 +109,7 @@ export async function search(page, files, timeout = 120000) {
     // Yew renders child components after their parent, so wait for the cases themselves.
     return record === name && (state === 'failed' || (state === 'done' && (await page.$$('#results .case')).length > 0));
   }, { timeout });
-  const cases = await page.$$eval('#results .case', (els) => els.map((e) => ({ ecgId: Number(e.dataset.ecgId), codes: e.dataset.codes.split(' ') })));
+  const cases = await page.$$eval('#results .case', (els) => els.map((e) => ({ ecgId: Number(e.dataset.ecgId), codes: e.dataset.codes.split(' '), similarity: Number(e.dataset.similarity) })));
   const timings = JSON.parse((await page.getAttribute('#results', 'data-timings')) || '{}');
   timings.render = Number(await page.getAttribute('#results', 'data-render-ms'));
   return { cases, timings, state: await page.getAttribute('#results', 'data-state') };
@@ -128,3 +129,14 @@ export async function waitUntil(condition, { timeout = 10000, interval = 50 } = 
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/** The statements a similar case should share with a record: those other than SR (on about
+ * 77% of PTB-XL) and NORM (44%), where the record has any, since sharing only those says
+ * little; else the record's own. */
+export function tellingStatements(codes) {
+  const telling = codes.filter((code) => code !== 'SR' && code !== 'NORM');
+  return telling.length > 0 ? telling : codes;
+}
+
+/** The record's truth from tests/fixtures/ptbxl-fold10/expected.json, by file stem. */
+export const EXPECTED = JSON.parse(await readFile(join(FIXTURES, 'ptbxl-fold10', 'expected.json'), 'utf8'));

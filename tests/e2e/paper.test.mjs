@@ -9,7 +9,7 @@ import { deflateSync } from 'node:zlib';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPage, dropFiles, waitUntil, search, ROOT, FIXTURES } from './harness.mjs';
+import { openPage, dropFiles, waitUntil, search, tellingStatements, EXPECTED, ROOT, FIXTURES } from './harness.mjs';
 
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release', 'ecgmatch');
 const RECORD = join(FIXTURES, 'ptbxl-fold10', '00009_lr.hea');
@@ -36,6 +36,18 @@ before(async () => {
 after(async () => opened?.close());
 
 const tabs = () => page.locator('.record-tabs .tab').count();
+
+/** The digitized record finds its own library copy (the record it was printed from, among
+ * 21,799) first or second; what the cases after it carry is logged. */
+function assertFindsItself(stem, cases) {
+  const ownId = Number(stem.slice(0, 5));
+  const own = cases.findIndex((c) => c.ecgId === ownId);
+  const wanted = tellingStatements(EXPECTED[stem].codes);
+  const others = cases.filter((c) => c.ecgId !== ownId);
+  console.log(`# ${stem} digitized: own copy at ${own}; [${wanted}] among the top five others: ${others.slice(0, 5).some((c) => c.codes.some((code) => wanted.includes(code)))}`);
+  assert.ok(own === 0 || own === 1, `${stem}: its own library copy is at ${own}, not first or second`);
+}
+
 const notices = () => page.$$eval('.notice span', (ns) => ns.map((n) => n.textContent));
 const overlay = async () => ({
   layout: await page.getAttribute('#paper-overlay', 'data-layout'),
@@ -53,6 +65,7 @@ test('a phone photo of a printout is digitized, drawn over the photo and searche
   assert.equal(o.layout, '3x4+1');
   assert.equal(o.traces, 13, 'twelve cells and the rhythm strip');
   assert.equal(o.polylines, 13);
+  assertFindsItself('00009_lr', cases);
   console.log(`# digitize in wasm: ${o.ms} ms for a ${await page.$eval('#paper-overlay img', (i) => `${i.naturalWidth}×${i.naturalHeight}`)} photo`);
   const sent = opened.server.requests.slice(before);
   assert.ok(sent.every((r) => r.method === 'GET' && r.bodyBytes === 0), `requests after the drop: ${JSON.stringify(sent)}`);
@@ -80,6 +93,7 @@ test('a scanned PDF is read from the picture on its page and searched', async ()
   const { cases, state } = await search(page, [{ name: '00116_scan.pdf', bytes: await readFile(scannedPdf) }], 180000);
   assert.equal(state, 'done', (await notices()).join('\n'));
   assert.equal(cases.length, 10);
+  assertFindsItself('00116_lr', cases);
   const o = await overlay();
   assert.equal(o.layout, '3x4+1');
   assert.equal(o.traces, 13);

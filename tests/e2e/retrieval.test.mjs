@@ -5,9 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUNDLE_PATH, DIST, FIXTURES, openPage, dropFiles, fixture, recordFiles, search, waitForEngine, waitUntil } from './harness.mjs';
-
-const expected = JSON.parse(await readFile(join(FIXTURES, 'ptbxl-fold10', 'expected.json'), 'utf8'));
+import { BUNDLE_PATH, DIST, EXPECTED as expected, openPage, dropFiles, fixture, recordFiles, search, tellingStatements, waitForEngine, waitUntil } from './harness.mjs';
 const open = [];
 after(async () => {
   for (const c of open.reverse()) await c();
@@ -38,18 +36,19 @@ test('every committed test-fold record finds cases sharing its statements, and n
     assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
     // The library holds all of PTB-XL, so the record finds itself; judge the others.
     const ownId = Number(name.slice(0, 5));
+    const own = cases.findIndex((c) => c.ecgId === ownId);
+    assert.ok(own === 0 || own === 1, `${name} should find its own copy first or second (at ${own})`);
     const others = cases.filter((c) => c.ecgId !== ownId);
-    assert.ok(cases.findIndex((c) => c.ecgId === ownId) <= 1, `${name} should find its own copy first or second`);
-    const shares = (c) => c.codes.some((code) => truth.codes.includes(code));
-    outcomes.push({ name, top: others[0].ecgId, topCodes: others[0].codes, topShares: shares(others[0]) });
-    assert.ok(others.slice(0, 5).some(shares), `${name}: none of the top five other cases shares a statement with [${truth.codes}]`);
+    const wanted = tellingStatements(truth.codes);
+    const shares = (c) => c.codes.some((code) => wanted.includes(code));
+    outcomes.push({ name, wanted, topShares: shares(others[0]), topFiveShare: others.slice(0, 5).some(shares), topFive: others.slice(0, 5).map((c) => c.codes) });
   }
-  // A quality gate, fixed before the model was trained: the top other case shares a
-  // statement with the record for at least four of the five. (Measured with the shipped
-  // hybrid model: 5 of 5, though for MI and STTC the shared statement is only SR; the
-  // earlier stack model gave 4 of 5.)
+  // A quality gate: among the five cases after its own copy, one carries a telling statement
+  // of the record (not SR or NORM where it has others), for at least four of the five records.
+  // The count of four was set before the model was trained, when SR still counted; with
+  // PTB-XL's prevalences a random ranking now passes about one time in four (SR: always).
   console.log(JSON.stringify(outcomes));
-  assert.ok(outcomes.filter((o) => o.topShares).length >= 4, JSON.stringify(outcomes));
+  assert.ok(outcomes.filter((o) => o.topFiveShare).length >= 4, JSON.stringify(outcomes));
   // Privacy: over the whole visit, five records dropped and searched, the page only ever
   // GET the app's own static files and the library: no body, no record name, no query
   // data. (The service worker may re-fetch the static shell meanwhile; nothing else.)
@@ -63,13 +62,24 @@ test('every committed test-fold record finds cases sharing its statements, and n
   }
 });
 
-test('the page runs the model on WebGPU when the browser has it', async () => {
-  const { page } = await start();
-  await waitForEngine(page, 240000);
-  assert.equal(await page.getAttribute('#backend', 'data-backend'), 'WebGPU');
-  const { cases, state } = await search(page, await recordFiles('ptbxl-fold10', '00009_lr'), 240000);
-  assert.equal(state, 'done');
-  assert.ok(cases[0].codes.includes('NORM') || cases[0].codes.includes('SR'), JSON.stringify(cases[0]));
+test('the page runs the model on WebGPU when the browser has it, and ranks as the CPU does', async () => {
+  const files = await recordFiles('ptbxl-fold10', '00065_lr');
+  const cpu = await start('?backend=cpu');
+  await waitForEngine(cpu.page);
+  const onCpu = await search(cpu.page, files);
+  const gpu = await start();
+  await waitForEngine(gpu.page, 240000);
+  assert.equal(await gpu.page.getAttribute('#backend', 'data-backend'), 'WebGPU');
+  const onGpu = await search(gpu.page, files, 240000);
+  assert.equal(onCpu.state, 'done');
+  assert.equal(onGpu.state, 'done');
+  // The same ten cases; each similarity within 0.005 (f32 arithmetic in another order on the
+  // GPU, then the same int8 library).
+  assert.deepEqual(onGpu.cases.map((c) => c.ecgId).sort(), onCpu.cases.map((c) => c.ecgId).sort(), JSON.stringify({ onCpu, onGpu }));
+  for (const c of onGpu.cases) {
+    const twin = onCpu.cases.find((d) => d.ecgId === c.ecgId);
+    assert.ok(Math.abs(c.similarity - twin.similarity) <= 0.005, `case ${c.ecgId}: WebGPU ${c.similarity}, CPU ${twin.similarity}`);
+  }
 });
 
 test('after one visit the page and its library work offline, and a replaced library is not kept', async () => {

@@ -28,7 +28,7 @@ pub fn case_card(props: &Props) -> Html {
         .age
         .map_or("age unknown".to_string(), |a| format!("{a:.0} y"));
     html! {
-        <li class={classes!("case", props.compared.then_some("compared"))} data-ecg-id={ecg_id.to_string()} data-codes={codes.join(" ")}>
+        <li class={classes!("case", props.compared.then_some("compared"))} data-ecg-id={ecg_id.to_string()} data-codes={codes.join(" ")} data-similarity={format!("{:.6}", c.similarity)}>
             <div class="case-head">
                 <span class="rank">{ format!("#{}", c.rank) }</span>
                 <span class="similarity" title="cosine similarity of the ECGs (image embedding, rhythm and voltages)">{ format!("{:.1}% similar", c.similarity * 100.0) }</span>

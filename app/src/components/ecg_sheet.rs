@@ -48,11 +48,38 @@ pub fn ecg_sheet(props: &Props) -> Html {
             { for record.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
             <div class="sheet-scroll">
                 <canvas ref={canvas} id="ecg-sheet" width={width.to_string()} height={height.to_string()}
-                    data-leads={sheet.traces.iter().filter(|t| !t.points_mm.is_empty()).map(|t| t.lead.label()).collect::<Vec<_>>().join(",")} />
+                    data-leads={sheet.traces.iter().filter(|t| !t.points_mm.is_empty()).map(|t| t.lead.label()).collect::<Vec<_>>().join(",")}
+                    data-samples={sample_probe(record)} />
             </div>
             <p class="meta">{ "25 mm/s, 10 mm/mV" }</p>
         </section>
     }
+}
+
+/// A few samples of every standard lead as read (first, at a third, at two thirds, last; mV to
+/// 0.1 µV), so that a test can hold the page's reading against the native one.
+fn sample_probe(record: &ecgmatch::formats::Record) -> String {
+    let n = record.num_samples();
+    if n == 0 {
+        return String::new();
+    }
+    let at = [0, n / 3, 2 * n / 3, n - 1];
+    ecgmatch::formats::Lead::STANDARD
+        .iter()
+        .filter_map(|&lead| record.lead(lead))
+        .map(|channel| {
+            let values: Vec<String> = at
+                .iter()
+                .map(|&i| format!("{:.4}", f64::from(channel.samples[i])))
+                .collect();
+            format!(
+                "{}={}",
+                channel.lead.map_or("", |l| l.label()),
+                values.join(",")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn metadata_line(record: &ecgmatch::formats::Record) -> String {

@@ -9,7 +9,7 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup setup-test serve build cli test test-native test-browser lint bench-browser profile-browser weights
+.PHONY: setup setup-test serve build cli js test test-native test-browser lint bench-browser profile-browser weights
 
 ## What building and serving the page need: the wasm target, trunk and wasm-bindgen-cli
 ## (pinned to Cargo.lock).
@@ -39,6 +39,11 @@ build: setup cli $(TEXT_TOWER)
 cli:
 	cargo build --release -p ecgmatch-cli --bin ecgmatch
 
+## The JavaScript API for other web pages (engine/js) into examples/js/pkg (see its README).
+js: setup
+	cargo build -p ecgmatch-js --target wasm32-unknown-unknown --profile wasm-release
+	wasm-bindgen --target web --out-dir examples/js/pkg target/wasm32-unknown-unknown/wasm-release/ecgmatch_js.wasm
+
 ## The text tower as the page fetches it on first text search: made from the fetched
 ## weights, not committed (it is derived, and 23 MB).
 $(TEXT_TOWER): | weights cli
@@ -48,11 +53,12 @@ $(TEXT_TOWER): | weights cli
 ## end-to-end tests.
 test: setup-test lint test-native test-browser
 
-## rustfmt, clippy (native crates, and the page for wasm32) and rustdoc, warnings denied.
+## rustfmt, clippy (native crates; the page and the JavaScript API for wasm32) and rustdoc,
+## warnings denied.
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --exclude ecgmatch-app --all-targets -- -D warnings
-	cargo clippy -p ecgmatch-app --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p ecgmatch-app -p ecgmatch-js --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude ecgmatch-app --no-deps
 
 test-native: weights
@@ -62,7 +68,7 @@ test-native: weights
 weights: cli
 	target/release/ecgmatch fetch-weights --dir .cache/weights/all-MiniLM-L6-v2
 
-test-browser: setup-test build
+test-browser: setup-test build js
 	cd tests/e2e && npm test
 
 ## Where a search's time goes in the page, by Rust function: the page built again with its

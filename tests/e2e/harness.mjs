@@ -24,7 +24,12 @@ const TYPES = {
 
 /** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes } of each
  * request. `overrides` maps a URL path to bytes served in place of the file (a damaged bundle). */
-export async function serveDist({ overrides = {} } = {}) {
+export function serveDist(options) {
+  return serveDir(DIST, options);
+}
+
+/** Serves the folder `root` as `serveDist` serves dist/. */
+export async function serveDir(root, { overrides = {} } = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     let body = 0;
@@ -32,8 +37,8 @@ export async function serveDist({ overrides = {} } = {}) {
     await new Promise((r) => req.on('end', r));
     requests.push({ method: req.method, url: req.url, bodyBytes: body });
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = join(DIST, path.endsWith('/') ? path + 'index.html' : path);
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    const file = join(root, path.endsWith('/') ? path + 'index.html' : path);
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
     try {
       const data = overrides[path] ?? await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });

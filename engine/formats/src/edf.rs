@@ -955,21 +955,15 @@ fn annotation_signal(tals: &[String]) -> SignalFields {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::read_record_files;
     use crate::read_records;
     use proptest::prelude::*;
-    use std::path::Path;
 
     fn fixture(path: &str) -> String {
         format!("{}/../../tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
     }
 
     /// The PTB-XL record every format's round trip starts from.
-    pub(crate) fn ptbxl() -> Record {
-        let files = read_record_files(Path::new(&fixture("ptbxl-fold10/00009_lr.hea"))).unwrap();
-        let mut out = read_records(&files);
-        out.remove(0).result.unwrap()
-    }
+    pub(crate) use crate::test_support::ptbxl_record as ptbxl;
 
     fn read_one(name: &str, bytes: Vec<u8>) -> Result<Record> {
         let mut out = read_records(&[InputFile::new(name, bytes)]);

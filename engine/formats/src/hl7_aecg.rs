@@ -211,7 +211,7 @@ fn scale_microvolts(record: &Record) -> f64 {
 
 /// An `AnnotatedECG` document with one rhythm series of the record's standard leads.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads = super::write::standard_channels(record)?;
+    let leads = record.standard_channels()?;
     let id = xml::document_id(record);
     let meta = &record.metadata;
     let start = meta.date.as_deref().and_then(Timestamp::parse);

@@ -5,6 +5,7 @@
 
 mod assemble;
 mod bytes;
+mod datetime;
 pub mod csv;
 pub mod dicom;
 pub mod edf;
@@ -12,6 +13,7 @@ mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 pub mod hl7_aecg;
+mod lead_codes;
 pub mod muse;
 pub mod philips;
 pub mod random;
@@ -20,6 +22,9 @@ pub mod scp;
 pub mod wfdb;
 pub mod write;
 mod xml;
+
+#[cfg(test)]
+mod test_support;
 
 pub use assemble::{check_samples, millivolt_channel, millivolts_per, RecordParts};
 pub use bytes::ByteReader;

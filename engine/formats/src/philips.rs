@@ -201,7 +201,7 @@ fn metadata(root: Node) -> Metadata {
 /// An uncompressed `restingecgdata` document (schema 1.04.01) of the record's standard
 /// leads in its order, at Philips' 5 µV step.
 pub fn write(record: &Record) -> Result<Vec<u8>> {
-    let leads = super::write::standard_channels(record)?;
+    let leads = record.standard_channels()?;
     let samples = record.num_samples();
     let labels: Vec<&str> = leads
         .iter()

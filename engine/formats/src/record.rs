@@ -1,6 +1,9 @@
 //! One representation of an ECG, whatever file it came from.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
 
 /// The twelve standard leads, in the order in which they are usually listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -215,6 +218,49 @@ impl Record {
 
     /// Derives III, aVR, aVL and aVF from I and II where they are missing
     /// ([`LIMB_LEADS_FROM_I_AND_II`]).
+    /// The first `seconds` of the record, for small examples and fuzz seeds.
+    pub fn excerpt(&self, seconds: f64) -> Record {
+        let keep = (seconds * self.sampling_rate).round().max(1.0) as usize;
+        let mut out = self.clone();
+        for channel in &mut out.channels {
+            channel.samples.truncate(keep);
+        }
+        out
+    }
+
+    /// The record's channels that carry a standard lead, in its order: what a writer of a format
+    /// that names every lead stores. An error where there is none, rather than an empty document.
+    pub fn standard_channels(&self) -> Result<Vec<&Channel>> {
+        let leads: Vec<&Channel> = self
+            .channels
+            .iter()
+            .filter(|c| c.lead.is_some())
+            .collect();
+        if leads.is_empty() {
+            return Err(Error::NothingToWrite {
+                record: self.name.clone(),
+                message: "the record has no standard ECG lead to write".into(),
+            });
+        }
+        Ok(leads)
+    }
+
+    /// A digest of the record's name, rate and samples: writers derive their document ids from it,
+    /// so that writing the same record twice gives the same file (fixtures stay stable) and
+    /// different records differ.
+    pub fn content_digest(&self) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(self.name.as_bytes());
+        hash.update(self.sampling_rate.to_le_bytes());
+        for channel in &self.channels {
+            hash.update(channel.name.as_bytes());
+            for sample in &channel.samples {
+                hash.update(sample.to_le_bytes());
+            }
+        }
+        hash.finalize().into()
+    }
+
     pub fn derive_missing_limb_leads(&mut self) {
         let (Some(i), Some(ii)) = (self.lead(Lead::I), self.lead(Lead::II)) else {
             return;

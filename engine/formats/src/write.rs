@@ -1,10 +1,9 @@
 //! Writing a record in each format the engine reads: how our fixtures are made from real
 //! PTB-XL records, what the round-trip property tests use, and `ecgmatch convert`.
 
-use sha2::{Digest, Sha256};
 
-use crate::{Channel, Record};
-use crate::{Error, Result};
+use crate::Record;
+use crate::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -69,47 +68,4 @@ impl OutputFormat {
             OutputFormat::Scp => super::scp::write(record),
         }
     }
-}
-
-/// The first `seconds` of `record`, for small examples and fuzz seeds.
-pub fn excerpt(record: &Record, seconds: f64) -> Record {
-    let keep = (seconds * record.sampling_rate).round().max(1.0) as usize;
-    let mut out = record.clone();
-    for channel in &mut out.channels {
-        channel.samples.truncate(keep);
-    }
-    out
-}
-
-/// The record's channels that carry a standard lead, in its order: what a writer of a format
-/// that names every lead stores. An error where there is none, rather than an empty document.
-pub fn standard_channels(record: &Record) -> Result<Vec<&Channel>> {
-    let leads: Vec<&Channel> = record
-        .channels
-        .iter()
-        .filter(|c| c.lead.is_some())
-        .collect();
-    if leads.is_empty() {
-        return Err(Error::NothingToWrite {
-            record: record.name.clone(),
-            message: "the record has no standard ECG lead to write".into(),
-        });
-    }
-    Ok(leads)
-}
-
-/// A digest of the record's name, rate and samples: writers derive their document ids from it,
-/// so that writing the same record twice gives the same file (fixtures stay stable) and
-/// different records differ.
-pub fn content_digest(record: &Record) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    hash.update(record.name.as_bytes());
-    hash.update(record.sampling_rate.to_le_bytes());
-    for channel in &record.channels {
-        hash.update(channel.name.as_bytes());
-        for sample in &channel.samples {
-            hash.update(sample.to_le_bytes());
-        }
-    }
-    hash.finalize().into()
 }

@@ -549,7 +549,7 @@ pub fn encode_base64_i16(samples: &[i16], line_len: Option<usize>) -> String {
 /// A UUID-shaped identifier derived from the record, so that writing the same record twice
 /// gives the same document (fixtures stay stable) and different records differ.
 pub fn document_id(record: &Record) -> String {
-    let digest = super::write::content_digest(record);
+    let digest = record.content_digest();
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -663,23 +663,11 @@ pub mod testing {
 
     use proptest::prelude::*;
 
-    use crate::read_record_files;
     use crate::Result;
     use crate::{read_records, InputFile};
     use crate::{Channel, Lead, Metadata, Record, Sex};
 
-    /// PTB-XL record 9 (fold 10, 100 Hz, 12 leads, 1 µV resolution) read from its WFDB files.
-    pub fn ptbxl_record() -> Record {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/ptbxl-fold10/00009_lr.hea"
-        );
-        let files =
-            read_record_files(std::path::Path::new(path)).expect("the PTB-XL fixture is readable");
-        let mut outcomes = read_records(&files);
-        assert_eq!(outcomes.len(), 1);
-        outcomes.remove(0).result.expect("the PTB-XL fixture reads")
-    }
+    pub use crate::test_support::ptbxl_record;
 
     /// The first `n` samples of every channel.
     pub fn shortened(record: &Record, n: usize) -> Record {

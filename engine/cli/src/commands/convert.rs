@@ -1,7 +1,7 @@
 use super::CliError;
 use std::path::PathBuf;
 
-use ecgmatch::formats::write::{excerpt, OutputFormat};
+use ecgmatch::formats::write::OutputFormat;
 
 use super::inputs;
 
@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     {
         let record = match outcome.result {
             Ok(r) => match args.seconds {
-                Some(seconds) => excerpt(&r, seconds),
+                Some(seconds) => r.excerpt(seconds),
                 None => r,
             },
             Err(e) => {

@@ -8,8 +8,6 @@
 
 mod dataset;
 #[cfg(test)]
-pub(crate) mod test_support;
-#[cfg(test)]
 mod tests;
 mod writer;
 
@@ -17,6 +15,7 @@ pub use writer::write;
 
 use super::{check_samples, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader};
 use crate::{AmplitudeUnits, Channel, Lead, Metadata, Record, Sex};
+use crate::datetime::DateTime;
 use crate::{Error, Result};
 use dataset::{tag, Dataset, Parser, Syntax, Tag};
 
@@ -436,7 +435,7 @@ fn channel_name(definition: &Dataset, index: usize) -> String {
             source
                 .and_then(|s| s.text(CODE_VALUE))
                 .map(|code| match scp_lead_number(&code) {
-                    Some(number) => crate::scp::lead_name(number),
+                    Some(number) => crate::lead_codes::lead_name(number),
                     None => code,
                 })
         })
@@ -451,7 +450,7 @@ fn lead_of(definition: &Dataset, name: &str) -> Option<Lead> {
     Lead::from_name(without_note).or_else(|| {
         let code = definition.items(CHANNEL_SOURCE).first()?.text(CODE_VALUE)?;
         let number = scp_lead_number(&code)?;
-        Lead::from_name(&crate::scp::lead_name(number))
+        Lead::from_name(&crate::lead_codes::lead_name(number))
     })
 }
 
@@ -503,89 +502,6 @@ fn parse_age(text: &str) -> Option<f32> {
         _ => return None,
     };
     (0.0..=150.0).contains(&years).then_some(years)
-}
-
-/// A calendar date with an optional time of day, as the binary formats store them and as
-/// [`Metadata::date`] shows them (`YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct DateTime {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-    pub time: Option<(u8, u8, u8)>,
-}
-
-impl DateTime {
-    pub fn new(year: u16, month: u8, day: u8, time: Option<(u8, u8, u8)>) -> Option<Self> {
-        let valid_time = time.is_none_or(|(h, m, s)| h < 24 && m < 60 && s < 61);
-        ((1..=12).contains(&month) && (1..=31).contains(&day) && valid_time).then_some(Self {
-            year,
-            month,
-            day,
-            time,
-        })
-    }
-
-    /// DICOM DT (or DA followed by TM): `YYYYMMDD[HH[MM[SS[.F]]]]`.
-    fn parse_dicom(text: &str) -> Option<Self> {
-        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-        let field =
-            |range: std::ops::Range<usize>| digits.get(range).and_then(|d| d.parse::<u16>().ok());
-        let time = field(8..10).map(|h| {
-            (
-                h as u8,
-                field(10..12).unwrap_or(0) as u8,
-                field(12..14).unwrap_or(0) as u8,
-            )
-        });
-        Self::new(field(0..4)?, field(4..6)? as u8, field(6..8)? as u8, time)
-    }
-
-    /// What readers put in [`Metadata::date`], and the WFDB form `HH:MM:SS DD/MM/YYYY`, so
-    /// that a converted record keeps its date.
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut date = None;
-        let mut time = None;
-        for part in text.split([' ', 'T']).filter(|p| !p.is_empty()) {
-            let numbers: Vec<u16> = part
-                .split([':', '-', '/', '.'])
-                .filter_map(|n| n.parse().ok())
-                .collect();
-            let small = |i: usize| numbers.get(i).and_then(|&n| u8::try_from(n).ok());
-            match (
-                part.contains(':'),
-                part.contains('-'),
-                part.contains('/'),
-                numbers.as_slice(),
-            ) {
-                (true, ..) => {
-                    time = Some((
-                        small(0)?,
-                        small(1)?,
-                        if numbers.len() > 2 { small(2)? } else { 0 },
-                    ))
-                }
-                (false, true, _, &[year, _, _]) => date = Some((year, small(1)?, small(2)?)),
-                (false, _, true, &[_, _, year]) => date = Some((year, small(1)?, small(0)?)),
-                _ if part.len() >= 8 && part.chars().all(|c| c.is_ascii_digit()) => {
-                    return Self::parse_dicom(part)
-                }
-                _ => {}
-            }
-        }
-        let (year, month, day) = date?;
-        Self::new(year, month, day, time)
-    }
-}
-
-impl std::fmt::Display for DateTime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)?;
-        if let Some((h, m, s)) = self.time {
-            write!(f, " {h:02}:{m:02}:{s:02}")?;
-        }
-        Ok(())
-    }
 }
 
 fn invalid(file: &str, message: impl Into<String>) -> Error {

@@ -6,7 +6,8 @@
 use sha2::{Digest, Sha256};
 
 use super::dataset::{tag, Tag};
-use super::{DateTime, EXPLICIT_LITTLE};
+use super::EXPLICIT_LITTLE;
+use crate::datetime::DateTime;
 use crate::{Error, Result};
 use crate::{Lead, Record, Sex};
 
@@ -59,7 +60,7 @@ pub fn write(record: &Record) -> Result<Vec<u8>> {
         )));
     }
     let class = sop_class(channels.len(), samples, record.sampling_rate);
-    let digest = crate::write::content_digest(record);
+    let digest = record.content_digest();
     let instance = uid(&digest, "instance");
     let when = record.metadata.date.as_deref().and_then(DateTime::parse);
     let (date, time) = when.map_or((String::new(), String::new()), |w| {
@@ -225,7 +226,7 @@ fn channel_definition(name: &str, lead: Option<Lead>, units: &str) -> Vec<u8> {
                 &mut source,
                 tag(0x0008, 0x0100),
                 b"SH",
-                &format!("2:{}", crate::scp::lead_number(lead)),
+                &format!("2:{}", crate::lead_codes::lead_number(lead)),
             );
             text(&mut source, tag(0x0008, 0x0102), b"SH", "MDC");
             text(

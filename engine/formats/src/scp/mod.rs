@@ -14,7 +14,8 @@ pub use writer::{write, write_with, ReferenceBeatSubtraction, WriteOptions};
 
 use super::{check_samples, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader};
 use crate::{Error, Result};
-use crate::{Lead, Record};
+use crate::lead_codes::lead_name;
+use crate::Record;
 use huffman::Tables;
 use sections::{Encoded, Sections, HEADER, RECORD_HEADER};
 
@@ -48,24 +49,6 @@ impl RecordReader for ScpReader {
     fn companions(&self, _primary: &InputFile) -> Vec<String> {
         Vec::new()
     }
-}
-
-/// SCP-ECG lead numbers (section 3's lead identification) of the twelve standard leads, in
-/// [`Lead::STANDARD`] order. DICOM's MDC codes `2:n` use the same numbers.
-const STANDARD_NUMBERS: [u8; 12] = [1, 2, 61, 62, 63, 64, 3, 4, 5, 6, 7, 8];
-
-/// The printed name of an SCP-ECG lead number; numbers of other leads keep the number, in a
-/// form that no reader mistakes for a standard lead.
-pub fn lead_name(number: u8) -> String {
-    match STANDARD_NUMBERS.iter().position(|&n| n == number) {
-        Some(index) => Lead::STANDARD[index].label().to_string(),
-        None => format!("SCP lead {number}"),
-    }
-}
-
-/// The SCP-ECG number of a standard lead.
-pub fn lead_number(lead: Lead) -> u8 {
-    STANDARD_NUMBERS[lead.index()]
 }
 
 /// CRC-CCITT as SCP-ECG uses it: polynomial 0x1021, initial value 0xFFFF, most significant

@@ -151,7 +151,7 @@ pub fn patient(body: &[u8], file: &str) -> Metadata {
         }
     }
     metadata.date = date
-        .and_then(|(year, month, day)| crate::dicom::DateTime::new(year, month, day, time))
+        .and_then(|(year, month, day)| crate::datetime::DateTime::new(year, month, day, time))
         .map(|when| when.to_string());
     metadata
 }

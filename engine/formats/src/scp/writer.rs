@@ -6,8 +6,9 @@
 
 use super::huffman::{encode_default, DEFAULT_TABLE_MARKER};
 use super::sections::{HEADER, RECORD_HEADER};
-use super::{crc, lead_number, MAGIC};
-use crate::dicom::DateTime;
+use super::{crc, MAGIC};
+use crate::lead_codes::lead_number;
+use crate::datetime::DateTime;
 use crate::{Error, Result};
 use crate::{Record, Sex};
 

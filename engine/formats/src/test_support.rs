@@ -1,4 +1,4 @@
-//! Test helpers shared by the binary formats (DICOM here, SCP-ECG too): the real PTB-XL
+//! Test helpers shared by the formats' tests (DICOM, SCP-ECG, the XML formats): the real PTB-XL
 //! record they are checked against, reading through [`read_records`] so that detection is
 //! exercised, comparing leads, and damaging files.
 

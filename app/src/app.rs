@@ -16,7 +16,7 @@ use crate::picture::{self, LocalUrl, Picture};
 use crate::state::{Action, AppState, Engine, LibraryStatus, Notice, TextSearch, TextTower};
 use ecgmatch::formats::ReadOptions;
 use ecgmatch::paper::digitize::{digitize_within, sheet::Corners, Config};
-use ecgmatch::paper::render::PaperLayout;
+use ecgmatch::paper::render::PrintLayout;
 use ecgmatch::paper::Bitmap;
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
@@ -176,7 +176,7 @@ struct PictureRead {
     /// Where the user placed the sheet's corners (`None`: find them).
     corners: Option<Corners>,
     /// The layout the user chose (`None`: find it).
-    layout: Option<PaperLayout>,
+    layout: Option<PrintLayout>,
     /// The record this reading replaces.
     replaces: Option<usize>,
 }
@@ -304,7 +304,7 @@ pub fn app() -> Html {
     let on_paper_reread = {
         let state = state.clone();
         Callback::from(
-            move |(id, corners, layout): (usize, Corners, Option<PaperLayout>)| {
+            move |(id, corners, layout): (usize, Corners, Option<PrintLayout>)| {
                 let (Some(picture), Some(record)) =
                     (state.picture(id), state.records.iter().find(|r| r.id == id))
                 else {

@@ -8,7 +8,7 @@ use ecgmatch::model::text::TextEncoder;
 use ecgmatch::paper::digitize::Digitized;
 use ecgmatch::paper::Bitmap;
 use ecgmatch::retrieval::search::{Match, Searcher};
-use ecgmatch::signal::encode::layout::{EncodedImage, Layout, StackConfig};
+use ecgmatch::signal::encode::layout::{EncodedImage, EncodingLayout, StackConfig};
 use ecgmatch::{InputFile, Record};
 use yew::Reducible;
 
@@ -264,8 +264,8 @@ fn record_data(record: Record) -> SharedRecord {
 }
 
 /// The encoding shown on the page: whole-record images per lead.
-pub fn page_layout() -> Layout {
-    Layout::Stack(StackConfig::default())
+pub fn page_layout() -> EncodingLayout {
+    EncodingLayout::Stack(StackConfig::default())
 }
 
 impl Reducible for AppState {

@@ -1,5 +1,5 @@
 use ecgmatch::paper::digitize::sheet::Corners;
-use ecgmatch::paper::render::PaperLayout;
+use ecgmatch::paper::render::PrintLayout;
 use yew::prelude::*;
 
 use crate::state::{PaperPicture, Shared};
@@ -11,7 +11,7 @@ pub struct Props {
     /// How long the digitizer took to read it.
     pub read_ms: f64,
     /// Read the picture again within these corners, in this layout (`None`: find it).
-    pub on_reread: Callback<(usize, Corners, Option<PaperLayout>)>,
+    pub on_reread: Callback<(usize, Corners, Option<PrintLayout>)>,
 }
 
 /// Where the corners start: the sheet found, or the whole picture.
@@ -100,7 +100,7 @@ pub fn paper_overlay(props: &Props) -> Html {
                 .get()
                 .and_then(|s| js_sys::Reflect::get(&s, &"value".into()).ok())
                 .and_then(|v| v.as_string());
-            let layout = value.and_then(|v| PaperLayout::from_name(&v));
+            let layout = value.and_then(|v| PrintLayout::from_name(&v));
             on_reread.emit((id, *corners, layout))
         })
     };
@@ -146,7 +146,7 @@ pub fn paper_overlay(props: &Props) -> Html {
                 <label>{ "Layout " }
                     <select id="paper-layout" ref={layout_choice}>
                         <option value="auto" selected=true>{ "find it" }</option>
-                        { for PaperLayout::ALL.iter().map(|l| html! { <option value={l.name()}>{ l.name().replace('x', "×") }</option> }) }
+                        { for PrintLayout::ALL.iter().map(|l| html! { <option value={l.name()}>{ l.name().replace('x', "×") }</option> }) }
                     </select>
                 </label>
                 <button id="reread-corners" {onclick}>{ "Read again within these corners" }</button>

@@ -83,4 +83,3 @@ impl std::fmt::Display for DateTime {
         Ok(())
     }
 }
-

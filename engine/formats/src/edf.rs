@@ -65,7 +65,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Layout {
+enum RecordLayout {
     /// Plain EDF: records follow each other without gaps.
     Plain,
     /// EDF+C: continuous, as plain EDF, with annotations.
@@ -81,7 +81,7 @@ struct Header {
     start_date: String,
     start_time: String,
     header_bytes: usize,
-    layout: Layout,
+    layout: RecordLayout,
     /// `None` where the file says -1 (still being recorded when the header was written).
     declared_records: Option<u64>,
     record_duration: f64,
@@ -181,11 +181,11 @@ fn parse_header(file: &str, bytes: &[u8]) -> Result<Header> {
         ))
     })?;
     let layout = if reserved.starts_with("EDF+D") {
-        Layout::Discontinuous
+        RecordLayout::Discontinuous
     } else if reserved.starts_with("EDF+") {
-        Layout::Continuous
+        RecordLayout::Continuous
     } else {
-        Layout::Plain
+        RecordLayout::Plain
     };
     let signals = parse_signals(&mut r, count)?;
     Ok(Header {
@@ -294,7 +294,7 @@ fn read(input: &InputFile) -> Result<Record> {
         });
     }
     let header = parse_header(file, bytes)?;
-    let format = if header.layout == Layout::Plain {
+    let format = if header.layout == RecordLayout::Plain {
         EDF
     } else {
         EDF_PLUS
@@ -343,7 +343,7 @@ fn read(input: &InputFile) -> Result<Record> {
         })
         .collect();
     let starts = match header.layout {
-        Layout::Discontinuous => {
+        RecordLayout::Discontinuous => {
             let onsets: Vec<Option<f64>> = annotation_lists
                 .iter()
                 .map(|tals| tals.first().map(|t| t.onset))
@@ -620,7 +620,7 @@ fn metadata(header: &Header, annotation_lists: &[Vec<Tal>]) -> Metadata {
         .filter(|s| !s.is_empty())
         .collect();
     meta.date = (!when.is_empty() && !start_date_unknown(header)).then(|| when.join(" "));
-    if header.layout != Layout::Plain {
+    if header.layout != RecordLayout::Plain {
         // EDF+: "code sex birthdate name ...", each subfield X when unknown.
         let patient: Vec<&str> = header.patient.split_whitespace().collect();
         meta.sex = match patient.get(1).map(|s| s.to_ascii_uppercase()).as_deref() {
@@ -684,7 +684,7 @@ fn edf_plus_date(text: &str) -> Option<Date> {
 /// in the header's date field.
 fn start_date_unknown(header: &Header) -> bool {
     let mut recording = header.recording.split_whitespace();
-    header.layout != Layout::Plain
+    header.layout != RecordLayout::Plain
         && recording.next() == Some("Startdate")
         && recording.next() == Some("X")
 }

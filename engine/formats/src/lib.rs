@@ -5,8 +5,8 @@
 
 mod assemble;
 mod bytes;
-mod datetime;
 pub mod csv;
+mod datetime;
 pub mod dicom;
 pub mod edf;
 mod error;

@@ -231,11 +231,7 @@ impl Record {
     /// The record's channels that carry a standard lead, in its order: what a writer of a format
     /// that names every lead stores. An error where there is none, rather than an empty document.
     pub fn standard_channels(&self) -> Result<Vec<&Channel>> {
-        let leads: Vec<&Channel> = self
-            .channels
-            .iter()
-            .filter(|c| c.lead.is_some())
-            .collect();
+        let leads: Vec<&Channel> = self.channels.iter().filter(|c| c.lead.is_some()).collect();
         if leads.is_empty() {
             return Err(Error::NothingToWrite {
                 record: self.name.clone(),

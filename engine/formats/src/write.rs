@@ -1,7 +1,6 @@
 //! Writing a record in each format the engine reads: how our fixtures are made from real
 //! PTB-XL records, what the round-trip property tests use, and `ecgmatch convert`.
 
-
 use crate::Record;
 use crate::Result;
 

@@ -410,11 +410,11 @@ mod tests {
             std::env::var("ECG_RENDER_DIR").unwrap_or_else(|_| "/tmp/ecg-paper-renders".into());
         std::fs::create_dir_all(&dir).unwrap();
         let record = ptbxl_00009();
-        for layout in crate::render::PaperLayout::ALL {
+        for layout in crate::render::PrintLayout::ALL {
             let config = RenderConfig::for_layout(layout);
             let sheet = render(&record, &config);
             for level in &LEVELS {
-                if layout != crate::render::PaperLayout::ThreeByFour && level.name != "clean" {
+                if layout != crate::render::PrintLayout::ThreeByFour && level.name != "clean" {
                     continue;
                 }
                 let out = degrade(&sheet.bitmap, level, 42).unwrap();

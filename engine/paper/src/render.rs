@@ -11,7 +11,7 @@ use ecgmatch_formats::{Lead, Record, Sex};
 
 /// How the twelve leads are arranged on the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaperLayout {
+pub enum PrintLayout {
     /// Three rows of four 2.5 s columns (I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6)
     /// and a 10 s lead II rhythm strip below.
     ThreeByFour,
@@ -21,27 +21,27 @@ pub enum PaperLayout {
     TwelveByOne,
 }
 
-impl PaperLayout {
-    pub const ALL: [PaperLayout; 3] = [
-        PaperLayout::ThreeByFour,
-        PaperLayout::SixByTwo,
-        PaperLayout::TwelveByOne,
+impl PrintLayout {
+    pub const ALL: [PrintLayout; 3] = [
+        PrintLayout::ThreeByFour,
+        PrintLayout::SixByTwo,
+        PrintLayout::TwelveByOne,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            PaperLayout::ThreeByFour => "3x4",
-            PaperLayout::SixByTwo => "6x2",
-            PaperLayout::TwelveByOne => "12x1",
+            PrintLayout::ThreeByFour => "3x4",
+            PrintLayout::SixByTwo => "6x2",
+            PrintLayout::TwelveByOne => "12x1",
         }
     }
 
     /// Row height that fits the layout on a landscape sheet, as carts print it.
     pub fn default_row_height_mm(self) -> f64 {
         match self {
-            PaperLayout::ThreeByFour => 30.0,
-            PaperLayout::SixByTwo => 25.0,
-            PaperLayout::TwelveByOne => 15.0,
+            PrintLayout::ThreeByFour => 30.0,
+            PrintLayout::SixByTwo => 25.0,
+            PrintLayout::TwelveByOne => 15.0,
         }
     }
 
@@ -49,7 +49,7 @@ impl PaperLayout {
     /// rhythm strip (lead II) is its last row.
     pub fn cells(self, column_s: f64) -> Vec<(Lead, usize, usize, f64, f64)> {
         match self {
-            PaperLayout::ThreeByFour => {
+            PrintLayout::ThreeByFour => {
                 let mut cells = Vec::new();
                 for (row, leads) in GRID.iter().enumerate() {
                     for (col, lead) in leads.iter().enumerate() {
@@ -59,7 +59,7 @@ impl PaperLayout {
                 cells.push((Lead::II, GRID.len(), 0, 0.0, 4.0 * column_s));
                 cells
             }
-            PaperLayout::SixByTwo => Lead::STANDARD
+            PrintLayout::SixByTwo => Lead::STANDARD
                 .iter()
                 .enumerate()
                 .map(|(i, lead)| {
@@ -72,7 +72,7 @@ impl PaperLayout {
                     )
                 })
                 .collect(),
-            PaperLayout::TwelveByOne => Lead::STANDARD
+            PrintLayout::TwelveByOne => Lead::STANDARD
                 .iter()
                 .enumerate()
                 .map(|(i, lead)| (*lead, i, 0, 0.0, 4.0 * column_s))
@@ -83,21 +83,21 @@ impl PaperLayout {
     /// Rows of the grid of leads, rhythm strips not counted.
     pub fn grid_rows(self) -> usize {
         match self {
-            PaperLayout::ThreeByFour => 3,
-            PaperLayout::SixByTwo => 6,
-            PaperLayout::TwelveByOne => 12,
+            PrintLayout::ThreeByFour => 3,
+            PrintLayout::SixByTwo => 6,
+            PrintLayout::TwelveByOne => 12,
         }
     }
 
-    pub fn from_name(name: &str) -> Option<PaperLayout> {
-        PaperLayout::ALL.into_iter().find(|l| l.name() == name)
+    pub fn from_name(name: &str) -> Option<PrintLayout> {
+        PrintLayout::ALL.into_iter().find(|l| l.name() == name)
     }
 
     fn rows(self) -> usize {
         match self {
-            PaperLayout::ThreeByFour => 4,
-            PaperLayout::SixByTwo => 6,
-            PaperLayout::TwelveByOne => 12,
+            PrintLayout::ThreeByFour => 4,
+            PrintLayout::SixByTwo => 6,
+            PrintLayout::TwelveByOne => 12,
         }
     }
 }
@@ -128,7 +128,7 @@ impl GridStyle {
 pub struct RenderConfig {
     /// Resolution: 8 px/mm is about 203 dpi.
     pub px_per_mm: f64,
-    pub layout: PaperLayout,
+    pub layout: PrintLayout,
     pub grid: GridStyle,
     pub mm_per_s: f64,
     pub mm_per_mv: f64,
@@ -151,12 +151,12 @@ pub struct RenderConfig {
 
 impl Default for RenderConfig {
     fn default() -> Self {
-        Self::for_layout(PaperLayout::ThreeByFour)
+        Self::for_layout(PrintLayout::ThreeByFour)
     }
 }
 
 impl RenderConfig {
-    pub fn for_layout(layout: PaperLayout) -> Self {
+    pub fn for_layout(layout: PrintLayout) -> Self {
         Self {
             px_per_mm: 8.0,
             layout,
@@ -655,7 +655,7 @@ mod tests {
     #[test]
     fn every_layout_places_each_lead_where_it_says() {
         let record = synthetic(100.0, 10.0);
-        for layout in PaperLayout::ALL {
+        for layout in PrintLayout::ALL {
             let config = RenderConfig {
                 px_per_mm: 4.0,
                 trace_width_mm: 0.3,
@@ -666,7 +666,7 @@ mod tests {
                 (out.bitmap.width, out.bitmap.height),
                 config.image_size_px()
             );
-            let expected = if layout == PaperLayout::ThreeByFour {
+            let expected = if layout == PrintLayout::ThreeByFour {
                 13
             } else {
                 12

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use ecgmatch::signal::encode::layout::{
-    paper_beats, stack_series, EncodedImage, Encoder, PaperConfig, StackConfig,
+    beat_tiles, stack_series, BeatTilesConfig, EncodedImage, Encoder, StackConfig,
 };
 use ecgmatch::signal::prepare;
 
@@ -30,7 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let headers = first_headers(&args.ptbxl.join("records100"), args.records)?;
-    let paper = PaperConfig::default();
+    let paper = BeatTilesConfig::default();
     let stack = StackConfig {
         image_size: args.size,
         ..StackConfig::default()
@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .result
             .map_err(|e| e.to_string())?;
         let leads = prepare(&record, &paper.prepare).map_err(|e| e.to_string())?;
-        let beats = paper_beats(&leads, &paper, &record.name).map_err(|e| e.to_string())?;
+        let beats = beat_tiles(&leads, &paper, &record.name).map_err(|e| e.to_string())?;
         let leads = prepare(&record, &stack.prepare).map_err(|e| e.to_string())?;
         let series = stack_series(&leads, &stack, &record.name).map_err(|e| e.to_string())?;
         if beats.iter().any(Option::is_none) || series.iter().any(Option::is_none) {
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .collect();
     let run_paper = |k: usize| {
         time_encoding(&beat_refs[..k], |encoder, beats, image| {
-            encoder.paper_beats_into(beats, &paper, image)
+            encoder.beat_tiles_into(beats, &paper, image)
         })
     };
     let run_stack = |k: usize| {

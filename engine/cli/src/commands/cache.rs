@@ -3,7 +3,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ecgmatch::signal::encode::layout::{PaperConfig, StackConfig};
+use ecgmatch::signal::encode::layout::{BeatTilesConfig, StackConfig};
 use ecgmatch::train::dataset::cache::SignalCache;
 use ecgmatch::train::dataset::PtbXl;
 
@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let cache = SignalCache::build(
         &db,
         &StackConfig::default(),
-        &PaperConfig::default(),
+        &BeatTilesConfig::default(),
         &progress,
     )
     .map_err(|e| e.to_string())?;

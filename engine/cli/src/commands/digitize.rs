@@ -10,7 +10,7 @@ use std::time::Instant;
 use ecgmatch::formats::write::OutputFormat;
 use ecgmatch::paper::digitize::{digitize, Config, Digitized};
 use ecgmatch::paper::pdf::{self, PdfPicture};
-use ecgmatch::paper::render::PaperLayout;
+use ecgmatch::paper::render::PrintLayout;
 use ecgmatch::paper::Bitmap;
 
 #[derive(clap::Args)]
@@ -27,7 +27,7 @@ pub struct Args {
     out: Option<PathBuf>,
     /// The printouts' layout: 3x4, 6x2 or 12x1 (default: found in each picture)
     #[arg(long, value_parser = parse_layout)]
-    layout: Option<PaperLayout>,
+    layout: Option<PrintLayout>,
     /// Format of the records written with --out: edf, csv, muse, hl7, philips, dicom or scp
     #[arg(long, default_value = "csv", value_parser = parse_format)]
     to: OutputFormat,
@@ -123,8 +123,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn parse_layout(name: &str) -> Result<PaperLayout, String> {
-    PaperLayout::from_name(name)
+pub fn parse_layout(name: &str) -> Result<PrintLayout, String> {
+    PrintLayout::from_name(name)
         .ok_or_else(|| format!("unknown layout '{name}'; choose 3x4, 6x2 or 12x1"))
 }
 

@@ -12,7 +12,7 @@ use ecgmatch::model::burn::prelude::*;
 use ecgmatch::paper::degrade::{degrade, LEVELS};
 use ecgmatch::paper::digitize::{digitize, Config};
 use ecgmatch::paper::evaluate::{lead_snrs, printed_only};
-use ecgmatch::paper::render::{render, PaperLayout, RenderConfig, Rendered};
+use ecgmatch::paper::render::{render, PrintLayout, RenderConfig, Rendered};
 use ecgmatch::paper::snr::summarize;
 use ecgmatch::paper::Bitmap;
 use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
@@ -35,9 +35,9 @@ pub struct Args {
 
 /// The other layouts, printed clean, each to be found by the digitizer as a person's picture
 /// would be (a layout found wrongly counts as refused).
-const OTHER_LAYOUTS: [(&str, PaperLayout); 2] = [
-    ("clean-12x1", PaperLayout::TwelveByOne),
-    ("clean-6x2", PaperLayout::SixByTwo),
+const OTHER_LAYOUTS: [(&str, PrintLayout); 2] = [
+    ("clean-12x1", PrintLayout::TwelveByOne),
+    ("clean-6x2", PrintLayout::SixByTwo),
 ];
 
 /// What one degradation level gave over all records.
@@ -59,7 +59,7 @@ impl Level {
         rendered: &Rendered,
         picture: &Bitmap,
         config: &Config,
-        expected: Option<PaperLayout>,
+        expected: Option<PrintLayout>,
         search: &dyn Fn(&Record) -> Result<Ranked, CliError>,
     ) -> Result<(), CliError> {
         let started = Instant::now();

@@ -2,7 +2,7 @@ use super::CliError;
 use std::path::PathBuf;
 
 use ecgmatch::signal::encode::image::{channel_grey, rgb};
-use ecgmatch::signal::encode::layout::{encode, Layout};
+use ecgmatch::signal::encode::layout::{encode, EncodingLayout};
 
 use super::{inputs, npy, LayoutArg};
 
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn write(
     dir: &std::path::Path,
     image: &ecgmatch::signal::encode::layout::EncodedImage,
-    layout: &Layout,
+    layout: &EncodingLayout,
 ) -> Result<String, CliError> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let io = |e: std::io::Error| format!("{}: {e}", dir.display());
@@ -88,7 +88,7 @@ fn write(
             .save(dir.join(format!("{name}.png")))
             .map_err(|e| e.to_string())?;
     }
-    if matches!(layout, Layout::Paper(_)) {
+    if matches!(layout, EncodingLayout::BeatTiles(_)) {
         image::RgbImage::from_raw(w, h, rgb(image))
             .expect("three bytes per pixel")
             .save(dir.join("rgb.png"))

@@ -118,7 +118,8 @@ pub fn with_beat(
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum LayoutArg {
     /// The seed paper's: one beat per lead, GASF/RP/MTF tiled 3×4, 224×224
-    Paper,
+    #[value(name = "paper")]
+    BeatTiles,
     /// Whole-record GASF, GADF, MTF, RP per lead as channels
     Stack,
     /// Beat GASF, GADF, MTF and whole-record RP per lead as channels
@@ -126,15 +127,15 @@ pub enum LayoutArg {
 }
 
 impl LayoutArg {
-    pub fn layout(self, size: Option<usize>) -> ecgmatch::signal::encode::layout::Layout {
-        use ecgmatch::signal::encode::layout::{Layout, PaperConfig, StackConfig};
+    pub fn layout(self, size: Option<usize>) -> ecgmatch::signal::encode::layout::EncodingLayout {
+        use ecgmatch::signal::encode::layout::{BeatTilesConfig, EncodingLayout, StackConfig};
         match self {
-            LayoutArg::Paper => {
-                let mut c = PaperConfig::default();
+            LayoutArg::BeatTiles => {
+                let mut c = BeatTilesConfig::default();
                 if let Some(s) = size {
                     c.output_size = s;
                 }
-                Layout::Paper(c)
+                EncodingLayout::BeatTiles(c)
             }
             LayoutArg::Stack | LayoutArg::Hybrid => {
                 let mut c = StackConfig::default();
@@ -142,9 +143,9 @@ impl LayoutArg {
                     c.image_size = s;
                 }
                 if matches!(self, LayoutArg::Hybrid) {
-                    Layout::Hybrid(c, ecgmatch::signal::encode::layout::Beat::Median)
+                    EncodingLayout::Hybrid(c, ecgmatch::signal::encode::layout::Beat::Median)
                 } else {
-                    Layout::Stack(c)
+                    EncodingLayout::Stack(c)
                 }
             }
         }

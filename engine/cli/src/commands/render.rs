@@ -6,7 +6,7 @@ use super::CliError;
 use std::path::PathBuf;
 
 use ecgmatch::paper::degrade::{degrade, Degradation, LEVELS};
-use ecgmatch::paper::render::{render, PaperLayout, RenderConfig};
+use ecgmatch::paper::render::{render, PrintLayout, RenderConfig};
 use ecgmatch::paper::{pdf, Bitmap};
 
 use super::inputs;
@@ -21,7 +21,7 @@ pub struct Args {
     out: PathBuf,
     /// Layout of the printout: 3x4 (with a lead II rhythm strip), 6x2 or 12x1
     #[arg(long, default_value = "3x4", value_parser = super::digitize::parse_layout)]
-    layout: PaperLayout,
+    layout: PrintLayout,
     /// Damage as a scanner or phone would: clean, scan, phone or phone-hard
     #[arg(long, default_value = "clean")]
     level: String,

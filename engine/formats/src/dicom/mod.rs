@@ -14,8 +14,8 @@ mod writer;
 pub use writer::write;
 
 use super::{check_samples, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader};
-use crate::{AmplitudeUnits, Channel, Lead, Metadata, Record, Sex};
 use crate::datetime::DateTime;
+use crate::{AmplitudeUnits, Channel, Lead, Metadata, Record, Sex};
 use crate::{Error, Result};
 use dataset::{tag, Dataset, Parser, Syntax, Tag};
 

@@ -1,10 +1,10 @@
 use proptest::prelude::*;
 
+use super::*;
+use crate::datetime::DateTime;
 use crate::test_support::{
     assert_same_leads, ptbxl_record, random_channels, read_one, standard_subset, survives_damage,
 };
-use super::*;
-use crate::datetime::DateTime;
 
 /// Hand-made files, for the encodings our writer does not produce.
 mod build {

@@ -13,9 +13,9 @@ mod writer;
 pub use writer::{write, write_with, ReferenceBeatSubtraction, WriteOptions};
 
 use super::{check_samples, ByteReader, InputFile, ReadOptions, RecordParts, RecordReader};
-use crate::{Error, Result};
 use crate::lead_codes::lead_name;
 use crate::Record;
+use crate::{Error, Result};
 use huffman::Tables;
 use sections::{Encoded, Sections, HEADER, RECORD_HEADER};
 

@@ -1,10 +1,10 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::lead_codes::{lead_name, lead_number};
 use crate::test_support::{
     assert_same_leads, ptbxl_record, random_channels, read_one, standard_subset, survives_damage,
 };
-use crate::lead_codes::{lead_name, lead_number};
 use crate::{Lead, Metadata, Sex};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/scp/");

@@ -7,8 +7,8 @@
 use super::huffman::{encode_default, DEFAULT_TABLE_MARKER};
 use super::sections::{HEADER, RECORD_HEADER};
 use super::{crc, MAGIC};
-use crate::lead_codes::lead_number;
 use crate::datetime::DateTime;
+use crate::lead_codes::lead_number;
 use crate::{Error, Result};
 use crate::{Record, Sex};
 

@@ -17,7 +17,7 @@ use super::{millivolts_per, InputFile, ReadOptions, RecordReader, MAX_SAMPLES_PE
 use crate::{Channel, Lead, Record};
 use crate::{Error, Result};
 use header::{Header, SignalSpec};
-use storage::{Format, Layout};
+use storage::{Format, StorageLayout};
 
 pub struct WfdbReader;
 
@@ -118,12 +118,12 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
                 group.format,
             ));
         }
-        let layouts: Vec<Layout> = group
+        let layouts: Vec<StorageLayout> = group
             .signals
             .iter()
             .map(|&s| {
                 let spec = &header.signals[s];
-                Layout {
+                StorageLayout {
                     // Bounded by MAX_SAMPLES_PER_CHANNEL above.
                     samples_per_frame: spec.samples_per_frame as usize,
                     skew: spec.skew,

@@ -191,7 +191,7 @@ fn sign_extend(v: u32, bits: u32) -> i64 {
 
 /// How one signal sits in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
+pub struct StorageLayout {
     pub samples_per_frame: usize,
     /// Frames by which this signal's samples lag the frame they belong to.
     pub skew: u64,
@@ -219,7 +219,7 @@ pub struct Decoded {
 pub fn decode(
     format: Format,
     data: &[u8],
-    layouts: &[Layout],
+    layouts: &[StorageLayout],
     frames: usize,
 ) -> Option<Vec<Decoded>> {
     let invalid = format.invalid_value();
@@ -384,12 +384,12 @@ mod tests {
         let stream: [i16; 9] = [10, 13, 100, -4, -5, 200, 7, 8, 300];
         let bytes: Vec<u8> = stream.iter().flat_map(|v| v.to_le_bytes()).collect();
         let layouts = [
-            Layout {
+            StorageLayout {
                 samples_per_frame: 2,
                 skew: 0,
                 initial_value: 0,
             },
-            Layout {
+            StorageLayout {
                 samples_per_frame: 1,
                 skew: 1,
                 initial_value: 0,
@@ -408,12 +408,12 @@ mod tests {
     #[test]
     fn first_differences_accumulate_per_signal() {
         let layouts = [
-            Layout {
+            StorageLayout {
                 samples_per_frame: 1,
                 skew: 0,
                 initial_value: 100,
             },
-            Layout {
+            StorageLayout {
                 samples_per_frame: 1,
                 skew: 0,
                 initial_value: -5,
@@ -431,7 +431,7 @@ mod tests {
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
-        let one = [Layout {
+        let one = [StorageLayout {
             samples_per_frame: 1,
             skew: 0,
             initial_value: 0,
@@ -442,7 +442,7 @@ mod tests {
         // A frame with any invalid sample is invalid.
         let mut bytes6 = bytes.clone();
         bytes6.extend_from_slice(&[0, 0]);
-        let two = [Layout {
+        let two = [StorageLayout {
             samples_per_frame: 2,
             skew: 0,
             initial_value: 0,

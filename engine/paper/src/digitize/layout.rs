@@ -9,7 +9,7 @@ use super::grid::{box_smooth, Pitch};
 use super::ink::Ink;
 use super::ruler::{self, Ruler};
 use super::{Config, ACCEPTED};
-use crate::render::PaperLayout;
+use crate::render::PrintLayout;
 use crate::Bitmap;
 use crate::{Error, Result};
 use ecgmatch_formats::Lead;
@@ -83,7 +83,7 @@ pub struct Cell {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Layout {
+pub struct SheetLayout {
     pub name: String,
     pub rows: Vec<Row>,
     pub cells: Vec<Cell>,
@@ -99,9 +99,9 @@ pub struct Layout {
     pub usual_strip_leads: bool,
 }
 
-impl Layout {
+impl SheetLayout {
     /// The same rows read as the layout `kind` instead: only the cells the rows hold change.
-    pub fn arranged_as(&self, kind: PaperLayout, config: &Config) -> Result<Layout> {
+    pub fn arranged_as(&self, kind: PrintLayout, config: &Config) -> Result<SheetLayout> {
         arrange(
             self.rows.clone(),
             self.rulers.clone(),
@@ -124,7 +124,7 @@ pub fn find(
     pitch: Pitch,
     config: &Config,
     warnings: &mut Vec<String>,
-) -> Result<Layout> {
+) -> Result<SheetLayout> {
     let baselines = find_baselines(ink, pitch);
     if baselines.len() < 3 {
         return Err(Error::NoTraces(format!(
@@ -222,9 +222,9 @@ pub fn find(
     // Twelve rows can only be one lead each; fewer are read as 3×4 with rhythm strips below,
     // unless the person chose the layout.
     let kind = config.layout.unwrap_or(if rows.len() >= 12 {
-        PaperLayout::TwelveByOne
+        PrintLayout::TwelveByOne
     } else {
-        PaperLayout::ThreeByFour
+        PrintLayout::ThreeByFour
     });
     arrange(rows, rulers, x_start, kind, config)
 }
@@ -235,9 +235,9 @@ fn arrange(
     rows: Vec<Row>,
     rulers: Vec<Ruler>,
     x_start: f64,
-    kind: PaperLayout,
+    kind: PrintLayout,
     config: &Config,
-) -> Result<Layout> {
+) -> Result<SheetLayout> {
     let total = (config.duration_s * config.sampling_rate).round() as usize;
     let grid_rows = kind.grid_rows();
     if rows.len() < grid_rows {
@@ -277,7 +277,7 @@ fn arrange(
             samples: (0, total),
         });
     }
-    Ok(Layout {
+    Ok(SheetLayout {
         name,
         rows,
         cells,

@@ -32,7 +32,7 @@ mod trace;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-use super::render::PaperLayout;
+use super::render::PrintLayout;
 use super::Bitmap;
 use crate::{Error, Result};
 use ecgmatch_formats::{Lead, Record};
@@ -60,7 +60,7 @@ pub struct Config {
     /// The layout of the printout, as a person chose it; `None` finds it (3×4 with rhythm
     /// strips; 12×1 when twelve rows are found; 6×2 when six rows' limb leads obey the
     /// Goldberger relations, `six_rows`).
-    pub layout: Option<PaperLayout>,
+    pub layout: Option<PrintLayout>,
     /// The lead printed on a single rhythm strip below the grid.
     pub rhythm_lead: Lead,
     /// The leads on three rhythm strips below the grid, top to bottom.
@@ -190,12 +190,12 @@ pub fn digitize_within(
     // Six rows are read as 3×4 with three rhythm strips unless they are the 6×2 that the limb
     // leads' relations say they are.
     if config.layout.is_none() && layout.rows.len() == 6 && layout.grid_rows == 3 {
-        if let Ok(six) = layout.arranged_as(PaperLayout::SixByTwo, config) {
+        if let Ok(six) = layout.arranged_as(PrintLayout::SixByTwo, config) {
             let six_traces = trace::follow_all(&ink, &six, pitch, config);
             if six_rows::limb_leads_agree(&six_traces, &six, pitch, config) {
                 warnings.push(format!(
                     "read as {}: the six rows' limb leads obey III = II − I, aVR = −(I + II)/2, aVL = I − II/2 and aVF = II − I/2, as a 6×2 printout's do; if it is a 3×4 with three rhythm strips, choose that layout",
-                    PaperLayout::SixByTwo.name()
+                    PrintLayout::SixByTwo.name()
                 ));
                 (layout, traces) = (six, six_traces);
             }

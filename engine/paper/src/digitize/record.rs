@@ -7,7 +7,7 @@
 //! rhythm strip, showing its lead's whole 10 s, is preferred to the cell.
 
 use super::grid::Pitch;
-use super::layout::Layout;
+use super::layout::SheetLayout;
 use super::trace::Followed;
 use super::Config;
 use ecgmatch_formats::{Channel, Lead, Metadata, Record};
@@ -28,7 +28,12 @@ pub struct Assembled {
     pub missing: Vec<Lead>,
 }
 
-pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Assembled {
+pub fn assemble(
+    traces: &[Followed],
+    layout: &SheetLayout,
+    pitch: Pitch,
+    config: &Config,
+) -> Assembled {
     let total = (config.duration_s * config.sampling_rate).round() as usize;
     let mut samples = vec![vec![0.0f32; total]; Lead::STANDARD.len()];
     let mut visible = vec![vec![false; total]; Lead::STANDARD.len()];
@@ -105,7 +110,7 @@ pub fn assemble(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Con
 pub fn reading(
     trace: &Followed,
     i: usize,
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
 ) -> Option<f32> {
@@ -230,7 +235,7 @@ mod tests {
             row: 0,
             samples: (0, 100),
         };
-        let layout = Layout {
+        let layout = SheetLayout {
             name: "test".into(),
             rows: vec![Row {
                 baseline: 150.0,

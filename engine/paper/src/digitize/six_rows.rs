@@ -7,7 +7,7 @@
 //! lower rows are rhythm strips (V1, II, V5, say) and do not.
 
 use super::grid::Pitch;
-use super::layout::Layout;
+use super::layout::SheetLayout;
 use super::record::reading;
 use super::trace::Followed;
 use super::Config;
@@ -30,7 +30,7 @@ const MIN_SEEN: f64 = 0.5;
 /// Whether traces read as a 6×2 obey the limb-lead relations.
 pub fn limb_leads_agree(
     traces: &[Followed],
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
 ) -> bool {
@@ -39,7 +39,12 @@ pub fn limb_leads_agree(
 
 /// The second worst relation's unexplained share (see `MAX_UNEXPLAINED`); `None` where the
 /// leads were seen too little.
-fn unexplained(traces: &[Followed], layout: &Layout, pitch: Pitch, config: &Config) -> Option<f64> {
+fn unexplained(
+    traces: &[Followed],
+    layout: &SheetLayout,
+    pitch: Pitch,
+    config: &Config,
+) -> Option<f64> {
     let trace = |wanted: Lead| traces.iter().find(|t| t.lead == wanted);
     let (i, ii) = (trace(Lead::I)?, trace(Lead::II)?);
     let derived = LIMB_LEADS_FROM_I_AND_II.map(|(lead, _)| trace(lead));

@@ -8,11 +8,11 @@
 //! rows is more likely 6×2 than 3×4 with three strips.
 
 use super::grid::Pitch;
-use super::layout::Layout;
+use super::layout::SheetLayout;
 use super::record::reading;
 use super::trace::Followed;
 use super::Config;
-use crate::render::PaperLayout;
+use crate::render::PrintLayout;
 use ecgmatch_formats::Lead;
 
 /// Largest difference between a strip and a cell (the RMS of the difference of their readings
@@ -42,7 +42,7 @@ const MIN_RMS_MV: f64 = 0.02;
 /// grid taken for a strip, or a strip read too poorly).
 pub fn identify(
     traces: Vec<Followed>,
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
     warnings: &mut Vec<String>,
@@ -102,7 +102,7 @@ pub fn identify(
     if may_be_six_by_two && contradicted >= 2 {
         warnings.push(format!(
             "the lower three rows do not repeat the leads above them as rhythm strips would: if the printout has six rows of two leads, choose the {} layout",
-            PaperLayout::SixByTwo.name()
+            PrintLayout::SixByTwo.name()
         ));
     }
     kept.extend(named);
@@ -113,7 +113,7 @@ pub fn identify(
 fn differences(
     strip: &Followed,
     grid: &[Followed],
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
 ) -> Vec<(f64, Lead)> {
@@ -129,7 +129,7 @@ fn differences(
 fn closest(
     strip: &Followed,
     cell: &Followed,
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
 ) -> Option<f64> {
@@ -153,7 +153,7 @@ fn difference(
     strip: &Followed,
     cell: &Followed,
     lag: isize,
-    layout: &Layout,
+    layout: &SheetLayout,
     pitch: Pitch,
     config: &Config,
 ) -> Option<f64> {
@@ -195,7 +195,7 @@ mod tests {
     use crate::digitize::tests::{followed, layout_of_rows, waveform, ONE_SAMPLE_PER_PX};
     use ecgmatch_formats::random::SplitMix;
 
-    fn identified(traces: Vec<Followed>, layout: &Layout) -> (Vec<Followed>, Vec<String>) {
+    fn identified(traces: Vec<Followed>, layout: &SheetLayout) -> (Vec<Followed>, Vec<String>) {
         let mut warnings = Vec::new();
         let kept = identify(
             traces,

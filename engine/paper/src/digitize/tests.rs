@@ -56,12 +56,12 @@ pub(super) fn layout_of_rows(
     rows: usize,
     grid_rows: usize,
     usual_strip_leads: bool,
-) -> layout::Layout {
+) -> layout::SheetLayout {
     let row = layout::Row {
         baseline: TRACE_BASELINE,
         band: (0.0, 2.0 * TRACE_BASELINE),
     };
-    layout::Layout {
+    layout::SheetLayout {
         name: "test".into(),
         rows: vec![row; rows],
         cells: Vec::new(),
@@ -585,11 +585,11 @@ fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
 
 #[test]
 fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
-    use crate::render::PaperLayout;
+    use crate::render::PrintLayout;
     let truth = ptbxl("00063_lr");
     for (layout, chosen, name) in [
-        (PaperLayout::TwelveByOne, None, "12x1"),
-        (PaperLayout::SixByTwo, Some(PaperLayout::SixByTwo), "6x2"),
+        (PrintLayout::TwelveByOne, None, "12x1"),
+        (PrintLayout::SixByTwo, Some(PrintLayout::SixByTwo), "6x2"),
     ] {
         let rendered = render(&truth, &RenderConfig::for_layout(layout));
         let started = Instant::now();
@@ -615,7 +615,7 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
                 .filter(|&&v| v)
                 .count()
         };
-        let expected = if layout == PaperLayout::SixByTwo {
+        let expected = if layout == PrintLayout::SixByTwo {
             500
         } else {
             1000
@@ -641,9 +641,9 @@ fn twelve_by_one_is_found_and_six_by_two_read_when_chosen() {
 
 #[test]
 fn six_rows_are_read_as_the_six_by_two_their_limb_leads_say_they_are() {
-    use crate::render::PaperLayout;
+    use crate::render::PrintLayout;
     let truth = ptbxl("00063_lr");
-    let rendered = render(&truth, &RenderConfig::for_layout(PaperLayout::SixByTwo));
+    let rendered = render(&truth, &RenderConfig::for_layout(PrintLayout::SixByTwo));
     // No layout chosen: six rows could be 3×4 with three rhythm strips.
     let digitized = digitize(&rendered.bitmap, &Config::default()).expect("digitized");
     assert_eq!(digitized.layout, "6x2", "{:?}", digitized.warnings);

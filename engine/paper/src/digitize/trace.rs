@@ -7,7 +7,7 @@
 
 use super::grid::Pitch;
 use super::ink::Ink;
-use super::layout::{Cell, Layout};
+use super::layout::{Cell, SheetLayout};
 use super::Config;
 use ecgmatch_formats::Lead;
 
@@ -53,7 +53,7 @@ impl Followed {
     }
 }
 
-pub fn follow_all(ink: &Ink, layout: &Layout, pitch: Pitch, config: &Config) -> Vec<Followed> {
+pub fn follow_all(ink: &Ink, layout: &SheetLayout, pitch: Pitch, config: &Config) -> Vec<Followed> {
     layout
         .cells
         .iter()
@@ -63,7 +63,7 @@ pub fn follow_all(ink: &Ink, layout: &Layout, pitch: Pitch, config: &Config) -> 
 
 fn follow(
     ink: &Ink,
-    layout: &Layout,
+    layout: &SheetLayout,
     cell: &Cell,
     pitch: Pitch,
     config: &Config,
@@ -316,8 +316,8 @@ mod tests {
         Ink::of_trace(width, height, trace)
     }
 
-    fn one_row_layout() -> Layout {
-        Layout {
+    fn one_row_layout() -> SheetLayout {
+        SheetLayout {
             name: "test".into(),
             rows: vec![Row {
                 baseline: 150.0,

@@ -34,7 +34,7 @@ pub fn channel_rgba(image: &EncodedImage, channel: usize) -> Vec<u8> {
         .collect()
 }
 
-/// The first three channels as an RGB picture (the `paper` layout's GASF, RP, MTF).
+/// The first three channels as an RGB picture (the seed paper's tiled beats: GASF, RP, MTF).
 pub fn rgb(image: &EncodedImage) -> Vec<u8> {
     let planes: Vec<Vec<u8>> = (0..3)
         .map(|c| {

@@ -87,7 +87,7 @@ impl EncodedImage {
 /// The seed paper's pipeline (Qiu et al., ML4H 2023): one R-peak-centred beat per lead,
 /// GASF, RP and MTF images tiled in the 3×4 print layout, resized to a square.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PaperConfig {
+pub struct BeatTilesConfig {
     pub prepare: PrepareConfig,
     pub samples_before_r: usize,
     pub samples_after_r: usize,
@@ -95,7 +95,7 @@ pub struct PaperConfig {
     pub output_size: usize,
 }
 
-impl Default for PaperConfig {
+impl Default for BeatTilesConfig {
     fn default() -> Self {
         Self {
             prepare: PrepareConfig {
@@ -161,9 +161,12 @@ impl std::str::FromStr for Beat {
     }
 }
 
+/// How a record becomes the image tower's input.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Layout {
-    Paper(PaperConfig),
+pub enum EncodingLayout {
+    /// The seed paper's (Qiu et al. 2023), kept as the baseline: one R-centred beat per lead,
+    /// GASF, RP and MTF tiled 3×4.
+    BeatTiles(BeatTilesConfig),
     Stack(StackConfig),
     /// Morphology and rhythm: per lead, GASF, GADF and MTF of the R-centred beat (as the
     /// paper cuts it, or the median beat) and the recurrence plot of the whole record, all at
@@ -171,31 +174,31 @@ pub enum Layout {
     Hybrid(StackConfig, Beat),
 }
 
-impl Layout {
+impl EncodingLayout {
     pub fn name(&self) -> &'static str {
         match self {
-            Layout::Paper(_) => "paper",
-            Layout::Stack(_) => "stack",
-            Layout::Hybrid(..) => "hybrid",
+            EncodingLayout::BeatTiles(_) => "paper",
+            EncodingLayout::Stack(_) => "stack",
+            EncodingLayout::Hybrid(..) => "hybrid",
         }
     }
 }
 
-pub fn encode(record: &Record, layout: &Layout) -> Result<EncodedImage> {
+pub fn encode(record: &Record, layout: &EncodingLayout) -> Result<EncodedImage> {
     match layout {
-        Layout::Paper(config) => {
+        EncodingLayout::BeatTiles(config) => {
             let leads = crate::prepare(record, &config.prepare)?;
-            encode_paper_beats(&paper_beats(&leads, config, &record.name)?, config)
+            encode_beat_tiles(&beat_tiles(&leads, config, &record.name)?, config)
         }
-        Layout::Stack(config) => {
+        EncodingLayout::Stack(config) => {
             let leads = crate::prepare(record, &config.prepare)?;
             encode_stack_series(&stack_series(&leads, config, &record.name)?, config)
         }
-        Layout::Hybrid(config, beat) => {
-            let paper = PaperConfig::default();
-            let beat_leads = crate::prepare(record, &paper.prepare)?;
+        EncodingLayout::Hybrid(config, beat) => {
+            let tiles = BeatTilesConfig::default();
+            let beat_leads = crate::prepare(record, &tiles.prepare)?;
             // A record with no clean beat still has its rhythm; its beat planes stay zero.
-            let beats = lead_beats(&beat_leads, &paper, *beat, &record.name).unwrap_or_default();
+            let beats = lead_beats(&beat_leads, &tiles, *beat, &record.name).unwrap_or_default();
             let leads = crate::prepare(record, &config.prepare)?;
             let mut out = EncodedImage::default();
             Encoder::default().hybrid_into(
@@ -219,7 +222,7 @@ pub struct BeatPeaks {
 
 impl BeatPeaks {
     /// [`record_peaks`] with the paper's beat window, or an error naming the record.
-    pub fn find(leads: &PreparedLeads, config: &PaperConfig, name: &str) -> Result<Self> {
+    pub fn find(leads: &PreparedLeads, config: &BeatTilesConfig, name: &str) -> Result<Self> {
         let (before, after) = (config.samples_before_r, config.samples_after_r);
         let (peaks, central) =
             record_peaks(leads, before, after).ok_or_else(|| Error::InvalidRecord {
@@ -233,7 +236,7 @@ impl BeatPeaks {
     pub fn central<'a>(
         &self,
         leads: &'a PreparedLeads,
-        config: &PaperConfig,
+        config: &BeatTilesConfig,
     ) -> [Option<&'a [f32]>; 12] {
         let (before, after) = (config.samples_before_r, config.samples_after_r);
         Lead::STANDARD.map(|l| {
@@ -247,7 +250,7 @@ impl BeatPeaks {
     pub fn beats(
         &self,
         leads: &PreparedLeads,
-        config: &PaperConfig,
+        config: &BeatTilesConfig,
         beat: Beat,
     ) -> [Option<Vec<f32>>; 12] {
         let (before, after) = (config.samples_before_r, config.samples_after_r);
@@ -263,9 +266,9 @@ impl BeatPeaks {
 }
 
 /// Per standard lead, the beat around the central R peak, the same instant in every lead.
-pub fn paper_beats<'a>(
+pub fn beat_tiles<'a>(
     leads: &'a PreparedLeads,
-    config: &PaperConfig,
+    config: &BeatTilesConfig,
     name: &str,
 ) -> Result<[Option<&'a [f32]>; 12]> {
     Ok(BeatPeaks::find(leads, config, name)?.central(leads, config))
@@ -274,7 +277,7 @@ pub fn paper_beats<'a>(
 /// Per standard lead, the `beat` the hybrid layout encodes.
 pub fn lead_beats(
     leads: &PreparedLeads,
-    config: &PaperConfig,
+    config: &BeatTilesConfig,
     beat: Beat,
     name: &str,
 ) -> Result<[Option<Vec<f32>>; 12]> {
@@ -287,12 +290,12 @@ pub fn beat_refs(beats: &[Option<Vec<f32>>; 12]) -> [Option<&[f32]>; 12] {
 }
 
 /// GASF, RP and MTF of each beat, tiled as the leads are printed, resized to a square.
-pub fn encode_paper_beats(
+pub fn encode_beat_tiles(
     beats: &[Option<&[f32]>; 12],
-    config: &PaperConfig,
+    config: &BeatTilesConfig,
 ) -> Result<EncodedImage> {
     let mut out = EncodedImage::default();
-    Encoder::default().paper_beats_into(beats, config, &mut out)?;
+    Encoder::default().beat_tiles_into(beats, config, &mut out)?;
     Ok(out)
 }
 
@@ -305,11 +308,11 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// [`encode_paper_beats`] into `out`, reusing its memory.
-    pub fn paper_beats_into(
+    /// [`encode_beat_tiles`] into `out`, reusing its memory.
+    pub fn beat_tiles_into(
         &mut self,
         beats: &[Option<&[f32]>; 12],
-        config: &PaperConfig,
+        config: &BeatTilesConfig,
         out: &mut EncodedImage,
     ) -> Result<()> {
         let beat_len = config.samples_before_r + config.samples_after_r;
@@ -393,7 +396,7 @@ impl Encoder {
 }
 
 impl Encoder {
-    /// [`Layout::Hybrid`] into `out`: per lead, GASF, GADF and MTF of `beats` and the
+    /// [`EncodingLayout::Hybrid`] into `out`: per lead, GASF, GADF and MTF of `beats` and the
     /// recurrence plot of `series` (robustly scaled). Missing inputs leave zero planes.
     pub fn hybrid_into(
         &mut self,
@@ -575,8 +578,12 @@ mod tests {
     }
 
     #[test]
-    fn paper_layout_is_three_224_planes_of_bounded_values() {
-        let img = encode(&record(), &Layout::Paper(PaperConfig::default())).unwrap();
+    fn beat_tiles_are_three_224_planes_of_bounded_values() {
+        let img = encode(
+            &record(),
+            &EncodingLayout::BeatTiles(BeatTilesConfig::default()),
+        )
+        .unwrap();
         assert_eq!((img.channels, img.height, img.width), (3, 224, 224));
         assert_eq!(
             img.encodings(),
@@ -598,7 +605,7 @@ mod tests {
             image_size: 32,
             ..StackConfig::default()
         };
-        let img = encode(&record(), &Layout::Stack(config)).unwrap();
+        let img = encode(&record(), &EncodingLayout::Stack(config)).unwrap();
         assert_eq!((img.channels, img.height, img.width), (48, 32, 32));
         assert_eq!(img.channel_names[5].to_string(), "II_GADF");
         // GASF is symmetric and its diagonal is cos(2φ) ∈ [-1, 1]; GADF's diagonal is zero.
@@ -617,7 +624,7 @@ mod tests {
         r.channels.retain(|c| c.lead != Some(Lead::V6));
         let img = encode(
             &r,
-            &Layout::Stack(StackConfig {
+            &EncodingLayout::Stack(StackConfig {
                 image_size: 16,
                 ..StackConfig::default()
             }),
@@ -627,7 +634,7 @@ mod tests {
         for c in &mut r.channels {
             c.samples.iter_mut().for_each(|v| *v = 0.0);
         }
-        let err = encode(&r, &Layout::Paper(PaperConfig::default())).unwrap_err();
+        let err = encode(&r, &EncodingLayout::BeatTiles(BeatTilesConfig::default())).unwrap_err();
         assert!(err.to_string().contains("no complete heartbeat"), "{err}");
     }
 }

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::layout::{encode, Beat, EncodedImage, Encoding, Layout, PaperConfig, StackConfig};
+use super::layout::{
+    encode, Beat, BeatTilesConfig, EncodedImage, Encoding, EncodingLayout, StackConfig,
+};
 use crate::Result;
 use ecgmatch_formats::Record;
 
@@ -15,7 +17,9 @@ pub enum InputLayout {
         image_size: usize,
         patch: usize,
     },
-    Paper {
+    /// The seed paper's tiled beats (named `Paper` in bundles and training runs).
+    #[serde(rename = "Paper")]
+    BeatTiles {
         patch: usize,
     },
     Hybrid {
@@ -38,24 +42,24 @@ impl InputLayout {
                 let channels = StackConfig::default().leads.len() * 4;
                 ((image_size / patch).pow(2), channels * patch * patch)
             }
-            InputLayout::Paper { patch } => (
-                (PaperConfig::default().output_size / patch).pow(2),
+            InputLayout::BeatTiles { patch } => (
+                (BeatTilesConfig::default().output_size / patch).pow(2),
                 3 * patch * patch,
             ),
         }
     }
 
     /// The encoding this layout reads, with its settings.
-    pub fn layout(&self) -> Layout {
+    pub fn layout(&self) -> EncodingLayout {
         match *self {
-            InputLayout::Stack { image_size, .. } => Layout::Stack(StackConfig {
+            InputLayout::Stack { image_size, .. } => EncodingLayout::Stack(StackConfig {
                 image_size,
                 ..StackConfig::default()
             }),
-            InputLayout::Paper { .. } => Layout::Paper(PaperConfig::default()),
+            InputLayout::BeatTiles { .. } => EncodingLayout::BeatTiles(BeatTilesConfig::default()),
             InputLayout::Hybrid {
                 image_size, beat, ..
-            } => Layout::Hybrid(
+            } => EncodingLayout::Hybrid(
                 StackConfig {
                     image_size,
                     ..StackConfig::default()
@@ -76,14 +80,14 @@ impl InputLayout {
                 patch,
                 beat,
             }),
-            InputLayout::Stack { .. } | InputLayout::Paper { .. } => None,
+            InputLayout::Stack { .. } | InputLayout::BeatTiles { .. } => None,
         }
     }
 
     pub fn patch(&self) -> usize {
         match *self {
             InputLayout::Stack { patch, .. }
-            | InputLayout::Paper { patch }
+            | InputLayout::BeatTiles { patch }
             | InputLayout::Hybrid { patch, .. } => patch,
         }
     }
@@ -134,6 +138,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn layouts_keep_the_names_bundles_and_runs_were_written_with() {
+        let tiles = InputLayout::BeatTiles { patch: 16 };
+        let json = serde_json::to_string(&tiles).unwrap();
+        assert_eq!(json, r#"{"Paper":{"patch":16}}"#);
+        assert_eq!(serde_json::from_str::<InputLayout>(&json).unwrap(), tiles);
+    }
+
+    #[test]
     fn patches_are_cut_in_row_major_order() {
         use crate::encode::layout::ChannelName;
         let image = EncodedImage {
@@ -177,7 +189,7 @@ mod tests {
                 image_size: 64,
                 patch: 8,
             },
-            InputLayout::Paper { patch: 32 },
+            InputLayout::BeatTiles { patch: 32 },
             InputLayout::Hybrid {
                 image_size: 64,
                 patch: 8,

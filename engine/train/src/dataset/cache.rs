@@ -13,7 +13,7 @@ use std::path::Path;
 use super::ptbxl::{PtbXl, PtbXlEntry};
 use crate::{Error, Result};
 use ecgmatch_formats::Lead;
-use ecgmatch_signal::encode::layout::{Beat, BeatPeaks, PaperConfig, StackConfig};
+use ecgmatch_signal::encode::layout::{Beat, BeatPeaks, BeatTilesConfig, StackConfig};
 use ecgmatch_signal::measure::measure;
 use ecgmatch_signal::{prepare, PreparedLeads};
 
@@ -107,7 +107,7 @@ impl SignalCache {
     pub fn build(
         db: &PtbXl,
         stack: &StackConfig,
-        paper: &PaperConfig,
+        paper: &BeatTilesConfig,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Self> {
         let samples = (stack.duration_s * stack.prepare.sampling_rate).round() as usize;
@@ -262,7 +262,7 @@ fn prepare_entry(
     db: &PtbXl,
     entry: &PtbXlEntry,
     stack: &StackConfig,
-    paper: &PaperConfig,
+    paper: &BeatTilesConfig,
     samples: usize,
 ) -> Result<CachedRecord> {
     let header = db.header_path(entry);
@@ -310,7 +310,7 @@ pub(crate) mod fixtures {
         let cache = SignalCache::build(
             &db,
             &StackConfig::default(),
-            &PaperConfig::default(),
+            &BeatTilesConfig::default(),
             &|_| {},
         )
         .unwrap();

@@ -8,7 +8,7 @@ use crate::dataset::labels::LabelTable;
 use crate::dataset::texts::TextTable;
 use crate::{Error, Result};
 use ecgmatch_signal::encode::layout::{
-    beat_refs, Beat, EncodedImage, Encoder, PaperConfig, StackConfig,
+    beat_refs, Beat, BeatTilesConfig, EncodedImage, Encoder, StackConfig,
 };
 use ecgmatch_signal::encode::patches::patchify;
 pub use ecgmatch_signal::encode::patches::InputLayout;
@@ -35,9 +35,9 @@ pub fn append_cached(
                 std::array::from_fn(|l| Some(robust_scale(&leads[l])));
             encoder.stack_series_into(&series, &config, image)?;
         }
-        InputLayout::Paper { .. } => {
+        InputLayout::BeatTiles { .. } => {
             let beats = cached_beats(cache, index, Beat::Central);
-            encoder.paper_beats_into(&beat_refs(&beats), &PaperConfig::default(), image)?;
+            encoder.beat_tiles_into(&beat_refs(&beats), &BeatTilesConfig::default(), image)?;
         }
         InputLayout::Hybrid {
             image_size, beat, ..
@@ -198,7 +198,7 @@ mod tests {
                 64,
                 48 * 64,
             ),
-            (InputLayout::Paper { patch: 32 }, 49, 3 * 1024),
+            (InputLayout::BeatTiles { patch: 32 }, 49, 3 * 1024),
             (
                 InputLayout::Hybrid {
                     image_size: 64,

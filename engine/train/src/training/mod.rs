@@ -78,7 +78,7 @@ impl TrainConfig {
     /// The seed paper's layout at 224×224 in 32×32 patches (49 tokens, as ViT-B/32 cuts
     /// it), so that the baseline gets the same tower and nearly the same token count.
     pub fn paper_default() -> Self {
-        let layout = InputLayout::Paper { patch: 32 };
+        let layout = InputLayout::BeatTiles { patch: 32 };
         let (patches, dim) = layout.patch_shape();
         let vit = VitConfig::new(dim, patches)
             .with_d_model(128)

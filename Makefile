@@ -9,7 +9,7 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup setup-test serve build cli js test test-native test-browser lint bench-browser profile-browser weights
+.PHONY: setup setup-test serve build cli js screenshot test test-native test-browser lint bench-browser profile-browser weights
 
 ## What building and serving the page need: the wasm target, trunk and wasm-bindgen-cli
 ## (pinned to Cargo.lock).
@@ -81,6 +81,10 @@ profile-browser: setup-test build
 	@# The rebuilt files no longer match the hashes Trunk wrote into the page.
 	sed -i 's/ integrity="[^"]*"//g' target/dist-prof/index.html
 	cd tests/e2e && ECGMATCH_DIST=$(CURDIR)/target/dist-prof node profile.mjs
+
+## The README's screenshot: a real record dropped and searched in headless Chromium.
+screenshot: setup-test build
+	cd tests/e2e && node screenshot.mjs
 
 ## Stage timings in headless Chromium on both backends (N real PTB-XL test-fold records).
 bench-browser: setup-test build

@@ -159,7 +159,7 @@ fn height_at(ys: &[Option<f64>], x: f64) -> Option<f64> {
 
 /// Below this share of coinciding R peaks the reading gets a warning. Measured on 2026-12-04:
 /// the 46 real photos read gave 0.18–1.0 (the nine under 0.3 are four read wrongly and five
-/// partly in docs/paper-photos.md's review, none of those read well); four pictures of
+/// partly in the review in docs/paper-ecgs.md, none of those read well); four pictures of
 /// random blobs read as sheets gave 0.00–0.16, and 20 renders (clean to phone-hard) none
 /// under 0.3. Too close to the photos to refuse on.
 const WARN_AGREEMENT: f64 = 0.3;

@@ -3,6 +3,7 @@
 //! scored for exact-report retrieval, label-aware retrieval, kNN classification,
 //! zero-shot classification and report text overlap.
 
+pub mod rule;
 pub mod text_metrics;
 
 use std::collections::HashMap;

@@ -4,10 +4,12 @@ mod app;
 mod components;
 mod export;
 mod files;
+mod hooks;
 mod inference;
 mod library;
 mod picture;
 mod state;
+mod tasks;
 
 /// Registers the service worker that keeps the page usable offline. Where the browser
 /// has none (or the page is opened from a file), the page still works online.

@@ -167,7 +167,7 @@ pub enum TextSearch {
     Failed(String),
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
     pub records: Vec<Rc<LoadedRecord>>,
     pub notices: Vec<Notice>,
@@ -272,20 +272,7 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = AppState {
-            records: self.records.clone(),
-            notices: self.notices.clone(),
-            selected: self.selected,
-            busy: self.busy,
-            library: self.library.clone(),
-            engine: self.engine.clone(),
-            webgpu_available: self.webgpu_available,
-            switching: self.switching,
-            compared_case: self.compared_case,
-            text_search: self.text_search.clone(),
-            text_tower: self.text_tower.clone(),
-            next_id: self.next_id,
-        };
+        let mut next = (*self).clone();
         match action {
             Action::Reading => next.busy = true,
             Action::Read {
@@ -294,44 +281,7 @@ impl Reducible for AppState {
                 options,
                 read_ms,
                 replaces,
-            } => {
-                next.busy = false;
-                if let Some(old) = replaces {
-                    next.records.retain(|r| r.id != old);
-                    next.notices.retain(|n| n.id != old);
-                }
-                let per_record = read_ms / outcomes.len().max(1) as f64;
-                for outcome in outcomes {
-                    let id = next.take_id();
-                    let sources: SourceFiles = Rc::new(
-                        drop.iter()
-                            .filter(|f| outcome.files.contains(&f.name))
-                            .cloned()
-                            .collect(),
-                    );
-                    match outcome.result {
-                        Ok(record) => {
-                            next.add_record(LoadedRecord {
-                                id,
-                                files: outcome.files,
-                                sources,
-                                options: options.clone(),
-                                data: record_data(record),
-                                query: QueryStatus::Waiting,
-                                read_ms: per_record,
-                                picture: None,
-                            });
-                        }
-                        Err(e) => next.notices.push(Notice {
-                            id,
-                            files: outcome.files,
-                            message: e.to_string(),
-                            needs_rate: matches!(e, FormatError::NeedsSamplingRate { .. })
-                                .then_some(sources),
-                        }),
-                    }
-                }
-            }
+            } => next.add_read(outcomes, &drop, &options, read_ms, replaces),
             Action::Refused(notices) => {
                 next.busy = false;
                 for mut n in notices {
@@ -346,41 +296,7 @@ impl Reducible for AppState {
                 result,
                 digitize_ms,
                 replaces,
-            } => {
-                next.busy = false;
-                // A failed re-read leaves the record it was to replace as it was.
-                if let (Some(old), Ok(_)) = (replaces, &result) {
-                    next.records.retain(|r| r.id != old);
-                }
-                let id = next.take_id();
-                match result {
-                    Ok(digitized) => {
-                        let mut record = digitized.record.clone();
-                        record.name = name
-                            .rsplit_once('.')
-                            .map_or(name.as_str(), |(stem, _)| stem)
-                            .to_string();
-                        next.add_record(LoadedRecord {
-                            id,
-                            files: vec![name],
-                            sources: Rc::new(Vec::new()),
-                            options: ReadOptions::default(),
-                            data: record_data(record),
-                            query: QueryStatus::Waiting,
-                            read_ms: digitize_ms,
-                            picture: Some(Shared(Rc::new(PaperPicture {
-                                bitmap,
-                                url,
-                                digitized,
-                            }))),
-                        });
-                    }
-                    Err(message) => next.notices.push(Notice {
-                        id,
-                        ..Notice::new(vec![name], message)
-                    }),
-                }
-            }
+            } => next.add_digitized(name, bitmap, url, result, digitize_ms, replaces),
             Action::Select(id) => {
                 next.selected = Some(id);
                 next.compared_case = None;
@@ -435,6 +351,98 @@ impl Reducible for AppState {
 }
 
 impl AppState {
+    /// The records (and refusals) read from one drop; a re-read `replaces` its record.
+    fn add_read(
+        &mut self,
+        outcomes: Vec<ReadOutcome>,
+        drop: &SourceFiles,
+        options: &ReadOptions,
+        read_ms: f64,
+        replaces: Option<usize>,
+    ) {
+        self.busy = false;
+        if let Some(old) = replaces {
+            self.records.retain(|r| r.id != old);
+            self.notices.retain(|n| n.id != old);
+        }
+        let per_record = read_ms / outcomes.len().max(1) as f64;
+        for outcome in outcomes {
+            let id = self.take_id();
+            let sources: SourceFiles = Rc::new(
+                drop.iter()
+                    .filter(|f| outcome.files.contains(&f.name))
+                    .cloned()
+                    .collect(),
+            );
+            match outcome.result {
+                Ok(record) => {
+                    self.add_record(LoadedRecord {
+                        id,
+                        files: outcome.files,
+                        sources,
+                        options: options.clone(),
+                        data: record_data(record),
+                        query: QueryStatus::Waiting,
+                        read_ms: per_record,
+                        picture: None,
+                    });
+                }
+                Err(e) => self.notices.push(Notice {
+                    id,
+                    files: outcome.files,
+                    message: e.to_string(),
+                    needs_rate: matches!(e, FormatError::NeedsSamplingRate { .. })
+                        .then_some(sources),
+                }),
+            }
+        }
+    }
+
+    /// A picture's reading (or why it failed); a re-read `replaces` its record if it succeeds.
+    fn add_digitized(
+        &mut self,
+        name: String,
+        bitmap: Rc<Bitmap>,
+        url: Rc<LocalUrl>,
+        result: Result<Digitized, String>,
+        digitize_ms: f64,
+        replaces: Option<usize>,
+    ) {
+        self.busy = false;
+        // A failed re-read leaves the record it was to replace as it was.
+        if let (Some(old), Ok(_)) = (replaces, &result) {
+            self.records.retain(|r| r.id != old);
+        }
+        let id = self.take_id();
+        match result {
+            Ok(digitized) => {
+                let mut record = digitized.record.clone();
+                record.name = name
+                    .rsplit_once('.')
+                    .map_or(name.as_str(), |(stem, _)| stem)
+                    .to_string();
+                self.add_record(LoadedRecord {
+                    id,
+                    files: vec![name],
+                    sources: Rc::new(Vec::new()),
+                    options: ReadOptions::default(),
+                    data: record_data(record),
+                    query: QueryStatus::Waiting,
+                    read_ms: digitize_ms,
+                    picture: Some(Shared(Rc::new(PaperPicture {
+                        bitmap,
+                        url,
+                        digitized,
+                    }))),
+                });
+            }
+            Err(message) => self.notices.push(Notice {
+                id,
+                ..Notice::new(vec![name], message)
+            }),
+        }
+    }
+
     fn add_record(&mut self, record: LoadedRecord) {
         self.selected = Some(record.id);
         self.compared_case = None;

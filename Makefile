@@ -9,7 +9,7 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup setup-test serve build cli js screenshot test test-native test-browser lint bench-browser profile-browser weights
+.PHONY: setup setup-test serve build cli js screenshot fixtures test test-native test-browser lint bench-browser profile-browser weights
 
 ## What building and serving the page need: the wasm target, trunk and wasm-bindgen-cli
 ## (pinned to Cargo.lock).
@@ -81,6 +81,11 @@ profile-browser: setup-test build
 	@# The rebuilt files no longer match the hashes Trunk wrote into the page.
 	sed -i 's/ integrity="[^"]*"//g' target/dist-prof/index.html
 	cd tests/e2e && ECGMATCH_DIST=$(CURDIR)/target/dist-prof node profile.mjs
+
+## Rewrites the writers' committed fixtures (tests/fixtures/{xml,dicom,scp}) from the PTB-XL
+## record; the same tests fail while a fixture differs from what its writer makes.
+fixtures:
+	ECGMATCH_WRITE_FIXTURES=1 cargo test -p ecgmatch-formats --lib fixture
 
 ## The README's screenshot: a real record dropped and searched in headless Chromium.
 screenshot: setup-test build

@@ -89,3 +89,23 @@ pub fn random_channels(
         })
         .collect()
 }
+
+/// Checks that the committed fixture `tests/fixtures/<relative>` is byte for byte what the
+/// writer makes (`written`), or rewrites it first when `ECGMATCH_WRITE_FIXTURES` is set (`make
+/// fixtures`): the one way every writer's fixtures are regenerated. Gives the stored bytes.
+pub fn committed_fixture(relative: &str, written: &[u8]) -> Vec<u8> {
+    let path = format!(
+        "{}/../../tests/fixtures/{relative}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    if std::env::var_os("ECGMATCH_WRITE_FIXTURES").is_some() {
+        std::fs::write(&path, written).unwrap();
+    }
+    let stored = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        stored == written,
+        "tests/fixtures/{relative} differs from what the writer makes: if the change is meant, \
+         run `make fixtures` and commit the result"
+    );
+    stored
+}

@@ -706,21 +706,12 @@ pub mod testing {
         (record, back)
     }
 
-    /// Checks that `tests/fixtures/xml/<file>` is what `write` makes of the PTB-XL record,
-    /// rewriting it instead when `ECGMATCH_WRITE_FIXTURES` is set; gives it read back.
+    /// Checks that `tests/fixtures/xml/<file>` is what `write` makes of the PTB-XL record (see
+    /// `committed_fixture`); gives it read back.
     pub fn fixture(file: &str, write: Writer) -> Record {
-        let path = format!(
-            "{}/../../tests/fixtures/xml/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let written = write(&ptbxl_record()).unwrap();
-        if std::env::var_os("ECGMATCH_WRITE_FIXTURES").is_some() {
-            std::fs::write(&path, &written).unwrap();
-        }
-        let stored = std::fs::read(&path).unwrap();
-        assert!(
-            stored == written,
-            "{file} differs from what the writer makes; see tests/fixtures/xml/README.md"
+        let stored = crate::test_support::committed_fixture(
+            &format!("xml/{file}"),
+            &write(&ptbxl_record()).unwrap(),
         );
         let back = read_back(file, stored).unwrap();
         assert_eq!(back.standard_leads(), Lead::STANDARD.to_vec());

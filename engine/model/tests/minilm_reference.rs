@@ -105,33 +105,3 @@ fn texts_longer_than_the_model_are_truncated() {
     let e = encoder().embed(&[long.as_str()]).unwrap();
     assert!(e[0].iter().all(|x| x.is_finite()));
 }
-
-/// Sentences per second for typical reports of 20–40 tokens (those of the tokenizer fixture).
-/// `cargo test --release -p ecgmatch-engine --test minilm_reference -- --ignored --nocapture`
-#[test]
-#[ignore = "a measurement, not a check"]
-fn throughput() {
-    let fixture =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/text/token_ids.json");
-    let golden: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
-    let typical: Vec<&str> = golden["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| (20..=40).contains(&c["ids"].as_array().unwrap().len()))
-        .map(|c| c["text"].as_str().unwrap())
-        .collect();
-    let texts: Vec<&str> = typical.iter().cycle().take(512).copied().collect();
-    let encoder = encoder();
-    encoder.embed(&texts[..64]).unwrap();
-    let start = std::time::Instant::now();
-    encoder.embed(&texts).unwrap();
-    let seconds = start.elapsed().as_secs_f64();
-    println!(
-        "{} texts ({} distinct, 20-40 tokens) in {seconds:.2} s: {:.0} sentences/s",
-        texts.len(),
-        typical.len(),
-        texts.len() as f64 / seconds
-    );
-}

@@ -400,49 +400,4 @@ mod tests {
             }
         }
     }
-
-    /// Writes one record at every level as PNG for a person to look at:
-    /// `ECG_RENDER_DIR=/some/dir cargo test … paper::degrade -- --ignored`.
-    #[test]
-    #[ignore]
-    fn write_pngs_of_every_level() {
-        let dir =
-            std::env::var("ECG_RENDER_DIR").unwrap_or_else(|_| "/tmp/ecg-paper-renders".into());
-        std::fs::create_dir_all(&dir).unwrap();
-        let record = ptbxl_00009();
-        for layout in crate::render::PrintLayout::ALL {
-            let config = RenderConfig::for_layout(layout);
-            let sheet = render(&record, &config);
-            for level in &LEVELS {
-                if layout != crate::render::PrintLayout::ThreeByFour && level.name != "clean" {
-                    continue;
-                }
-                let out = degrade(&sheet.bitmap, level, 42).unwrap();
-                let path = format!("{dir}/00009_lr-{}-{}.png", layout.name(), level.name);
-                image::RgbImage::from_raw(
-                    out.bitmap.width as u32,
-                    out.bitmap.height as u32,
-                    out.bitmap.rgb,
-                )
-                .unwrap()
-                .save(&path)
-                .unwrap();
-            }
-        }
-        let grey = RenderConfig {
-            grid: crate::render::GridStyle::Grey,
-            ..RenderConfig::default()
-        };
-        let bw = RenderConfig {
-            grid: crate::render::GridStyle::BlackAndWhite,
-            ..RenderConfig::default()
-        };
-        for (name, config) in [("grey", grey), ("bw", bw)] {
-            let b = render(&record, &config).bitmap;
-            image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb)
-                .unwrap()
-                .save(format!("{dir}/00009_lr-3x4-clean-{name}.png"))
-                .unwrap();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 mod bench;
 mod bench_search;
+mod bench_text;
 mod bundle;
 mod cache;
 mod convert;
@@ -54,6 +55,8 @@ enum Command {
     Eval(eval::Args),
     /// Time library search (f32, int8, binary + int8 re-rank) on the bundle and on a synthetic million vectors
     BenchSearch(bench_search::Args),
+    /// Embed typical report sentences with the text tower on the CPU; print sentences/s
+    BenchText(bench_text::Args),
     /// Query with records from other hospitals (CinC 2021) and score their mapped SNOMED diagnoses
     EvalOod(eval_ood::Args),
     /// Build the shipped case library (.ecgb) from a training run
@@ -87,6 +90,7 @@ pub fn run() -> i32 {
         Command::Train(args) => train::train(args),
         Command::Eval(args) => eval::run(args),
         Command::BenchSearch(args) => bench_search::run(args),
+        Command::BenchText(args) => bench_text::run(args),
         Command::EvalOod(args) => eval_ood::run(args),
         Command::Bundle(args) => bundle::run(args),
         Command::PackText(args) => pack_text::run(args),

@@ -3,7 +3,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::datetime::DateTime;
 use crate::test_support::{
-    assert_same_leads, ptbxl_record, random_channels, read_one, standard_subset, survives_damage,
+    assert_same_leads, committed_fixture, ptbxl_record, random_channels, read_one, standard_subset,
+    survives_damage,
 };
 
 /// Hand-made files, for the encodings our writer does not produce.
@@ -150,28 +151,11 @@ fn ptbxl_record_round_trip() {
 
 const AMBULATORY: &str = "1.2.840.10008.5.1.4.1.1.9.1.3";
 
-const FIXTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/fixtures/dicom/00009_lr.dcm"
-);
-
 #[test]
 fn the_fixture_is_what_the_writer_makes_of_the_ptbxl_record() {
-    let fixture = std::fs::read(FIXTURE).unwrap();
-    assert_eq!(
-        write(&ptbxl_record()).unwrap(),
-        fixture,
-        "regenerate tests/fixtures/dicom (see its README)"
-    );
+    let fixture = committed_fixture("dicom/00009_lr.dcm", &write(&ptbxl_record()).unwrap());
     let record = read_one("00009_lr.dcm", fixture).unwrap();
     assert_eq!(record.standard_leads().len(), 12);
-}
-
-/// Writes the fixture: `cargo test ... formats::dicom::tests::write_fixture -- --ignored`.
-#[test]
-#[ignore]
-fn write_fixture() {
-    std::fs::write(FIXTURE, write(&ptbxl_record()).unwrap()).unwrap();
 }
 
 #[test]

@@ -3,11 +3,10 @@ use proptest::prelude::*;
 use super::*;
 use crate::lead_codes::{lead_name, lead_number};
 use crate::test_support::{
-    assert_same_leads, ptbxl_record, random_channels, read_one, standard_subset, survives_damage,
+    assert_same_leads, committed_fixture, ptbxl_record, random_channels, read_one, standard_subset,
+    survives_damage,
 };
 use crate::{Lead, Metadata, Sex};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/scp/");
 
 fn huffman() -> WriteOptions {
     WriteOptions {
@@ -121,11 +120,9 @@ fn find_section(bytes: &[u8], id: u16) -> usize {
 fn fixtures_are_what_the_writer_makes_of_the_ptbxl_record() {
     let original = ptbxl_record();
     for (name, options) in fixtures(&original) {
-        let fixture = std::fs::read(format!("{FIXTURES}{name}")).unwrap();
-        assert_eq!(
-            write_with(&original, &options).unwrap(),
-            fixture,
-            "{name}: regenerate (see the README)"
+        let fixture = committed_fixture(
+            &format!("scp/{name}"),
+            &write_with(&original, &options).unwrap(),
         );
         let back = read_one(name, fixture).unwrap();
         assert_same_leads(&original, &back);
@@ -138,20 +135,6 @@ fn fixtures(record: &Record) -> [(&'static str, WriteOptions); 3] {
         ("00009_lr_uncompressed.scp", uncompressed()),
         ("00009_lr_reference_beat.scp", subtraction(record)),
     ]
-}
-
-/// Writes the fixtures: `cargo test ... formats::scp::tests::write_fixtures -- --ignored`.
-#[test]
-#[ignore]
-fn write_fixtures() {
-    let original = ptbxl_record();
-    for (name, options) in fixtures(&original) {
-        std::fs::write(
-            format!("{FIXTURES}{name}"),
-            write_with(&original, &options).unwrap(),
-        )
-        .unwrap();
-    }
 }
 
 #[test]

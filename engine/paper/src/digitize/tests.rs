@@ -435,66 +435,6 @@ fn render_rotated_by_three_degrees_is_straightened_and_read() {
     );
 }
 
-/// The renderer's degradation levels (scan, phone, …) on the five fold-10 records: prints the
-/// figures per level. Perspective is not corrected yet, so only the figures are checked here.
-/// `cargo test ... degraded_renders -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn degraded_renders() {
-    for level in crate::degrade::LEVELS {
-        let mut all = Vec::new();
-        let mut times = Vec::new();
-        let mut failures = Vec::new();
-        for name in ["00009_lr", "00063_lr", "00065_lr", "00116_lr", "01219_lr"] {
-            let truth = ptbxl(name);
-            let rendered = render(&truth, &RenderConfig::default());
-            let picture = degrade(&rendered.bitmap, &level, 7).expect("degraded");
-            let (a, b) = (picture.map_point(0.0, 0.0), picture.map_point(1000.0, 0.0));
-            let true_deg = -(b.1 - a.1).atan2(b.0 - a.0).to_degrees();
-            println!(
-                "{} {name}: true rotation {true_deg:.2}°, scale {:.3}",
-                level.name,
-                (b.0 - a.0).hypot(b.1 - a.1) / 1000.0
-            );
-            let (out, ms) = timed(&picture.bitmap);
-            times.push(ms);
-            if let (Ok(dir), "00009_lr") = (std::env::var("PAPER_OVERLAY_DIR"), name) {
-                let b = &picture.bitmap;
-                let img = image::RgbImage::from_raw(b.width as u32, b.height as u32, b.rgb.clone())
-                    .expect("size");
-                img.save(format!("{dir}/{}-{name}.png", level.name))
-                    .expect("saved");
-            }
-            match out {
-                Ok(d) => all.extend(report(
-                    &format!("{} {name}", level.name),
-                    &truth,
-                    &rendered,
-                    &d,
-                    ms,
-                )),
-                Err(e) => {
-                    let ink = ink::classify(&picture.bitmap);
-                    let angle = grid::find_rotation(&ink, 6.0);
-                    let pitch = grid::find_pitch(
-                        &ink::classify(&grid::straighten(&picture.bitmap, angle)),
-                        grid::MAX_STRETCH,
-                    );
-                    failures.push(format!(
-                        "{name}: {e} (rotation {angle:.2}, pitch {pitch:?})"
-                    ));
-                    all.extend([0.0; 12]);
-                }
-            }
-        }
-        let (median, mean) = summarize(&all);
-        println!(
-            "LEVEL {} median {median:.1} dB mean {mean:.1} dB, ms {times:?}, failures {failures:?}",
-            level.name
-        );
-    }
-}
-
 #[test]
 fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
     // The kind of refusal, and its message.

@@ -56,6 +56,7 @@ test: setup-test lint test-native test-browser
 ## rustfmt, clippy (native crates; the page and the JavaScript API for wasm32) and rustdoc,
 ## warnings denied.
 lint:
+	@grep -q '^wasm_bindgen = "$(WASM_BINDGEN_VERSION)"$$' Trunk.toml || { echo "error: Trunk.toml's [tools] wasm_bindgen must be $(WASM_BINDGEN_VERSION), the version in Cargo.lock"; exit 1; }
 	cargo fmt --all --check
 	cargo clippy --workspace --exclude ecgmatch-app --all-targets -- -D warnings
 	cargo clippy -p ecgmatch-app -p ecgmatch-js --target wasm32-unknown-unknown -- -D warnings

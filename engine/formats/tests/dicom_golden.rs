@@ -2,21 +2,7 @@
 //! test ECG, which no code of ours wrote, and our writer's PTB-XL fixture, read by both.
 //! Every channel's samples in mV: the first 50, every 97th, their sum and sum of squares.
 
-use std::path::{Path, PathBuf};
-
-use ecgmatch_formats::{read_records, InputFile, Record};
-use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/dicom")
-}
-
-fn read(name: &str) -> Record {
-    let bytes = std::fs::read(fixtures().join(name)).unwrap();
-    let mut outcomes = read_records(&[InputFile::new(name, bytes)]);
-    assert_eq!(outcomes.len(), 1);
-    outcomes.remove(0).result.unwrap()
-}
+mod common;
 
 fn close(ours: f64, theirs: f64, tolerance: f64, what: &str) {
     assert!(
@@ -27,13 +13,10 @@ fn close(ours: f64, theirs: f64, tolerance: f64, what: &str) {
 
 #[test]
 fn rhythm_waveforms_read_as_pydicom_reads_them() {
-    let golden: Value =
-        serde_json::from_slice(&std::fs::read(fixtures().join("golden.json")).unwrap()).unwrap();
-    let every = golden["every"].as_u64().unwrap() as usize;
-    let files = golden["files"].as_object().unwrap();
+    let (every, files) = common::golden("dicom");
     assert_eq!(files.len(), 2);
-    for (name, expected) in files {
-        let record = read(name);
+    for (name, expected) in &files {
+        let record = common::read("dicom", name);
         assert_eq!(
             record.sampling_rate,
             expected["sampling_rate"].as_f64().unwrap(),

@@ -3,21 +3,9 @@
 //! 00009, read by both to the same integer microvolts (the first 50 samples of every lead,
 //! every 97th, their sum and sum of squares).
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use ecgmatch_formats::{read_records, InputFile, Record};
 use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/scp")
-}
-
-fn read(name: &str) -> Record {
-    let bytes = std::fs::read(fixtures().join(name)).unwrap();
-    let mut outcomes = read_records(&[InputFile::new(name, bytes)]);
-    assert_eq!(outcomes.len(), 1);
-    outcomes.remove(0).result.unwrap()
-}
 
 fn integers(values: &Value) -> Vec<i64> {
     values
@@ -30,13 +18,10 @@ fn integers(values: &Value) -> Vec<i64> {
 
 #[test]
 fn scp_files_read_as_biosig_reads_them() {
-    let golden: Value =
-        serde_json::from_slice(&std::fs::read(fixtures().join("golden.json")).unwrap()).unwrap();
-    let every = golden["every"].as_u64().unwrap() as usize;
-    let files = golden["files"].as_object().unwrap();
+    let (every, files) = common::golden("scp");
     assert_eq!(files.len(), 2);
-    for (name, expected) in files {
-        let record = read(name);
+    for (name, expected) in &files {
+        let record = common::read("scp", name);
         assert_eq!(
             record.sampling_rate,
             expected["sampling_rate"].as_f64().unwrap()

@@ -8,6 +8,9 @@ pub struct Neighbour {
 
 /// Keeps the `k` best (index, similarity) offered, best first: the one selection every
 /// scan here shares.
+/// Neighbours reserved for up front; more are kept as they come.
+const MAX_RESERVED: usize = 4096;
+
 pub(crate) struct Best {
     k: usize,
     items: Vec<Neighbour>,
@@ -17,7 +20,9 @@ impl Best {
     pub(crate) fn new(k: usize) -> Self {
         Self {
             k,
-            items: Vec::with_capacity(k + 1),
+            // A huge `k` (a user's `-k`) keeps no more than the library holds: room is made as
+            // rows come, not reserved for `k` up front.
+            items: Vec::with_capacity(k.min(MAX_RESERVED) + 1),
         }
     }
 
@@ -129,6 +134,12 @@ mod tests {
         let skipped = top_k(&[0.8, 0.6], &lib, 2, 1, Some(2));
         assert_eq!(skipped[0].index, 0);
         assert!(top_k(&[1.0, 0.0], &lib, 2, 10, None).len() == 4);
+        // Any k, however large, gives at most the whole library, best first.
+        let all = top_k(&[0.8, 0.6], &lib, 2, usize::MAX, None);
+        assert_eq!(
+            all.iter().map(|n| n.index).collect::<Vec<_>>(),
+            vec![2, 0, 1, 3]
+        );
     }
 }
 

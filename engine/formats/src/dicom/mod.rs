@@ -492,13 +492,14 @@ fn metadata(body: &Dataset) -> Metadata {
 
 /// An age string (AS): three digits and D, W, M or Y, e.g. `045Y`, `006M`.
 fn parse_age(text: &str) -> Option<f32> {
-    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
-    let value: f32 = number.trim().parse().ok()?;
+    // The unit is the last character, which a damaged file may make any character at all.
+    let unit = text.chars().last()?;
+    let value: f32 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
     let years = match unit {
-        "Y" | "y" => value,
-        "M" | "m" => value / 12.0,
-        "W" | "w" => value * 7.0 / 365.25,
-        "D" | "d" => value / 365.25,
+        'Y' | 'y' => value,
+        'M' | 'm' => value / 12.0,
+        'W' | 'w' => value * 7.0 / 365.25,
+        'D' | 'd' => value / 365.25,
         _ => return None,
     };
     (0.0..=150.0).contains(&years).then_some(years)

@@ -408,6 +408,9 @@ fn ages_and_dates() {
     assert_eq!(parse_age("006M"), Some(0.5));
     assert_eq!(parse_age("014D").map(|a| (a * 365.25).round()), Some(14.0));
     assert_eq!(parse_age("Y"), None);
+    // A last character that is not ASCII (a damaged or hostile file) is no unit, not a panic.
+    assert_eq!(parse_age("045é"), None);
+    assert_eq!(parse_age("é"), None);
     assert_eq!(parse_age(""), None);
     assert_eq!(
         DateTime::parse_dicom("20091210124402.000")

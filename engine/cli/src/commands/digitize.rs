@@ -134,7 +134,7 @@ fn parse_format(name: &str) -> Result<OutputFormat, String> {
     })
 }
 
-fn load(path: &Path) -> Result<Bitmap, CliError> {
+pub(super) fn load(path: &Path) -> Result<Bitmap, CliError> {
     let not_decoded = |e: image::ImageError| {
         format!("not a picture that can be decoded ({e}); accepted: PNG, JPEG, BMP, or a PDF of a scanned page")
     };

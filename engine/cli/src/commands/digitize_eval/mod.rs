@@ -1,6 +1,9 @@
 //! `ecgmatch digitize-eval`: renders fold-10 PTB-XL records as printed sheets, degrades them as
 //! a scanner or phone would, digitizes them back and scores the signals (Challenge 2024 SNR)
-//! and the search that uses them (against searching with the original record).
+//! and the search that uses them (against searching with the original record). With
+//! `--photos` it also scores real photos of printouts against their printed signals (`photos`).
+
+mod photos;
 
 use super::CliError;
 use std::path::PathBuf;
@@ -22,9 +25,18 @@ use ecgmatch::train::dataset::ptbxl::{PtbXl, SUPERCLASSES, TEST_FOLD};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// PTB-XL in its PhysioNet layout (ptbxl_database.csv, records100/)
-    #[arg(long)]
-    ptbxl: PathBuf,
+    /// PTB-XL in its PhysioNet layout (ptbxl_database.csv, records100/): score renders of
+    /// its fold-10 records
+    #[arg(long, required_unless_present = "photos")]
+    ptbxl: Option<PathBuf>,
+    /// Real photos or scans of printouts (JPEG, PNG), scored against --signals; a
+    /// `photos.csv` here or one folder up names each photo's record and artefacts
+    #[arg(long, requires = "signals")]
+    photos: Option<PathBuf>,
+    /// The signals those photos printed: `<record>.hea` (WFDB), NaN (the invalid value)
+    /// outside the window each lead was printed in
+    #[arg(long, requires = "photos")]
+    signals: Option<PathBuf>,
     /// How many fold-10 records (by ecg_id, after the skipped ones)
     #[arg(long, default_value_t = 100)]
     records: usize,
@@ -89,7 +101,22 @@ impl Level {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let db = PtbXl::open(&args.ptbxl)?;
+    let photo_scores = match (&args.photos, &args.signals) {
+        (Some(photos), Some(signals)) => Some((photos, photos::score(photos, signals)?)),
+        _ => None,
+    };
+    if let Some(ptbxl) = &args.ptbxl {
+        renders(&args, ptbxl)?;
+    }
+    // The real photos' summary sits under the rendered levels, in the same table.
+    if let Some((photos, scores)) = &photo_scores {
+        photos::print_summary(photos, scores);
+    }
+    Ok(())
+}
+
+fn renders(args: &Args, ptbxl: &std::path::Path) -> Result<(), CliError> {
+    let db = PtbXl::open(ptbxl)?;
     let bytes =
         std::fs::read(&args.bundle).map_err(|err| format!("{}: {err}", args.bundle.display()))?;
     let searcher = Searcher::new(Bundle::from_bytes(&bytes)?, Device::flex())?;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPage, dropFiles, fixture, waitUntil, ROOT } from './harness.mjs';
+import { openPage, dropFiles, fixture, search, waitUntil, ROOT } from './harness.mjs';
 
 const CLI = join(process.env.CARGO_TARGET_DIR || join(ROOT, 'target'), 'release', 'ecgmatch');
 
@@ -117,6 +117,17 @@ test('a mixed drop is grouped per record: each is read or refused on its own', a
   assert.ok(messages.some((n) => n.includes('referral.pdf') && n.includes('Accepted')), messages.join('\n'));
   assert.ok(messages.some((n) => n.includes('lonely.hea') && n.includes('E07500.mat')), messages.join('\n'));
   assert.ok(messages.some((n) => n.includes('cut.scp')), messages.join('\n'));
+});
+
+test('a record whose leads carry no ECG is not searched: the signal-quality gate says why', async () => {
+  // Ten seconds of 12 leads at 100 Hz, every sample 0: read fine, but nothing to search with.
+  const header = 'time_s,I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6';
+  const rows = Array.from({ length: 1000 }, (_, i) => `${(i / 100).toFixed(2)},${Array(12).fill('0').join(',')}`);
+  const { cases, state } = await search(page, [{ name: 'flat.csv', bytes: Buffer.from([header, ...rows].join('\n')) }]);
+  const message = await page.textContent('#results');
+  assert.equal(state, 'failed', message);
+  assert.equal(cases.length, 0);
+  assert.match(message, /no lead carries an ECG signal \(I: flat/);
 });
 
 test('a file over the size limit is refused without being read, and the page keeps working', async () => {

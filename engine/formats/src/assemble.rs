@@ -24,15 +24,7 @@ impl RecordParts {
             format,
             message,
         };
-        if !(self.sampling_rate.is_finite()
-            && self.sampling_rate > 0.0
-            && self.sampling_rate <= 100_000.0)
-        {
-            return Err(invalid(format!(
-                "the sampling rate {} Hz is not a positive rate of at most 100 kHz",
-                self.sampling_rate
-            )));
-        }
+        check_sampling_rate(file, format, self.sampling_rate)?;
         self.channels.retain(|c| !c.samples.is_empty());
         if self.channels.is_empty() {
             return Err(invalid("it holds no signal samples".into()));
@@ -88,6 +80,29 @@ impl RecordParts {
             warnings: self.warnings,
         })
     }
+}
+
+/// The sampling rates a file may declare. Slow channels (a temperature, an SpO2 trend) are
+/// sampled at 1 Hz or less in EDF; far below, a rate near zero would make resampling divide by
+/// zero or multiply the samples a millionfold, and above 100 kHz no biosignal device records.
+/// (A search needs more: `signal::prepare` refuses an ECG below 20 Hz.)
+pub const SAMPLING_RATES_HZ: std::ops::RangeInclusive<f64> = 0.5..=100_000.0;
+
+/// Refuses a sampling rate outside [`SAMPLING_RATES_HZ`] (or not a number); every reader's
+/// record passes it, and readers call it before decoding samples.
+pub fn check_sampling_rate(file: &str, format: &'static str, rate: f64) -> Result<()> {
+    if SAMPLING_RATES_HZ.contains(&rate) {
+        return Ok(());
+    }
+    Err(Error::InvalidFile {
+        file: file.to_string(),
+        format,
+        message: format!(
+            "the sampling rate {rate} Hz is outside what any recording uses; accepted: {} Hz to {} kHz",
+            SAMPLING_RATES_HZ.start(),
+            SAMPLING_RATES_HZ.end() / 1000.0
+        ),
+    })
 }
 
 /// Refuses more samples per channel than [`MAX_SAMPLES_PER_CHANNEL`]; readers call it

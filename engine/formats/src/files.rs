@@ -1,5 +1,6 @@
 //! Native only: a record's files from disk, as the readers want them (bytes, not paths).
 
+use std::io::Read;
 use std::path::Path;
 
 use super::{readers, InputFile, MAX_FILE_BYTES};
@@ -20,10 +21,21 @@ pub fn read_file(path: &Path) -> Result<InputFile> {
             limit: MAX_FILE_BYTES,
         });
     }
-    Ok(InputFile::new(
-        path.to_string_lossy(),
-        std::fs::read(path).map_err(io)?,
-    ))
+    // The size in the metadata is only a promise: `/dev/zero`, a FIFO or a growing file say
+    // 0 and never end. Read at most one byte past the limit, whatever it said.
+    let mut bytes = Vec::with_capacity(size as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            file: path.display().to_string(),
+            what: "the file size in bytes",
+            actual: bytes.len() as u64,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    Ok(InputFile::new(path.to_string_lossy(), bytes))
 }
 
 /// The record whose primary file is `path` (e.g. a `.hea`), with the companions its
@@ -45,4 +57,16 @@ pub fn read_record_files(path: &Path) -> Result<Vec<InputFile>> {
         }
     }
     Ok(files)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_never_ends_is_refused_at_the_limit() {
+        // Its metadata says 0 bytes; reading it whole would exhaust memory.
+        let e = read_file(Path::new("/dev/zero")).map(|_| ()).unwrap_err();
+        assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+    }
 }

@@ -160,6 +160,8 @@ fn metadata(root: Node, series: Node) -> Metadata {
         _ => reported_age(root),
     };
     let mut statements: Vec<String> = Vec::new();
+    // Seen statements in a set: a file repeating one statement many times stays linear.
+    let mut seen = std::collections::HashSet::new();
     for annotation in root.descendants().filter(|n| xml::is(*n, "annotation")) {
         if !matches!(
             code(annotation),
@@ -169,7 +171,7 @@ fn metadata(root: Node, series: Node) -> Metadata {
         }
         let text = xml::find_text(annotation, &["value"])
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
-        if let Some(text) = text.filter(|t| !statements.contains(t)) {
+        if let Some(text) = text.filter(|t| seen.insert(t.clone())) {
             statements.push(text);
         }
     }

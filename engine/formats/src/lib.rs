@@ -26,7 +26,10 @@ mod xml;
 #[cfg(test)]
 mod test_support;
 
-pub use assemble::{check_samples, millivolt_channel, millivolts_per, RecordParts};
+pub use assemble::{
+    check_samples, check_sampling_rate, millivolt_channel, millivolts_per, RecordParts,
+    SAMPLING_RATES_HZ,
+};
 pub use bytes::ByteReader;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -87,9 +87,18 @@ impl Searcher {
         &self.device
     }
 
-    /// The model input of one record.
+    /// The model input of one record, refused when no lead carries an ECG (the signal-quality
+    /// gate, `signal::quality`): a record of zeros or non-numbers would otherwise be answered
+    /// as confidently as a real one.
     pub fn input(&self, record: &Record) -> Result<Vec<f32>> {
+        ecgmatch_signal::quality::check(record)?;
         Ok(self.bundle.manifest.layout.record_patches(record)?)
+    }
+
+    /// What the signal-quality gate says of a record's leads it still searches with: each
+    /// flat, clipped, non-numeric or implausible lead named (an error when none is usable).
+    pub fn quality_warnings(&self, record: &Record) -> Result<Vec<String>> {
+        Ok(ecgmatch_signal::quality::check(record)?)
     }
 
     /// A record's measurements, as the library's cases were measured; empty when the

@@ -10,6 +10,7 @@ pub mod fill;
 pub mod filter;
 pub mod measure;
 pub mod prepare;
+pub mod quality;
 pub mod resample;
 pub mod rpeaks;
 pub mod scale;

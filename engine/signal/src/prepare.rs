@@ -49,7 +49,20 @@ impl PreparedLeads {
     }
 }
 
+/// Slowest sampling rate an ECG is prepared from: below it a QRS complex (80–120 ms) falls
+/// between samples.
+pub const MIN_ECG_RATE_HZ: f64 = 20.0;
+
 pub fn prepare(record: &Record, config: &PrepareConfig) -> Result<PreparedLeads> {
+    if record.sampling_rate < MIN_ECG_RATE_HZ {
+        return Err(Error::InvalidRecord {
+            record: record.name.clone(),
+            message: format!(
+                "it is sampled at {} Hz, too slowly to show a heartbeat's QRS complex; accepted: ECGs sampled at {MIN_ECG_RATE_HZ} Hz or more",
+                record.sampling_rate
+            ),
+        });
+    }
     if record.standard_leads().is_empty() {
         return Err(Error::InvalidRecord {
             record: record.name.clone(),
@@ -131,6 +144,22 @@ mod tests {
         let mean: f32 = ii[200..800].iter().sum::<f32>() / 600.0;
         assert!(mean.abs() < 0.05, "mean {mean}");
         assert!(p.get(Lead::I).is_none());
+    }
+
+    #[test]
+    fn refuses_ecgs_sampled_too_slowly_to_show_a_qrs() {
+        // At 0.0004 Hz resampling once divided by zero; at 0.001 Hz it upsampled 100,000-fold.
+        for rate in [0.0004, 0.001, 5.0] {
+            let err = prepare(
+                &record(rate, vec![("II", vec![0.0; 10])]),
+                &PrepareConfig::default(),
+            )
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("accepted: ECGs sampled at 20 Hz"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,14 @@ pub fn resample(x: &[f32], from_hz: f64, to_hz: f64) -> Result<Vec<f32>> {
             "cannot resample from {from_hz} Hz to {to_hz} Hz"
         )));
     }
+    // Readers refuse rates outside 20 Hz–100 kHz; this guards the arithmetic for any caller:
+    // a rate that rounds to 0 mHz would divide by zero, and a thousandfold upsampling only
+    // exhausts memory.
+    if from_hz < 0.001 || to_hz < 0.001 || to_hz > 1000.0 * from_hz {
+        return Err(Error::InvalidParameter(format!(
+            "cannot resample from {from_hz} Hz to {to_hz} Hz: accepted are rates of at least 0.001 Hz, raised at most a thousandfold"
+        )));
+    }
     let (from, to) = (
         (from_hz * 1000.0).round() as u64,
         (to_hz * 1000.0).round() as u64,
@@ -128,6 +136,20 @@ mod tests {
         (0..n)
             .map(|i| (2.0 * std::f64::consts::PI * freq * i as f64 / fs).sin() as f32)
             .collect()
+    }
+
+    #[test]
+    fn rates_near_zero_and_huge_ratios_are_refused_not_divided_by() {
+        let x = vec![0.0f32; 10];
+        for (from, to) in [
+            (0.0004, 100.0),
+            (0.001, 100.0),
+            (100.0, 0.0004),
+            (0.05, 100.0),
+        ] {
+            assert!(resample(&x, from, to).is_err(), "{from} Hz to {to} Hz");
+        }
+        assert_eq!(resample(&x, 20.0, 100.0).unwrap().len(), 50);
     }
 
     #[test]

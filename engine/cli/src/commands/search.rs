@@ -33,6 +33,9 @@ struct QueryResult {
     query: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// What the reader and the signal-quality gate noticed (flat, clipped, non-numeric leads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
     /// The query's rate, RR spread and largest deflection, as the search measured them.
     #[serde(skip_serializing_if = "Option::is_none")]
     measured: Option<MeasureSummary>,
@@ -58,10 +61,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let result = outcome.result.map_err(CliError::from).and_then(|record| {
             let embedding = searcher.embed(&[&record])?;
             let measures = searcher.measure(&record)?;
-            Ok((record.name.clone(), embedding, measures))
+            // What the reader noticed, then what the signal-quality gate says of the leads.
+            let mut warnings = record.warnings.clone();
+            warnings.extend(searcher.quality_warnings(&record)?);
+            Ok((record.name.clone(), embedding, measures, warnings))
         });
         results.push(match result {
-            Ok((name, embedding, measures)) => {
+            Ok((name, embedding, measures, warnings)) => {
                 let ranked = rank(
                     &searcher.bundle,
                     &embedding,
@@ -73,6 +79,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 QueryResult {
                     query: name,
                     error: None,
+                    warnings,
                     measured: summary(&measures),
                     matches: describe_ranked(&searcher.bundle, &ranked),
                     consensus: consensus(&searcher.bundle, &ranked.voters),
@@ -81,6 +88,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             Err(e) => QueryResult {
                 query: label,
                 error: Some(e.to_string()),
+                warnings: Vec::new(),
                 measured: None,
                 matches: Vec::new(),
                 consensus: Vec::new(),
@@ -108,6 +116,9 @@ fn print_text(r: &QueryResult) {
     if let Some(e) = &r.error {
         println!("  error: {e}\n");
         return;
+    }
+    for w in &r.warnings {
+        println!("  warning: {w}");
     }
     if let Some(m) = &r.measured {
         println!("  measured: {}", describe_measured(m));

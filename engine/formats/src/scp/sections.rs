@@ -2,6 +2,8 @@
 //! data (1), lead definitions (3), QRS locations for reference-beat subtraction (4) and the
 //! encoded reference beats (5) and rhythm (6).
 
+use std::collections::HashMap;
+
 use super::{crc, FORMAT};
 use crate::ByteReader;
 use crate::Result;
@@ -13,11 +15,17 @@ pub const HEADER: usize = 16;
 /// The record starts with its CRC (2) and length (4); section 0 follows.
 pub const RECORD_HEADER: usize = 6;
 
+/// Most sections kept from one record. SCP-ECG defines sections 0–18, and vendors add a few
+/// of their own (128 and up); a table listing thousands is hostile, and checking each one's
+/// CRC would take time proportional to entries × record size.
+const MAX_SECTIONS: usize = 64;
+
 pub struct Sections<'a> {
     file: &'a str,
-    found: Vec<(u16, &'a [u8])>,
+    /// By ID: looked up once per table entry, so a map keeps a long table linear.
+    found: HashMap<u16, &'a [u8]>,
     /// Why a section the table names could not be used.
-    problems: Vec<(u16, String)>,
+    problems: HashMap<u16, String>,
     /// Sections whose stored CRC does not match their content.
     pub bad_crc: Vec<u16>,
     pub warnings: Vec<String>,
@@ -29,8 +37,8 @@ impl<'a> Sections<'a> {
     pub fn locate(data: &'a [u8], file: &'a str) -> Self {
         let mut sections = Self {
             file,
-            found: Vec::new(),
-            problems: Vec::new(),
+            found: HashMap::new(),
+            problems: HashMap::new(),
             bad_crc: Vec::new(),
             warnings: Vec::new(),
         };
@@ -47,13 +55,14 @@ impl<'a> Sections<'a> {
                 }
                 match section_at(data, index as usize - 1, length as usize) {
                     Some(section) => sections.add(id, section),
-                    None => sections.problems.push((
-                        id,
-                        format!(
-                            "section 0 places section {id} ({length} bytes) at byte {index}, outside the {}-byte record",
-                            data.len()
-                        ),
-                    )),
+                    None => {
+                        sections.problems.entry(id).or_insert_with(|| {
+                            format!(
+                                "section 0 places section {id} ({length} bytes) at byte {index}, outside the {}-byte record",
+                                data.len()
+                            )
+                        });
+                    }
                 }
             }
         }
@@ -70,7 +79,7 @@ impl<'a> Sections<'a> {
             let Some(section) = section_at(data, at, length as usize) else {
                 break;
             };
-            let named_elsewhere = self.problems.iter().any(|(p, _)| *p == id);
+            let named_elsewhere = self.problems.contains_key(&id);
             if id != 0 && self.body(id).is_none() && !named_elsewhere {
                 self.add(id, section);
             }
@@ -80,6 +89,15 @@ impl<'a> Sections<'a> {
 
     fn add(&mut self, id: u16, section: &'a [u8]) {
         if self.body(id).is_some() {
+            return;
+        }
+        if self.found.len() >= MAX_SECTIONS {
+            let warning = format!(
+                "the record lists more than {MAX_SECTIONS} sections; only the first {MAX_SECTIONS} are read"
+            );
+            if self.warnings.last() != Some(&warning) {
+                self.warnings.push(warning);
+            }
             return;
         }
         let mut r = ByteReader::new(section, self.file, FORMAT);
@@ -92,23 +110,19 @@ impl<'a> Sections<'a> {
         if stored_crc != crc(section.get(2..).unwrap_or(&[])) {
             self.bad_crc.push(id);
         }
-        self.found.push((id, section.get(HEADER..).unwrap_or(&[])));
+        self.found.insert(id, section.get(HEADER..).unwrap_or(&[]));
     }
 
     pub fn body(&self, id: u16) -> Option<&'a [u8]> {
-        self.found
-            .iter()
-            .find(|(found, _)| *found == id)
-            .map(|(_, body)| *body)
+        self.found.get(&id).copied()
     }
 
     /// A section the record cannot be read without; the message says why it is missing.
     pub fn require(&self, id: u16, what: &str) -> std::result::Result<&'a [u8], String> {
-        self.body(id)
-            .ok_or_else(|| match self.problems.iter().find(|(p, _)| *p == id) {
-                Some((_, problem)) => problem.clone(),
-                None => format!("it has no section {id} ({what})"),
-            })
+        self.body(id).ok_or_else(|| match self.problems.get(&id) {
+            Some(problem) => problem.clone(),
+            None => format!("it has no section {id} ({what})"),
+        })
     }
 }
 

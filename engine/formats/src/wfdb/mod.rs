@@ -13,7 +13,10 @@ pub use metadata::challenge_diagnoses;
 #[cfg(test)]
 mod tests;
 
-use super::{millivolts_per, InputFile, ReadOptions, RecordReader, MAX_SAMPLES_PER_CHANNEL};
+use super::{
+    check_sampling_rate, millivolts_per, InputFile, ReadOptions, RecordReader,
+    MAX_SAMPLES_PER_CHANNEL,
+};
 use crate::{Channel, Lead, Record};
 use crate::{Error, Result};
 use header::{Header, SignalSpec};
@@ -56,6 +59,7 @@ struct Group<'h> {
 
 fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
     let header = header::parse(&primary.name, &primary.bytes)?;
+    check_sampling_rate(&primary.name, "WFDB", header.frequency)?;
     let mut warnings = header.warnings.clone();
     let groups = group_by_file(&primary.name, &header, &mut warnings)?;
 
@@ -145,7 +149,20 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
                     &mut warnings,
                 );
             }
-            channels[s] = Some(channel(&header, s, &signal.samples));
+            let converted = channel(&header, s, &signal.samples);
+            // A gain so small that samples overflow (1e-300) gives no signal, only infinities.
+            let overflowed = converted.samples.iter().filter(|v| v.is_infinite()).count();
+            if overflowed > 0 {
+                return Err(Error::InvalidFile {
+                    file: primary.name.clone(),
+                    format: "WFDB",
+                    message: format!(
+                        "signal {s} ({}) has an ADC gain of {} units per mV, under which {overflowed} samples are too large to represent; accepted: a gain such as 200 or 1000",
+                        converted.name, spec.gain
+                    ),
+                });
+            }
+            channels[s] = Some(converted);
         }
     }
 

@@ -347,3 +347,28 @@ fn reads_a_challenge_record_with_its_matlab_matrix() {
         r.warnings
     );
 }
+
+#[test]
+fn rates_no_ecg_is_recorded_at_and_overflowing_gains_are_refused() {
+    let dat = [("r.dat", le16(&[10, 12, 20]))];
+    // Near zero (resampling would divide by zero or multiply the samples a millionfold), and
+    // far beyond any device.
+    for rate in ["0.0004", "0.001", "1e300"] {
+        let message = read_one(
+            &format!("r 1 {rate} 3\nr.dat 16 100/mV 16 0 0 0 0 II\n"),
+            &dat,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            message.contains("accepted: 0.5 Hz to 100 kHz"),
+            "{rate}: {message}"
+        );
+    }
+    let message = read_one("r 1 500 3\nr.dat 16 1e-300/mV 16 0 0 0 0 II\n", &dat)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("too large to represent"), "{message}");
+}

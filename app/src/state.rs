@@ -257,7 +257,12 @@ pub enum Action {
     TextTowerReady(TextTower),
 }
 
-fn record_data(record: Record) -> SharedRecord {
+fn record_data(mut record: Record) -> SharedRecord {
+    // The signal-quality gate's warnings are shown with the reader's; a record it refuses
+    // outright fails at the search with the gate's message.
+    if let Ok(warnings) = ecgmatch::signal::quality::check(&record) {
+        record.warnings.extend(warnings);
+    }
     let encoded = ecgmatch::signal::encode::layout::encode(&record, &page_layout())
         .map_err(|e| e.to_string());
     Shared(Rc::new(RecordData { record, encoded }))
@@ -416,7 +421,13 @@ impl AppState {
         let id = self.take_id();
         match result {
             Ok(digitized) => {
-                let mut record = digitized.record.clone();
+                // The trust gate: doubtful leads stay out of the query, and a reading with too
+                // few trusted leads is not searched at all (its message says what to retake).
+                let query = match digitized.trust.searchable() {
+                    Ok(()) => QueryStatus::Waiting,
+                    Err(why) => QueryStatus::Failed(why),
+                };
+                let mut record = digitized.trust.query_record(&digitized.record);
                 record.name = name
                     .rsplit_once('.')
                     .map_or(name.as_str(), |(stem, _)| stem)
@@ -427,7 +438,7 @@ impl AppState {
                     sources: Rc::new(Vec::new()),
                     options: ReadOptions::default(),
                     data: record_data(record),
-                    query: QueryStatus::Waiting,
+                    query,
                     read_ms: digitize_ms,
                     picture: Some(Shared(Rc::new(PaperPicture {
                         bitmap,

@@ -61,7 +61,10 @@ try {
     try {
       const digitized = digitize(new Uint8Array(data.buffer), width, height);
       window.ecgmatch.results = { digitized };
-      show('done', `<p data-layout="${digitized.layout}">Read as ${digitized.layout}: ${digitized.record.channels.length} leads at ${digitized.record.sampling_rate} Hz.</p>`);
+      const gate = digitized.notSearchable
+        ? ` Not to be searched: ${escape(digitized.notSearchable)}`
+        : ` Doubtful leads, left out: ${digitized.doubtfulLeads.join(', ') || 'none'}.`;
+      show('done', `<p data-layout="${digitized.layout}">Read as ${digitized.layout}: ${digitized.record.channels.length} leads at ${digitized.record.sampling_rate} Hz.${gate}</p>`);
     } catch (e) {
       show('failed', `<p class="error">${escape(e.message)}</p>`);
     }

@@ -73,6 +73,9 @@ test('a scan of a printout is digitized through the API, and nothing is sent', a
   const { digitized } = await pick('#picture', [scan]);
   assert.equal(digitized.layout, '3x4+1');
   assert.equal(digitized.record.channels.filter((c) => c.lead).length, 12);
+  // A clean scan passes the trust gate whole.
+  assert.deepEqual(digitized.doubtfulLeads, []);
+  assert.equal(digitized.notSearchable, undefined);
   // Privacy: over the whole visit, only GETs of the example, the API's files and the library.
   for (const r of server.requests) {
     assert.equal(r.method, 'GET', JSON.stringify(r));

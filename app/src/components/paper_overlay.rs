@@ -24,8 +24,9 @@ fn initial_corners(picture: &PaperPicture) -> Corners {
 }
 
 /// Each lead's followed trace in the picture's pixels, as an SVG path broken where the trace
-/// was lost, so that a gap is not drawn as a line the printout does not have.
-fn trace_paths(picture: &PaperPicture) -> Vec<(String, String)> {
+/// was lost, so that a gap is not drawn as a line the printout does not have; and whether the
+/// trust gate trusts the lead.
+fn trace_paths(picture: &PaperPicture) -> Vec<(String, String, bool)> {
     let d = &picture.digitized;
     d.traces
         .iter()
@@ -38,7 +39,7 @@ fn trace_paths(picture: &PaperPicture) -> Vec<(String, String)> {
                 path.push_str(&format!("{command}{px:.1} {py:.1}"));
                 last_x = x;
             }
-            (lead.label().to_string(), path)
+            (lead.label().to_string(), path, d.trust.is_trusted(*lead))
         })
         .collect()
 }
@@ -120,19 +121,21 @@ pub fn paper_overlay(props: &Props) -> Html {
     );
     html! {
         <section class="paper-overlay" id="paper-overlay" data-layout={d.layout.clone()}
-            data-digitize-ms={format!("{:.0}", props.read_ms)} data-traces={d.traces.len().to_string()}>
+            data-digitize-ms={format!("{:.0}", props.read_ms)} data-traces={d.traces.len().to_string()}
+            data-trusted-leads={d.trust.trusted_count().to_string()}>
             <h2>{ "Read from the picture" }</h2>
             <p>{ summary }</p>
             if !d.warnings.is_empty() {
                 <ul class="warnings">{ for d.warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
             }
-            <p class="hint">{ "Blue: the traces as read. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was taken wrongly (six rows are read as 6×2 where their limb leads obey aVR = −(I + II)/2 and its kin, else as 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
+            <p class="hint">{ "Blue: the traces as read; red and dashed: leads read with too little confidence, left out of the search. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was taken wrongly (six rows are read as 6×2 where their limb leads obey aVR = −(I + II)/2 and its kin, else as 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
             <div class="overlay-frame">
                 <img src={picture.url.as_str().to_string()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
                     {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}>
-                    { for traces.iter().map(|(lead, path)| html! {
-                        <path class="trace" data-lead={lead.clone()} d={path.clone()} />
+                    { for traces.iter().map(|(lead, path, trusted)| html! {
+                        <path class={classes!("trace", (!trusted).then_some("doubtful"))}
+                            data-lead={lead.clone()} data-trusted={trusted.to_string()} d={path.clone()} />
                     }) }
                     <polygon class="sheet-outline" points={outline.join(" ")} />
                     { for corners.iter().enumerate().map(|(k, (x, y))| {

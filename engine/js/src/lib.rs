@@ -106,15 +106,24 @@ pub fn read_files(files: JsValue) -> Result<JsValue, JsError> {
 
 /// A picture of a paper ECG read back into a record.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct DigitizeResult {
+    /// The record to search with: leads the trust gate doubts are left out (limb leads
+    /// recomputed from two trusted ones, chest leads flat).
     record: Record,
     /// The layout found (`3x4+1`, `6x2`, …).
     layout: String,
     warnings: Vec<String>,
+    /// Leads read with too little confidence.
+    doubtful_leads: Vec<String>,
+    /// Why the reading should not be searched at all (too few trusted leads), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_searchable: Option<String>,
 }
 
 /// Digitizes a photo or scan of a printed 12-lead ECG from its RGBA pixels (as a canvas's
-/// `getImageData` gives them): `{ record, layout, warnings }`, or an error saying why the
+/// `getImageData` gives them): `{ record, layout, warnings, doubtfulLeads, notSearchable? }`
+/// (search only where `notSearchable` is absent), or an error saying why the
 /// picture cannot be read and what to retake.
 #[wasm_bindgen]
 pub fn digitize(rgba: &[u8], width: usize, height: usize) -> Result<JsValue, JsError> {
@@ -125,8 +134,16 @@ pub fn digitize(rgba: &[u8], width: usize, height: usize) -> Result<JsValue, JsE
         ))
     })?;
     let digitized = digitize::digitize(&bitmap, &Config::default()).map_err(error)?;
+    let trust = &digitized.trust;
     to_js(&DigitizeResult {
-        record: digitized.record,
+        record: trust.query_record(&digitized.record),
+        doubtful_leads: trust
+            .leads
+            .iter()
+            .filter(|l| !l.trusted())
+            .map(|l| l.lead.label().to_string())
+            .collect(),
+        not_searchable: trust.searchable().err(),
         layout: digitized.layout,
         warnings: digitized.warnings,
     })

@@ -137,7 +137,11 @@ pub fn photo_lead_snrs(truth: &Record, digitized: Option<&Digitized>) -> Vec<f64
                 return Some(0.0);
             }
             let score = challenge_snr(&reference.samples, &estimate, truth.sampling_rate, &config);
-            Some(if score.snr_db.is_finite() { score.snr_db } else { 0.0 })
+            Some(if score.snr_db.is_finite() {
+                score.snr_db
+            } else {
+                0.0
+            })
         })
         .collect()
 }

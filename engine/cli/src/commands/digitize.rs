@@ -18,8 +18,8 @@ pub struct Args {
     /// Photos or scans of printed 12-lead ECGs, or folders of them
     #[arg(required = true)]
     pictures: Vec<PathBuf>,
-    /// Write `<name>.overlay.png` here: the traces read (blue), the lead cells (green) and the
-    /// sheet's outline (orange) over the picture
+    /// Write `<name>.overlay.png` here: the traces read (blue; red where the lead is doubted),
+    /// the lead cells (green) and the sheet's outline (orange) over the picture
     #[arg(long)]
     overlay: Option<PathBuf>,
     /// Write each record read here, in the format given by --to
@@ -89,8 +89,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     .iter()
                     .map(|v| v.iter().filter(|&&s| s).count())
                     .collect();
+                let gate = match d.trust.searchable() {
+                    Ok(()) => format!(
+                        "{} of 12 leads trusted, searchable",
+                        d.trust.trusted_count()
+                    ),
+                    Err(why) => format!("not searchable: {why}"),
+                };
                 println!(
-                    "{}: {}×{} px, layout {}, sheet {}, grid {:.2} px/mm, turned {:.2}°, samples read per lead {seen:?}, {ms} ms{}",
+                    "{}: {}×{} px, layout {}, sheet {}, grid {:.2} px/mm, turned {:.2}°, samples read per lead {seen:?}, {ms} ms; {gate}{}",
                     path.display(),
                     bitmap.width,
                     bitmap.height,
@@ -186,10 +193,16 @@ fn overlay(picture: &Bitmap, d: &Digitized) -> image::RgbImage {
         line((*x0, *y0), (*x1, *y0), [0, 200, 0], true);
         line((*x0, *y1), (*x1, *y1), [0, 200, 0], true);
     }
-    for (_, points) in &d.traces {
+    for (lead, points) in &d.traces {
+        // Leads the trust gate doubts are red.
+        let colour = if d.trust.is_trusted(*lead) {
+            [0, 90, 255]
+        } else {
+            [220, 0, 0]
+        };
         for pair in points.windows(2) {
             if (pair[1].0 - pair[0].0).abs() <= 2.0 {
-                line(pair[0], pair[1], [0, 90, 255], true);
+                line(pair[0], pair[1], colour, true);
             }
         }
     }

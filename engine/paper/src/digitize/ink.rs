@@ -31,6 +31,16 @@ const DARKEST_PAPER: f64 = 60.0;
 const MAX_DARK_FRACTION: f64 = 0.35;
 /// Grid darkness below this is noise on the paper.
 const GRID_NOISE: u8 = 12;
+/// A dark pixel is grid, not trace, when its red channel stands above its green and blue by
+/// more than this share of its darkening (beyond the paper's own tint): a red grid photographed
+/// in dim light is as dark as a trace, but still red, while a trace is black or blue.
+const GRID_REDNESS: f64 = 0.08;
+/// Share of the picture that dark red grid pixels must cover for the grid to count as dark.
+/// Measured: 0.3–0.6% on our renders (scan, phone, phone-hard: a pink grid, darkened only in a
+/// shadow), 4.4–9.2% on five real phone photos of red-gridded printouts.
+const MIN_DARK_GRID_SHARE: f64 = 0.02;
+/// How dark a dark grid is: this quantile of its red pixels' brightness.
+const DARK_GRID_QUANTILE: f64 = 0.1;
 
 pub struct Ink {
     pub width: usize,
@@ -67,21 +77,26 @@ pub fn classify(image: &Bitmap) -> Ink {
     // pull it down.
     let mut paper_bright = vec![0.0f64; blocks_x * blocks_y];
     let mut paper_dark = vec![0.0f64; blocks_x * blocks_y];
+    // The paper's own redness (warm light tints it), the median over the block.
+    let mut paper_red = vec![0.0f64; blocks_x * blocks_y];
     for by in 0..blocks_y {
         for bx in 0..blocks_x {
             let mut hist_max = [0u32; 256];
             let mut hist_min = [0u32; 256];
+            let mut hist_red = [0u32; 256];
             let mut n = 0u32;
             for y in by * BLOCK..((by + 1) * BLOCK).min(height) {
                 for x in bx * BLOCK..((bx + 1) * BLOCK).min(width) {
                     let [r, g, b] = image.get(x, y);
                     hist_max[r.max(g).max(b) as usize] += 1;
                     hist_min[r.min(g).min(b) as usize] += 1;
+                    hist_red[(r.saturating_sub(g.max(b))) as usize] += 1;
                     n += 1;
                 }
             }
             let bright = percentile(&hist_max, n, 0.9);
             paper_dark[by * blocks_x + bx] = percentile(&hist_min, n, 0.9);
+            paper_red[by * blocks_x + bx] = percentile(&hist_red, n, 0.5);
             // A trace is a thin line: a block that is largely dark holds the table around the
             // sheet, a shadow's edge or a black border, not a trace. Mark it unreadable.
             let threshold = (TRACE_FRACTION * bright).ceil() as usize;
@@ -93,6 +108,13 @@ pub fn classify(image: &Bitmap) -> Ink {
             };
         }
     }
+    let redness_at = |x: usize, y: usize, block: usize| {
+        let [r, g, b] = image.get(x, y);
+        let redness = (r as f64 - g.max(b) as f64) - paper_red[block];
+        redness > GRID_REDNESS * (paper_dark[block] - r.min(g).min(b) as f64).max(0.0)
+    };
+    let dark_grid = dark_grid_limits(image, &paper_bright, blocks_x, &redness_at);
+    let (sure, faint) = dark_grid.unwrap_or((TRACE_FRACTION, WEAK_TRACE_FRACTION));
     let mut trace = vec![false; width * height];
     let mut weak = vec![false; width * height];
     let mut grid = vec![0u8; width * height];
@@ -106,13 +128,17 @@ pub fn classify(image: &Bitmap) -> Ink {
             let darkest = r.min(g).min(b) as f64;
             let i = y * width + x;
             let readable = paper_bright[block] >= DARKEST_PAPER;
-            if readable && brightest < TRACE_FRACTION * paper_bright[block] {
+            // Colour is trusted only on a dark red grid: elsewhere JPEG's smeared colour would
+            // tint the trace pixels beside a pink grid line.
+            let red = dark_grid.is_some() && redness_at(x, y, block);
+            if readable && brightest < sure * paper_bright[block] && !red {
                 trace[i] = true;
             } else {
                 let neutral = neutral(paper_bright[block], paper_dark[block], brightest, darkest);
                 weak[i] = readable
-                    && brightest < WEAK_TRACE_FRACTION * paper_bright[block]
+                    && brightest < faint * paper_bright[block]
                     && neutral
+                    && !red
                     && is_thin_line(image, x, y, brightest, RIDGE_MARGIN * paper_bright[block]);
                 let darkness = (paper_dark[block] - darkest).clamp(0.0, 255.0) as u8;
                 if darkness >= GRID_NOISE {
@@ -136,6 +162,46 @@ pub fn classify(image: &Bitmap) -> Ink {
         trace,
         grid,
     }
+}
+
+/// On a dark red grid, the fractions of the paper's brightness below which a pixel is sure
+/// trace and faint trace; `None` on a light grid, where [`TRACE_FRACTION`] and
+/// [`WEAK_TRACE_FRACTION`] hold. A red grid photographed in dim light has lines as dark as a
+/// trace, which only their colour tells apart, and JPEG smears colour across thin lines so that
+/// stretches of them look grey; so both fractions go below the darkest of the surely red grid
+/// pixels ([`DARK_GRID_QUANTILE`]).
+fn dark_grid_limits(
+    image: &Bitmap,
+    paper_bright: &[f64],
+    blocks_x: usize,
+    is_red: &dyn Fn(usize, usize, usize) -> bool,
+) -> Option<(f64, f64)> {
+    let mut hist = [0u32; 256];
+    let mut n = 0u32;
+    for y in 0..image.height {
+        for x in 0..image.width {
+            let block = (y / BLOCK) * blocks_x + x / BLOCK;
+            let paper = paper_bright[block];
+            if paper < DARKEST_PAPER || !is_red(x, y, block) {
+                continue;
+            }
+            let [r, g, b] = image.get(x, y);
+            let ratio = r.max(g).max(b) as f64 / paper;
+            if ratio < WEAK_TRACE_FRACTION {
+                hist[((ratio * 255.0) as usize).min(255)] += 1;
+                n += 1;
+            }
+        }
+    }
+    // Too few dark red pixels: a light grid, which the usual fractions already leave out.
+    if (n as f64) < MIN_DARK_GRID_SHARE * (image.width * image.height) as f64 {
+        return None;
+    }
+    let darkest_grid = percentile(&hist, n, DARK_GRID_QUANTILE) / 255.0;
+    Some((
+        TRACE_FRACTION.min(darkest_grid),
+        WEAK_TRACE_FRACTION.min(darkest_grid),
+    ))
 }
 
 /// The pixel darkens its brightest channel about as much as its darkest, against the paper's.

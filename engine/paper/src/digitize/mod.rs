@@ -16,6 +16,9 @@
 //! 5. `record`: put each lead at its true time window in a 100 Hz, 10 s, 12-lead record;
 //!    samples that were not seen are marked not visible and filled beat by beat from the
 //!    lead's seen beats (`signal::fill`).
+//! 6. `trust`: weigh each lead's reading by the evidence the picture gives (share seen, beats
+//!    lining up across leads, the limb leads' relations); doubtful leads stay out of the query,
+//!    and a picture with too few trusted leads is not searched.
 //!
 //! Classical image processing only, no native-only dependencies: this runs in the browser.
 
@@ -28,6 +31,7 @@ pub mod sheet;
 mod six_rows;
 mod strips;
 mod trace;
+pub mod trust;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
@@ -118,6 +122,8 @@ pub struct Digitized {
     /// From the flattened sheet's pixels to the picture's (identity without `sheet_corners`).
     pub frame_to_picture: [f64; 9],
     pub warnings: Vec<String>,
+    /// How far each lead can be trusted, and whether the reading may be searched.
+    pub trust: trust::Trust,
 }
 
 impl Digitized {
@@ -207,6 +213,15 @@ pub fn digitize_within(
         return Err(partial_sheet(&assembled.missing));
     }
     warnings.extend(assembled.warnings);
+    let trust = trust::assess(&assembled.record, &assembled.visible);
+    warnings.extend(trust.leads.iter().filter_map(|l| {
+        l.doubt().map(|why| {
+            format!(
+                "{} is doubtful ({why}): left out of the search",
+                l.lead.label()
+            )
+        })
+    }));
     Ok(Digitized {
         record: assembled.record,
         visible: assembled.visible,
@@ -220,6 +235,7 @@ pub fn digitize_within(
         frame_size: (frame.width, frame.height),
         frame_to_picture,
         warnings,
+        trust,
     })
 }
 

@@ -11,7 +11,6 @@ use super::layout::SheetLayout;
 use super::trace::Followed;
 use super::Config;
 use ecgmatch_formats::{Channel, Lead, Metadata, Record};
-use ecgmatch_signal::fill::{seen_window, EDGE_S};
 use ecgmatch_signal::fill_leads;
 
 /// A lead with less than this fraction of a 3×4 cell's samples seen gets a warning.
@@ -63,14 +62,6 @@ pub fn assemble(
                 lead.label()
             ));
         }
-    }
-    if let Some(share) = beat_agreement(&samples, &visible, config.sampling_rate)
-        .filter(|share| *share < WARN_AGREEMENT)
-    {
-        warnings.push(format!(
-            "the traces' heartbeats do not line up across the leads (only {:.0}% of R peaks coincide where leads were printed at the same time): this may not be an ECG, or it was read poorly; check the traces drawn over the picture",
-            share * 100.0
-        ));
     }
     let filled = visible.iter().any(|v| v.iter().any(|&seen| !seen));
     fill_leads(&mut samples, &visible, config.sampling_rate);
@@ -155,57 +146,6 @@ fn height_at(ys: &[Option<f64>], x: f64) -> Option<f64> {
         (None, Some(b)) if fraction >= 0.5 => Some(b),
         _ => None,
     }
-}
-
-/// Below this share of coinciding R peaks the reading gets a warning. Measured on 2026-12-04:
-/// the 46 real photos read gave 0.18–1.0 (the nine under 0.3 are four read wrongly and five
-/// partly in the review in docs/paper-ecgs.md, none of those read well); four pictures of
-/// random blobs read as sheets gave 0.00–0.16, and 20 renders (clean to phone-hard) none
-/// under 0.3. Too close to the photos to refuse on.
-const WARN_AGREEMENT: f64 = 0.3;
-
-/// Peaks this close (s) in two leads are one beat.
-const SAME_BEAT_S: f64 = 0.08;
-
-/// How often the R peaks of leads seen at the same time coincide: the share of one lead's
-/// peaks (in the stretch both saw, away from its ends) that another lead has within
-/// [`SAME_BEAT_S`], over every such pair. A heart beats in every lead at once; scraps of a
-/// texture mistaken for traces do not. `None` when no two leads were seen together for 1 s.
-fn beat_agreement(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Option<f64> {
-    let peaks: Vec<Option<(usize, usize, Vec<usize>)>> = samples
-        .iter()
-        .zip(visible)
-        .map(|(x, v)| {
-            let (a, b) = seen_window(v)?;
-            let found = ecgmatch_signal::detect_r_peaks(&x[a..b], fs);
-            Some((a, b, found.into_iter().map(|p| p + a).collect()))
-        })
-        .collect();
-    let (tolerance, edge, least) = (
-        (SAME_BEAT_S * fs).round() as usize,
-        (EDGE_S * fs).round() as usize,
-        fs as usize,
-    );
-    let (mut matched, mut total) = (0usize, 0usize);
-    for (i, one) in peaks.iter().enumerate() {
-        for (j, other) in peaks.iter().enumerate() {
-            let (Some((a1, b1, p1)), Some((a2, b2, p2))) = (one, other) else {
-                continue;
-            };
-            if i == j {
-                continue;
-            }
-            let (from, to) = ((*a1).max(*a2) + edge, (*b1).min(*b2).saturating_sub(edge));
-            if to < from + least {
-                continue;
-            }
-            for p in p1.iter().filter(|p| (from..to).contains(*p)) {
-                total += 1;
-                matched += usize::from(p2.iter().any(|q| q.abs_diff(*p) <= tolerance));
-            }
-        }
-    }
-    (total > 0).then(|| matched as f64 / total as f64)
 }
 
 #[cfg(test)]

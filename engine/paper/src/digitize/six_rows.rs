@@ -10,6 +10,7 @@ use super::grid::Pitch;
 use super::layout::SheetLayout;
 use super::record::reading;
 use super::trace::Followed;
+use super::trust::spread;
 use super::Config;
 use ecgmatch_formats::record::LIMB_LEADS_FROM_I_AND_II;
 use ecgmatch_formats::Lead;
@@ -87,13 +88,6 @@ fn unexplained(
     unexplained
         .get(unexplained.len().saturating_sub(2))
         .copied()
-}
-
-/// RMS about the median: rows are read from their own baselines, so a relation may hold up to
-/// a constant offset.
-fn spread(values: &[f64]) -> f64 {
-    let level = super::layout::median(values);
-    (values.iter().map(|v| (v - level).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 #[cfg(test)]

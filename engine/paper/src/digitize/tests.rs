@@ -492,7 +492,7 @@ fn pictures_that_are_not_ecgs_are_refused_with_a_reason() {
 }
 
 #[test]
-fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
+fn a_texture_read_as_traces_is_not_searched_and_a_printout_is() {
     // Random pixels enlarged 20× (smooth blobs): taken for a grid with traces on it.
     let mut state = 0x2545_F491u32;
     let small = image::RgbImage::from_fn(80, 55, |_, _| {
@@ -508,19 +508,20 @@ fn a_texture_read_as_traces_is_flagged_and_a_printout_is_not() {
         height: 1100,
         rgb: blobs.into_raw(),
     };
-    let flagged = |d: &Digitized| d.warnings.iter().any(|w| w.contains("do not line up"));
+    let flagged = |d: &Digitized| d.trust.searchable().is_err();
     match digitize(&blobs, &Config::default()) {
         Ok(d) => assert!(
             flagged(&d),
-            "blobs read as {} without a warning: {:?}",
+            "blobs read as {} and searchable: {:?}",
             d.layout,
-            d.warnings
+            d.trust
         ),
         Err(e) => assert!(e.to_string().contains("no ECG"), "{e}"),
     }
     let sheet = render(&ptbxl("00009_lr"), &RenderConfig::default());
     let d = digitize(&sheet.bitmap, &Config::default()).expect("read");
-    assert!(!flagged(&d), "{:?}", d.warnings);
+    assert!(!flagged(&d), "{:?}", d.trust);
+    assert_eq!(d.trust.trusted_count(), 12, "{:?}", d.warnings);
 }
 
 #[test]
@@ -634,4 +635,45 @@ fn a_photo_of_part_of_the_sheet_is_refused_naming_the_leads_it_lacks() {
         "{:?}",
         read.warnings
     );
+}
+
+/// A real phone photo of a printout (`tests/fixtures/paper-photos`), read as well as the
+/// digitizer can today: whatever it reads, a reading whose leads score under 3 dB against the
+/// printed signal is not trusted enough to search, and its doubtful leads are named.
+#[test]
+fn a_real_photo_read_poorly_is_not_searched() {
+    let picture = image::open(ecgmatch_testkit::fixture("paper-photos/01032_hr-0.jpg"))
+        .expect("photo")
+        .to_rgb8();
+    let bitmap = Bitmap {
+        width: picture.width() as usize,
+        height: picture.height() as usize,
+        rgb: picture.into_raw(),
+    };
+    let header = ecgmatch_testkit::fixture("paper-photos/01032_hr.hea");
+    let truth = ecgmatch_formats::read_records(
+        &ecgmatch_formats::read_record_files(&header).expect("files"),
+    )
+    .remove(0)
+    .result
+    .expect("truth");
+    let d = digitize(&bitmap, &Config::default()).expect("the photo is read");
+    let snrs = crate::evaluate::photo_lead_snrs(&truth, Some(&d));
+    let (_, mean) = summarize(&snrs);
+    eprintln!(
+        "real photo: mean-lead SNR {mean:.2} dB, {} leads trusted",
+        d.trust.trusted_count()
+    );
+    if mean < 3.0 {
+        let why = d
+            .trust
+            .searchable()
+            .expect_err("a poor reading is not searched");
+        assert!(why.contains("Retake"), "{why}");
+        assert!(
+            d.warnings.iter().any(|w| w.contains("is doubtful")),
+            "{:?}",
+            d.warnings
+        );
+    }
 }

@@ -61,6 +61,10 @@ const OTHER_LAYOUTS: [(&str, PrintLayout); 2] = [
 struct Level {
     snrs: Vec<f64>,
     refused: usize,
+    /// Pictures read whose leads the trust gate would not search with.
+    not_searched: usize,
+    /// Leads the trust gate doubted, over the pictures read.
+    doubted: usize,
     millis: Vec<f64>,
     /// Per record: the ranked cases from the digitized record (None when refused).
     ranked: Vec<Option<Ranked>>,
@@ -89,7 +93,18 @@ impl Level {
                         .into_iter()
                         .filter(|s| s.is_finite()),
                 );
-                self.ranked.push(Some(search(&d.record)?));
+                self.doubted += 12 - d.trust.trusted_count();
+                // Searched as the page searches it: doubtful leads left out, and not at all
+                // when the trust gate says so (then it counts as no result).
+                match d.trust.searchable() {
+                    Ok(()) => self
+                        .ranked
+                        .push(Some(search(&d.trust.query_record(&d.record))?)),
+                    Err(_) => {
+                        self.not_searched += 1;
+                        self.ranked.push(None);
+                    }
+                }
             }
             _ => {
                 self.refused += 1;
@@ -258,12 +273,14 @@ fn renders(args: &Args, ptbxl: &std::path::Path) -> Result<(), CliError> {
         millis.sort_by(f64::total_cmp);
         println!(
             "{:<11} median {median:.2} dB, mean {mean:.2} dB ({} leads read, {} of {} pictures refused or misread); \
-             digitize median {:.0} ms; retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, \
+             trust gate: {} leads doubted, {} pictures not searched; digitize median {:.0} ms; retrieval: superclass P@10 {p:.3}, kNN macro AUC superclasses {auc:.3}, \
              top-10 shared with the original's {overlap:.3}",
             name,
             out.snrs.len(),
             out.refused,
             entries.len(),
+            out.doubted,
+            out.not_searched,
             millis.get(millis.len() / 2).copied().unwrap_or(f64::NAN)
         );
     }

@@ -29,6 +29,12 @@ pub struct PhotoScores {
     pub means: Vec<f64>,
     pub refused: usize,
     pub millis: Vec<f64>,
+    /// Lead SNRs of the photos read, split by the trust gate's verdict on the lead.
+    pub trusted_leads: Vec<f64>,
+    pub doubted_leads: Vec<f64>,
+    /// Mean-lead SNRs of the photos read, split by whether the gate lets them be searched.
+    pub searched: Vec<f64>,
+    pub not_searched: Vec<f64>,
 }
 
 /// Scores every picture in `photos` against `signals/<record>.hea`; prints a line per photo.
@@ -43,16 +49,25 @@ pub fn score(photos: &Path, signals: &Path) -> Result<PhotoScores, CliError> {
         })
         .collect();
     if pictures.is_empty() {
-        return Err(format!("{}: no photos (JPEG or PNG) in this folder", photos.display()).into());
+        return Err(format!(
+            "{}: no photos (JPEG or PNG) in this folder",
+            photos.display()
+        )
+        .into());
     }
     println!(
         "{:<16} {:<24} {:<10} {:>9} {:>7} {:>6}  leads (dB, I II III aVR aVL aVF V1-V6), or why refused",
         "photo", "artefacts", "labels", "mean dB", "median", "ms"
     );
+    println!("(a lead marked ? is doubted by the trust gate and left out of the search)");
     let mut scores = PhotoScores {
         means: Vec::new(),
         refused: 0,
         millis: Vec::new(),
+        trusted_leads: Vec::new(),
+        doubted_leads: Vec::new(),
+        searched: Vec::new(),
+        not_searched: Vec::new(),
     };
     for path in &pictures {
         let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -80,11 +95,34 @@ pub fn score(photos: &Path, signals: &Path) -> Result<PhotoScores, CliError> {
         let (median, mean) = summarize(&snrs);
         scores.means.push(mean);
         let detail = match &digitized {
-            Ok(_) => snrs
-                .iter()
-                .map(|s| format!("{s:.1}"))
-                .collect::<Vec<_>>()
-                .join(" "),
+            Ok(d) => {
+                // `photo_lead_snrs` scores the leads the truth holds: all twelve here.
+                for (snr, lead) in snrs.iter().zip(&d.trust.leads) {
+                    match lead.trusted() {
+                        true => scores.trusted_leads.push(*snr),
+                        false => scores.doubted_leads.push(*snr),
+                    }
+                }
+                let searchable = d.trust.searchable().is_ok();
+                match searchable {
+                    true => scores.searched.push(mean),
+                    false => scores.not_searched.push(mean),
+                }
+                let leads = snrs
+                    .iter()
+                    .zip(&d.trust.leads)
+                    .map(|(s, l)| format!("{s:.1}{}", if l.trusted() { "" } else { "?" }))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                format!(
+                    "{leads}; {}",
+                    if searchable {
+                        "searched"
+                    } else {
+                        "not searched"
+                    }
+                )
+            }
             Err(e) => {
                 scores.refused += 1;
                 format!("refused: {e}")
@@ -110,6 +148,21 @@ pub fn print_summary(photos: &Path, scores: &PhotoScores) {
         scores.means.len(),
         millis.get(millis.len() / 2).copied().unwrap_or(f64::NAN),
         photos.display()
+    );
+    let describe = |values: &[f64]| {
+        let (median, mean) = summarize(values);
+        format!(
+            "{} (median {median:.2} dB, mean {mean:.2} dB)",
+            values.len()
+        )
+    };
+    println!(
+        "{:<11} leads trusted {}, doubted {}; photos searched {}, not searched {}",
+        "  gate",
+        describe(&scores.trusted_leads),
+        describe(&scores.doubted_leads),
+        describe(&scores.searched),
+        describe(&scores.not_searched),
     );
 }
 

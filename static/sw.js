@@ -9,7 +9,8 @@ async function precacheShell() {
   const index = await fetch('./', { cache: 'no-cache' });
   if (!index.ok) return;
   const html = await index.clone().text();
-  await cache.put('./', index);
+  // A full quota must not stop the worker installing: the page then works online only.
+  await cache.put('./', index).catch(() => {});
   const urls = new Set([...html.matchAll(ASSET)].map((m) => new URL(m[1], self.registration.scope).href));
   await Promise.all([...urls].filter((u) => u.startsWith(self.location.origin)).map((u) => cache.add(u).catch(() => {})));
 }
@@ -35,7 +36,9 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(CACHE);
     try {
       const response = await fetch(request);
-      if (response.ok) cache.put(request, response.clone());
+      // Only whole responses are cached (a 206 range reply cannot be), and a refused put
+      // (a full quota) leaves the response served as it is.
+      if (response.status === 200) cache.put(request, response.clone()).catch(() => {});
       return response;
     } catch (error) {
       const hit = await cache.match(request, { ignoreSearch: true });

@@ -85,7 +85,35 @@ pub async fn keep(url: &str, bytes: &[u8]) {
     };
     let body = Uint8Array::from(bytes);
     if let Ok(response) = Response::new_with_opt_buffer_source(Some(&body)) {
-        let _ = JsFuture::from(cache.put_with_str(url, &response)).await;
+        // A full quota refuses the put: the page works on, downloading again next visit.
+        if JsFuture::from(cache.put_with_str(url, &response))
+            .await
+            .is_ok()
+        {
+            ask_to_persist().await;
+        }
+    }
+}
+
+/// Asks the browser to keep the site's storage when space runs short
+/// (`navigator.storage.persist()`), so that the kept library is not evicted on a phone. The
+/// browser may decline; nothing changes then.
+async fn ask_to_persist() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let Ok(storage) = Reflect::get(&navigator, &"storage".into()) else {
+        return;
+    };
+    let Ok(persist) = Reflect::get(&storage, &"persist".into()) else {
+        return;
+    };
+    let Ok(persist) = persist.dyn_into::<js_sys::Function>() else {
+        return;
+    };
+    if let Ok(promise) = persist.call0(&storage) {
+        let _ = JsFuture::from(js_sys::Promise::from(promise)).await;
     }
 }
 

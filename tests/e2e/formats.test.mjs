@@ -86,6 +86,12 @@ test('a table without a time column asks for the sampling rate, and the unit gue
   await dropFiles(page, [csv]);
   await page.waitForSelector('.notice .rate-request');
   assert.ok((await notices()).some((n) => n.includes('sampling rate')), (await notices()).join('\n'));
+  // A rate no ECG is recorded at is refused at the question, not read.
+  await page.fill('.notice .rate-request input', '0.001');
+  await page.click('.notice .rate-request button');
+  await page.waitForSelector('.notice .rate-request .warning');
+  assert.match(await page.textContent('.notice .rate-request .warning'), /20 to 100000/);
+  assert.equal(await tabs(), before);
   await page.fill('.notice .rate-request input', '100');
   await page.click('.notice .rate-request button');
   await waitUntil(async () => (await tabs()) === before + 1);

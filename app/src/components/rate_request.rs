@@ -1,4 +1,5 @@
 use ecgmatch::formats::ReadOptions;
+use ecgmatch::signal::prepare::MIN_ECG_RATE_HZ;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -28,7 +29,9 @@ pub fn rate_request(props: &Props) -> Html {
                 .map(|i| i.value())
                 .unwrap_or_default();
             match value.trim().replace(',', ".").parse::<f64>() {
-                Ok(hz) if hz.is_finite() && hz > 0.0 && hz <= 100_000.0 => {
+                // An ECG below 20 Hz cannot be searched (`signal::prepare`), above 100 kHz
+                // no device records.
+                Ok(hz) if (MIN_ECG_RATE_HZ..=100_000.0).contains(&hz) => {
                     invalid.set(false);
                     on_reread.emit((
                         id,
@@ -48,7 +51,7 @@ pub fn rate_request(props: &Props) -> Html {
                 <input ref={input} class="sampling-rate" type="text" inputmode="decimal" placeholder="e.g. 500" />
             </label>
             <button type="submit">{ "Read" }</button>
-            if *invalid { <span class="warning">{ " Enter a positive number of samples per second, at most 100000" }</span> }
+            if *invalid { <span class="warning">{ format!(" Enter the samples per second: an ECG's rate, {MIN_ECG_RATE_HZ} to 100000") }</span> }
         </form>
     }
 }

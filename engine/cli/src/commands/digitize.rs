@@ -127,6 +127,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     }
     println!("{read} of {} pictures read, {refused} refused", paths.len());
+    // A script must see that nothing came of the run, as `search` tells it.
+    if read == 0 {
+        return Err(format!(
+            "none of the {} pictures could be read (the reasons are above); {}",
+            paths.len(),
+            ecgmatch::paper::digitize::ACCEPTED
+        )
+        .into());
+    }
     Ok(())
 }
 

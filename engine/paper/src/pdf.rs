@@ -191,16 +191,22 @@ impl Embedded<'_> {
 }
 
 /// Every image XObject in the file, in file order.
+/// Each byte is looked at a bounded number of times, however the file repeats `stream`:
+/// dictionaries are searched back only to the previous keyword, and the next `endstream` found
+/// by searching is remembered for the streams before it.
 fn images(pdf: &[u8]) -> impl Iterator<Item = Embedded<'_>> {
     let mut at = 0;
+    // The next `endstream` at or after some position, once searched for (None: there is none).
+    let mut next_end: Option<(usize, Option<usize>)> = None;
     std::iter::from_fn(move || loop {
+        let previous = at;
         let keyword = find(pdf, b"stream", at)?;
         at = keyword + 6;
         // `endstream` also contains the keyword; a stream begins only after a dictionary.
         if keyword >= 3 && &pdf[keyword - 3..keyword] == b"end" {
             continue;
         }
-        let Some(dict) = dictionary_before(pdf, keyword) else {
+        let Some(dict) = dictionary_before(pdf, keyword, previous) else {
             continue;
         };
         let mut start = keyword + 6;
@@ -224,7 +230,16 @@ fn images(pdf: &[u8]) -> impl Iterator<Item = Embedded<'_>> {
                     rest[trimmed..].starts_with(b"endstream")
                 }
             })
-            .or_else(|| find(pdf, b"endstream", start).map(|e| trim_eol(pdf, start, e)))?;
+            .or_else(|| {
+                let found = match next_end {
+                    Some((from, found)) if from <= start && found.is_none_or(|e| e >= start) => {
+                        found
+                    }
+                    _ => find(pdf, b"endstream", start),
+                };
+                next_end = Some((start, found));
+                found.map(|e| trim_eol(pdf, start, e))
+            })?;
         at = end;
         if entries.name("Subtype").as_deref() != Some("Image") {
             continue;
@@ -256,8 +271,9 @@ fn trim_eol(pdf: &[u8], start: usize, mut end: usize) -> usize {
     end
 }
 
-/// The `<< … >>` dictionary ending just before `keyword` (nested dictionaries included).
-fn dictionary_before(pdf: &[u8], keyword: usize) -> Option<&[u8]> {
+/// The `<< … >>` dictionary ending just before `keyword` (nested dictionaries included),
+/// starting at or after `floor` (the end of the previous keyword).
+fn dictionary_before(pdf: &[u8], keyword: usize, floor: usize) -> Option<&[u8]> {
     let mut end = keyword;
     while end > 0 && pdf[end - 1].is_ascii_whitespace() {
         end -= 1;
@@ -267,7 +283,7 @@ fn dictionary_before(pdf: &[u8], keyword: usize) -> Option<&[u8]> {
     }
     let (mut depth, mut i) = (0usize, end);
     // Stream dictionaries are small; a runaway search means this was not one.
-    let floor = end.saturating_sub(64 * 1024);
+    let floor = end.saturating_sub(64 * 1024).max(floor);
     while i >= floor + 2 {
         match &pdf[i - 2..i] {
             b">>" => {
@@ -573,6 +589,20 @@ mod tests {
         assert!(err.contains("damaged"), "{err}");
         bomb.truncate(bomb.len() / 2);
         assert!(largest_picture(&bomb).is_err());
+    }
+
+    #[test]
+    fn a_pdf_of_repeated_stream_keywords_is_scanned_in_linear_time() {
+        // 1 MB of `>> stream`, a dictionary's end before every keyword and no start: each
+        // keyword once searched 64 KB back for the `<<` that would open its dictionary.
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        while pdf.len() < 1_000_000 {
+            pdf.extend_from_slice(b">> stream ");
+        }
+        let started = std::time::Instant::now();
+        assert!(largest_picture(&pdf).is_err());
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(seconds < 2.0, "{seconds:.1} s");
     }
 
     proptest::proptest! {

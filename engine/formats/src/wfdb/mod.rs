@@ -17,6 +17,8 @@ use super::{
     check_sampling_rate, millivolts_per, InputFile, ReadOptions, RecordReader,
     MAX_SAMPLES_PER_CHANNEL,
 };
+use std::collections::HashMap;
+
 use crate::{Channel, Lead, Record};
 use crate::{Error, Result};
 use header::{Header, SignalSpec};
@@ -64,9 +66,10 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
     let groups = group_by_file(&primary.name, &header, &mut warnings)?;
 
     let mut data = Vec::with_capacity(groups.len());
+    let dropped = by_base_name(files);
     for group in &groups {
         let file =
-            find_file(primary, files, group.file_name).ok_or_else(|| Error::MissingFile {
+            find_file(primary, &dropped, group.file_name).ok_or_else(|| Error::MissingFile {
                 file: primary.name.clone(),
                 missing: header::base_name(group.file_name).to_string(),
             })?;
@@ -193,13 +196,19 @@ fn group_by_file<'h>(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Group<'h>>> {
     let mut groups: Vec<Group<'h>> = Vec::new();
+    // Groups by file name in a map: a header listing many signals in many files stays linear.
+    let mut by_name: HashMap<&'h str, usize> = HashMap::new();
     for (s, spec) in header.signals.iter().enumerate() {
-        let Some(group) = groups.iter_mut().find(|g| g.file_name == spec.file_name) else {
+        let Some(group) = by_name
+            .get(spec.file_name.as_str())
+            .map(|&g| &mut groups[g])
+        else {
             let format =
                 Format::from_code(&spec.format).ok_or_else(|| Error::UnsupportedFormat {
                     file: file.to_string(),
                     format: describe_format(&spec.format),
                 })?;
+            by_name.insert(&spec.file_name, groups.len());
             groups.push(Group {
                 file_name: &spec.file_name,
                 format,
@@ -252,20 +261,26 @@ fn describe_format(code: &str) -> String {
 /// holds several files of that name.
 fn find_file<'f>(
     primary: &InputFile,
-    files: &'f [InputFile],
+    dropped: &HashMap<&str, Vec<&'f InputFile>>,
     wanted: &str,
 ) -> Option<&'f InputFile> {
-    let wanted = header::base_name(wanted);
     let folder = |f: &InputFile| f.name.len() - f.base_name().len();
-    let same_folder = |f: &&InputFile| f.name[..folder(f)] == primary.name[..folder(primary)];
-    let mut candidates = files.iter().filter(|f| f.base_name() == wanted);
-    let first = candidates.next()?;
-    Some(
-        std::iter::once(first)
-            .chain(candidates)
-            .find(same_folder)
-            .unwrap_or(first),
-    )
+    let same_folder = |f: &&&InputFile| f.name[..folder(f)] == primary.name[..folder(primary)];
+    let candidates = dropped.get(header::base_name(wanted))?;
+    candidates
+        .iter()
+        .find(same_folder)
+        .or(candidates.first())
+        .copied()
+}
+
+/// The dropped files by base name, in drop order, looked up once per signal file.
+fn by_base_name(files: &[InputFile]) -> HashMap<&str, Vec<&InputFile>> {
+    let mut index: HashMap<&str, Vec<&InputFile>> = HashMap::new();
+    for f in files {
+        index.entry(f.base_name()).or_default().push(f);
+    }
+    index
 }
 
 /// Frames in the record when the header does not say: as many whole frames as every file holds.

@@ -372,3 +372,21 @@ fn rates_no_ecg_is_recorded_at_and_overflowing_gains_are_refused() {
         .to_string();
     assert!(message.contains("too large to represent"), "{message}");
 }
+
+#[test]
+fn a_header_naming_many_files_is_answered_in_linear_time() {
+    // 50,000 signals, each in its own file: grouping them compared every name with every
+    // group's (1.25e9 comparisons) before the files were even looked for.
+    let signals = 50_000;
+    let mut hea = format!("r {signals} 500 10\n");
+    for s in 0..signals {
+        hea.push_str(&format!("f{s}.dat 16 200/mV 16 0 0 0 0 V1\n"));
+    }
+    let started = std::time::Instant::now();
+    let e = read_one(&hea, &[("f0.dat", le16(&[0; 10]))])
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.to_string().contains("f1.dat"), "{e}");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(seconds < 2.0, "{seconds:.1} s");
+}

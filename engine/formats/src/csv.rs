@@ -152,7 +152,8 @@ impl Separator {
 }
 
 /// The cells of one line, unquoted and trimmed. A quoted cell may hold the separator, and
-/// `""` inside quotes stands for one quote.
+/// `""` inside quotes stands for one quote. At most `MAX_COLUMNS + 1` cells: a line of a
+/// million cells is refused for its width all the same, without first holding them all.
 fn split(line: &str, separator: Separator) -> Vec<Cow<'_, str>> {
     let blank: &[char] = if separator == Separator::Char('\t') {
         &[' ']
@@ -189,7 +190,7 @@ fn split(line: &str, separator: Separator) -> Vec<Cow<'_, str>> {
         };
         cells.push(cell);
         let mut chars = after.chars();
-        if chars.next().is_none() {
+        if chars.next().is_none() || cells.len() > MAX_COLUMNS {
             return cells;
         }
         rest = chars.as_str();
@@ -730,6 +731,9 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
         }
     }
 
+    // Every line but a header of names and one of units is a row: too many are refused before
+    // any is split into cells.
+    check_samples(file, lines.len().saturating_sub(2) as u64)?;
     let header_width = names
         .as_ref()
         .map(|n: &Vec<String>| trimmed_width(n.iter().map(String::as_str)));
@@ -747,7 +751,7 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
     }
     if width > MAX_COLUMNS {
         return Err(invalid(format!(
-            "it has {width} columns; at most {MAX_COLUMNS} are read"
+            "it has more than {MAX_COLUMNS} columns; at most {MAX_COLUMNS} are read"
         )));
     }
     if rows.is_empty() {
@@ -785,8 +789,13 @@ fn parse_table(file: &str, text: &str, warnings: &mut Vec<String>) -> Result<Tab
                 ));
                 break;
             }
+            let held = if filled > MAX_COLUMNS {
+                format!("more than {MAX_COLUMNS}")
+            } else {
+                filled.to_string()
+            };
             return Err(invalid(format!(
-                "line {line} holds {filled} values, but the table has {width} columns (separated by {})",
+                "line {line} holds {held} values, but the table has {width} columns (separated by {})",
                 separator.describe()
             )));
         }
@@ -983,6 +992,12 @@ mod tests {
             let i = original.lead(Lead::I).unwrap().samples[0];
             assert!((r.lead(Lead::I).unwrap().samples[0] - i * 1000.0).abs() < 0.06);
         }
+    }
+
+    #[test]
+    fn a_line_of_a_million_cells_is_not_held_whole() {
+        let line = "0,".repeat(1_000_000);
+        assert_eq!(split(&line, Separator::Char(',')).len(), MAX_COLUMNS + 1);
     }
 
     #[test]
@@ -1209,7 +1224,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
         assert!(
-            message(&wide).contains("300 columns; at most 256"),
+            message(&wide).contains("more than 256 columns; at most 256"),
             "{}",
             message(&wide)
         );

@@ -322,13 +322,20 @@ fn read(input: &InputFile) -> Result<Record> {
             header.record_duration
         )));
     }
-    let records = data_records(file, bytes, &header, format, &mut warnings)?;
     let (kept, rate_warning) = signals_at_the_ecg_rate(&header, &signals);
     warnings.extend(rate_warning);
     let Some(&first) = kept.first() else {
         return Err(invalid("it holds no signal samples".into()));
     };
     let samples_per_record = header.signals[first].samples_per_record;
+    let records = data_records(
+        file,
+        bytes,
+        &header,
+        format,
+        samples_per_record,
+        &mut warnings,
+    )?;
     let sampling_rate = samples_per_record as f64 / header.record_duration;
 
     let annotation_lists: Vec<Vec<Tal>> = records
@@ -412,12 +419,15 @@ fn read(input: &InputFile) -> Result<Record> {
 }
 
 /// The data records present: as many as the header declares (or, for -1, as the file
-/// holds). A file cut short keeps its complete records, with a warning.
+/// holds). A file cut short keeps its complete records, with a warning. Too many samples per
+/// signal (`samples_per_record` each) are refused here, before anything is kept per record:
+/// a file of tiny records, each with its annotations, once took 54 times its size in memory.
 fn data_records<'b>(
     file: &str,
     bytes: &'b [u8],
     header: &Header,
     format: &'static str,
+    samples_per_record: usize,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<&'b [u8]>> {
     let record_bytes: usize = header
@@ -463,6 +473,10 @@ fn data_records<'b>(
     if count == 0 {
         return Err(invalid("the header declares 0 data records".into()));
     }
+    check_samples(
+        file,
+        (count as u64).saturating_mul(samples_per_record as u64),
+    )?;
     Ok(data.chunks_exact(record_bytes).take(count).collect())
 }
 
@@ -1242,6 +1256,36 @@ pub(super) mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn too_many_tiny_records_are_refused_before_they_are_kept() {
+        // 4,000,000 records of one sample and one annotation each: more samples than a lead
+        // may have, refused before each record's annotations are parsed.
+        let records = 4_000_000;
+        let tal = b"+0\x14\x14\x00\x00\x00\x00".to_vec();
+        let tals: Vec<String> = vec![String::from_utf8(tal).unwrap(); records];
+        let signals = [
+            signal("ECG II", "uV", ("-1", "1"), 1, vec![0; records]),
+            annotation_signal(&tals),
+        ];
+        let bytes = encode(&fixed("EDF+C", records, "0.01"), &signals);
+        let started = std::time::Instant::now();
+        let e = read_bytes(&bytes).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::TooLarge {
+                    actual: 4_000_000,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // Measured: 1.06 s and 1.08 GB peak before (records kept, annotations parsed, then
+        // refused); 0.02 s after.
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(seconds < 0.25, "{seconds:.2} s");
     }
 
     #[test]

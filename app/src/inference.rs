@@ -79,6 +79,8 @@ pub struct Timings {
 pub struct QueryResults {
     pub matches: Vec<Match>,
     pub consensus: Vec<Vote>,
+    /// How many of the nearest cases voted for the consensus.
+    pub voters: usize,
     pub zero_shot: Vec<ZeroShotScore>,
     /// The query's rate, RR spread and largest deflection (none without beats).
     pub measured: Option<MeasureSummary>,
@@ -117,6 +119,7 @@ pub async fn run_query(
     Ok(QueryResults {
         matches: describe_ranked(&searcher.bundle, &ranked),
         consensus: consensus(&searcher.bundle, &ranked.voters),
+        voters: ranked.voters.len(),
         zero_shot: zero_shot(&searcher.bundle, &embedding),
         measured: summary(&measures),
         backend,

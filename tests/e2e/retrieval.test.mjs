@@ -32,6 +32,11 @@ test('every committed test-fold record finds cases sharing its statements, and n
     // Cases are listed once per distinct report (a normal ECG's neighbours share many).
     const reports = await page.$$eval('#results .case .report', (els) => els.map((e) => e.textContent.trim().toLowerCase()));
     assert.equal(new Set(reports).size, reports.length, `${name}: a report listed twice: ${reports}`);
+    // The consensus says how many cases voted: the library's k nearest (3,200 in v5).
+    await page.waitForSelector('#consensus');
+    const voters = Number(await page.getAttribute('#consensus', 'data-voters'));
+    assert.equal(voters, 3200, `${name}: ${voters} voters`);
+    assert.match(await page.textContent('#consensus .meta'), /of the 3200 nearest cases/);
     const rate = Number(await page.getAttribute('#measured', 'data-heart-rate'));
     assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
     // The library holds all of PTB-XL, so the record finds itself; judge the others.

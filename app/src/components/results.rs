@@ -70,7 +70,7 @@ pub fn results(props: &Props) -> Html {
                         </ol>
                         <div class="side">
                             <Measured summary={r.measured.clone()} />
-                            <Consensus votes={r.consensus.clone()} />
+                            <Consensus votes={r.consensus.clone()} voters={r.voters} />
                             <ZeroShot scores={r.zero_shot.clone()} />
                         </div>
                     </div>

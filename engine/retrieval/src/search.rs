@@ -95,12 +95,6 @@ impl Searcher {
         Ok(self.bundle.manifest.layout.record_patches(record)?)
     }
 
-    /// What the signal-quality gate says of a record's leads it still searches with: each
-    /// flat, clipped, non-numeric or implausible lead named (an error when none is usable).
-    pub fn quality_warnings(&self, record: &Record) -> Result<Vec<String>> {
-        Ok(ecgmatch_signal::quality::check(record)?)
-    }
-
     /// A record's measurements, as the library's cases were measured; empty when the
     /// library compares embeddings alone.
     pub fn measure(&self, record: &Record) -> Result<Vec<f32>> {

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let measures = searcher.measure(&record)?;
             // What the reader noticed, then what the signal-quality gate says of the leads.
             let mut warnings = record.warnings.clone();
-            warnings.extend(searcher.quality_warnings(&record)?);
+            warnings.extend(ecgmatch::signal::quality::check(&record)?);
             Ok((record.name.clone(), embedding, measures, warnings))
         });
         results.push(match result {

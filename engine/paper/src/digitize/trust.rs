@@ -17,6 +17,7 @@
 //! leads doubted per level) so that a well-read render is seldom doubted; the real photos are
 //! scored with them, not tuned on.
 
+use ecgmatch_formats::record::LIMB_LEADS_FROM_I_AND_II;
 use ecgmatch_formats::{Lead, Record};
 use ecgmatch_signal::fill::{seen_window, EDGE_S};
 
@@ -38,15 +39,16 @@ pub const LEAST_TOGETHER_S: f64 = 1.0;
 /// Spread (mV) below which a lead is taken as flat, for the relations' scale.
 const MIN_SPREAD_MV: f64 = 0.05;
 
-/// Each limb lead in terms of I and II (`lead = a·I + b·II`).
-const LIMB_LEADS: [(Lead, [f64; 2]); 6] = [
-    (Lead::I, [1.0, 0.0]),
-    (Lead::II, [0.0, 1.0]),
-    (Lead::III, [-1.0, 1.0]),
-    (Lead::AVR, [-0.5, -0.5]),
-    (Lead::AVL, [1.0, -0.5]),
-    (Lead::AVF, [-0.5, 1.0]),
-];
+/// Each limb lead in terms of I and II (`lead = a·I + b·II`), read off the relations the
+/// cart computes them by ([`LIMB_LEADS_FROM_I_AND_II`]).
+fn limb_leads() -> [(Lead, [f64; 2]); 6] {
+    let mut leads = [(Lead::I, [1.0, 0.0]); 6];
+    leads[1] = (Lead::II, [0.0, 1.0]);
+    for (slot, (lead, from)) in leads[2..].iter_mut().zip(LIMB_LEADS_FROM_I_AND_II) {
+        *slot = (lead, [f64::from(from(1.0, 0.0)), f64::from(from(0.0, 1.0))]);
+    }
+    leads
+}
 
 /// The evidence about one lead; `None` where the picture gives none (no peaks, no partner
 /// seen at the same time).
@@ -126,7 +128,7 @@ impl Trust {
     /// leads where there are two, otherwise (and for chest leads) flat at zero.
     pub fn query_record(&self, record: &Record) -> Record {
         let mut out = record.clone();
-        let trusted_limbs: Vec<(Lead, [f64; 2])> = LIMB_LEADS
+        let trusted_limbs: Vec<(Lead, [f64; 2])> = limb_leads()
             .into_iter()
             .filter(|(l, _)| self.is_trusted(*l))
             .collect();
@@ -134,14 +136,17 @@ impl Trust {
             [a, b, ..] => record
                 .lead(a.0)
                 .zip(record.lead(b.0))
-                .map(|(x, y)| (a.1, b.1, x.samples.clone(), y.samples.clone())),
+                .map(|(x, y)| (a.1, b.1, &x.samples, &y.samples)),
             _ => None,
         };
         for channel in &mut out.channels {
             let Some(lead) = channel.lead.filter(|l| !self.is_trusted(*l)) else {
                 continue;
             };
-            let coefficients = LIMB_LEADS.iter().find(|(l, _)| *l == lead).map(|c| c.1);
+            let coefficients = limb_leads()
+                .into_iter()
+                .find(|(l, _)| *l == lead)
+                .map(|c| c.1);
             match (coefficients, &basis) {
                 (Some(c), Some((ca, cb, xa, xb))) => {
                     channel.derived = true;
@@ -251,9 +256,11 @@ pub fn beat_matches(samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Vec
 /// The smallest share of limb lead `lead`'s spread that a pair of other limb leads, seen with
 /// it for [`LEAST_TOGETHER_S`], leaves unexplained; `None` for chest leads or without a pair.
 fn unexplained(lead: Lead, samples: &[Vec<f32>], visible: &[Vec<bool>], fs: f64) -> Option<f64> {
-    let target = LIMB_LEADS.iter().find(|(l, _)| *l == lead)?.1;
-    let others: Vec<(Lead, [f64; 2])> =
-        LIMB_LEADS.into_iter().filter(|(l, _)| *l != lead).collect();
+    let target = limb_leads().into_iter().find(|(l, _)| *l == lead)?.1;
+    let others: Vec<(Lead, [f64; 2])> = limb_leads()
+        .into_iter()
+        .filter(|(l, _)| *l != lead)
+        .collect();
     let seen = |l: Lead, i: usize| visible.get(l.index()).and_then(|v| v.get(i)) == Some(&true);
     let value = |l: Lead, i: usize| samples[l.index()][i] as f64;
     let mut best: Option<f64> = None;
@@ -325,7 +332,7 @@ mod tests {
             let column = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3][k];
             let samples: Vec<f32> = (0..1000)
                 .map(|i| {
-                    let v = match LIMB_LEADS.iter().find(|(l, _)| *l == lead) {
+                    let v = match limb_leads().into_iter().find(|(l, _)| *l == lead) {
                         Some((_, c)) => c[0] * i_lead(i) + c[1] * ii_lead(i),
                         None => beat(i, 0.4 + 0.1 * k as f64, 0.0),
                     };

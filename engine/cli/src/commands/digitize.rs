@@ -35,20 +35,24 @@ pub struct Args {
 
 const PICTURE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "bmp", "pdf"];
 
+/// The pictures the digitizer reads in a folder, by extension, in name order.
+pub(super) fn pictures_in(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let is_picture = |p: &PathBuf| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    };
+    Ok(super::inputs::files_in(dir)?
+        .into_iter()
+        .filter(is_picture)
+        .collect())
+}
+
 pub fn run(args: Args) -> Result<(), CliError> {
     let mut paths = Vec::new();
     for path in &args.pictures {
         if path.is_dir() {
-            let is_picture = |p: &PathBuf| {
-                p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            };
-            paths.extend(
-                super::inputs::files_in(path)?
-                    .into_iter()
-                    .filter(is_picture),
-            );
+            paths.extend(pictures_in(path)?);
         } else {
             paths.push(path.clone());
         }

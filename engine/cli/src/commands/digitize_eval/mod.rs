@@ -29,7 +29,7 @@ pub struct Args {
     /// its fold-10 records
     #[arg(long, required_unless_present = "photos")]
     ptbxl: Option<PathBuf>,
-    /// Real photos or scans of printouts (JPEG, PNG), scored against --signals; a
+    /// Real photos or scans of printouts (PNG, JPEG, BMP, PDF), scored against --signals; a
     /// `photos.csv` here or one folder up names each photo's record and artefacts
     #[arg(long, requires = "signals")]
     photos: Option<PathBuf>,

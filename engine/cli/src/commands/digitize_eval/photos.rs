@@ -2,11 +2,10 @@
 //! against the signals that were printed (Challenge 2024 SNR, a refused photo or a lead not
 //! read counting 0 dB), per photo and as median and mean of the photos' mean-lead SNR.
 
-use super::super::digitize::load;
-use super::super::inputs::files_in;
+use super::super::digitize::{load, pictures_in};
 use super::CliError;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use ecgmatch::formats::{read_record_files, read_records};
@@ -40,17 +39,10 @@ pub struct PhotoScores {
 /// Scores every picture in `photos` against `signals/<record>.hea`; prints a line per photo.
 pub fn score(photos: &Path, signals: &Path) -> Result<PhotoScores, CliError> {
     let facts = read_facts(photos);
-    let pictures: Vec<PathBuf> = files_in(photos)?
-        .into_iter()
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_ascii_lowercase().as_str()))
-        })
-        .collect();
+    let pictures = pictures_in(photos)?;
     if pictures.is_empty() {
         return Err(format!(
-            "{}: no photos (JPEG or PNG) in this folder",
+            "{}: no photos or scans (PNG, JPEG, BMP, PDF) in this folder",
             photos.display()
         )
         .into());

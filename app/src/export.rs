@@ -39,7 +39,9 @@ fn csv_field(s: &str) -> String {
 }
 
 pub fn to_csv(records: &[std::rc::Rc<LoadedRecord>]) -> String {
-    let mut out = String::from("query,rank,ecg_id,similarity,age,sex,scp_codes,report,english\n");
+    let mut out = String::from(
+        "query,rank,ecg_id,similarity,age,sex,scp_codes,report,language,english,statements\n",
+    );
     for r in records {
         let QueryStatus::Done(q) = &r.query else {
             continue;
@@ -56,7 +58,9 @@ pub fn to_csv(records: &[std::rc::Rc<LoadedRecord>]) -> String {
                     .map_or(String::new(), |s| format!("{s:?}").to_lowercase()),
                 csv_field(&codes.join(" ")),
                 csv_field(m.report.trim()),
+                m.language.to_string(),
                 csv_field(&m.english),
+                csv_field(&m.statements),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');

@@ -16,8 +16,34 @@ fn sex(s: Option<ecgmatch::formats::Sex>) -> &'static str {
     }
 }
 
+/// A case's report as written, its English translation where it was not written in English,
+/// and its statements as one line.
+#[function_component(ReportText)]
+pub fn report_text(props: &ReportProps) -> Html {
+    let c = &props.case;
+    let translated = c.language != "en";
+    html! {
+        <div class="reports">
+            <p class="report" lang={c.language} title="the report as written">{ &c.report }</p>
+            if translated {
+                <p class="english" lang="en" title="translated offline by ECGMatch's reviewed phrase table">
+                    <span class="label">{ "English: " }</span>{ &c.english }
+                </p>
+            }
+            <p class="statements" lang="en" title="composed from the case's SCP statements">
+                <span class="label">{ "Statements: " }</span>{ &c.statements }
+            </p>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ReportProps {
+    pub case: Match,
+}
+
 /// One ranked case: similarity, patient, the original report beside its English
-/// rendering, how many nearby cases share that report, and its statements as chips.
+/// translation, how many nearby cases share that report, and its statements as chips.
 #[function_component(CaseCard)]
 pub fn case_card(props: &Props) -> Html {
     let c = &props.case;
@@ -36,10 +62,7 @@ pub fn case_card(props: &Props) -> Html {
                 <span class="meta">{ format!("PTB-XL ecg_id {ecg_id}") }</span>
                 <button class="compare" onclick={move |_| on_compare.emit(ecg_id)}>{ "Compare" }</button>
             </div>
-            <div class="reports">
-                <p class="report" lang="de" title="original report">{ c.report.trim() }</p>
-                <p class="english" lang="en" title="composed from the SCP statements">{ &c.english }</p>
-            </div>
+            <ReportText case={c.clone()} />
             if let Some(n) = c.same_report.filter(|n| *n > 0) {
                 <p class="meta same-report" data-same-report={n.to_string()}>{ format!("The same report as {n} other nearby case{}, listed once.", if n == 1 { "" } else { "s" }) }</p>
             }

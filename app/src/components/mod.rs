@@ -20,7 +20,7 @@ mod zero_shot;
 
 pub use backend_switch::BackendSwitch;
 pub use camera::CameraCapture;
-pub use case_card::CaseCard;
+pub use case_card::{CaseCard, ReportText};
 pub use consensus::Consensus;
 pub use disclaimer::Disclaimer;
 pub use drop_zone::DropZone;

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{CaseCard, Consensus, Measured, ZeroShot};
+use super::{CaseCard, Consensus, Measured, ReportText, ZeroShot};
 use crate::state::{LoadedRecord, QueryStatus};
 
 #[derive(Properties, PartialEq)]
@@ -57,8 +57,7 @@ pub fn results(props: &Props) -> Html {
                         <aside class="compare-panel" id="compare-panel" data-ecg-id={case.ecg_id.to_string()}>
                             <h3>{ format!("Your ECG beside case {}", case.ecg_id) }</h3>
                             <p class="meta">{ "The library carries reports, not waveforms (they would make the download many times larger), so the case is shown by its report and statements. The query's printout is above." }</p>
-                            <p class="report">{ case.report.trim() }</p>
-                            <p class="english">{ &case.english }</p>
+                            <ReportText case={case.clone()} />
                             <button onclick={props.on_compare.reform(|_| None)}>{ "Close" }</button>
                         </aside>
                     }

@@ -5,11 +5,13 @@
 //! file bytes ─ formats ─▶ Record ─ signal ─▶ prepared leads, encoding images
 //!            ─ model ─▶ embedding ─ retrieval ─▶ similar cases and reports
 //! photo / scan / PDF ─ paper ─▶ Record
+//! a case's report ─ reports ─▶ its language and English
 //! ```
 
 pub use ecgmatch_formats as formats;
 pub use ecgmatch_model as model;
 pub use ecgmatch_paper as paper;
+pub use ecgmatch_reports as reports;
 pub use ecgmatch_retrieval as retrieval;
 pub use ecgmatch_signal as signal;
 #[cfg(feature = "train")]

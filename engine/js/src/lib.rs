@@ -195,7 +195,7 @@ impl Engine {
     }
 
     /// Reads `files` (see [`read_files`]) and searches each record for its `k` nearest cases:
-    /// `[{ files, record, cases: [{ rank, ecg_id, similarity, report, english, scp_codes, … }],
+    /// `[{ files, record, cases: [{ rank, ecg_id, similarity, report, language, english, statements, scp_codes, … }],
     /// consensus: [{ code, description, weight }] }` or `{ files, error }]`.
     pub async fn search(&self, files: JsValue, k: usize) -> Result<JsValue, JsError> {
         let mut results = Vec::new();

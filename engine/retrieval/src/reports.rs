@@ -7,43 +7,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use super::{KnnRule, Neighbour};
-
-/// Lower-cases, removes the boilerplate PTB-XL appends, and collapses whitespace:
-/// `4.46 unbestätigter bericht` (an unconfirmed-report stamp of the cart's software) and
-/// `Edit: …` (annotators' coding notes, not part of the report).
-pub fn clean_report(report: &str) -> String {
-    let lower = report.to_lowercase();
-    let mut text = lower.as_str();
-    if let Some(i) = text.find("edit:") {
-        text = &text[..i];
-    }
-    let mut words: Vec<&str> = text.split_whitespace().collect();
-    if let Some(i) = words.iter().position(|w| w.starts_with("unbestätigt")) {
-        words.truncate(i);
-        // The stamp is preceded by a version number such as `4.46`.
-        if words
-            .last()
-            .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        {
-            words.pop();
-        }
-    }
-    words
-        .join(" ")
-        .trim_end_matches([' ', '.', ',', ';'])
-        .to_string()
-}
-
-/// The form used for exact-report matching: cleaned, punctuation-insensitive.
-pub fn normalise_report(report: &str) -> String {
-    clean_report(report)
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use ecgmatch_reports::{clean_report, normalise_report};
 
 /// How distinct reports are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,9 +31,14 @@ pub struct Match {
     pub fold: u8,
     pub age: Option<f32>,
     pub sex: Option<ecgmatch_formats::Sex>,
+    /// The report as the hospital wrote it, the cart's stamps removed.
     pub report: String,
-    /// The English text composed from the case's statements (or its own English report).
+    /// The language it is written in (ISO 639-1: `de`, `sv`, `en`).
+    pub language: &'static str,
+    /// The report in English: translated (see `ecgmatch_reports::translate`), or itself.
     pub english: String,
+    /// The case's SCP statements as one English line, rhythm first.
+    pub statements: String,
     pub scp_codes: Vec<StatementChip>,
     /// How many other cases among the nearest searched carry the same report (listed once).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,6 +160,7 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
         .enumerate()
         .map(|(rank, hit)| {
             let case = &bundle.cases[hit.index];
+            let translation = ecgmatch_reports::translate(&case.report);
             Match {
                 rank: rank + 1,
                 ecg_id: case.ecg_id,
@@ -162,8 +168,10 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
                 fold: case.fold,
                 age: case.age,
                 sex: case.sex,
-                report: case.report.clone(),
-                english: bundle.texts[case.text as usize].clone(),
+                report: ecgmatch_reports::display_report(&case.report),
+                language: translation.language.code(),
+                english: translation.english,
+                statements: bundle.statements_line(&case.scp_codes),
                 scp_codes: case
                     .scp_codes
                     .iter()

@@ -18,6 +18,7 @@ mod pack_text;
 mod render;
 mod search;
 mod train;
+mod translate;
 
 use clap::{Parser, Subcommand};
 pub use error::CliError;
@@ -67,6 +68,8 @@ enum Command {
     Search(search::Args),
     /// Print a record as a paper ECG picture (PNG, JPEG, or a .y4m frame), optionally photographed badly
     Render(render::Args),
+    /// English for German and Swedish report texts; with --ptbxl, the translator's coverage of PTB-XL
+    Translate(translate::Args),
     /// Read printed ECGs from photos or scans (PNG, JPEG, BMP) into 12-lead records
     Digitize(digitize::Args),
     /// Render fold-10 records as printed ECGs, degrade, digitize; print SNR and retrieval per level
@@ -95,6 +98,7 @@ pub fn run() -> i32 {
         Command::Bundle(args) => bundle::run(args),
         Command::PackText(args) => pack_text::run(args),
         Command::Search(args) => search::run(args),
+        Command::Translate(args) => translate::run(args),
     };
     match result {
         Ok(()) => 0,

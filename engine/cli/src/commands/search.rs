@@ -137,6 +137,9 @@ fn print_text(r: &QueryResult) {
             codes.join(", "),
             m.report.trim()
         );
+        if m.language != "en" {
+            println!("{:>23}English: {}", "", m.english);
+        }
     }
     let votes: Vec<String> = r
         .consensus

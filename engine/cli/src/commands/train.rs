@@ -7,6 +7,7 @@ use ecgmatch::model::burn::prelude::*;
 use ecgmatch::model::text::TextEncoder;
 use ecgmatch::train::dataset::cache::SignalCache;
 use ecgmatch::train::dataset::labels::LabelTable;
+use ecgmatch::train::dataset::report::TextSource;
 use ecgmatch::train::dataset::texts::TextTable;
 use ecgmatch::train::dataset::PtbXl;
 use ecgmatch::train::training::{TrainConfig, TrainRun};
@@ -21,6 +22,30 @@ pub struct EmbedArgs {
     weights: PathBuf,
     #[arg(long, default_value = ".cache/text-embeddings.bin")]
     out: PathBuf,
+    /// Which text of each report the text tower reads
+    #[arg(long, value_enum, default_value_t = TextArg::Composed)]
+    text: TextArg,
+}
+
+/// `--text`: the report text the text tower reads.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TextArg {
+    /// English reports as written, the others' SCP statements composed in English
+    Composed,
+    /// Every report in English, German and Swedish ones translated
+    Translated,
+    /// Every report as written, in its own language
+    Original,
+}
+
+impl TextArg {
+    fn source(self) -> TextSource {
+        match self {
+            TextArg::Composed => TextSource::Composed,
+            TextArg::Translated => TextSource::Translated,
+            TextArg::Original => TextSource::Original,
+        }
+    }
 }
 
 /// PTB-XL and what `ecgmatch cache` and `embed-texts` prepared from it.
@@ -88,7 +113,8 @@ pub fn embed_texts(args: EmbedArgs) -> Result<(), CliError> {
         );
         out
     };
-    let table = TextTable::build(&db, 384, &mut embed).map_err(|e| e.to_string())?;
+    let table =
+        TextTable::build(&db, args.text.source(), 384, &mut embed).map_err(|e| e.to_string())?;
     eprintln!();
     table.write(&args.out).map_err(|e| e.to_string())?;
     println!(

@@ -369,6 +369,30 @@ impl Bundle {
         votes
     }
 
+    /// A case's statements as one English line, rhythm first (see
+    /// `ecgmatch_reports::compose_statements`).
+    pub fn statements_line(&self, scp_codes: &[(String, f32)]) -> String {
+        use ecgmatch_reports::{compose_statements, StatementKind, StatementLine};
+        compose_statements(
+            scp_codes
+                .iter()
+                .filter_map(|(code, likelihood)| {
+                    let s = self.statement(code)?;
+                    Some(StatementLine {
+                        kind: match s.kind.as_str() {
+                            "rhythm" => StatementKind::Rhythm,
+                            "diagnostic" => StatementKind::Diagnostic,
+                            _ => StatementKind::Form,
+                        },
+                        likelihood: *likelihood,
+                        code: &s.code,
+                        description: &s.description,
+                    })
+                })
+                .collect(),
+        )
+    }
+
     pub fn statement(&self, code: &str) -> Option<&StatementInfo> {
         self.manifest.statements.iter().find(|s| s.code == code)
     }

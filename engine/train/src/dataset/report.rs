@@ -5,43 +5,8 @@ use std::collections::BTreeMap;
 
 use super::ptbxl::Statement;
 
-pub use ecgmatch_retrieval::reports::{clean_report, normalise_report};
-
-const ENGLISH_MARKERS: [&str; 12] = [
-    "sinus rhythm",
-    "sinus tachycardia",
-    "sinus bradycardia",
-    "atrial fibrillation",
-    "normal ecg",
-    " are ",
-    " is ",
-    " the ",
-    "within normal limits",
-    "probable",
-    "consistent with",
-    "abnormal ecg",
-];
-const OTHER_MARKERS: [&str; 12] = [
-    "sinusrhythmus",
-    "lagetyp",
-    "linkstyp",
-    "rechtstyp",
-    " ekg",
-    "ekg ",
-    "vorhof",
-    "sinusrytm",
-    "förmak",
-    "misstänkt",
-    "kammar",
-    "unspezifisch",
-];
-
-/// Whether a (cleaned) report is written in English rather than German or Swedish.
-pub fn is_english(report: &str) -> bool {
-    let text = format!(" {} ", clean_report(report));
-    ENGLISH_MARKERS.iter().any(|m| text.contains(m))
-        && !OTHER_MARKERS.iter().any(|m| text.contains(m))
-}
+pub use ecgmatch_reports::{clean_report, normalise_report};
+use ecgmatch_reports::{compose_statements, translate, Language, StatementKind, StatementLine};
 
 /// English text from SCP statements: rhythm first, then diagnostic statements by
 /// likelihood, then form statements, as a cardiologist would order a report.
@@ -49,43 +14,57 @@ pub fn compose_english(
     codes: &[(String, f32)],
     statements: &BTreeMap<String, Statement>,
 ) -> String {
-    let mut known: Vec<(&Statement, f32)> = codes
-        .iter()
-        .filter_map(|(code, likelihood)| statements.get(code).map(|s| (s, *likelihood)))
-        .collect();
-    let rank = |s: &Statement| {
-        if s.rhythm {
-            0
-        } else if s.diagnostic {
-            1
-        } else {
-            2
-        }
-    };
-    known.sort_by(|(a, la), (b, lb)| {
-        rank(a)
-            .cmp(&rank(b))
-            .then(lb.total_cmp(la))
-            .then(a.code.cmp(&b.code))
-    });
-    known
-        .iter()
-        .map(|(s, _)| s.description.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    compose_statements(
+        codes
+            .iter()
+            .filter_map(|(code, likelihood)| {
+                statements.get(code).map(|s| StatementLine {
+                    kind: if s.rhythm {
+                        StatementKind::Rhythm
+                    } else if s.diagnostic {
+                        StatementKind::Diagnostic
+                    } else {
+                        StatementKind::Form
+                    },
+                    likelihood: *likelihood,
+                    code: &s.code,
+                    description: &s.description,
+                })
+            })
+            .collect(),
+    )
 }
 
-/// The text the text tower sees: the report itself where it is English, otherwise the
-/// statements composed in English.
+/// Which text of a report the text tower reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSource {
+    /// The report where it is written in English, otherwise its SCP statements composed in
+    /// English (what the towers up to v5 were trained on).
+    #[default]
+    Composed,
+    /// The report in English: translated where it is written in German or Swedish.
+    Translated,
+    /// The report as written, whatever its language (MiniLM is an English model).
+    Original,
+}
+
+/// The text the text tower sees for a report, as `source` says.
 pub fn model_text(
+    source: TextSource,
     report: &str,
     codes: &[(String, f32)],
     statements: &BTreeMap<String, Statement>,
 ) -> String {
-    if is_english(report) {
-        clean_report(report)
-    } else {
-        compose_english(codes, statements)
+    match source {
+        TextSource::Composed => {
+            if translate(report).language == Language::English {
+                clean_report(report)
+            } else {
+                compose_english(codes, statements)
+            }
+        }
+        TextSource::Translated => translate(report).english,
+        TextSource::Original => clean_report(report),
     }
 }
 
@@ -94,37 +73,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn boilerplate_is_removed() {
-        assert_eq!(
-            clean_report("sinusrhythmus linkstyp sonst normales ekg 4.46                          unbestÄtigter bericht"),
-            "sinusrhythmus linkstyp sonst normales ekg"
+    fn each_source_gives_its_own_text() {
+        let db = crate::dataset::ptbxl::fixtures::database();
+        let entry = db
+            .entries
+            .iter()
+            .find(|e| translate(&e.report).language == Language::German)
+            .expect("the fixture has a German report");
+        let composed = model_text(
+            TextSource::Composed,
+            &entry.report,
+            &entry.scp_codes,
+            &db.statements,
         );
-        assert_eq!(
-            clean_report("sinus rhythm. normal ecg. Edit: NORM 100, (NORM 100)"),
-            "sinus rhythm. normal ecg"
+        let translated = model_text(
+            TextSource::Translated,
+            &entry.report,
+            &entry.scp_codes,
+            &db.statements,
         );
-        assert_eq!(
-            normalise_report("Sinus rhythm.  Normal ECG."),
-            "sinus rhythm normal ecg"
+        let original = model_text(
+            TextSource::Original,
+            &entry.report,
+            &entry.scp_codes,
+            &db.statements,
         );
-    }
-
-    #[test]
-    fn english_is_told_from_german_and_swedish() {
-        assert!(is_english(
-            "sinus rhythm. left atrial enlargement. otherwise no definite pathology."
-        ));
-        assert!(is_english(
-            "atrial fibrillation. st segments are depressed in i, avl."
-        ));
-        assert!(!is_english("sinusrhythmus lagetyp normal normales ekg"));
-        assert!(!is_english(
-            "sinusrytm misstÄnkt hypertrofi av vÄnster fÖrmak"
-        ));
-        assert!(!is_english("vorhofflimmern/-flattern lagetyp normal"));
-        assert!(is_english(
-            "sinus rhythm. second degree av block, wenckebach type."
-        ));
+        assert_eq!(composed, compose_english(&entry.scp_codes, &db.statements));
+        assert_eq!(translated, translate(&entry.report).english);
+        assert_eq!(original, clean_report(&entry.report));
+        assert_ne!(translated, original);
     }
 
     #[test]
@@ -144,7 +121,12 @@ mod tests {
         );
         // Every fixture entry gets a non-empty English text.
         for e in &db.entries {
-            let text = model_text(&e.report, &e.scp_codes, &db.statements);
+            let text = model_text(
+                TextSource::Composed,
+                &e.report,
+                &e.scp_codes,
+                &db.statements,
+            );
             assert!(!text.is_empty(), "{}", e.ecg_id);
             assert!(
                 !text.contains("unbest") && !text.contains("edit:"),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::ptbxl::PtbXl;
-use super::report::model_text;
+use super::report::{model_text, TextSource};
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"ECGTEXTS";
@@ -27,6 +27,7 @@ impl TextTable {
     /// vector each out).
     pub fn build(
         db: &PtbXl,
+        source: TextSource,
         dim: usize,
         mut embed: impl FnMut(&[&str]) -> Result<Vec<Vec<f32>>>,
     ) -> Result<Self> {
@@ -34,7 +35,7 @@ impl TextTable {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut by_record = HashMap::new();
         for e in &db.entries {
-            let text = model_text(&e.report, &e.scp_codes, &db.statements);
+            let text = model_text(source, &e.report, &e.scp_codes, &db.statements);
             let next = texts.len();
             let i = *index.entry(text.clone()).or_insert_with(|| {
                 texts.push(text);
@@ -151,7 +152,7 @@ mod tests {
                 .map(|t| vec![t.len() as f32, t.as_bytes()[0] as f32])
                 .collect())
         };
-        let table = TextTable::build(&db, 2, &mut embed).unwrap();
+        let table = TextTable::build(&db, Default::default(), 2, &mut embed).unwrap();
         assert_eq!(table.by_record.len(), db.entries.len());
         assert!(
             table.texts.len() < db.entries.len(),

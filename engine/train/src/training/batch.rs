@@ -187,7 +187,7 @@ mod tests {
     fn a_batch_holds_patches_texts_and_the_same_report_matrix() {
         let (db, cache) = crate::dataset::cache::fixtures::cache_with_record();
         let mut embed = |texts: &[&str]| Ok(texts.iter().map(|_| vec![1.0, 0.0, 0.0]).collect());
-        let texts = TextTable::build(&db, 3, &mut embed).unwrap();
+        let texts = TextTable::build(&db, Default::default(), 3, &mut embed).unwrap();
         let device = Device::flex();
         for (layout, patches, dim) in [
             (

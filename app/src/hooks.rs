@@ -11,7 +11,7 @@ use crate::export;
 use crate::files::files_of;
 use crate::inference::{self, now_ms, Backend};
 use crate::picture::Picture;
-use crate::state::{Action, AppState};
+use crate::state::{Action, AppState, TextMode};
 use crate::tasks::{
     digitize_picture, load_library, read_dropped, search_text, start_engine, PictureRead,
 };
@@ -65,7 +65,7 @@ pub struct Actions {
     pub on_dismiss: Callback<usize>,
     pub on_switch: Callback<Backend>,
     pub on_compare: Callback<Option<u32>>,
-    pub on_text_search: Callback<String>,
+    pub on_text_search: Callback<(String, TextMode)>,
     pub on_export_json: Callback<MouseEvent>,
     pub on_export_csv: Callback<MouseEvent>,
 }
@@ -171,9 +171,9 @@ pub fn use_actions(state: &UseReducerHandle<AppState>) -> Actions {
     };
     let on_text_search = {
         let state = state.clone();
-        Callback::from(move |query: String| {
+        Callback::from(move |(query, mode): (String, TextMode)| {
             if let Some(engine) = state.engine.clone() {
-                wasm_bindgen_futures::spawn_local(search_text(state.clone(), engine, query));
+                wasm_bindgen_futures::spawn_local(search_text(state.clone(), engine, query, mode));
             }
         })
     };

@@ -5,7 +5,8 @@ use ecgmatch::formats::Record;
 use ecgmatch::model::burn::prelude::Device;
 use ecgmatch::retrieval::bundle::SearchMode;
 use ecgmatch::retrieval::search::{
-    consensus, describe_ranked, rank, zero_shot, Match, Searcher, Vote, ZeroShotScore,
+    consensus, describe_ranked, rank, rank_reports, zero_shot, Match, ReportMatch, Searcher, Vote,
+    ZeroShotScore,
 };
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 use js_sys::{Function, Promise, Reflect};
@@ -82,6 +83,8 @@ pub struct QueryResults {
     /// How many of the nearest cases voted for the consensus.
     pub voters: usize,
     pub zero_shot: Vec<ZeroShotScore>,
+    /// The library's reports ranked by the dual encoder alone.
+    pub reports: Vec<ReportMatch>,
     /// The query's rate, RR spread and largest deflection (none without beats).
     pub measured: Option<MeasureSummary>,
     pub backend: Backend,
@@ -92,6 +95,9 @@ pub struct QueryResults {
 
 /// Cases shown per query.
 pub const TOP_K: usize = 10;
+
+/// Reports that fit the ECG, shown per query.
+pub const REPORTS_SHOWN: usize = 5;
 
 pub async fn run_query(
     searcher: &Searcher,
@@ -115,8 +121,10 @@ pub async fn run_query(
         SearchMode::Int8,
         None,
     );
+    let reports = rank_reports(&searcher.bundle, &embedding, REPORTS_SHOWN, None);
     let t3 = now_ms();
     Ok(QueryResults {
+        reports,
         matches: describe_ranked(&searcher.bundle, &ranked),
         consensus: consensus(&searcher.bundle, &ranked.voters),
         voters: ranked.voters.len(),

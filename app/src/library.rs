@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, ReadableStreamDefaultReader, Response};
 
 /// Served by the page's own origin (see `index.html`); the only data the page fetches.
-pub const BUNDLE_URL: &str = "bundle/ptbxl-v5.ecgb";
+pub const BUNDLE_URL: &str = "bundle/ptbxl-v6.ecgb";
 /// The packed text tower, fetched only when the user first searches by text.
 pub const TEXT_TOWER_URL: &str = "bundle/text-tower-v1.ecgb";
 const CACHE_NAME: &str = "ecgmatch-library-v1";

@@ -161,10 +161,26 @@ impl std::fmt::Debug for TextTower {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextSearch {
     Idle,
-    Downloading { received: u64, total: Option<u64> },
+    Downloading {
+        received: u64,
+        total: Option<u64>,
+    },
     Searching,
-    Done { query: String, matches: Vec<Match> },
+    Done {
+        query: String,
+        mode: TextMode,
+        matches: Vec<Match>,
+    },
     Failed(String),
+}
+
+/// What a typed description is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextMode {
+    /// The cases' ECGs, in the dual encoder's joint space (text → ECG).
+    Ecgs,
+    /// The cases' report texts (text → text).
+    Reports,
 }
 
 #[derive(Debug, Clone, PartialEq)]

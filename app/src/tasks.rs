@@ -15,7 +15,7 @@ use crate::files::read_files;
 use crate::inference::{self, now_ms, Backend};
 use crate::library;
 use crate::picture::{self, LocalUrl, Picture};
-use crate::state::{Action, AppState, Engine, Notice, TextSearch, TextTower};
+use crate::state::{Action, AppState, Engine, Notice, TextMode, TextSearch, TextTower};
 
 /// `?backend=cpu` or `?backend=webgpu` pins the backend (tests and benchmarks use it).
 fn requested_backend() -> Option<Backend> {
@@ -137,7 +137,12 @@ async fn text_tower(state: &UseReducerHandle<AppState>) -> Result<TextTower, Str
     Ok(tower)
 }
 
-pub async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, query: String) {
+pub async fn search_text(
+    state: UseReducerHandle<AppState>,
+    engine: Engine,
+    query: String,
+    mode: TextMode,
+) {
     state.dispatch(Action::TextSearch(TextSearch::Searching));
     let result = async {
         let tower = text_tower(&state).await?;
@@ -150,17 +155,24 @@ pub async fn search_text(state: UseReducerHandle<AppState>, engine: Engine, quer
             .searcher
             .embed_sentence(&sentence[0])
             .map_err(|e| e.to_string())?;
-        let hits = engine
-            .searcher
-            .bundle
-            .search_text(&embedding, inference::TOP_K);
+        let bundle = &engine.searcher.bundle;
+        let hits = match mode {
+            TextMode::Ecgs => bundle
+                .search_ecgs_by_text(&embedding, inference::TOP_K, None)
+                .ok_or("this case library predates text → ECG search; reload the page for the current one")?,
+            TextMode::Reports => bundle.search_text(&embedding, inference::TOP_K),
+        };
         Ok::<_, String>(ecgmatch::retrieval::search::describe(
             &engine.searcher.bundle,
             &hits,
         ))
     };
     let status = match result.await {
-        Ok(matches) => TextSearch::Done { query, matches },
+        Ok(matches) => TextSearch::Done {
+            query,
+            mode,
+            matches,
+        },
         Err(e) => TextSearch::Failed(e),
     };
     state.dispatch(Action::TextSearch(status));

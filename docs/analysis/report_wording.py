@@ -3,7 +3,7 @@ fold 9 (queries) against folds 1-8 (library), bounds that know the query's cart,
 heart axis, and how well the recording cart can be told from the signal. Reproduces the
 figures in the README's evaluation section.
 
-    target/release/ecgmatch eval --ptbxl ~/.cache/ptbxl --bundle static/bundle/ptbxl-v5.ecgb \
+    target/release/ecgmatch eval --ptbxl ~/.cache/ptbxl --bundle static/bundle/ptbxl-v6.ecgb \
         --knn-k 3200 --knn-temperature 0.1 --whitening-power 0.75 --measure-weights 0.35,0.5 \
         --probe-weight 1 --embeddings-out .cache/dump
     python3 docs/analysis/report_wording.py .cache/dump ~/.cache/ptbxl

@@ -3,7 +3,7 @@
 // for a console (or a test) to look at.
 import init, { Engine, readFiles, digitize } from './pkg/ecgmatch_js.js';
 
-const LIBRARY = '../../static/bundle/ptbxl-v5.ecgb';
+const LIBRARY = '../../static/bundle/ptbxl-v6.ecgb';
 const status = document.querySelector('#status');
 const results = document.querySelector('#results');
 window.ecgmatch = { results: null };

@@ -46,7 +46,17 @@ test('every committed test-fold record finds cases sharing its statements, and n
     const others = cases.filter((c) => c.ecgId !== ownId);
     const wanted = tellingStatements(truth.codes);
     const shares = (c) => c.codes.some((code) => wanted.includes(code));
-    outcomes.push({ name, wanted, topShares: shares(others[0]), topFiveShare: others.slice(0, 5).some(shares), topFive: others.slice(0, 5).map((c) => c.codes) });
+    // The paper's retrieval beside the cases: reports ranked by the dual encoder alone.
+    const fitting = await page.$$eval('#fitting-reports .fitting-report', (els) => els.map((e) => ({
+      codes: e.dataset.codes.split(' ').filter(Boolean),
+      cases: Number(e.dataset.cases),
+      score: Number(e.dataset.score),
+      english: e.querySelector('.english, .report').textContent,
+    })));
+    assert.equal(fitting.length, 5, `${name}: five fitting reports`);
+    for (let i = 1; i < fitting.length; i++) assert.ok(fitting[i - 1].score >= fitting[i].score, `${name}: reports out of order: ${JSON.stringify(fitting)}`);
+    assert.ok(fitting.every((r) => r.cases >= 1 && r.english.trim().length > 0), JSON.stringify(fitting));
+    outcomes.push({ name, wanted, topShares: shares(others[0]), topFiveShare: others.slice(0, 5).some(shares), topFive: others.slice(0, 5).map((c) => c.codes), reportsShare: fitting.some(shares), reports: fitting.map((r) => r.codes) });
   }
   // A quality gate: among the five cases after its own copy, one carries a telling statement
   // of the record (not SR or NORM where it has others), for at least four of the five records.
@@ -54,6 +64,8 @@ test('every committed test-fold record finds cases sharing its statements, and n
   // PTB-XL's prevalences a random ranking now passes about one time in four (SR: always).
   console.log(JSON.stringify(outcomes));
   assert.ok(outcomes.filter((o) => o.topFiveShare).length >= 4, JSON.stringify(outcomes));
+  // The same bar for the five reports the dual encoder fits to each record.
+  assert.ok(outcomes.filter((o) => o.reportsShare).length >= 4, JSON.stringify(outcomes.map((o) => [o.name, o.wanted, o.reports])));
   // Privacy: over the whole visit, five records dropped and searched, the page only ever
   // GET the app's own static files and the library: no body, no record name, no query
   // data. (The service worker may re-fetch the static shell meanwhile; nothing else.)
@@ -133,17 +145,32 @@ test('a file that is not an ECG gets a message and loses nothing else', async ()
   assert.equal(await page.getAttribute('#results', 'data-state'), 'done');
 });
 
-test('text search ranks cases by their reports, with the text model fetched on first use', async () => {
+test('text search ranks cases by their ECGs (or their reports), with the text model fetched on first use', async () => {
   const { server, page } = await start('?backend=cpu');
   await waitForEngine(page);
   assert.ok(!server.requests.some((r) => r.url.includes('text-tower')), 'the text model is not fetched before it is needed');
-  assert.equal(await page.getAttribute('#text-query', 'placeholder'), 'e.g. atrial fibrillation with rapid ventricular response');
-  await page.fill('#text-query', 'atrial fibrillation');
-  await page.click('#text-search button[type=submit]');
-  await waitUntil(async () => (await page.getAttribute('#text-results', 'data-state').catch(() => null)) === 'done', { timeout: 180000 });
-  const cases = await page.$$eval('#text-results .case', (els) => els.map((e) => e.dataset.codes.split(' ')));
-  assert.equal(cases.length, 10);
-  assert.ok(cases[0].includes('AFIB'), `top case for "atrial fibrillation": [${cases[0]}]`);
+  assert.equal(await page.getAttribute('#text-query', 'placeholder'), 'e.g. atrial fibrillation with left bundle branch block');
+  const find = async (query, mode = 'ecgs') => {
+    await page.fill('#text-query', query);
+    await page.selectOption('#text-mode', mode);
+    await page.click('#text-search button[type=submit]');
+    await waitUntil(async () => (await page.getAttribute('#text-results', 'data-query').catch(() => null)) === query
+      && (await page.getAttribute('#text-results', 'data-mode')) === mode, { timeout: 180000 });
+    return page.$$eval('#text-results .case', (els) => els.map((e) => e.dataset.codes.split(' ')));
+  };
+  // Text → ECG: a rhythm and a conduction disorder each bring cases carrying them in most of
+  // the top ten (the dual encoder ranks the cases' ECGs, not their reports).
+  for (const [query, code] of [['atrial fibrillation', 'AFIB'], ['complete left bundle branch block', 'CLBBB']]) {
+    const cases = await find(query);
+    assert.equal(cases.length, 10);
+    const carrying = cases.filter((codes) => codes.includes(code)).length;
+    assert.ok(carrying >= 6, `"${query}": ${carrying} of the top 10 carry ${code}: ${JSON.stringify(cases)}`);
+    assert.match(await page.textContent('#text-results h3'), /ECG embedding/);
+  }
+  // The second mode matches the reports' texts and says so.
+  const byReport = await find('atrial fibrillation', 'reports');
+  assert.ok(byReport[0].includes('AFIB'), `top case by report for "atrial fibrillation": [${byReport[0]}]`);
+  assert.match(await page.textContent('#text-results h3'), /report text/);
   const requests = server.requests.filter((r) => r.url.includes('text-tower'));
   assert.equal(requests.length, 1);
   assert.equal(requests[0].method, 'GET');

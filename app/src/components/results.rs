@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{CaseCard, Consensus, Measured, ReportText, ZeroShot};
+use super::{CaseCard, Consensus, FittingReports, Measured, ReportText, ZeroShot};
 use crate::state::{LoadedRecord, QueryStatus};
 
 #[derive(Properties, PartialEq)]
@@ -69,6 +69,7 @@ pub fn results(props: &Props) -> Html {
                         </ol>
                         <div class="side">
                             <Measured summary={r.measured.clone()} />
+                            <FittingReports reports={r.reports.clone()} />
                             <Consensus votes={r.consensus.clone()} voters={r.voters} />
                             <ZeroShot scores={r.zero_shot.clone()} />
                         </div>

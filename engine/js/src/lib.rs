@@ -6,7 +6,7 @@
 //! ```js
 //! import init, { Engine, readFiles, digitize } from './pkg/ecgmatch_js.js';
 //! await init();
-//! const engine = new Engine(new Uint8Array(await (await fetch('ptbxl-v5.ecgb')).arrayBuffer()));
+//! const engine = new Engine(new Uint8Array(await (await fetch('ptbxl-v6.ecgb')).arrayBuffer()));
 //! const files = [{ name: '00009_lr.hea', bytes: hea }, { name: '00009_lr.dat', bytes: dat }];
 //! const [first] = await engine.search(files, 10);   // { files, record, cases, consensus }
 //! ```

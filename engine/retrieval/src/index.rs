@@ -166,3 +166,18 @@ mod knn_rule_tests {
         );
     }
 }
+
+/// Keeps the `k` first of `items` in `order`, sorted (a partial sort: the rest is never
+/// ordered).
+pub fn keep_first<T>(
+    items: &mut Vec<T>,
+    k: usize,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
+) {
+    let k = k.min(items.len());
+    if k > 0 && k < items.len() {
+        items.select_nth_unstable_by(k - 1, order);
+    }
+    items.truncate(k);
+    items.sort_by(order);
+}

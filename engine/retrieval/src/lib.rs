@@ -6,10 +6,12 @@ pub mod bundle;
 mod error;
 
 pub mod index;
+pub mod joint;
 pub mod measures;
 pub mod metrics;
 pub mod probe;
 pub mod quantized;
+pub mod report_library;
 pub mod reports;
 pub mod search;
 mod section;
@@ -17,10 +19,12 @@ pub mod space;
 pub mod whitening;
 
 pub use error::{Error, Result};
-pub use index::{top_k, vote_weight, KnnRule, Neighbour};
+pub use index::{keep_first, top_k, vote_weight, KnnRule, Neighbour};
+pub use joint::JointView;
 pub use measures::{MeasureScaling, MeasureWeights};
 pub use probe::DiagnosticProbe;
-pub use quantized::{BinaryIndex, Int8Index};
+pub use quantized::{BinaryIndex, CentredInt8, Int8Index};
+pub use report_library::{ReportHit, ReportLibrary};
 pub use reports::{distinct_reports, normalise_report, ReportGroup, ReportOrder};
 pub use space::RetrievalSpace;
 pub use whitening::Whitening;

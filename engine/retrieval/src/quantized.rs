@@ -72,6 +72,18 @@ impl Int8Index {
             .collect()
     }
 
+    /// Approximately the cosine similarity of a unit-length f32 query to every row.
+    pub fn dots(&self, query: &[f32]) -> Vec<f32> {
+        let mut q = Vec::with_capacity(self.dim);
+        let q_scale = quantize_into(query, &mut q);
+        let mut dots = vec![0i32; self.len()];
+        int8_dots(&q, &self.codes, &mut dots);
+        dots.iter()
+            .zip(&self.scales)
+            .map(|(dot, scale)| cosine(*dot, *scale, q_scale))
+            .collect()
+    }
+
     /// The `k` most similar rows to a unit-length f32 query among those `keep` accepts,
     /// best first, with approximately the cosine similarity.
     pub fn top_k(&self, query: &[f32], k: usize, keep: impl Fn(usize) -> bool) -> Vec<Neighbour> {
@@ -103,6 +115,65 @@ impl Int8Index {
             best.offer(i, cosine(dot[0], self.scales[i], q_scale));
         }
         best.into_vec()
+    }
+}
+
+/// Vectors that share a large common part (a dual encoder's report embeddings sit in a narrow
+/// cone) kept as their mean and int8 residuals from it: each row's scale then fits the
+/// differences that decide a ranking, not the part every row shares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentredInt8 {
+    pub mean: Vec<f32>,
+    pub residuals: Int8Index,
+}
+
+impl CentredInt8 {
+    pub fn build(vectors: &[f32], dim: usize) -> Self {
+        let rows = vectors.len() / dim.max(1);
+        let mut mean = vec![0f32; dim];
+        for row in vectors.chunks_exact(dim) {
+            mean.iter_mut()
+                .zip(row)
+                .for_each(|(m, v)| *m += v / rows as f32);
+        }
+        let residuals: Vec<f32> = vectors
+            .chunks_exact(dim)
+            .flat_map(|row| row.iter().zip(&mean).map(|(v, m)| v - m))
+            .collect();
+        Self {
+            residuals: Int8Index::build(&residuals, dim),
+            mean,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.residuals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.residuals.is_empty()
+    }
+
+    /// Row `i`, dequantized.
+    pub fn vector(&self, i: usize) -> Vec<f32> {
+        let mut v = self.residuals.vector(i);
+        v.iter_mut().zip(&self.mean).for_each(|(r, m)| *r += m);
+        v
+    }
+
+    /// The dot product of `query` with every row.
+    pub fn dots(&self, query: &[f32]) -> Vec<f32> {
+        let dim = self.residuals.dim;
+        let shared: f32 = query.iter().zip(&self.mean).map(|(q, m)| q * m).sum();
+        self.residuals
+            .codes
+            .chunks_exact(dim)
+            .zip(&self.residuals.scales)
+            .map(|(row, scale)| {
+                let d: f32 = row.iter().zip(query).map(|(c, q)| f32::from(*c) * q).sum();
+                shared + d * scale
+            })
+            .collect()
     }
 }
 

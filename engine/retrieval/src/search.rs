@@ -45,6 +45,29 @@ pub struct Match {
     pub same_report: Option<usize>,
 }
 
+/// A report ranked for an ECG by the dual encoder (the seed paper's retrieval).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportMatch {
+    pub rank: usize,
+    /// Cosine similarity of the ECG's image embedding and the report's text embedding.
+    pub similarity: f32,
+    /// What ranks it: the similarity plus the bundle's frequency prior × ln(cases).
+    pub score: f32,
+    /// The report as written (its most frequent statement set's case), stamps removed.
+    pub report: String,
+    /// The language it is written in (ISO 639-1).
+    pub language: &'static str,
+    /// The report in English.
+    pub english: String,
+    /// Its statements as one English line, and one by one.
+    pub statements: String,
+    pub scp_codes: Vec<StatementChip>,
+    /// How many cases of the library carry it.
+    pub cases: usize,
+    /// The case whose report and statements are shown.
+    pub ecg_id: u32,
+}
+
 /// A statement voted for by the neighbours, with its share of the votes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Vote {
@@ -152,6 +175,52 @@ impl Searcher {
             &self.device,
         )))
     }
+}
+
+/// The `k` reports the dual encoder ranks first for a unit-length image embedding, leaving out
+/// reports carried only by cases of `exclude_fold`.
+pub fn rank_reports(
+    bundle: &Bundle,
+    embedding: &[f32],
+    k: usize,
+    exclude_fold: Option<u8>,
+) -> Vec<ReportMatch> {
+    bundle
+        .reports
+        .rank(
+            &bundle.text_library,
+            &bundle.cases,
+            embedding,
+            k,
+            exclude_fold,
+            bundle.manifest.report_prior,
+        )
+        .into_iter()
+        .enumerate()
+        .map(|(rank, hit)| {
+            let shown = bundle.reports.reports[hit.report].cases[0] as usize;
+            let case = describe(
+                bundle,
+                &[Neighbour {
+                    index: shown,
+                    similarity: hit.similarity,
+                }],
+            )
+            .remove(0);
+            ReportMatch {
+                rank: rank + 1,
+                similarity: hit.similarity,
+                score: hit.score,
+                report: case.report,
+                language: case.language,
+                english: case.english,
+                statements: case.statements,
+                scp_codes: case.scp_codes,
+                cases: hit.cases,
+                ecg_id: case.ecg_id,
+            }
+        })
+        .collect()
 }
 
 /// The cases behind neighbours, with their statements described.

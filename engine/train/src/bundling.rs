@@ -37,6 +37,8 @@ pub struct BundleSources<'a> {
     /// Weight of the diagnostic probe, fitted on the training folds (needs measurements;
     /// none: no probe).
     pub probe_weight: Option<f32>,
+    /// Weight of the reports' frequency prior in the page's report ranking.
+    pub report_prior: f32,
 }
 
 fn statements(db: &PtbXl) -> Vec<StatementInfo> {
@@ -182,6 +184,7 @@ impl BundleSources<'_> {
             whitening_power: self.whitening_power,
             measures: space.measures.clone(),
             probe: space.probe.as_ref().map(ProbeShape::of),
+            report_prior: self.report_prior,
         };
         Ok(BundleParts {
             manifest,

@@ -42,6 +42,18 @@ impl TrainedModel {
         })
     }
 
+    /// `config`'s model with randomly initialised weights (seeded by `config.seed`): what the
+    /// pipeline gives before any training, as a baseline.
+    pub fn untrained(config: TrainConfig, device: &Device) -> Self {
+        device.seed(config.seed);
+        Self {
+            model: config.model.init(device),
+            config,
+            checkpoint: std::path::PathBuf::from("untrained"),
+            bundled_weights: None,
+        }
+    }
+
     /// The model a bundle carries (f16 weights, back in f32).
     pub fn from_bundle(bundle: &Bundle, device: &Device) -> Result<Self> {
         let config = TrainConfig::new(bundle.manifest.layout, bundle.clip_config()?);

@@ -48,6 +48,10 @@ pub struct Args {
     /// folds 1-8 (choose with `ecgmatch eval`); without it, no probe
     #[arg(long, requires = "measure_weights")]
     probe_weight: Option<f32>,
+    /// Weight of the reports' frequency prior when the page ranks reports for an ECG (choose
+    /// with `ecgmatch eval`, which picks it on fold 9)
+    #[arg(long, default_value_t = 0.0)]
+    report_prior: f32,
     /// Let a hybrid model read this beat instead of the one it was trained on (the library is
     /// embedded, and the page encodes queries, with it)
     #[arg(long)]
@@ -90,6 +94,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         whitening_power: args.whitening_power,
         measure_weights: args.measure_weights,
         probe_weight: args.probe_weight,
+        report_prior: args.report_prior,
     }
     .build()?;
     if let Some(dir) = args.out.parent() {

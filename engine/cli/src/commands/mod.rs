@@ -11,11 +11,13 @@ mod error;
 mod eval;
 mod eval_ood;
 mod fetch_weights;
+mod find_text;
 mod info;
 mod inputs;
 mod npy;
 mod pack_text;
 mod render;
+mod reports;
 mod search;
 mod train;
 mod translate;
@@ -70,6 +72,10 @@ enum Command {
     Render(render::Args),
     /// English for German and Swedish report texts; with --ptbxl, the translator's coverage of PTB-XL
     Translate(translate::Args),
+    /// The reports that fit each ECG, ranked by the dual encoder alone (the seed paper's retrieval)
+    Reports(reports::Args),
+    /// Cases whose ECG fits a typed description, ranked in the dual encoder's joint space (text → ECG)
+    FindText(find_text::Args),
     /// Read printed ECGs from photos or scans (PNG, JPEG, BMP) into 12-lead records
     Digitize(digitize::Args),
     /// Render fold-10 records as printed ECGs, degrade, digitize; print SNR and retrieval per level
@@ -99,6 +105,8 @@ pub fn run() -> i32 {
         Command::PackText(args) => pack_text::run(args),
         Command::Search(args) => search::run(args),
         Command::Translate(args) => translate::run(args),
+        Command::Reports(args) => reports::run(args),
+        Command::FindText(args) => find_text::run(args),
     };
     match result {
         Ok(()) => 0,
@@ -110,7 +118,7 @@ pub fn run() -> i32 {
 }
 
 /// The case library the repository ships (and the page fetches), the default `--bundle`.
-pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v5.ecgb";
+pub const SHIPPED_BUNDLE: &str = "static/bundle/ptbxl-v6.ecgb";
 
 /// `layout` reading `beat` (`--beat`), or an error saying the layout has no choice of beat.
 pub fn with_beat(

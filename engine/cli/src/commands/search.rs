@@ -43,44 +43,80 @@ struct QueryResult {
     consensus: Vec<ecgmatch::retrieval::search::Vote>,
 }
 
-pub fn run(args: Args) -> Result<(), CliError> {
-    let bytes = std::fs::read(&args.bundle).map_err(|e| {
+/// The case library at `path`, ready to search on the CPU.
+pub(super) fn open_searcher(path: &std::path::Path) -> Result<Searcher, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| {
         format!(
             "{}: {e}; build it with `ecgmatch bundle` or use the shipped {}",
-            args.bundle.display(),
+            path.display(),
             super::SHIPPED_BUNDLE
         )
     })?;
-    let bundle =
-        Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", args.bundle.display()))?;
-    let searcher = Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?;
-    let files = inputs::collect(&args.files)?;
+    let bundle = Bundle::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Searcher::new(bundle, Device::flex()).map_err(|e| e.to_string())?)
+}
+
+/// One record read and embedded for a query.
+pub(super) struct Prepared {
+    pub name: String,
+    pub embedding: Vec<f32>,
+    pub measures: Vec<f32>,
+    /// What the reader and the signal-quality gate noticed (flat, clipped, non-numeric leads).
+    pub warnings: Vec<String>,
+}
+
+/// The files a record came from, and the query made of it or why none could be.
+pub(super) type PreparedQuery = (String, Result<Prepared, CliError>);
+
+/// Every record in `files`, read and embedded.
+pub(super) fn prepare_queries(
+    searcher: &Searcher,
+    files: &[PathBuf],
+    read: &inputs::ReadArgs,
+) -> Result<Vec<PreparedQuery>, CliError> {
+    let files = inputs::collect(files)?;
+    Ok(
+        ecgmatch::formats::read_records_with(&files, &read.options())
+            .into_iter()
+            .map(|outcome| {
+                let label = outcome.files.join(" + ");
+                let prepared = outcome.result.map_err(CliError::from).and_then(|record| {
+                    let embedding = searcher.embed(&[&record])?;
+                    let measures = searcher.measure(&record)?;
+                    let mut warnings = record.warnings.clone();
+                    warnings.extend(ecgmatch::signal::quality::check(&record)?);
+                    Ok(Prepared {
+                        name: record.name.clone(),
+                        embedding,
+                        measures,
+                        warnings,
+                    })
+                });
+                (label, prepared)
+            })
+            .collect(),
+    )
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let searcher = open_searcher(&args.bundle)?;
     let mut results = Vec::new();
-    for outcome in ecgmatch::formats::read_records_with(&files, &args.read.options()) {
-        let label = outcome.files.join(" + ");
-        let result = outcome.result.map_err(CliError::from).and_then(|record| {
-            let embedding = searcher.embed(&[&record])?;
-            let measures = searcher.measure(&record)?;
-            // What the reader noticed, then what the signal-quality gate says of the leads.
-            let mut warnings = record.warnings.clone();
-            warnings.extend(ecgmatch::signal::quality::check(&record)?);
-            Ok((record.name.clone(), embedding, measures, warnings))
-        });
-        results.push(match result {
-            Ok((name, embedding, measures, warnings)) => {
+    for (label, prepared) in prepare_queries(&searcher, &args.files, &args.read)? {
+        results.push(match prepared {
+            Ok(q) => {
                 let ranked = rank(
                     &searcher.bundle,
-                    &embedding,
-                    &measures,
+                    &q.embedding,
+                    &q.measures,
                     args.k,
                     SearchMode::Int8,
                     None,
                 );
                 QueryResult {
-                    query: name,
+                    query: q.name,
                     error: None,
-                    warnings,
-                    measured: summary(&measures),
+                    warnings: q.warnings,
+                    measured: summary(&q.measures),
                     matches: describe_ranked(&searcher.bundle, &ranked),
                     consensus: consensus(&searcher.bundle, &ranked.voters),
                 }

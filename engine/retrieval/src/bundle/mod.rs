@@ -30,6 +30,10 @@ pub mod sections {
     pub const WHITENING: &str = "whitening.f32";
     /// Optional: the diagnostic probe's mean and matrix (see `retrieval::probe`).
     pub const PROBE: &str = "probe.f32";
+    /// Optional (v6 on): the cases back in the joint space, for text → ECG (see `retrieval::joint`).
+    pub const JOINT: &str = "joint.f32";
+    /// Optional (v6 on): the mean text embedding, which `texts.i8` holds residuals from.
+    pub const TEXT_MEAN: &str = "texts.mean.f32";
 }
 
 /// The diagnostic probe's size and weight (its numbers are the `probe.f32` section).
@@ -93,6 +97,10 @@ pub struct Manifest {
     /// How the diagnostic probe's outputs extend the case vectors; none in libraries without.
     #[serde(default)]
     pub probe: Option<ProbeShape>,
+    /// The weight of the frequency prior when reports are ranked for an ECG (see
+    /// `ReportLibrary::rank`), as chosen on fold 9; 0 in libraries before v6.
+    #[serde(default)]
+    pub report_prior: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,14 +142,19 @@ pub struct Bundle {
     binary: BinaryIndex,
     /// Maps an image embedding and a record's measurements into the library's space.
     pub space: RetrievalSpace,
-    /// One row per entry of `texts`, in the shared space.
-    pub text_library: Int8Index,
+    /// One row per entry of `texts`, in the shared space: the mean text and int8 residuals
+    /// from it (v6 on; earlier libraries hold the texts themselves, with a zero mean).
+    pub text_library: crate::CentredInt8,
     /// `prompts.len() × embed_dim`, unit length, in the shared space.
     pub prompts: Vec<f32>,
     /// The image and text towers' trained weights, f16 safetensors.
     pub model: Vec<u8>,
     /// Per case, which distinct report it carries (equal when the normalised reports are).
     pub report_keys: Vec<u32>,
+    /// The distinct reports, for ranking them by the dual encoder.
+    pub reports: crate::ReportLibrary,
+    /// The cases in the joint space, where text ranks them (none before v6).
+    pub joint: Option<crate::JointView>,
 }
 
 fn bad(why: impl std::fmt::Display) -> Error {
@@ -238,20 +251,30 @@ impl Bundle {
             manifest.cases,
             "case vectors",
         )?;
-        let text_library = int8_index(
+        let residuals = int8_index(
             c.section(sections::TEXTS)?,
             c.section(sections::TEXT_SCALES)?,
             dim,
             table.texts.len(),
             "text embeddings",
         )?;
+        let mean = if c.has(sections::TEXT_MEAN) {
+            let mean = f32s(c.section(sections::TEXT_MEAN)?)?;
+            if mean.len() != dim || mean.iter().any(|v| !v.is_finite()) {
+                return Err(bad("the mean text embedding does not match the manifest"));
+            }
+            mean
+        } else {
+            vec![0.0; dim]
+        };
+        let text_library = crate::CentredInt8 { mean, residuals };
         let prompts = f32s(c.section(sections::PROMPTS)?)?;
         if prompts.len() != manifest.prompts.len() * dim {
             return Err(bad("the prompt embeddings do not match the manifest"));
         }
         let model = c.section(sections::MODEL)?.to_vec();
         let mut distinct: std::collections::HashMap<String, u32> = Default::default();
-        let report_keys = table
+        let report_keys: Vec<u32> = table
             .cases
             .iter()
             .map(|case| {
@@ -261,7 +284,18 @@ impl Bundle {
                     .or_insert(next)
             })
             .collect();
+        let joint = if c.has(sections::JOINT) {
+            Some(crate::JointView::from_bytes(
+                c.section(sections::JOINT)?,
+                dim,
+                table.cases.len(),
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
+            joint,
+            reports: crate::ReportLibrary::build(&table.cases, &report_keys),
             report_keys,
             space,
             binary: BinaryIndex::from_int8(&library),
@@ -325,7 +359,11 @@ impl Bundle {
     /// Cases ranked by how close their report text is to a text embedding (in the shared
     /// space): the nearest texts first, each with all the cases that carry it.
     pub fn search_text(&self, query: &[f32], k: usize) -> Vec<Neighbour> {
-        let texts = self.text_library.top_k(query, k, |_| true);
+        let mut best = crate::index::Best::new(k);
+        for (i, score) in self.text_library.dots(query).into_iter().enumerate() {
+            best.offer(i, score);
+        }
+        let texts = best.into_vec();
         let mut out = Vec::with_capacity(k);
         for t in texts {
             for (i, case) in self.cases.iter().enumerate() {
@@ -341,6 +379,25 @@ impl Bundle {
             }
         }
         out
+    }
+
+    /// The `k` cases whose ECG (image embedding) is closest to a text embedding in the joint
+    /// space, best first, leaving out cases of `exclude_fold`; none when the library was built
+    /// before v6 (it cannot bring its cases back into the joint space).
+    pub fn search_ecgs_by_text(
+        &self,
+        text: &[f32],
+        k: usize,
+        exclude_fold: Option<u8>,
+    ) -> Option<Vec<Neighbour>> {
+        let joint = self.joint.as_ref()?;
+        let mut best = crate::index::Best::new(k);
+        for (i, score) in joint.scores(&self.library, text).into_iter().enumerate() {
+            if Some(self.cases[i].fold) != exclude_fold {
+                best.offer(i, score);
+            }
+        }
+        Some(best.into_vec())
     }
 
     /// Cosine similarity of an image embedding to every prompt, in manifest order.
@@ -423,13 +480,18 @@ impl BundleParts<'_> {
             self.space.probe.as_ref().map(ProbeShape::of),
             self.manifest.probe
         );
-        let library = Int8Index::build(
-            &self
-                .space
-                .vectors(self.case_embeddings, dim, self.case_measures),
+        let vectors = self
+            .space
+            .vectors(self.case_embeddings, dim, self.case_measures);
+        let joint = crate::JointView::fit(
+            self.space.whitening.as_ref(),
+            self.case_embeddings,
+            &vectors,
+            dim,
             self.space.dim(dim),
         );
-        let texts = Int8Index::build(self.text_embeddings, dim);
+        let library = Int8Index::build(&vectors, self.space.dim(dim));
+        let texts = crate::CentredInt8::build(self.text_embeddings, dim);
         let table = serde_json::to_vec(&CaseTable {
             texts: self.texts,
             cases: self.cases,
@@ -440,10 +502,14 @@ impl BundleParts<'_> {
         w.add(sections::CASES, &table)
             .add(sections::LIBRARY, &i8_bytes(&library.codes))
             .add(sections::LIBRARY_SCALES, &f32_bytes(&library.scales))
-            .add(sections::TEXTS, &i8_bytes(&texts.codes))
-            .add(sections::TEXT_SCALES, &f32_bytes(&texts.scales))
+            .add(sections::TEXTS, &i8_bytes(&texts.residuals.codes))
+            .add(sections::TEXT_SCALES, &f32_bytes(&texts.residuals.scales))
+            .add(sections::TEXT_MEAN, &f32_bytes(&texts.mean))
             .add(sections::PROMPTS, &f32_bytes(self.prompt_embeddings))
             .add(sections::MODEL, self.model_f16);
+        if let Some(joint) = &joint {
+            w.add(sections::JOINT, &joint.to_bytes());
+        }
         if let Some(probe) = &self.space.probe {
             w.add(sections::PROBE, &probe.to_bytes());
         }
@@ -509,6 +575,7 @@ pub(crate) mod tests {
                 whitening_power: space.whitening.as_ref().map(|_| 1.0),
                 measures: space.measures.clone(),
                 probe: space.probe.as_ref().map(ProbeShape::of),
+                report_prior: 0.0,
             },
             texts: vec!["normal ecg".into(), "inferior infarction".into()],
             cases: vec![
@@ -524,6 +591,25 @@ pub(crate) mod tests {
             model_f16: b"weights",
         }
         .to_bytes()
+    }
+
+    #[test]
+    fn reports_are_ranked_by_their_text_and_a_held_out_fold_loses_its_own() {
+        let b = Bundle::from_bytes(&small_bundle()).unwrap();
+        // Three cases, three distinct reports (`bericht 1`, `2`, `3`), two texts.
+        assert_eq!(b.reports.len(), 3);
+        let rank = |query: &[f32], exclude: Option<u8>, prior: f32| {
+            b.reports
+                .rank(&b.text_library, &b.cases, query, 3, exclude, prior)
+                .iter()
+                .map(|h| b.cases[b.reports.reports[h.report].cases[0] as usize].ecg_id)
+                .collect::<Vec<_>>()
+        };
+        // Near the infarction text: its report first, then the two normal ones (tied).
+        assert_eq!(rank(&unit(&[-1.0, 0.05]), None, 0.0), [3, 1, 2]);
+        assert_eq!(rank(&unit(&[1.0, 0.1]), None, 0.0)[2], 3);
+        // Case 2 is the only one carrying its report and sits in fold 10.
+        assert_eq!(rank(&unit(&[1.0, 0.1]), Some(10), 0.0), [1, 3]);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Statement {
     pub rhythm: bool,
     /// NORM, MI, STTC, CD or HYP for diagnostic statements.
     pub superclass: Option<String>,
+    /// One of the 23 diagnostic subclasses (IMI, LAFB/LPFB, …) for diagnostic statements.
+    pub subclass: Option<String>,
 }
 
 /// One row of `ptbxl_database.csv`.
@@ -118,12 +120,13 @@ fn parse_statements(bytes: &[u8]) -> Result<BTreeMap<String, Statement>> {
             .position(|h| h == name)
             .ok_or_else(|| csv_error("scp_statements.csv", format!("no column '{name}'")))
     };
-    let (description, diagnostic, form, rhythm, class) = (
+    let (description, diagnostic, form, rhythm, class, subclass) = (
         column("description")?,
         column("diagnostic")?,
         column("form")?,
         column("rhythm")?,
         column("diagnostic_class")?,
+        column("diagnostic_subclass")?,
     );
     let flag = |v: &str| v.trim().parse::<f32>().map(|f| f > 0.0).unwrap_or(false);
     let mut out = BTreeMap::new();
@@ -131,7 +134,8 @@ fn parse_statements(bytes: &[u8]) -> Result<BTreeMap<String, Statement>> {
         let row = row.map_err(|e| csv_error("scp_statements.csv", e))?;
         let code = row.get(0).unwrap_or_default().trim().to_string();
         let field = |i: usize| row.get(i).unwrap_or_default();
-        let superclass = Some(field(class).trim().to_string()).filter(|s| !s.is_empty());
+        let named = |i: usize| Some(field(i).trim().to_string()).filter(|s| !s.is_empty());
+        let superclass = named(class);
         out.insert(
             code.clone(),
             Statement {
@@ -141,6 +145,7 @@ fn parse_statements(bytes: &[u8]) -> Result<BTreeMap<String, Statement>> {
                 form: flag(field(form)),
                 rhythm: flag(field(rhythm)),
                 superclass,
+                subclass: named(subclass),
             },
         );
     }

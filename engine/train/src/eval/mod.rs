@@ -3,6 +3,9 @@
 //! scored for exact-report retrieval, label-aware retrieval, kNN classification,
 //! zero-shot classification and report text overlap.
 
+pub mod merl;
+pub mod meteor;
+pub mod report_retrieval;
 pub mod rule;
 pub mod text_metrics;
 

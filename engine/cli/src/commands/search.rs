@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ecgmatch::model::burn::prelude::*;
 use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
-use ecgmatch::retrieval::search::{consensus, describe_ranked, rank, Match, Searcher};
+use ecgmatch::retrieval::search::{consensus, describe, describe_ranked, rank, Match, Searcher};
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 
 use super::inputs;
@@ -21,6 +21,14 @@ pub struct Args {
     /// Cases to list per query
     #[arg(short, long, default_value_t = 10)]
     k: usize,
+    /// List the nearest cases as they come, several with the same report included (by
+    /// default one case per distinct report, as the page lists them)
+    #[arg(long)]
+    per_case: bool,
+    /// Leave the cases of this PTB-XL fold (`strat_fold`) out of the ranking and the vote, so
+    /// that a held-out record finds neither itself nor its fold
+    #[arg(long)]
+    exclude_fold: Option<u8>,
     /// Print one JSON array with an entry per query, in the order given
     #[arg(long)]
     json: bool,
@@ -110,14 +118,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     &q.measures,
                     args.k,
                     SearchMode::Int8,
-                    None,
+                    args.exclude_fold,
                 );
+                let matches = if args.per_case {
+                    let nearest = &ranked.voters[..args.k.min(ranked.voters.len())];
+                    describe(&searcher.bundle, nearest)
+                } else {
+                    describe_ranked(&searcher.bundle, &ranked)
+                };
                 QueryResult {
                     query: q.name,
                     error: None,
                     warnings: q.warnings,
                     measured: summary(&q.measures),
-                    matches: describe_ranked(&searcher.bundle, &ranked),
+                    matches,
                     consensus: consensus(&searcher.bundle, &ranked.voters),
                 }
             }

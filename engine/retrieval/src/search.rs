@@ -296,6 +296,23 @@ pub fn rank(
         mode,
         exclude_fold,
     );
+    group_ranked(bundle, voters, shown)
+}
+
+/// [`rank`] in the whitened embedding alone (see [`Bundle::search_embedding_only`]).
+pub fn rank_embedding_only(
+    bundle: &Bundle,
+    embedding: &[f32],
+    shown: usize,
+    exclude_fold: Option<u8>,
+) -> Ranked {
+    let voters =
+        bundle.search_embedding_only(embedding, shown.max(bundle.manifest.knn.k), exclude_fold);
+    group_ranked(bundle, voters, shown)
+}
+
+/// The `shown` best of `voters` (best first), one per distinct report.
+fn group_ranked(bundle: &Bundle, voters: Vec<Neighbour>, shown: usize) -> Ranked {
     let mut groups = distinct_reports(
         &voters,
         |i| bundle.report_keys[i],

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use ecgmatch::model::burn::prelude::*;
 use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
-use ecgmatch::retrieval::search::{consensus, describe, describe_ranked, rank, Match, Searcher};
+use ecgmatch::retrieval::search::{
+    consensus, describe, describe_ranked, rank, rank_embedding_only, Match, Searcher,
+};
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 
 use super::inputs;
@@ -29,11 +31,22 @@ pub struct Args {
     /// that a held-out record finds neither itself nor its fold
     #[arg(long)]
     exclude_fold: Option<u8>,
+    /// The space cases are compared in: the library's full space (the whitened embedding,
+    /// measurements and probe, as the page searches), or the whitened neural embedding alone
+    #[arg(long, value_enum, default_value_t = Space::Full)]
+    space: Space,
     /// Print one JSON array with an entry per query, in the order given
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     read: inputs::ReadArgs,
+}
+
+/// `--space`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Space {
+    Full,
+    Embedding,
 }
 
 #[derive(serde::Serialize)]
@@ -112,14 +125,22 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for (label, prepared) in prepare_queries(&searcher, &args.files, &args.read)? {
         results.push(match prepared {
             Ok(q) => {
-                let ranked = rank(
-                    &searcher.bundle,
-                    &q.embedding,
-                    &q.measures,
-                    args.k,
-                    SearchMode::Int8,
-                    args.exclude_fold,
-                );
+                let ranked = match args.space {
+                    Space::Full => rank(
+                        &searcher.bundle,
+                        &q.embedding,
+                        &q.measures,
+                        args.k,
+                        SearchMode::Int8,
+                        args.exclude_fold,
+                    ),
+                    Space::Embedding => rank_embedding_only(
+                        &searcher.bundle,
+                        &q.embedding,
+                        args.k,
+                        args.exclude_fold,
+                    ),
+                };
                 let matches = if args.per_case {
                     let nearest = &ranked.voters[..args.k.min(ranked.voters.len())];
                     describe(&searcher.bundle, nearest)

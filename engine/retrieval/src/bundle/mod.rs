@@ -319,6 +319,39 @@ impl Bundle {
         self.space.vector(image_embedding, measures)
     }
 
+    /// The `k` cases whose (whitened) image embedding alone is most similar to the query's:
+    /// the library's vectors without the measurements and the probe that extend them, best
+    /// first, leaving out cases of `exclude_fold`. It shows what the neural embedding carries
+    /// on its own; the page searches the full space ([`Bundle::search`]).
+    pub fn search_embedding_only(
+        &self,
+        image_embedding: &[f32],
+        k: usize,
+        exclude_fold: Option<u8>,
+    ) -> Vec<Neighbour> {
+        let dim = self.embed_dim();
+        let query = match &self.space.whitening {
+            Some(w) => w.apply(image_embedding),
+            None => image_embedding.to_vec(),
+        };
+        let width = self.library.dim;
+        let mut best = crate::index::Best::new(k);
+        for (i, row) in self.library.codes.chunks_exact(width).enumerate() {
+            if Some(self.cases[i].fold) == exclude_fold {
+                continue;
+            }
+            let block = &row[..dim];
+            let (mut dot, mut norm) = (0f32, 0f32);
+            for (c, q) in block.iter().zip(&query) {
+                let c = f32::from(*c);
+                dot += c * q;
+                norm += c * c;
+            }
+            best.offer(i, dot / norm.sqrt().max(1e-12));
+        }
+        best.into_vec()
+    }
+
     /// The `k` cases most similar to a query, given as its unit-length image embedding (as
     /// the tower gives it) and its measurements, best first, leaving out cases of
     /// `exclude_fold` (an evaluation's held-out fold).
@@ -610,6 +643,28 @@ pub(crate) mod tests {
         assert_eq!(rank(&unit(&[1.0, 0.1]), None, 0.0)[2], 3);
         // Case 2 is the only one carrying its report and sits in fold 10.
         assert_eq!(rank(&unit(&[1.0, 0.1]), Some(10), 0.0), [1, 3]);
+    }
+
+    #[test]
+    fn the_embedding_alone_ranks_as_the_plain_library_does_without_extensions() {
+        // Without whitening, measurements or probe the two searches are one.
+        let b = Bundle::from_bytes(&small_bundle()).unwrap();
+        let q = unit(&[0.9, 0.5]);
+        let full: Vec<usize> = b
+            .search(&q, &[], 3, SearchMode::Int8, None)
+            .iter()
+            .map(|h| h.index)
+            .collect();
+        let alone: Vec<usize> = b
+            .search_embedding_only(&q, 3, None)
+            .iter()
+            .map(|h| h.index)
+            .collect();
+        assert_eq!(full, alone);
+        assert!(b
+            .search_embedding_only(&q, 3, Some(10))
+            .iter()
+            .all(|h| h.index != 1));
     }
 
     #[test]

@@ -138,8 +138,8 @@ impl ReportLibrary {
     }
 }
 
-/// The value that occurs most often (ties to the smallest).
-fn most_frequent<T: std::hash::Hash + Ord + Clone + Default>(values: impl Iterator<Item = T>) -> T {
+/// The value that occurs most often (ties to the smallest; the default when there is none).
+pub fn most_frequent<T: std::hash::Hash + Ord + Default>(values: impl Iterator<Item = T>) -> T {
     let mut counts: HashMap<T, usize> = HashMap::new();
     for v in values {
         *counts.entry(v).or_default() += 1;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use ecgmatch_formats::random::SplitMix;
 use ecgmatch_reports::translate;
 use ecgmatch_retrieval::metrics::jaccard;
+use ecgmatch_retrieval::report_library::most_frequent;
 
 use super::meteor::meteor;
 use super::text_metrics::{bleu4, rouge_l};
@@ -92,15 +93,8 @@ impl Evaluation<'_> {
         let mut reports: Vec<LibraryReport> = groups
             .into_iter()
             .map(|(key, records)| {
-                let mut sets: HashMap<&[usize], usize> = HashMap::new();
-                for &r in &records {
-                    *sets.entry(self.code_ids[r].as_slice()).or_default() += 1;
-                }
-                let codes = sets
-                    .into_iter()
-                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-                    .map(|(set, _)| set.to_vec())
-                    .unwrap_or_default();
+                let codes =
+                    most_frequent(records.iter().map(|&r| self.code_ids[r].as_slice())).to_vec();
                 LibraryReport {
                     key: key.to_string(),
                     english: translate(&self.entries[records[0]].report).english,
@@ -128,16 +122,7 @@ impl Evaluation<'_> {
         let text_of_report: Vec<usize> = match ranker {
             ReportRanker::DualEncoder { side, .. } => library
                 .iter()
-                .map(|report| {
-                    let mut counts: HashMap<usize, usize> = HashMap::new();
-                    for &r in &report.records {
-                        *counts.entry(side.text_of_record[r]).or_default() += 1;
-                    }
-                    counts
-                        .into_iter()
-                        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                        .map_or(0, |(text, _)| text)
-                })
+                .map(|report| most_frequent(report.records.iter().map(|&r| side.text_of_record[r])))
                 .collect(),
             ReportRanker::Random => Vec::new(),
         };

@@ -72,18 +72,6 @@ impl Int8Index {
             .collect()
     }
 
-    /// Approximately the cosine similarity of a unit-length f32 query to every row.
-    pub fn dots(&self, query: &[f32]) -> Vec<f32> {
-        let mut q = Vec::with_capacity(self.dim);
-        let q_scale = quantize_into(query, &mut q);
-        let mut dots = vec![0i32; self.len()];
-        int8_dots(&q, &self.codes, &mut dots);
-        dots.iter()
-            .zip(&self.scales)
-            .map(|(dot, scale)| cosine(*dot, *scale, q_scale))
-            .collect()
-    }
-
     /// The `k` most similar rows to a unit-length f32 query among those `keep` accepts,
     /// best first, with approximately the cosine similarity.
     pub fn top_k(&self, query: &[f32], k: usize, keep: impl Fn(usize) -> bool) -> Vec<Neighbour> {

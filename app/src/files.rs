@@ -1,7 +1,8 @@
 //! Getting the user's files into memory without ever reading one that is too big.
 
+use ecgmatch::formats::drop_budget::{DropBudget, Refusal};
 use ecgmatch::formats::InputFile;
-use ecgmatch::formats::MAX_FILE_BYTES;
+use ecgmatch::formats::{MAX_DROP_BYTES, MAX_FILE_BYTES};
 use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 
@@ -22,23 +23,31 @@ pub fn files_of(list: &web_sys::FileList) -> Vec<web_sys::File> {
     (0..list.length()).filter_map(|i| list.item(i)).collect()
 }
 
-/// Reads every file in `list`. Files over the size limit are refused before reading, so a
-/// 1 GB drop costs nothing; each refusal becomes a notice and the others are read.
+/// Reads every file in `list`. Files over the size limit, or past the drop's total limit, are
+/// refused before reading, so a 1 GB drop costs nothing; each refusal becomes a notice and the
+/// others are read.
 pub async fn read_files(list: Vec<web_sys::File>) -> (Vec<InputFile>, Vec<Notice>) {
     let mut files = Vec::new();
     let mut refused = Vec::new();
+    let mut budget = DropBudget::default();
     for file in list {
         let name = file.name();
         let size = file.size() as u64;
-        if size > MAX_FILE_BYTES {
-            refused.push(Notice::new(
-                vec![name.clone()],
-                format!(
-                    "{name}: too large ({} MB). Files up to {} MB are accepted; export a shorter excerpt of the recording",
-                    size / 1_000_000,
-                    MAX_FILE_BYTES / 1_000_000
-                ),
-            ));
+        let refusal = match budget.admit(size) {
+            Ok(()) => None,
+            Err(Refusal::FileTooLarge) => Some(format!(
+                "{name}: too large ({} MB). Files up to {} MB are accepted; export a shorter excerpt of the recording",
+                size / 1_000_000,
+                MAX_FILE_BYTES / 1_000_000
+            )),
+            Err(Refusal::DropFull { used }) => Some(format!(
+                "{name}: not read: this drop already holds {} MB, and one drop reads at most {} MB. Drop this file on its own",
+                used / 1_000_000,
+                MAX_DROP_BYTES / 1_000_000
+            )),
+        };
+        if let Some(message) = refusal {
+            refused.push(Notice::new(vec![name.clone()], message));
             continue;
         }
         match JsFuture::from(file.array_buffer()).await {

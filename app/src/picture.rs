@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use ecgmatch::paper::pdf::{largest_picture, PdfPicture};
+use ecgmatch::paper::picture_size::checked_size;
 use ecgmatch::paper::Bitmap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,8 +19,6 @@ pub const MAX_SIDE: u32 = 2400;
 /// Largest picture file read: a phone photo is a few MB; far larger would only exhaust a
 /// phone's memory while the browser decodes it.
 pub const MAX_PICTURE_BYTES: f64 = 40e6;
-/// Largest picture decoded, in pixels (a 50-megapixel camera's photo).
-const MAX_PIXELS: u64 = 50_000_000;
 
 const PICTURE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "gif", "webp"];
 
@@ -67,7 +66,7 @@ fn is_pdf(file: &web_sys::File) -> bool {
 }
 
 /// Decodes a dropped or chosen picture, or the page inside a scanned PDF, with the browser's
-/// own decoder.
+/// own decoder, once its header says it is of a size that can be decoded.
 pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
     let name = file.name();
     if file.size() > MAX_PICTURE_BYTES {
@@ -77,20 +76,27 @@ pub async fn decode(file: &web_sys::File) -> Result<Picture, String> {
             MAX_PICTURE_BYTES / 1e6
         ));
     }
+    let bytes = read(&name, file).await?;
     if is_pdf(file) {
-        return from_pdf(&name, file).await;
+        return from_pdf(&name, &bytes).await;
     }
+    // The header's size is checked before the browser decodes: a few kB of PNG can ask it for
+    // gigapixels, and a failed allocation there takes the whole page down.
+    checked_size(&bytes).map_err(|e| format!("{name}: {e}"))?;
     decode_blob(&name, file).await
+}
+
+async fn read(name: &str, file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("{name}: the file could not be read"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The largest picture in a scanned PDF: a JPEG goes to the browser's decoder, deflated pixels
 /// are already decoded.
-async fn from_pdf(name: &str, file: &web_sys::File) -> Result<Picture, String> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|_| format!("{name}: the file could not be read"))?;
-    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    match largest_picture(&bytes).map_err(|e| format!("{name}: {e}"))? {
+async fn from_pdf(name: &str, bytes: &[u8]) -> Result<Picture, String> {
+    match largest_picture(bytes).map_err(|e| format!("{name}: {e}"))? {
         PdfPicture::Jpeg(jpeg) => {
             let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(jpeg.as_slice()));
             let options = web_sys::BlobPropertyBag::new();
@@ -145,15 +151,6 @@ async fn decode_blob(name: &str, blob: &Blob) -> Result<Picture, String> {
         .map_err(|_| not_decoded())?
         .dyn_into()
         .map_err(|_| not_decoded())?;
-    if image.width() as u64 * image.height() as u64 > MAX_PIXELS {
-        image.close();
-        return Err(format!(
-            "{name}: the picture has {} × {} pixels; up to {} megapixels are accepted",
-            image.width(),
-            image.height(),
-            MAX_PIXELS / 1_000_000
-        ));
-    }
     let (w, h) = shrunk(image.width(), image.height());
     let bitmap = draw(w, h, |ctx| {
         ctx.draw_image_with_image_bitmap_and_dw_and_dh(&image, 0.0, 0.0, w as f64, h as f64)

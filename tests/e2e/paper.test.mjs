@@ -168,6 +168,17 @@ function noiseBmp() {
   return bytes;
 }
 
+/** A PNG's signature and header chunk declaring `width` × `height`, and no pixels. */
+function pngHeader(width, height) {
+  const bytes = Buffer.alloc(33);
+  Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex').copy(bytes, 0);
+  bytes.writeUInt32BE(width, 16);
+  bytes.writeUInt32BE(height, 20);
+  bytes[24] = 8;
+  bytes[25] = 2;
+  return bytes;
+}
+
 test('a picture that is no ECG, a PDF, a broken image and a huge one get clear messages and lose nothing', async () => {
   const count = await tabs();
   const noticesBefore = (await notices()).length;
@@ -176,6 +187,8 @@ test('a picture that is no ECG, a PDF, a broken image and a huge one get clear m
     { name: 'printout.pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') },
     { name: 'letter.pdf', bytes: letterPdf() },
     { name: 'broken.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]) },
+    { name: 'bomb.png', bytes: pngHeader(65535, 65535) },
+    { name: 'truncated.png', bytes: pngHeader(1200, 900) },
   ]);
   // 60 MB (the limit for pictures is 40 MB), refused before the browser decodes it.
   await page.evaluate(() => {
@@ -184,12 +197,15 @@ test('a picture that is no ECG, a PDF, a broken image and a huge one get clear m
     const zone = document.querySelector('#drop-zone');
     for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
   });
-  await waitUntil(async () => (await notices()).length >= noticesBefore + 5, { timeout: 20000 });
+  await waitUntil(async () => (await notices()).length >= noticesBefore + 7, { timeout: 20000 });
   const messages = (await notices()).slice(noticesBefore).join('\n');
   assert.match(messages, /huge-scan\.jpg: too large a picture \(63 MB\)\. Pictures up to 40 MB are accepted/);
   assert.match(messages, /holiday\.bmp: the picture is too small|holiday\.bmp: no ECG/);
   assert.match(messages, /printout\.pdf: the PDF holds no scanned picture of a page.*PNG or JPEG/);
-  assert.match(messages, /broken\.jpg: the browser could not decode this picture/);
+  assert.match(messages, /broken\.jpg: its size cannot be read from its header/);
+  // 60 bytes asking for 4.3 gigapixels: refused from the header, before the browser allocates.
+  assert.match(messages, /bomb\.png: the picture has 65535 × 65535 pixels; up to 50 megapixels are accepted/);
+  assert.match(messages, /truncated\.png: the browser could not decode this picture/);
   // The deflated picture was taken out of the PDF and handed to the digitizer, which refused it.
   assert.match(messages, /letter\.pdf: no ECG grid found/);
   assert.equal(await tabs(), count, 'the records read before are all still there');

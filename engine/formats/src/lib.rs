@@ -8,6 +8,7 @@ mod bytes;
 pub mod csv;
 mod datetime;
 pub mod dicom;
+pub mod drop_budget;
 pub mod edf;
 mod error;
 #[cfg(not(target_arch = "wasm32"))]
@@ -41,6 +42,9 @@ pub use record::{AmplitudeUnits, Channel, Lead, Metadata, Record, Sex};
 /// Largest single file accepted. A 12-lead 24-hour Holter at 500 Hz in format 16 is ~1 GB,
 /// far beyond what a query needs; refusing early keeps a browser tab alive.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Largest total of one drop, or of one command's inputs: two files at the limit. Files past it
+/// are refused before they are read, so many large files at once cannot exhaust memory.
+pub const MAX_DROP_BYTES: u64 = 2 * MAX_FILE_BYTES;
 /// Largest number of samples per channel accepted (one hour at 1 kHz).
 pub const MAX_SAMPLES_PER_CHANNEL: u64 = 3_600_000;
 

@@ -10,6 +10,7 @@ mod error;
 pub mod evaluate;
 pub mod geometry;
 pub mod pdf;
+pub mod picture_size;
 pub mod render;
 pub mod sheet;
 pub mod snr;

@@ -3,6 +3,7 @@
 //! This finds the largest such picture without rendering the page; a PDF that draws its
 //! traces as vector graphics (as ECG carts export) has none, and is told so.
 
+use super::picture_size::{checked_size, MAX_PIXELS};
 use super::Bitmap;
 
 /// The largest picture a PDF holds, as far as this reads it.
@@ -14,8 +15,6 @@ pub enum PdfPicture {
     Pixels(Bitmap),
 }
 
-/// Largest picture accepted, in pixels: more would only exhaust a phone's memory.
-const MAX_PIXELS: usize = 50_000_000;
 /// Pictures smaller than this on either side are logos or icons, not a page.
 const MIN_SIDE: usize = 200;
 
@@ -150,6 +149,9 @@ impl Embedded<'_> {
 
     fn decode(self) -> Result<PdfPicture, String> {
         if self.filter == "DCTDecode" {
+            // The dictionary's size is only a promise; the JPEG's own header is what a decoder
+            // will allocate for.
+            checked_size(self.data).map_err(|e| format!("the PDF's picture: {e}"))?;
             return Ok(PdfPicture::Jpeg(self.data.to_vec()));
         }
         let damaged =
@@ -469,6 +471,7 @@ fn to_rgb(rows: &[u8], width: usize, height: usize, components: usize, bits: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::picture_size::tests::jpeg_header;
 
     fn gradient(width: usize, height: usize) -> Vec<u8> {
         (0..height)
@@ -530,11 +533,20 @@ mod tests {
 
     #[test]
     fn the_largest_jpeg_is_returned_as_it_is_stored() {
-        let small = b"\xff\xd8small\xff\xd9".to_vec();
-        let large = b"\xff\xd8large picture\nwith endstream-like bytes: endstrea\xff\xd9".to_vec();
+        let small = jpeg_header(250, 250, b"small\xff\xd9");
+        let large = jpeg_header(2000, 1400, b"with endstream-like bytes: endstrea\xff\xd9");
         let mut pdf = scanned_page(250, 250, 8.0, "/Filter /DCTDecode", &small);
         pdf.extend(scanned_page(2000, 1400, 8.0, "/Filter /DCTDecode", &large));
         assert_eq!(largest_picture(&pdf).unwrap(), PdfPicture::Jpeg(large));
+    }
+
+    #[test]
+    fn a_jpeg_larger_than_its_pdf_declares_is_refused_before_decoding() {
+        // The dictionary promises 2000 × 1400; the JPEG's own header asks for 3 gigapixels.
+        let bomb = jpeg_header(60_000, 50_000, b"\xff\xd9");
+        let pdf = scanned_page(2000, 1400, 8.0, "/Filter /DCTDecode", &bomb);
+        let e = largest_picture(&pdf).unwrap_err();
+        assert!(e.contains("60000 × 50000 pixels"), "{e}");
     }
 
     #[test]

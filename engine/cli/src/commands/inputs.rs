@@ -4,13 +4,16 @@ use super::CliError;
 use std::fs;
 use std::path::PathBuf;
 
+use ecgmatch::formats::drop_budget::DropBudget;
 use ecgmatch::formats::{read_file, read_record_files};
-use ecgmatch::formats::{AmplitudeUnits, InputFile, ReadOptions};
+use ecgmatch::formats::{AmplitudeUnits, InputFile, ReadOptions, MAX_DROP_BYTES};
 
 /// Expands the user's arguments into files: a record's primary file (e.g. a `.hea`)
-/// brings its companions from the same folder; a folder brings every file in it.
+/// brings its companions from the same folder; a folder brings every file in it. Inputs that
+/// hold more than one drop's limit in all are refused, as the page refuses such a drop.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, CliError> {
     let mut files: Vec<InputFile> = Vec::new();
+    let mut budget = DropBudget::default();
     for path in paths {
         let found = if path.is_dir() {
             files_in(path)?
@@ -24,6 +27,15 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<InputFile>, CliError> {
         };
         for file in found.map_err(|e| e.to_string())? {
             if !files.iter().any(|g| g.name == file.name) {
+                // Each file was read at most to its own limit; the drop's limit is the page's.
+                if budget.admit(file.bytes.len() as u64).is_err() {
+                    return Err(format!(
+                        "the inputs hold more than {} MB in all, at {}; give fewer files at once",
+                        MAX_DROP_BYTES / 1_000_000,
+                        file.name
+                    )
+                    .into());
+                }
                 files.push(file);
             }
         }

@@ -138,8 +138,15 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
                 }
             })
             .collect();
-        let decoded = storage::decode(group.format, bytes, &layouts, frames as usize)
-            .ok_or_else(truncated)?;
+        let conversions: Vec<Conversion> = group
+            .signals
+            .iter()
+            .map(|&s| Conversion::of(&header.signals[s]))
+            .collect();
+        let decoded = storage::decode(group.format, bytes, &layouts, frames as usize, |i, d| {
+            conversions[i].physical(d)
+        })
+        .ok_or_else(truncated)?;
         for (&s, signal) in group.signals.iter().zip(decoded) {
             let spec = &header.signals[s];
             if header.num_frames.is_some() {
@@ -152,7 +159,7 @@ fn read(primary: &InputFile, files: &[InputFile]) -> Result<Record> {
                     &mut warnings,
                 );
             }
-            let converted = channel(&header, s, &signal.samples);
+            let converted = channel(&header, s, signal.samples);
             // A gain so small that samples overflow (1e-300) gives no signal, only infinities.
             let overflowed = converted.samples.iter().filter(|v| v.is_infinite()).count();
             if overflowed > 0 {
@@ -341,15 +348,35 @@ fn check_sum(
     }
 }
 
-fn channel(header: &Header, s: usize, digital: &[f64]) -> Channel {
+/// From a signal's digital values to its physical ones (mV where the units say so).
+struct Conversion {
+    baseline: f64,
+    gain: f64,
+    scale: f64,
+}
+
+impl Conversion {
+    fn of(spec: &SignalSpec) -> Conversion {
+        Conversion {
+            baseline: spec.baseline as f64,
+            gain: spec.gain,
+            scale: millivolts_per(&spec.units).unwrap_or(1.0),
+        }
+    }
+
+    fn physical(&self, digital: i64) -> f32 {
+        ((digital as f64 - self.baseline) / self.gain * self.scale) as f32
+    }
+}
+
+/// The channel of signal `s`, whose `samples` are already physical values.
+fn channel(header: &Header, s: usize, samples: Vec<f32>) -> Channel {
     let spec = &header.signals[s];
     let name = spec
         .description
         .clone()
         .unwrap_or_else(|| format!("record {}, signal {s}", header.record_name));
     let to_mv = millivolts_per(&spec.units);
-    let baseline = spec.baseline as f64;
-    let scale = to_mv.unwrap_or(1.0);
     Channel {
         lead: to_mv.and_then(|_| Lead::from_name(&name)),
         units: if to_mv.is_some() {
@@ -357,10 +384,7 @@ fn channel(header: &Header, s: usize, digital: &[f64]) -> Channel {
         } else {
             spec.units.clone()
         },
-        samples: digital
-            .iter()
-            .map(|&d| ((d - baseline) / spec.gain * scale) as f32)
-            .collect(),
+        samples,
         derived: false,
         name,
     }

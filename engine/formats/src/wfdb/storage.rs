@@ -202,9 +202,10 @@ pub struct StorageLayout {
 /// One signal of a file, one value per frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
-    /// Digital values, averaged over each frame, `NaN` where the sample is invalid or
-    /// missing. Every digital value any format can hold is exact in an `f64`.
-    pub samples: Vec<f64>,
+    /// The frames' values as the caller's conversion made them from each frame's mean digital
+    /// value, `NaN` where the sample is invalid or missing. Converted while decoding, so that a
+    /// record never exists in memory at a wider type than the one it is kept in.
+    pub samples: Vec<f32>,
     /// Sum of every stored sample of the signal in the first `frames` frames, modulo 2^16,
     /// before the skew is applied: the WFDB checksum.
     pub checksum: u16,
@@ -215,18 +216,20 @@ pub struct Decoded {
 /// Frames with several samples of a signal become their mean, truncated towards zero, which is
 /// what wfdb-python's `rdrecord` returns by default. A frame with any invalid sample is invalid
 /// as a whole, where wfdb-python would average the invalid marker into the value.
+/// `convert(signal, digital)` gives the value kept for a valid frame of the `signal`-th layout.
 /// Returns `None` if `data` ends before the last frame or the frame size overflows.
 pub fn decode(
     format: Format,
     data: &[u8],
     layouts: &[StorageLayout],
     frames: usize,
+    convert: impl Fn(usize, i64) -> f32,
 ) -> Option<Vec<Decoded>> {
     let invalid = format.invalid_value();
     let mut out: Vec<Decoded> = layouts
         .iter()
         .map(|_| Decoded {
-            samples: vec![f64::NAN; frames],
+            samples: vec![f32::NAN; frames],
             checksum: 0,
         })
         .collect();
@@ -255,9 +258,9 @@ pub fn decode(
                 continue;
             };
             out[s].samples[at as usize] = if any_invalid || Some(mean) == invalid {
-                f64::NAN
+                f32::NAN
             } else {
-                mean as f64
+                convert(s, mean)
             };
         }
     }
@@ -267,6 +270,11 @@ pub fn decode(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digital value itself (exact in an `f32` for the small values used here).
+    fn digital(_signal: usize, value: i64) -> f32 {
+        value as f32
+    }
 
     fn all(format: Format, bytes: &[u8]) -> Vec<i64> {
         let n = format.samples_in(bytes.len() as u64) as usize;
@@ -395,14 +403,17 @@ mod tests {
                 initial_value: 0,
             },
         ];
-        let out = decode(Format::Int16, &bytes, &layouts, 3).unwrap();
+        let out = decode(Format::Int16, &bytes, &layouts, 3, digital).unwrap();
         // Means truncate towards zero: 23 / 2 = 11, -9 / 2 = -4.
         assert_eq!(out[0].samples, vec![11.0, -4.0, 7.0]);
         assert_eq!(out[1].samples[..2], [200.0, 300.0]);
         assert!(out[1].samples[2].is_nan());
         assert_eq!(out[0].checksum, (10 + 13 - 4 - 5 + 7 + 8) as u16);
         assert_eq!(out[1].checksum, 600);
-        assert_eq!(decode(Format::Int16, &bytes[..17], &layouts, 3), None);
+        assert_eq!(
+            decode(Format::Int16, &bytes[..17], &layouts, 3, digital),
+            None
+        );
     }
 
     #[test]
@@ -419,7 +430,14 @@ mod tests {
                 initial_value: -5,
             },
         ];
-        let out = decode(Format::Diff8, &[1, 0xff, 2, 0xfe, 0x80, 0], &layouts, 3).unwrap();
+        let out = decode(
+            Format::Diff8,
+            &[1, 0xff, 2, 0xfe, 0x80, 0],
+            &layouts,
+            3,
+            digital,
+        )
+        .unwrap();
         assert_eq!(out[0].samples, vec![101.0, 103.0, -25.0]);
         assert_eq!(out[1].samples, vec![-6.0, -8.0, -8.0]);
         assert_eq!(out[0].checksum, (101i64 + 103 - 25) as u16);
@@ -436,7 +454,7 @@ mod tests {
             skew: 0,
             initial_value: 0,
         }];
-        let out = decode(Format::Int16, &bytes, &one, 5).unwrap();
+        let out = decode(Format::Int16, &bytes, &one, 5, digital).unwrap();
         assert_eq!(out[0].samples[0], 5.0);
         assert!(out[0].samples[1].is_nan());
         // A frame with any invalid sample is invalid.
@@ -447,7 +465,7 @@ mod tests {
             skew: 0,
             initial_value: 0,
         }];
-        let out = decode(Format::Int16, &bytes6, &two, 3).unwrap();
+        let out = decode(Format::Int16, &bytes6, &two, 3, digital).unwrap();
         assert!(out[0].samples.iter().all(|v| v.is_nan()));
     }
 }

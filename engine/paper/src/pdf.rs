@@ -441,6 +441,11 @@ fn to_rgb(rows: &[u8], width: usize, height: usize, components: usize, bits: usi
     let row = (width * components * bits).div_ceil(8);
     let mut rgb = Vec::with_capacity(width * height * 3);
     for line in rows.chunks_exact(row).take(height) {
+        // Already RGB (most colour scans): rows are copied whole, not pixel by pixel.
+        if components == 3 && bits == 8 {
+            rgb.extend_from_slice(&line[..width * 3]);
+            continue;
+        }
         for x in 0..width {
             let sample = |c: usize| -> u8 {
                 if bits == 8 {
@@ -538,6 +543,67 @@ mod tests {
         let mut pdf = scanned_page(250, 250, 8.0, "/Filter /DCTDecode", &small);
         pdf.extend(scanned_page(2000, 1400, 8.0, "/Filter /DCTDecode", &large));
         assert_eq!(largest_picture(&pdf).unwrap(), PdfPicture::Jpeg(large));
+    }
+
+    #[test]
+    fn the_fuzz_seeds_are_pdfs_whose_pictures_are_found() {
+        let rgb = gradient(240, 210);
+        let gray: Vec<u8> = (0..210 * 32).map(|i| (i * 7) as u8).collect();
+        let mut predicted = Vec::new();
+        for row in rgb.chunks(240 * 3) {
+            predicted.push(1); // "Sub": each byte less the one a pixel before
+            predicted.extend(
+                row.iter()
+                    .enumerate()
+                    .map(|(i, v)| v.wrapping_sub(if i >= 3 { row[i - 3] } else { 0 })),
+            );
+        }
+        let seeds = [
+            (
+                "jpeg.pdf",
+                scanned_page(
+                    640,
+                    480,
+                    8.0,
+                    "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+                    &jpeg_header(640, 480, b"\xff\xd9"),
+                ),
+            ),
+            (
+                "flate-rgb.pdf",
+                scanned_page(
+                    240,
+                    210,
+                    8.0,
+                    "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
+                    &miniz_oxide::deflate::compress_to_vec_zlib(&rgb, 6),
+                ),
+            ),
+            (
+                "flate-predicted.pdf",
+                scanned_page(
+                    240,
+                    210,
+                    8.0,
+                    "/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter [/FlateDecode] /DecodeParms << /Predictor 11 /Colors 3 /Columns 240 >>",
+                    &miniz_oxide::deflate::compress_to_vec_zlib(&predicted, 6),
+                ),
+            ),
+            (
+                "gray-1bit.pdf",
+                scanned_page(
+                    256,
+                    210,
+                    8.0,
+                    "/ColorSpace /DeviceGray /BitsPerComponent 1",
+                    &gray,
+                ),
+            ),
+        ];
+        for (name, made) in seeds {
+            let seed = ecgmatch_testkit::fuzz_seed("pdf", name, &made);
+            assert!(largest_picture(&seed).is_ok(), "{name}");
+        }
     }
 
     #[test]

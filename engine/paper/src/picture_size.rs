@@ -1,6 +1,21 @@
 //! A picture's size, read from its header before anything decodes it: a file of a few kB can
 //! declare billions of pixels, which a decoder (the browser's included) would try to allocate.
 
+/// Longer side of the picture handed to the digitizer (larger pictures are shrunk to it first,
+/// in the page and the CLI alike). A printout filling the frame then has about 8 px per mm,
+/// enough for its 1 mm grid; a 12-megapixel photo would only cost time.
+pub const MAX_SIDE: usize = 2400;
+
+/// The size a `width` × `height` picture is shrunk to for the digitizer: at most [`MAX_SIDE`]
+/// on its longer side, the aspect kept, never enlarged.
+pub fn shrunk(width: usize, height: usize) -> (usize, usize) {
+    let scale = (MAX_SIDE as f64 / width.max(height).max(1) as f64).min(1.0);
+    (
+        ((width as f64 * scale).round() as usize).max(1),
+        ((height as f64 * scale).round() as usize).max(1),
+    )
+}
+
 /// Largest picture accepted, in pixels (a 50-megapixel camera's photo); more would only exhaust
 /// a phone's memory.
 pub const MAX_PIXELS: usize = 50_000_000;
@@ -74,6 +89,13 @@ pub(crate) mod tests {
             checked_size(&jpeg_header(4000, 3000, &[])),
             Ok((4000, 3000))
         );
+    }
+
+    #[test]
+    fn large_pictures_shrink_to_the_digitizers_side_and_small_ones_stay() {
+        assert_eq!(shrunk(7000, 7000), (2400, 2400));
+        assert_eq!(shrunk(4000, 3000), (2400, 1800));
+        assert_eq!(shrunk(1920, 1080), (1920, 1080));
     }
 
     #[test]

@@ -34,3 +34,17 @@ pub fn ptbxl(name: &str) -> Record {
 pub fn ptbxl_00009() -> Record {
     ptbxl("00009_lr")
 }
+
+/// A fuzz target's seed `engine/fuzz/seeds/<target>/<name>`, written from `made` first when
+/// `ECGMATCH_WRITE_FIXTURES` is set (`make fixtures`); gives the committed bytes, for the
+/// caller to check that they still reach what the target fuzzes.
+pub fn fuzz_seed(target: &str, name: &str, made: &[u8]) -> Vec<u8> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../fuzz/seeds/{target}"));
+    let path = folder.join(name);
+    if std::env::var_os("ECGMATCH_WRITE_FIXTURES").is_some() {
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(&path, made).unwrap();
+    }
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run `make fixtures` to write it", path.display()))
+}

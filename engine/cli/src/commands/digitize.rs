@@ -10,6 +10,7 @@ use std::time::Instant;
 use ecgmatch::formats::write::OutputFormat;
 use ecgmatch::paper::digitize::{digitize, Config, Digitized};
 use ecgmatch::paper::pdf::{self, PdfPicture};
+use ecgmatch::paper::picture_size;
 use ecgmatch::paper::render::PrintLayout;
 use ecgmatch::paper::Bitmap;
 
@@ -154,6 +155,8 @@ fn parse_format(name: &str) -> Result<OutputFormat, String> {
     })
 }
 
+/// Decodes a picture or a scanned PDF's page as the page does: its size read from its header
+/// first (a huge one is refused before decoding), and shrunk to the digitizer's side.
 pub(super) fn load(path: &Path) -> Result<Bitmap, CliError> {
     let not_decoded = |e: image::ImageError| {
         format!("not a picture that can be decoded ({e}); accepted: PNG, JPEG, BMP, or a PDF of a scanned page")
@@ -161,20 +164,32 @@ pub(super) fn load(path: &Path) -> Result<Bitmap, CliError> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let decoded = if bytes.starts_with(b"%PDF-") {
         match pdf::largest_picture(&bytes)? {
-            PdfPicture::Pixels(bitmap) => return Ok(bitmap),
+            PdfPicture::Pixels(bitmap) => {
+                let (w, h) = (bitmap.width as u32, bitmap.height as u32);
+                image::RgbImage::from_raw(w, h, bitmap.rgb).ok_or("the PDF's picture is damaged")?
+            }
             PdfPicture::Jpeg(jpeg) => {
                 image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
+                    .map_err(not_decoded)?
+                    .to_rgb8()
             }
         }
     } else {
+        picture_size::checked_size(&bytes)?;
         image::load_from_memory(&bytes)
-    }
-    .map_err(not_decoded)?
-    .to_rgb8();
+            .map_err(not_decoded)?
+            .to_rgb8()
+    };
+    let (w, h) = picture_size::shrunk(decoded.width() as usize, decoded.height() as usize);
+    let picture = if (w, h) == (decoded.width() as usize, decoded.height() as usize) {
+        decoded
+    } else {
+        image::imageops::thumbnail(&decoded, w as u32, h as u32)
+    };
     Ok(Bitmap {
-        width: decoded.width() as usize,
-        height: decoded.height() as usize,
-        rgb: decoded.into_raw(),
+        width: picture.width() as usize,
+        height: picture.height() as usize,
+        rgb: picture.into_raw(),
     })
 }
 

@@ -96,11 +96,13 @@ pub fn signal_file_names(bytes: &[u8]) -> Vec<String> {
         _ => return vec![],
     }
     let mut names: Vec<String> = Vec::new();
+    // A set, not a scan of the names so far: a header may list 50,000 files.
+    let mut seen = std::collections::HashSet::new();
     for (_, line) in lines {
         let Some(name) = line.split_whitespace().next().map(base_name) else {
             continue;
         };
-        if is_real_file(name) && !names.iter().any(|n| n == name) {
+        if is_real_file(name) && seen.insert(name) {
             names.push(name.to_string());
         }
     }

@@ -627,6 +627,37 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_fuzz_seeds_are_libraries_the_loader_reads() {
+        use crate::MeasureWeights;
+        use ecgmatch_signal::measure::MEASURE_COUNT;
+        let mut measures = vec![0f32; 3 * MEASURE_COUNT];
+        measures[MEASURE_COUNT..2 * MEASURE_COUNT].fill(4.0);
+        let mut space = RetrievalSpace::measured(
+            &measures,
+            MeasureWeights {
+                rhythm: 0.5,
+                voltage: 1.0,
+            },
+        );
+        space.whitening = Some(Whitening {
+            dim: 2,
+            mean: vec![0.4, 0.1],
+            matrix: vec![1.0, 0.0, 0.0, 10.0],
+        });
+        for (name, made) in [
+            ("plain.ecgb", small_bundle()),
+            (
+                "whitened-measured.ecgb",
+                small_bundle_with(&space, &measures),
+            ),
+        ] {
+            let seed = ecgmatch_testkit::fuzz_seed("bundle", name, &made);
+            let library = Bundle::from_bytes(&seed).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(library.cases.len(), 3, "{name}");
+        }
+    }
+
+    #[test]
     fn reports_are_ranked_by_their_text_and_a_held_out_fold_loses_its_own() {
         let b = Bundle::from_bytes(&small_bundle()).unwrap();
         // Three cases, three distinct reports (`bericht 1`, `2`, `3`), two texts.

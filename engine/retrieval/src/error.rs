@@ -9,6 +9,10 @@ pub enum Error {
     #[error("case library: {0}")]
     InvalidBundle(String),
 
+    /// The waveform pack (the cases' tracings) is damaged or from another version.
+    #[error("waveform pack: {0}")]
+    InvalidWaveforms(String),
+
     /// A query that does not fit the library (its measurements, its size).
     #[error("{0}")]
     InvalidQuery(String),

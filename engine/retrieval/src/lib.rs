@@ -4,6 +4,7 @@
 
 pub mod bundle;
 mod error;
+pub mod waveforms;
 
 pub mod index;
 pub mod joint;

@@ -3,6 +3,7 @@ mod bench_search;
 mod bench_text;
 mod bundle;
 mod cache;
+mod case;
 mod convert;
 mod digitize;
 mod digitize_eval;
@@ -16,6 +17,7 @@ mod info;
 mod inputs;
 mod npy;
 mod pack_text;
+mod pack_waveforms;
 mod render;
 mod reports;
 mod search;
@@ -66,6 +68,10 @@ enum Command {
     Bundle(bundle::Args),
     /// Pack the text tower for the page (int8 matrices, about 23 MB), checked against the original
     PackText(pack_text::Args),
+    /// Pack the library's tracings (lead II strip and median beats per case) for the page's Compare
+    PackWaveforms(pack_waveforms::Args),
+    /// One library case: its report, statements and tracings (from the waveform pack)
+    Case(case::Args),
     /// Find the cases most similar to each given ECG record in a case library
     Search(search::Args),
     /// Print a record as a paper ECG picture (PNG, JPEG, or a .y4m frame), optionally photographed badly
@@ -103,6 +109,8 @@ pub fn run() -> i32 {
         Command::EvalOod(args) => eval_ood::run(args),
         Command::Bundle(args) => bundle::run(args),
         Command::PackText(args) => pack_text::run(args),
+        Command::PackWaveforms(args) => pack_waveforms::run(args),
+        Command::Case(args) => case::run(args),
         Command::Search(args) => search::run(args),
         Command::Translate(args) => translate::run(args),
         Command::Reports(args) => reports::run(args),

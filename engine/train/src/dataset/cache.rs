@@ -13,6 +13,7 @@ use std::path::Path;
 use super::ptbxl::{PtbXl, PtbXlEntry};
 use crate::{Error, Result};
 use ecgmatch_formats::Lead;
+use ecgmatch_retrieval::waveforms::CaseWaveforms;
 use ecgmatch_signal::encode::layout::{Beat, BeatPeaks, BeatTilesConfig, StackConfig};
 use ecgmatch_signal::measure::measure;
 use ecgmatch_signal::{prepare, PreparedLeads};
@@ -87,6 +88,24 @@ impl CachedRecord {
             stored(6),
             stored(7),
         ]
+    }
+
+    /// What the waveform pack keeps of this record: its prepared lead II over the stored
+    /// `samples` and its twelve median beats.
+    pub fn waveforms(&self, samples: usize, beat_len: usize) -> CaseWaveforms {
+        let lead_ii = STORED_LEADS
+            .iter()
+            .position(|l| *l == Lead::II)
+            .unwrap_or(1);
+        CaseWaveforms {
+            ecg_id: self.ecg_id,
+            sampling_rate: StackConfig::default().prepare.sampling_rate as f32,
+            rhythm_strip: self.stack[lead_ii * samples..(lead_ii + 1) * samples]
+                .iter()
+                .map(|v| *v as f32 / MICROVOLTS)
+                .collect(),
+            median_beats: self.beats(beat_len, Beat::Median),
+        }
     }
 
     /// The twelve leads' `beat` in mV, if the record has one.

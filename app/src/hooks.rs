@@ -215,3 +215,33 @@ pub fn use_actions(state: &UseReducerHandle<AppState>) -> Actions {
         on_export_csv: on_export(true),
     }
 }
+
+/// A library case's tracings for Compare, fetched when `ecg_id` is set (see `tracings`).
+#[derive(Clone, PartialEq)]
+pub enum CaseTracings {
+    Idle,
+    Loading(u32),
+    Ready(std::rc::Rc<ecgmatch::retrieval::waveforms::CaseWaveforms>),
+    Failed(u32, String),
+}
+
+#[hook]
+pub fn use_case_tracings(ecg_id: Option<u32>) -> CaseTracings {
+    let state = use_state(|| CaseTracings::Idle);
+    {
+        let state = state.clone();
+        use_effect_with(ecg_id, move |id| match *id {
+            None => state.set(CaseTracings::Idle),
+            Some(id) => {
+                state.set(CaseTracings::Loading(id));
+                wasm_bindgen_futures::spawn_local(async move {
+                    state.set(match crate::tracings::case_tracings(id).await {
+                        Ok(t) => CaseTracings::Ready(std::rc::Rc::new(t)),
+                        Err(e) => CaseTracings::Failed(id, e),
+                    });
+                });
+            }
+        });
+    }
+    (*state).clone()
+}

@@ -12,6 +12,8 @@ use web_sys::{Cache, ReadableStreamDefaultReader, Response};
 pub const BUNDLE_URL: &str = "bundle/ptbxl-v6.ecgb";
 /// The packed text tower, fetched only when the user first searches by text.
 pub const TEXT_TOWER_URL: &str = "bundle/text-tower-v1.ecgb";
+/// The library's tracings, fetched a case at a time (byte ranges) when Compare opens one.
+pub const WAVEFORMS_URL: &str = "waveforms/ptbxl-v1.ecgw";
 const CACHE_NAME: &str = "ecgmatch-library-v1";
 
 fn describe(e: JsValue) -> String {
@@ -117,6 +119,58 @@ async fn ask_to_persist() {
     }
 }
 
+/// What an earlier visit kept under `key`, if anything.
+pub async fn kept(key: &str) -> Option<Vec<u8>> {
+    let cache = open_cache().await?;
+    let response: Response = JsFuture::from(cache.match_with_str(key))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    read_body(&response, &|_, _| {}).await.ok()
+}
+
+/// Bytes `start..end` of `url`, as one HTTP range request. A server that answers with the whole
+/// file instead (no range support) is refused before its body is read: for the waveform pack
+/// that would be 23 MB on a phone.
+pub async fn fetch_range(url: &str, start: usize, end: usize) -> Result<Vec<u8>, String> {
+    let headers = web_sys::Headers::new().map_err(describe)?;
+    headers
+        .set("Range", &format!("bytes={start}-{}", end.saturating_sub(1)))
+        .map_err(describe)?;
+    let init = web_sys::RequestInit::new();
+    init.set_headers(&headers);
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|e| {
+            format!(
+                "{url} could not be reached ({}). Check the connection",
+                describe(e)
+            )
+        })?
+        .dyn_into()
+        .map_err(|_| format!("{url}: no response"))?;
+    if response.status() != 206 {
+        if let Some(body) = response.body() {
+            let _ = body.cancel();
+        }
+        return Err(format!(
+            "{url}: the server answered {} instead of the part asked for; the tracings need a server that sends parts of files (HTTP ranges)",
+            response.status()
+        ));
+    }
+    let bytes = read_body(&response, &|_, _| {}).await?;
+    if bytes.len() != end - start {
+        return Err(format!(
+            "{url}: {} bytes came instead of {}",
+            bytes.len(),
+            end - start
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Drops a kept download (after it failed to parse, so a retry downloads afresh).
 pub async fn forget(url: &str) {
     if let Some(cache) = open_cache().await {
@@ -134,11 +188,14 @@ pub async fn forget_superseded() {
         return;
     };
     let current = [BUNDLE_URL, TEXT_TOWER_URL].map(|url| format!("/{url}"));
+    // The current pack's parts are kept under keys below its URL (see `tracings`).
+    let pack_parts = format!("/{WAVEFORMS_URL}/");
     for request in js_sys::Array::from(&keys).iter() {
         let Ok(request) = request.dyn_into::<web_sys::Request>() else {
             continue;
         };
-        if !current.iter().any(|url| request.url().ends_with(url)) {
+        let url = request.url();
+        if !current.iter().any(|c| url.ends_with(c)) && !url.contains(&pack_parts) {
             let _ = JsFuture::from(cache.delete_with_request(&request)).await;
         }
     }

@@ -10,6 +10,7 @@ mod library;
 mod picture;
 mod state;
 mod tasks;
+mod tracings;
 
 /// Registers the service worker that keeps the page usable offline. Where the browser
 /// has none (or the page is opened from a file), the page still works online.

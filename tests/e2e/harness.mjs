@@ -22,8 +22,8 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes } of each
- * request. `overrides` maps a URL path to bytes served in place of the file (a damaged bundle). */
+/** Serves dist/ on a free loopback port. `requests` collects { method, url, bodyBytes, sentBytes,
+ * range } of each request; `setOffline(true)` drops every connection from then on. `overrides` maps a URL path to bytes served in place of the file (a damaged bundle). */
 export function serveDist(options) {
   return serveDir(DIST, options);
 }
@@ -31,17 +31,34 @@ export function serveDist(options) {
 /** Serves the folder `root` as `serveDist` serves dist/. */
 export async function serveDir(root, { overrides = {} } = {}) {
   const requests = [];
+  let offline = false;
   const server = createServer(async (req, res) => {
+    // Gone from the network, for the page and for its service worker alike (Chromium's
+    // offline emulation does not cover a service worker's fetches).
+    if (offline) { req.socket.destroy(); return; }
     let body = 0;
     req.on('data', (chunk) => { body += chunk.length; });
     await new Promise((r) => req.on('end', r));
-    requests.push({ method: req.method, url: req.url, bodyBytes: body });
+    const entry = { method: req.method, url: req.url, bodyBytes: body };
+    requests.push(entry);
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = join(root, path.endsWith('/') ? path + 'index.html' : path);
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
     try {
       const data = overrides[path] ?? await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' });
+      const type = TYPES[extname(file)] || 'application/octet-stream';
+      // Byte ranges, as static hosts serve them (the waveform pack is read a case at a time).
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range || '');
+      if (range) {
+        const [start, end] = [Number(range[1]), Math.min(Number(range[2]), data.length - 1)];
+        entry.range = `${start}-${end}`;
+        entry.sentBytes = end - start + 1;
+        res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${start}-${end}/${data.length}`, 'content-length': end - start + 1 });
+        res.end(data.subarray(start, end + 1));
+        return;
+      }
+      entry.sentBytes = data.length;
+      res.writeHead(200, { 'content-type': type });
       res.end(data);
     } catch {
       res.writeHead(404).end('not found');
@@ -49,7 +66,7 @@ export async function serveDir(root, { overrides = {} } = {}) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+  return { url, requests, setOffline: (value) => { offline = value; }, close: () => new Promise((r) => server.close(r)) };
 }
 
 export async function launchBrowser(extraArgs = []) {

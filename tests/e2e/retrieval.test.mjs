@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { BUNDLE_PATH, DIST, EXPECTED as expected, openPage, dropFiles, fixture, recordFiles, search, tellingStatements, waitForEngine, waitUntil } from './harness.mjs';
 const open = [];
 after(async () => {
@@ -118,6 +119,53 @@ test('after one visit the page and its library work offline, and a replaced libr
   const { state, cases } = await search(page, await recordFiles('ptbxl-fold10', '00065_lr'));
   assert.equal(state, 'done');
   assert.equal(cases.length, 10);
+});
+
+test('Compare draws a similar case\'s tracings beside the query from about 1 KB, and again offline', async () => {
+  const { server, browser, page } = await start('?backend=cpu');
+  await waitForEngine(page);
+  const { state, cases } = await search(page, await recordFiles('ptbxl-fold10', '00065_lr'));
+  assert.equal(state, 'done');
+  const other = cases.find((c) => c.ecgId !== 65);
+  const before = server.requests.length;
+  const clicked = Date.now();
+  await page.click(`#results .case[data-ecg-id="${other.ecgId}"] button.compare`);
+  await waitUntil(async () => (await page.getAttribute('#compare-tracings', 'data-state').catch(() => null)) === 'ready', { timeout: 30000 });
+  const ms = Date.now() - clicked;
+  assert.equal(await page.getAttribute('#compare-tracings', 'data-ecg-id'), String(other.ecgId));
+  // Twelve median beats and the lead II strip of each, on one grid.
+  assert.equal(await page.getAttribute('#compare-tracings', 'data-query-traces'), '13');
+  assert.equal(await page.getAttribute('#compare-tracings', 'data-case-traces'), '13');
+  const drawn = await page.$eval('#compare-tracings canvas', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let query = 0, kase = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 60 && d[i + 1] < 60 && d[i + 2] < 60) query++;
+      if (d[i] < 90 && d[i + 1] > 70 && d[i + 1] < 130 && d[i + 2] > 180) kase++;
+    }
+    return { query, kase };
+  });
+  assert.ok(drawn.query > 1000 && drawn.kase > 1000, JSON.stringify(drawn));
+  await page.locator("#compare-panel").screenshot({ path: join(tmpdir(), "ecgmatch-compare.png") });
+  assert.match(await page.getAttribute('#compare-tracings canvas', 'aria-label'), /median beats overlaid/);
+  // What was fetched: the pack's index once, then one byte range for the case, within 4 KB;
+  // nothing that names the ECG in hand.
+  const fetched = server.requests.slice(before).filter((r) => r.url.includes('waveforms/'));
+  const caseRange = fetched.at(-1);
+  assert.ok(caseRange.range && caseRange.sentBytes <= 4096, JSON.stringify(fetched));
+  console.log(`# Compare: case ${other.ecgId} in ${ms} ms; requests ${JSON.stringify(fetched.map((r) => r.sentBytes))} bytes`);
+  // Offline, a case compared once is drawn again from what the page kept.
+  await page.click('#compare-panel button:not(.compare)');
+  await browser.setOffline(true);
+  server.setOffline(true);
+  await page.click(`#results .case[data-ecg-id="${other.ecgId}"] button.compare`);
+  await waitUntil(async () => (await page.getAttribute('#compare-tracings', 'data-state').catch(() => null)) === 'ready', { timeout: 30000 });
+  const unseen = cases.find((c) => c.ecgId !== 65 && c.ecgId !== other.ecgId);
+  await page.click(`#results .case[data-ecg-id="${unseen.ecgId}"] button.compare`);
+  await waitUntil(async () => (await page.getAttribute('#compare-tracings', 'data-state').catch(() => null)) === 'failed', { timeout: 30000 });
+  assert.match(await page.textContent('#compare-tracings'), /could not be shown/);
+  await browser.setOffline(false);
+  server.setOffline(false);
 });
 
 test('a damaged library is refused with a reason and a retry', async () => {

@@ -1,12 +1,9 @@
 use ecgmatch::paper::sheet::{Sheet, SheetConfig};
-use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
+use super::paper_canvas::{context, draw_grid, draw_traces, PX_PER_MM};
 use crate::state::SharedRecord;
-
-/// Canvas pixels per millimetre of paper.
-const PX_PER_MM: f64 = 4.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -98,51 +95,7 @@ fn metadata_line(record: &ecgmatch::formats::Record) -> String {
     parts.join(" · ")
 }
 
-fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
-}
-
 fn draw(ctx: &CanvasRenderingContext2d, sheet: &Sheet) {
-    let (w, h) = (sheet.width_mm * PX_PER_MM, sheet.height_mm * PX_PER_MM);
-    ctx.set_fill_style_str("#fffafa");
-    ctx.fill_rect(0.0, 0.0, w, h);
-    // Minor lines every millimetre, major every 5 mm, as on ECG paper.
-    for (step_mm, colour, width) in [(1.0, "#f6cfcf", 0.5), (5.0, "#e89a9a", 1.0)] {
-        ctx.set_stroke_style_str(colour);
-        ctx.set_line_width(width);
-        ctx.begin_path();
-        let mut x = 0.0;
-        while x <= sheet.width_mm + 1e-9 {
-            ctx.move_to(x * PX_PER_MM, 0.0);
-            ctx.line_to(x * PX_PER_MM, h);
-            x += step_mm;
-        }
-        let mut y = 0.0;
-        while y <= sheet.height_mm + 1e-9 {
-            ctx.move_to(0.0, y * PX_PER_MM);
-            ctx.line_to(w, y * PX_PER_MM);
-            y += step_mm;
-        }
-        ctx.stroke();
-    }
-    ctx.set_stroke_style_str("#111");
-    ctx.set_fill_style_str("#111");
-    ctx.set_line_width(1.2);
-    ctx.set_font("bold 14px sans-serif");
-    for trace in &sheet.traces {
-        let _ = ctx.fill_text(
-            trace.lead.label(),
-            trace.label_mm.0 * PX_PER_MM,
-            trace.label_mm.1 * PX_PER_MM,
-        );
-        ctx.begin_path();
-        for (i, (x, y)) in trace.points_mm.iter().enumerate() {
-            if i == 0 {
-                ctx.move_to(x * PX_PER_MM, y * PX_PER_MM);
-            } else {
-                ctx.line_to(x * PX_PER_MM, y * PX_PER_MM);
-            }
-        }
-        ctx.stroke();
-    }
+    draw_grid(ctx, sheet.width_mm, sheet.height_mm);
+    draw_traces(ctx, &sheet.traces, "#111", true);
 }

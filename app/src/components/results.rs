@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{CaseCard, Consensus, FittingReports, Measured, ReportText, ZeroShot};
+use super::{CaseCard, CompareTracings, Consensus, FittingReports, Measured, ReportText, ZeroShot};
 use crate::state::{LoadedRecord, QueryStatus};
 
 #[derive(Properties, PartialEq)]
@@ -18,6 +18,12 @@ pub struct Props {
 pub fn results(props: &Props) -> Html {
     let name = props.loaded.data.record.name.clone();
     let section = use_node_ref();
+    // The query's tracings as the library's were made, for Compare.
+    let query_tracings = use_memo(props.loaded.data.clone(), |data| {
+        ecgmatch::retrieval::waveforms::of_record(&data.record)
+            .ok()
+            .map(Rc::new)
+    });
     {
         // Rendering time: from results ready to the DOM holding them.
         let section = section.clone();
@@ -56,7 +62,11 @@ pub fn results(props: &Props) -> Html {
                     if let Some(case) = compared {
                         <aside class="compare-panel" id="compare-panel" data-ecg-id={case.ecg_id.to_string()}>
                             <h3>{ format!("Your ECG beside case {}", case.ecg_id) }</h3>
-                            <p class="meta">{ "The library carries reports, not waveforms (they would make the download many times larger), so the case is shown by its report and statements. The query's printout is above." }</p>
+                            if let Some(query) = (*query_tracings).clone() {
+                                <CompareTracings query={query} ecg_id={case.ecg_id} />
+                            } else {
+                                <p class="meta">{ "Your ECG has no lead II to draw beside the case." }</p>
+                            }
                             <ReportText case={case.clone()} />
                             <button onclick={props.on_compare.reform(|_| None)}>{ "Close" }</button>
                         </aside>

@@ -99,6 +99,87 @@ impl Sheet {
     }
 }
 
+/// One ECG's tracings as Compare draws them: its lead II rhythm strip and its twelve median
+/// beats (standard lead order, R at `samples_before_r`).
+#[derive(Debug, Clone, Copy)]
+pub struct Tracings<'a> {
+    pub sampling_rate: f64,
+    pub rhythm_strip: &'a [f32],
+    pub median_beats: Option<&'a [Vec<f32>; 12]>,
+}
+
+/// Two ECGs on one millimetre grid at one scale: the twelve median beats overlaid lead by lead
+/// (3×4 cells, 1 s each), then the two lead II strips one above the other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub width_mm: f64,
+    pub height_mm: f64,
+    pub query: Vec<Trace>,
+    pub case: Vec<Trace>,
+}
+
+impl Comparison {
+    /// Height of a median beat's cell and of a rhythm strip's row.
+    const BEAT_ROW_MM: f64 = 30.0;
+    const STRIP_ROW_MM: f64 = 25.0;
+
+    pub fn new(query: &Tracings, case: &Tracings, config: &SheetConfig) -> Comparison {
+        let strip_s = [query, case]
+            .iter()
+            .map(|t| t.rhythm_strip.len() as f64 / t.sampling_rate.max(1e-9))
+            .fold(0.0, f64::max)
+            .max(4.0 * config.column_s);
+        let width_mm = strip_s * config.mm_per_s;
+        let column_mm = width_mm / 4.0;
+        let beats_mm = GRID.len() as f64 * Self::BEAT_ROW_MM;
+        let trace = |lead: Lead, x: &[f32], fs: f64, x0: f64, y0: f64| {
+            let baseline = cell_baseline(x);
+            Trace {
+                lead,
+                label_mm: (x0 + 1.5, y0 - 10.0),
+                points_mm: x
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(i, v)| {
+                        (
+                            x0 + i as f64 / fs * config.mm_per_s,
+                            y0 - (*v as f64 - baseline) * config.mm_per_mv,
+                        )
+                    })
+                    .collect(),
+            }
+        };
+        let lay_out = |t: &Tracings, strip_row: usize| {
+            let fs = t.sampling_rate.max(1e-9);
+            let mut traces = Vec::new();
+            if let Some(beats) = t.median_beats {
+                for (row, leads) in GRID.iter().enumerate() {
+                    for (col, lead) in leads.iter().enumerate() {
+                        let y0 = (row as f64 + 0.6) * Self::BEAT_ROW_MM;
+                        traces.push(trace(
+                            *lead,
+                            &beats[lead.index()],
+                            fs,
+                            col as f64 * column_mm,
+                            y0,
+                        ));
+                    }
+                }
+            }
+            let y0 = beats_mm + (strip_row as f64 + 0.55) * Self::STRIP_ROW_MM;
+            traces.push(trace(Lead::II, t.rhythm_strip, fs, 0.0, y0));
+            traces
+        };
+        Comparison {
+            width_mm,
+            height_mm: beats_mm + 2.0 * Self::STRIP_ROW_MM,
+            query: lay_out(query, 0),
+            case: lay_out(case, 1),
+        }
+    }
+}
+
 /// The level a printed cell's trace is drawn around: the median of its finite samples (0 when
 /// it has none). The page's sheet and the paper renderer share it, so that both print alike.
 pub fn cell_baseline(x: &[f32]) -> f64 {
@@ -141,6 +222,38 @@ mod tests {
             metadata: Metadata::default(),
             warnings: vec![],
         }
+    }
+
+    #[test]
+    fn a_comparison_overlays_beats_lead_by_lead_and_stacks_the_strips_at_one_scale() {
+        // The query's beats are flat; the case's carry 1 mV at R. Strips of 10 s.
+        let flat: [Vec<f32>; 12] = std::array::from_fn(|_| vec![0.0; 100]);
+        let peaked: [Vec<f32>; 12] =
+            std::array::from_fn(|_| (0..100).map(|i| if i == 35 { 1.0 } else { 0.0 }).collect());
+        let strip = vec![0.0f32; 1000];
+        let tracings = |beats| Tracings {
+            sampling_rate: 100.0,
+            rhythm_strip: &strip,
+            median_beats: Some(beats),
+        };
+        let c = Comparison::new(
+            &tracings(&flat),
+            &tracings(&peaked),
+            &SheetConfig::default(),
+        );
+        assert_eq!(c.width_mm, 250.0);
+        assert_eq!((c.query.len(), c.case.len()), (13, 13));
+        for (q, k) in c.query.iter().zip(&c.case).take(12) {
+            assert_eq!(q.lead, k.lead);
+            // Same cell, same time axis: 1 s of beat is 25 mm wide.
+            assert_eq!(q.points_mm[0].0, k.points_mm[0].0);
+            assert!((k.points_mm[99].0 - k.points_mm[0].0 - 24.75).abs() < 1e-9);
+            // 1 mV above the same baseline is 10 mm up.
+            assert!((q.points_mm[35].1 - k.points_mm[35].1 - 10.0).abs() < 1e-9);
+        }
+        // The strips lie one above the other, the query's first.
+        assert!(c.query[12].points_mm[0].1 < c.case[12].points_mm[0].1);
+        assert!(c.case[12].points_mm[0].1 < c.height_mm);
     }
 
     #[test]

@@ -52,6 +52,33 @@ pub struct CaseWaveforms {
     pub median_beats: Option<[Vec<f32>; 12]>,
 }
 
+/// A query's tracings, made as the pack's were made from each library record: lead II prepared
+/// for the `stack` layout over its first 10 s, and the median beats of the `paper` preparation.
+pub fn of_record(record: &ecgmatch_formats::Record) -> Result<CaseWaveforms> {
+    use ecgmatch_formats::Lead;
+    use ecgmatch_signal::encode::layout::{Beat, BeatPeaks, BeatTilesConfig, StackConfig};
+    let stack = StackConfig::default();
+    let leads = ecgmatch_signal::prepare(record, &stack.prepare)?;
+    let samples = (stack.duration_s * stack.prepare.sampling_rate).round() as usize;
+    let rhythm_strip = leads
+        .get(Lead::II)
+        .map(|x| x[..x.len().min(samples)].to_vec())
+        .unwrap_or_default();
+    let paper = BeatTilesConfig::default();
+    let beat_leads = ecgmatch_signal::prepare(record, &paper.prepare)?;
+    let median_beats = BeatPeaks::find(&beat_leads, &paper, &record.name)
+        .ok()
+        .map(|peaks| peaks.beats(&beat_leads, &paper, Beat::Median))
+        .filter(|beats| beats.iter().all(Option::is_some))
+        .map(|beats| beats.map(Option::unwrap_or_default));
+    Ok(CaseWaveforms {
+        ecg_id: 0,
+        sampling_rate: stack.prepare.sampling_rate as f32,
+        rhythm_strip,
+        median_beats,
+    })
+}
+
 /// Where a case lies in the pack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseRange {

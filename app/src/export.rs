@@ -12,6 +12,8 @@ struct Exported<'a> {
     files: &'a [String],
     backend: &'static str,
     matches: &'a [Match],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    this_record: Option<&'a Match>,
 }
 
 pub fn to_json(records: &[std::rc::Rc<LoadedRecord>]) -> String {
@@ -23,6 +25,7 @@ pub fn to_json(records: &[std::rc::Rc<LoadedRecord>]) -> String {
                 files: &r.files,
                 backend: q.backend.label(),
                 matches: &q.matches,
+                this_record: q.this_record.as_ref(),
             }),
             _ => None,
         })

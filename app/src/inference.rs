@@ -5,8 +5,7 @@ use ecgmatch::formats::Record;
 use ecgmatch::model::burn::prelude::Device;
 use ecgmatch::retrieval::bundle::SearchMode;
 use ecgmatch::retrieval::search::{
-    consensus, describe_ranked, rank, rank_reports, zero_shot, Match, ReportMatch, Searcher, Vote,
-    ZeroShotScore,
+    rank, rank_reports, shown_results, zero_shot, Match, ReportMatch, Searcher, Vote, ZeroShotScore,
 };
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 use js_sys::{Function, Promise, Reflect};
@@ -79,6 +78,8 @@ pub struct Timings {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueryResults {
     pub matches: Vec<Match>,
+    /// The query's own record in the library (same ecg_id or the same signal), set apart.
+    pub this_record: Option<Match>,
     pub consensus: Vec<Vote>,
     /// How many of the nearest cases voted for the consensus.
     pub voters: usize,
@@ -113,21 +114,31 @@ pub async fn run_query(
         .await
         .map_err(|e| e.to_string())?;
     let t2 = now_ms();
+    // One more than shown, since the query's own record is set apart when the library has it.
     let ranked = rank(
         &searcher.bundle,
         &embedding,
         &measures,
-        TOP_K,
+        TOP_K + 1,
         SearchMode::Int8,
         None,
     );
     let reports = rank_reports(&searcher.bundle, &embedding, REPORTS_SHOWN, None);
+    let shown = shown_results(
+        &searcher.bundle,
+        &record.name,
+        &embedding,
+        &measures,
+        &ranked,
+        TOP_K,
+    );
     let t3 = now_ms();
     Ok(QueryResults {
         reports,
-        matches: describe_ranked(&searcher.bundle, &ranked),
-        consensus: consensus(&searcher.bundle, &ranked.voters),
-        voters: ranked.voters.len(),
+        matches: shown.matches,
+        this_record: shown.this_record,
+        consensus: shown.votes,
+        voters: shown.voters,
         zero_shot: zero_shot(&searcher.bundle, &embedding),
         measured: summary(&measures),
         backend,

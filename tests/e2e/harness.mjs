@@ -121,7 +121,7 @@ export async function waitForEngine(page, timeout = 120000) {
 }
 
 /** Drops a record and waits for its results; returns the ranked cases' ecg_ids, codes and
- * similarities. */
+ * similarities, and the ecg_id of the record's own library copy when the page set one apart. */
 export async function search(page, files, timeout = 120000) {
   const name = files[0].name.replace(/\.[^.]+$/, '');
   await dropFiles(page, files);
@@ -134,7 +134,10 @@ export async function search(page, files, timeout = 120000) {
   const cases = await page.$$eval('#results .case', (els) => els.map((e) => ({ ecgId: Number(e.dataset.ecgId), codes: e.dataset.codes.split(' '), similarity: Number(e.dataset.similarity) })));
   const timings = JSON.parse((await page.getAttribute('#results', 'data-timings')) || '{}');
   timings.render = Number(await page.getAttribute('#results', 'data-render-ms'));
-  return { cases, timings, state: await page.getAttribute('#results', 'data-state') };
+  // The record's own library copy, set apart from the similar cases when the library holds it.
+  const own = await page.$('#this-record');
+  const thisRecord = own ? Number(await own.getAttribute('data-ecg-id')) : null;
+  return { cases, thisRecord, timings, state: await page.getAttribute('#results', 'data-state') };
 }
 
 export async function fixture(...parts) {

@@ -38,10 +38,11 @@ after(async () => opened?.close());
 const tabs = () => page.locator('.record-tabs .tab').count();
 
 /** The digitized record finds its own library copy (the record it was printed from, among
- * 21,799) first or second; what the cases after it carry is logged. */
-function assertFindsItself(stem, cases) {
+ * 21,799) first or second, or set apart as "this record" when the reading is that close;
+ * what the cases after it carry is logged. */
+function assertFindsItself(stem, cases, thisRecord) {
   const ownId = Number(stem.slice(0, 5));
-  const own = cases.findIndex((c) => c.ecgId === ownId);
+  const own = thisRecord === ownId ? 0 : cases.findIndex((c) => c.ecgId === ownId);
   const wanted = tellingStatements(EXPECTED[stem].codes);
   const others = cases.filter((c) => c.ecgId !== ownId);
   console.log(`# ${stem} digitized: own copy at ${own}; [${wanted}] among the top five others: ${others.slice(0, 5).some((c) => c.codes.some((code) => wanted.includes(code)))}`);
@@ -58,14 +59,14 @@ const overlay = async () => ({
 
 test('a phone photo of a printout is digitized, drawn over the photo and searched, with nothing sent', async () => {
   const before = opened.server.requests.length;
-  const { cases, state } = await search(page, [{ name: '00009_phone.jpg', bytes: await readFile(photo) }], 180000);
+  const { cases, thisRecord, state } = await search(page, [{ name: '00009_phone.jpg', bytes: await readFile(photo) }], 180000);
   assert.equal(state, 'done', (await notices()).join('\n'));
   assert.equal(cases.length, 10);
   const o = await overlay();
   assert.equal(o.layout, '3x4+1');
   assert.equal(o.traces, 13, 'twelve cells and the rhythm strip');
   assert.equal(o.polylines, 13);
-  assertFindsItself('00009_lr', cases);
+  assertFindsItself('00009_lr', cases, thisRecord);
   console.log(`# digitize in wasm: ${o.ms} ms for a ${await page.$eval('#paper-overlay img', (i) => `${i.naturalWidth}×${i.naturalHeight}`)} photo`);
   const sent = opened.server.requests.slice(before);
   assert.ok(sent.every((r) => r.method === 'GET' && r.bodyBytes === 0), `requests after the drop: ${JSON.stringify(sent)}`);
@@ -90,10 +91,10 @@ test('the corners can be dragged and the picture read again, replacing its recor
 });
 
 test('a scanned PDF is read from the picture on its page and searched', async () => {
-  const { cases, state } = await search(page, [{ name: '00116_scan.pdf', bytes: await readFile(scannedPdf) }], 180000);
+  const { cases, thisRecord, state } = await search(page, [{ name: '00116_scan.pdf', bytes: await readFile(scannedPdf) }], 180000);
   assert.equal(state, 'done', (await notices()).join('\n'));
   assert.equal(cases.length, 10);
-  assertFindsItself('00116_lr', cases);
+  assertFindsItself('00116_lr', cases, thisRecord);
   const o = await overlay();
   assert.equal(o.layout, '3x4+1');
   assert.equal(o.traces, 13);

@@ -25,7 +25,7 @@ test('every committed test-fold record finds cases sharing its statements, and n
   const before = server.requests.length;
   const outcomes = [];
   for (const [name, truth] of Object.entries(expected)) {
-    const { cases, state } = await search(page, await recordFiles('ptbxl-fold10', name));
+    const { cases, thisRecord, state } = await search(page, await recordFiles('ptbxl-fold10', name));
     assert.equal(state, 'done', name);
     assert.equal(cases.length, 10, `${name}: ten ranked cases`);
     // The measurements the search adds to the images, shown back: the rate within 2/min of
@@ -33,18 +33,27 @@ test('every committed test-fold record finds cases sharing its statements, and n
     // Cases are listed once per distinct report (a normal ECG's neighbours share many).
     const reports = await page.$$eval('#results .case .report', (els) => els.map((e) => e.textContent.trim().toLowerCase()));
     assert.equal(new Set(reports).size, reports.length, `${name}: a report listed twice: ${reports}`);
-    // The consensus says how many cases voted: the library's k nearest (3,200 in v5).
+    // The consensus says how many cases voted: the library's k nearest (3,200), less the
+    // record's own copy, which does not vote for itself.
     await page.waitForSelector('#consensus');
     const voters = Number(await page.getAttribute('#consensus', 'data-voters'));
-    assert.equal(voters, 3200, `${name}: ${voters} voters`);
-    assert.match(await page.textContent('#consensus .meta'), /of the 3200 nearest cases/);
+    assert.equal(voters, 3199, `${name}: ${voters} voters`);
+    assert.match(await page.textContent('#consensus .meta'), /of the 3199 nearest cases/);
+    // Each case says what its similarity is made of: the parts add up to it.
+    const parts = await page.$$eval('#results .case', (els) => els.map((e) => {
+      const p = e.querySelector('.parts').dataset;
+      return { similarity: Number(e.dataset.similarity), sum: Number(p.image) + Number(p.rhythm) + Number(p.voltages) + Number(p.probe), image: Number(p.image) };
+    }));
+    assert.ok(parts.every((p) => Math.abs(p.sum - p.similarity) < 0.02 && p.image > 0), `${name}: ${JSON.stringify(parts)}`);
     const rate = Number(await page.getAttribute('#measured', 'data-heart-rate'));
     assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
-    // The library holds all of PTB-XL, so the record finds itself; judge the others.
+    // The library holds all of PTB-XL, so the record finds itself: set apart as "this record",
+    // not listed among the similar cases.
     const ownId = Number(name.slice(0, 5));
-    const own = cases.findIndex((c) => c.ecgId === ownId);
-    assert.ok(own === 0 || own === 1, `${name} should find its own copy first or second (at ${own})`);
-    const others = cases.filter((c) => c.ecgId !== ownId);
+    assert.equal(thisRecord, ownId, `${name}: this record`);
+    assert.match(await page.textContent('#this-record'), new RegExp(`this ECG is case ${ownId} of the library`));
+    assert.ok(!cases.some((c) => c.ecgId === ownId), `${name}: its own copy is listed among the similar cases`);
+    const others = cases;
     const wanted = tellingStatements(truth.codes);
     const shares = (c) => c.codes.some((code) => wanted.includes(code));
     // The paper's retrieval beside the cases: reports ranked by the dual encoder alone.

@@ -62,6 +62,18 @@ pub fn case_card(props: &Props) -> Html {
                 <span class="meta">{ format!("PTB-XL ecg_id {ecg_id}") }</span>
                 <button class="compare" onclick={move |_| on_compare.emit(ecg_id)}>{ "Compare" }</button>
             </div>
+            if let Some(p) = c.parts {
+                <p class="meta parts" data-image={format!("{:.4}", p.image)} data-rhythm={format!("{:.4}", p.rhythm)}
+                    data-voltages={format!("{:.4}", p.voltages)} data-probe={format!("{:.4}", p.probe)}
+                    title="the similarity is the sum of these parts of the library's space">
+                    { format!("Similarity from: image embedding {:.2} · rhythm {:.2} · voltages {:.2} · diagnostic probe {:.2}", p.image, p.rhythm, p.voltages, p.probe) }
+                </p>
+            }
+            if !c.shares_with_vote.is_empty() {
+                <p class="meta shares" data-shares={c.shares_with_vote.join(" ")}>
+                    { format!("Shares with the consensus's leading statements: {}", c.shares_with_vote.join(", ")) }
+                </p>
+            }
             <ReportText case={c.clone()} />
             if let Some(n) = c.same_report.filter(|n| *n > 0) {
                 <p class="meta same-report" data-same-report={n.to_string()}>{ format!("The same report as {n} other nearby case{}, listed once.", if n == 1 { "" } else { "s" }) }</p>

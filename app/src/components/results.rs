@@ -71,6 +71,12 @@ pub fn results(props: &Props) -> Html {
                             <button onclick={props.on_compare.reform(|_| None)}>{ "Close" }</button>
                         </aside>
                     }
+                    if let Some(own) = &r.this_record {
+                        <p class="this-record" id="this-record" data-ecg-id={own.ecg_id.to_string()} data-similarity={format!("{:.6}", own.similarity)}>
+                            <strong>{ "This record: " }</strong>
+                            { format!("this ECG is case {} of the library ({:.1}% similar, fold {}: \"{}\"). It is not counted among the similar cases below, nor in the consensus.", own.ecg_id, own.similarity * 100.0, own.fold, own.english) }
+                        </p>
+                    }
                     <div class="results-grid">
                         <ol class="cases">
                             { for r.matches.iter().map(|m| html! {

@@ -19,7 +19,7 @@ use ecgmatch::model::burn::prelude::Device;
 use ecgmatch::paper::digitize::{self, Config};
 use ecgmatch::paper::Bitmap;
 use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
-use ecgmatch::retrieval::search::{consensus, describe_ranked, rank, Match, Searcher, Vote};
+use ecgmatch::retrieval::search::{rank, shown_results, Match, Searcher, Shown, Vote};
 
 // burn's IR registers its dialects with `inventory` constructors; calling them once at start
 // keeps the linker from running them again in every export (see app/src/main.rs).
@@ -157,6 +157,9 @@ struct SearchResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     record: Option<String>,
     cases: Vec<Match>,
+    /// The record's own copy in the library (same ecg_id or the same signal), not among `cases`.
+    #[serde(rename = "thisRecord", skip_serializing_if = "Option::is_none")]
+    this_record: Option<Match>,
     consensus: Vec<Vote>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -195,8 +198,9 @@ impl Engine {
     }
 
     /// Reads `files` (see [`read_files`]) and searches each record for its `k` nearest cases:
-    /// `[{ files, record, cases: [{ rank, ecg_id, similarity, report, language, english, statements, scp_codes, … }],
-    /// consensus: [{ code, description, weight }] }` or `{ files, error }]`.
+    /// `[{ files, record, cases: [{ rank, ecg_id, similarity, parts, shares_with_vote, report, language, english, statements, scp_codes, … }],
+    /// thisRecord (the record's own copy in the library, when it is one of its cases; not among
+    /// `cases`), consensus: [{ code, description, weight }] }` or `{ files, error }]`.
     pub async fn search(&self, files: JsValue, k: usize) -> Result<JsValue, JsError> {
         let mut results = Vec::new();
         for outcome in read_records(&input_files(&files)?) {
@@ -205,17 +209,19 @@ impl Engine {
                 Err(e) => Err(e.to_string()),
             };
             results.push(match searched {
-                Ok((record, cases, consensus)) => SearchResult {
+                Ok((record, shown)) => SearchResult {
                     files: outcome.files,
                     record: Some(record),
-                    cases,
-                    consensus,
+                    cases: shown.matches,
+                    this_record: shown.this_record,
+                    consensus: shown.votes,
                     error: None,
                 },
                 Err(e) => SearchResult {
                     files: outcome.files,
                     record: None,
                     cases: Vec::new(),
+                    this_record: None,
                     consensus: Vec::new(),
                     error: Some(e),
                 },
@@ -226,11 +232,7 @@ impl Engine {
 }
 
 impl Engine {
-    async fn search_record(
-        &self,
-        record: &Record,
-        k: usize,
-    ) -> Result<(String, Vec<Match>, Vec<Vote>), String> {
+    async fn search_record(&self, record: &Record, k: usize) -> Result<(String, Shown), String> {
         let searcher = &self.searcher;
         let input = searcher.input(record).map_err(|e| e.to_string())?;
         let measures = searcher.measure(record).map_err(|e| e.to_string())?;
@@ -238,18 +240,23 @@ impl Engine {
             .embed_async(input, 1)
             .await
             .map_err(|e| e.to_string())?;
+        let k = k.clamp(1, 100);
         let ranked = rank(
             &searcher.bundle,
             &embedding,
             &measures,
-            k.clamp(1, 100),
+            k + 1,
             SearchMode::Int8,
             None,
         );
-        Ok((
-            record.name.clone(),
-            describe_ranked(&searcher.bundle, &ranked),
-            consensus(&searcher.bundle, &ranked.voters),
-        ))
+        let shown = shown_results(
+            &searcher.bundle,
+            &record.name,
+            &embedding,
+            &measures,
+            &ranked,
+            k,
+        );
+        Ok((record.name.clone(), shown))
     }
 }

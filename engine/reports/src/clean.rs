@@ -33,9 +33,10 @@ fn stamp_start(words: &[&str]) -> usize {
     words.len()
 }
 
-/// The form used for exact-report matching: cleaned, punctuation-insensitive.
+/// The form used for exact-report matching: cleaned, the export's damage repaired (`#bergang`
+/// is the `Übergang` of the same report elsewhere), punctuation-insensitive.
 pub fn normalise_report(report: &str) -> String {
-    clean_report(report)
+    clean_report(&repair_export(report))
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect::<String>()
@@ -101,6 +102,15 @@ pub fn display_report(report: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_report_exported_damaged_and_whole_has_one_key() {
+        // PTB-XL records 14460 and 6834: the same report, one exported as `#bergang`, the other
+        // as `Übergang` with the cart's stamp (the page listed both as one report written twice).
+        let a = "sinusrhythmus lagetyp normal r-s #bergang in v ableitungen nach rechts verschoben sonst normales ekg";
+        let b = "sinusrhythmus lagetyp normal r-s Übergang in v ableitungen nach rechts verschoben sonst normales ekg 4.46                          unbestÄtigter bericht";
+        assert_eq!(normalise_report(a), normalise_report(b));
+    }
 
     #[test]
     fn boilerplate_is_removed() {

@@ -12,6 +12,7 @@ use crate::ReportOrder;
 use crate::{Error, Result};
 use ecgmatch_formats::Record;
 use ecgmatch_model::clip::Clip;
+use ecgmatch_signal::measure::{COMPARED_COUNT, RHYTHM_COUNT};
 
 /// One SCP statement of a case, with its description.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,6 +44,80 @@ pub struct Match {
     /// How many other cases among the nearest searched carry the same report (listed once).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_report: Option<usize>,
+    /// What the similarity is made of (see [`explain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<SimilarityParts>,
+    /// The case's statements among the vote's leading ones (see [`explain`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shares_with_vote: Vec<String>,
+}
+
+/// A case's similarity to the query split over the parts of the library's space: the dot
+/// product of the two unit vectors, block by block, so that the parts add up to the similarity
+/// (up to the int8 library's rounding). A part the space lacks is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SimilarityParts {
+    /// The image tower's (whitened) embedding.
+    pub image: f32,
+    /// The RR-interval measurements.
+    pub rhythm: f32,
+    /// Each lead's highest and lowest point of its median beat.
+    pub voltages: f32,
+    /// The diagnostic probe's outputs.
+    pub probe: f32,
+}
+
+/// How many of the vote's statements, heaviest first, count as its leading ones.
+pub const LEADING_VOTES: usize = 5;
+
+/// Adds to each match what its similarity is made of and which of its statements are among
+/// the vote's [`LEADING_VOTES`] heaviest: why the case is there, beside how much.
+pub fn explain(
+    bundle: &Bundle,
+    embedding: &[f32],
+    measures: &[f32],
+    matches: &mut [Match],
+    votes: &[Vote],
+) {
+    let query = bundle.retrieval_vector(embedding, measures);
+    let embed_dim = bundle.manifest.embed_dim;
+    let measured = bundle.space.measures.is_some();
+    let blocks = [
+        0..embed_dim,
+        embed_dim..embed_dim + if measured { RHYTHM_COUNT } else { 0 },
+        embed_dim + if measured { RHYTHM_COUNT } else { 0 }
+            ..embed_dim + if measured { COMPARED_COUNT } else { 0 },
+    ];
+    let mut leading: Vec<&Vote> = votes.iter().collect();
+    leading.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    leading.truncate(LEADING_VOTES);
+    for m in matches.iter_mut() {
+        let Some(index) = bundle.cases.iter().position(|c| c.ecg_id == m.ecg_id) else {
+            continue;
+        };
+        let case = bundle.library.vector(index);
+        let dot = |range: std::ops::Range<usize>| -> f32 {
+            let end = range.end.min(query.len()).min(case.len());
+            let start = range.start.min(end);
+            query[start..end]
+                .iter()
+                .zip(&case[start..end])
+                .map(|(a, b)| a * b)
+                .sum()
+        };
+        let before_probe = blocks[2].end;
+        m.parts = Some(SimilarityParts {
+            image: dot(blocks[0].clone()),
+            rhythm: dot(blocks[1].clone()),
+            voltages: dot(blocks[2].clone()),
+            probe: dot(before_probe..query.len()),
+        });
+        m.shares_with_vote = leading
+            .iter()
+            .filter(|v| m.scp_codes.iter().any(|c| c.code == v.code))
+            .map(|v| v.code.clone())
+            .collect();
+    }
 }
 
 /// A report ranked for an ECG by the dual encoder (the seed paper's retrieval).
@@ -253,6 +328,8 @@ pub fn describe(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Match> {
                     })
                     .collect(),
                 same_report: None,
+                parts: None,
+                shares_with_vote: Vec::new(),
             }
         })
         .collect()
@@ -324,6 +401,80 @@ fn group_ranked(bundle: &Bundle, voters: Vec<Neighbour>, shown: usize) -> Ranked
         shown: groups.iter().map(|g| g.best).collect(),
         groups,
         voters,
+    }
+}
+
+/// Similarity at or above which a case is taken for the query's own record (the same signal).
+/// Chosen on fold 9 (300 records searched against the whole library): a record's own copy
+/// scored 0.984 at least, the nearest other case 0.948 at most.
+pub const SAME_RECORD_SIMILARITY: f32 = 0.97;
+
+/// The PTB-XL ecg_id a record's name gives (`00009_lr`, `00009_hr`), if it is one.
+pub fn ptbxl_ecg_id(name: &str) -> Option<u32> {
+    let (id, rate) = name.split_once('_')?;
+    (id.len() == 5 && id.bytes().all(|b| b.is_ascii_digit()) && matches!(rate, "lr" | "hr"))
+        .then(|| id.parse().ok())
+        .flatten()
+}
+
+/// What the page shows of a full-space ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    /// The similar cases, at most as many as asked for, the query's own record left out.
+    pub matches: Vec<Match>,
+    /// The query's own record, when the library holds it (same ecg_id, or the same signal).
+    pub this_record: Option<Match>,
+    /// The vote of the neighbours other than the query's own record.
+    pub votes: Vec<Vote>,
+    pub voters: usize,
+}
+
+/// A full-space ranking as the page shows it: the listed cases described and explained (see
+/// [`explain`]), the neighbours' vote, and the query's own record set apart, neither listed
+/// nor voting, so that a dropped library record does not find itself "100% similar" among
+/// its similar cases. Rank `shown + 1` cases so that `shown` remain.
+pub fn shown_results(
+    bundle: &Bundle,
+    query_name: &str,
+    embedding: &[f32],
+    measures: &[f32],
+    ranked: &Ranked,
+    shown: usize,
+) -> Shown {
+    let own_id = ptbxl_ecg_id(query_name);
+    let is_own = |ecg_id: u32, similarity: f32| {
+        similarity >= SAME_RECORD_SIMILARITY || own_id == Some(ecg_id)
+    };
+    let voters: Vec<Neighbour> = ranked
+        .voters
+        .iter()
+        .filter(|n| !is_own(bundle.cases[n.index].ecg_id, n.similarity))
+        .copied()
+        .collect();
+    let votes = consensus(bundle, &voters);
+    let (own, mut matches): (Vec<Match>, Vec<Match>) = describe_ranked(bundle, ranked)
+        .into_iter()
+        .partition(|m| is_own(m.ecg_id, m.similarity));
+    matches.truncate(shown);
+    for (rank, m) in matches.iter_mut().enumerate() {
+        m.rank = rank + 1;
+    }
+    let mut this_record = own.into_iter().next();
+    explain(bundle, embedding, measures, &mut matches, &votes);
+    if let Some(own) = this_record.as_mut() {
+        explain(
+            bundle,
+            embedding,
+            measures,
+            std::slice::from_mut(own),
+            &votes,
+        );
+    }
+    Shown {
+        matches,
+        this_record,
+        votes,
+        voters: voters.len(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use ecgmatch::model::burn::prelude::*;
 use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
 use ecgmatch::retrieval::search::{
-    consensus, describe, describe_ranked, rank, rank_embedding_only, Match, Searcher,
+    consensus, describe, describe_ranked, rank, rank_embedding_only, shown_results, Match, Searcher,
 };
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 
@@ -61,6 +61,9 @@ struct QueryResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     measured: Option<MeasureSummary>,
     matches: Vec<Match>,
+    /// The query's own record in the library (same ecg_id or the same signal), set apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    this_record: Option<Match>,
     consensus: Vec<ecgmatch::retrieval::search::Vote>,
 }
 
@@ -130,7 +133,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
                         &searcher.bundle,
                         &q.embedding,
                         &q.measures,
-                        args.k,
+                        // One more: the query's own record is set apart when the library has it.
+                        args.k + 1,
                         SearchMode::Int8,
                         args.exclude_fold,
                     ),
@@ -141,19 +145,39 @@ pub fn run(args: Args) -> Result<(), CliError> {
                         args.exclude_fold,
                     ),
                 };
-                let matches = if args.per_case {
-                    let nearest = &ranked.voters[..args.k.min(ranked.voters.len())];
-                    describe(&searcher.bundle, nearest)
-                } else {
-                    describe_ranked(&searcher.bundle, &ranked)
-                };
+                // As the page shows them (the full space, one case per report): the query's own
+                // record set apart, the similarities explained. Evaluation listings
+                // (`--per-case`, `--space embedding`) keep every case as ranked.
+                let (matches, this_record, votes) =
+                    if args.per_case || !matches!(args.space, Space::Full) {
+                        let matches = if args.per_case {
+                            describe(
+                                &searcher.bundle,
+                                &ranked.voters[..args.k.min(ranked.voters.len())],
+                            )
+                        } else {
+                            describe_ranked(&searcher.bundle, &ranked)
+                        };
+                        (matches, None, consensus(&searcher.bundle, &ranked.voters))
+                    } else {
+                        let shown = shown_results(
+                            &searcher.bundle,
+                            &q.name,
+                            &q.embedding,
+                            &q.measures,
+                            &ranked,
+                            args.k,
+                        );
+                        (shown.matches, shown.this_record, shown.votes)
+                    };
                 QueryResult {
                     query: q.name,
                     error: None,
                     warnings: q.warnings,
                     measured: summary(&q.measures),
                     matches,
-                    consensus: consensus(&searcher.bundle, &ranked.voters),
+                    this_record,
+                    consensus: votes,
                 }
             }
             Err(e) => QueryResult {
@@ -162,6 +186,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 warnings: Vec::new(),
                 measured: None,
                 matches: Vec::new(),
+                this_record: None,
                 consensus: Vec::new(),
             },
         });
@@ -194,6 +219,12 @@ fn print_text(r: &QueryResult) {
     if let Some(m) = &r.measured {
         println!("  measured: {}", describe_measured(m));
     }
+    if let Some(own) = &r.this_record {
+        println!(
+            "  this record: library case {} ({:.3}), not counted among the similar cases or in the vote",
+            own.ecg_id, own.similarity
+        );
+    }
     for m in &r.matches {
         let codes: Vec<&str> = m.scp_codes.iter().map(|c| c.code.as_str()).collect();
         let same = match m.same_report {
@@ -210,6 +241,12 @@ fn print_text(r: &QueryResult) {
         );
         if m.language != "en" {
             println!("{:>23}English: {}", "", m.english);
+        }
+        if let Some(p) = m.parts {
+            println!(
+                "{:>23}similarity from: image {:.3}, rhythm {:.3}, voltages {:.3}, probe {:.3}",
+                "", p.image, p.rhythm, p.voltages, p.probe
+            );
         }
     }
     let votes: Vec<String> = r

@@ -786,6 +786,81 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_cases_similarity_splits_into_parts_that_add_up_to_it() {
+        use crate::search::{describe, explain, Vote};
+        use crate::MeasureWeights;
+        use ecgmatch_signal::measure::MEASURE_COUNT;
+        let mut measures = vec![0f32; 3 * MEASURE_COUNT];
+        for (i, m) in measures.iter_mut().enumerate() {
+            *m = ((i * 7919) % 13) as f32 * 0.3;
+        }
+        let weights = MeasureWeights {
+            rhythm: 0.5,
+            voltage: 1.0,
+        };
+        let space = RetrievalSpace::measured(&measures, weights);
+        let b = Bundle::from_bytes(&small_bundle_with(&space, &measures)).unwrap();
+        let query = unit(&[0.8, 0.6]);
+        let query_measures = &measures[MEASURE_COUNT..2 * MEASURE_COUNT];
+        let hits = b.search(&query, query_measures, 3, SearchMode::Int8, None);
+        let mut matches = describe(&b, &hits);
+        let votes = vec![Vote {
+            code: "NORM".into(),
+            description: "normal ECG".into(),
+            weight: 0.9,
+        }];
+        explain(&b, &query, query_measures, &mut matches, &votes);
+        for m in &matches {
+            let p = m.parts.unwrap();
+            let sum = p.image + p.rhythm + p.voltages + p.probe;
+            assert!(
+                (sum - m.similarity).abs() < 0.02,
+                "{p:?} add up to {sum}, not {}",
+                m.similarity
+            );
+            assert!(p.rhythm != 0.0 && p.voltages != 0.0, "{p:?}");
+            assert_eq!(p.probe, 0.0, "this space has no probe");
+        }
+        // Cases 1 and 2 carry NORM, case 3 does not.
+        for m in &matches {
+            let norm = m.scp_codes.iter().any(|c| c.code == "NORM");
+            assert_eq!(
+                m.shares_with_vote == vec!["NORM".to_string()],
+                norm,
+                "{}",
+                m.ecg_id
+            );
+        }
+    }
+
+    #[test]
+    fn the_query_s_own_record_is_set_apart_by_its_signal_or_its_ptbxl_name() {
+        use crate::search::{ptbxl_ecg_id, rank, shown_results};
+        let b = Bundle::from_bytes(&small_bundle()).unwrap();
+        // Case 1's own embedding: the same signal, whatever the file is called.
+        let query = unit(&[1.0, 0.0]);
+        let ranked = rank(&b, &query, &[], 3, SearchMode::Int8, None);
+        let shown = shown_results(&b, "upload", &query, &[], &ranked, 2);
+        assert_eq!(shown.this_record.as_ref().map(|m| m.ecg_id), Some(1));
+        assert_eq!(
+            shown.matches.iter().map(|m| m.ecg_id).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert_eq!(shown.matches[0].rank, 1);
+        assert_eq!(shown.voters, 2, "it does not vote for itself");
+        // Far from every case by its signal, but named as PTB-XL names case 3.
+        let query = unit(&[0.0, 1.0]);
+        let ranked = rank(&b, &query, &[], 3, SearchMode::Int8, None);
+        let shown = shown_results(&b, "00003_lr", &query, &[], &ranked, 3);
+        assert_eq!(shown.this_record.map(|m| m.ecg_id), Some(3));
+        assert!(shown.matches.iter().all(|m| m.ecg_id != 3));
+        assert_eq!(ptbxl_ecg_id("00009_hr"), Some(9));
+        for name in ["00009", "00009_phone", "0009_lr", "abcde_lr"] {
+            assert_eq!(ptbxl_ecg_id(name), None, "{name}");
+        }
+    }
+
+    #[test]
     fn a_probe_travels_in_the_bundle_and_a_missing_one_is_refused() {
         use crate::MeasureWeights;
         use ecgmatch_signal::measure::{COMPARED_COUNT, MEASURE_COUNT};

@@ -72,7 +72,7 @@ test('a phone photo of a printout is digitized, drawn over the photo and searche
   assert.ok(sent.every((r) => r.method === 'GET' && r.bodyBytes === 0), `requests after the drop: ${JSON.stringify(sent)}`);
 });
 
-test('the corners can be dragged and the picture read again, replacing its record', async () => {
+test('the corners can be dragged or moved by keyboard and the picture read again, replacing its record', async () => {
   const count = await tabs();
   const corner = page.locator('#paper-overlay circle.corner[data-corner="0"]');
   const cx = Number(await corner.getAttribute('cx'));
@@ -84,6 +84,13 @@ test('the corners can be dragged and the picture read again, replacing its recor
   await page.mouse.up();
   const moved = Number(await corner.getAttribute('cx'));
   assert.ok(moved < cx - 1, `corner moved from ${cx} to ${moved}`);
+  // The same by keyboard: Tab to the corner, arrow keys move it (0.5% of the picture a step).
+  await corner.focus();
+  const cy = Number(await corner.getAttribute('cy'));
+  for (const key of ['ArrowRight', 'ArrowRight', 'ArrowDown']) await page.keyboard.press(key);
+  const keyed = [Number(await corner.getAttribute('cx')), Number(await corner.getAttribute('cy'))];
+  assert.ok(keyed[0] > moved + 1 && keyed[1] > cy + 1, `keys moved the corner from ${moved},${cy} to ${keyed}`);
+  assert.match(await corner.getAttribute('aria-label'), /Top left corner of the sheet.*arrow keys/);
   await page.click('#reread-corners');
   await waitUntil(async () => (await page.getAttribute('#results', 'data-state').catch(() => null)) === 'done', { timeout: 120000 });
   assert.equal(await tabs(), count, 'read again in place, not added');

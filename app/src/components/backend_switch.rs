@@ -27,7 +27,7 @@ pub fn backend_switch(props: &Props) -> Html {
             ""
         };
         html! {
-            <button class="backend-option" data-backend={backend.label()} {disabled} {title} onclick={move |_| on_switch.emit(backend)}>
+            <button class="backend-option" data-backend={backend.label()} aria-pressed={(props.active == Some(backend)).to_string()} {disabled} {title} onclick={move |_| on_switch.emit(backend)}>
                 { backend.label() }
             </button>
         }

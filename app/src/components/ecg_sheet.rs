@@ -44,7 +44,8 @@ pub fn ecg_sheet(props: &Props) -> Html {
             if !derived.is_empty() { <p class="meta">{ format!("Derived from I and II: {}", derived.join(", ")) }</p> }
             { for record.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
             <div class="sheet-scroll">
-                <canvas ref={canvas} id="ecg-sheet" width={width.to_string()} height={height.to_string()}
+                <canvas ref={canvas} id="ecg-sheet" width={width.to_string()} height={height.to_string()} role="img"
+                    aria-label={format!("The record {} printed as a 12-lead ECG: leads in 3 rows of 4 and a lead II rhythm strip, at 25 mm/s and 10 mm/mV", record.name)}
                     data-leads={sheet.traces.iter().filter(|t| !t.points_mm.is_empty()).map(|t| t.lead.label()).collect::<Vec<_>>().join(",")}
                     data-samples={sample_probe(record)} />
             </div>

@@ -36,7 +36,7 @@ pub fn encodings_view(props: &Props) -> Html {
         let open = open.clone();
         return html! {
             <section class="encodings" id="encodings" data-open="false">
-                <button id="show-encodings" onclick={move |_| open.set(true)}>{ "Show the image encodings (GASF, GADF, MTF, RP per lead)" }</button>
+                <button id="show-encodings" aria-expanded="false" onclick={move |_| open.set(true)}>{ "Show the image encodings (GASF, GADF, MTF, RP per lead)" }</button>
             </section>
         };
     }

@@ -42,6 +42,7 @@ pub fn grey_canvas(props: &Props) -> Html {
     }
     html! {
         <canvas ref={canvas} class="encoding" width={props.size.to_string()} height={props.size.to_string()}
-            title={props.title.clone()} data-lead={props.lead.clone()} data-encoding={props.encoding.clone()} />
+            title={props.title.clone()} role="img" aria-label={format!("{} image encoding of lead {}", props.encoding, props.lead)}
+            data-lead={props.lead.clone()} data-encoding={props.encoding.clone()} />
     }
 }

@@ -56,6 +56,34 @@ fn picture_point(e: &PointerEvent, svg: &NodeRef, size: (usize, usize)) -> Optio
     Some((x.clamp(0.0, size.0 as f64), y.clamp(0.0, size.1 as f64)))
 }
 
+/// The corners in the digitizer's order.
+const CORNER_NAMES: [&str; 4] = ["Top left", "Top right", "Bottom right", "Bottom left"];
+
+/// Corner `k` moved by an arrow key: 0.5% of the picture's longer side, 2.5% with Shift, kept
+/// inside the picture; `None` for any other key.
+fn moved_by_key(
+    mut corners: Corners,
+    k: usize,
+    key: &str,
+    far: bool,
+    size: (usize, usize),
+) -> Option<Corners> {
+    let step = size.0.max(size.1) as f64 * if far { 0.025 } else { 0.005 };
+    let (dx, dy) = match key {
+        "ArrowLeft" => (-step, 0.0),
+        "ArrowRight" => (step, 0.0),
+        "ArrowUp" => (0.0, -step),
+        "ArrowDown" => (0.0, step),
+        _ => return None,
+    };
+    let (x, y) = corners[k];
+    corners[k] = (
+        (x + dx).clamp(0.0, size.0 as f64),
+        (y + dy).clamp(0.0, size.1 as f64),
+    );
+    Some(corners)
+}
+
 /// The traces read, drawn over the photo, with the sheet's four corners to drag where the
 /// digitizer got them wrong and a button to read the picture again within them.
 #[function_component(PaperOverlay)]
@@ -128,7 +156,7 @@ pub fn paper_overlay(props: &Props) -> Html {
             if !d.warnings.is_empty() {
                 <ul class="warnings">{ for d.warnings.iter().map(|w| html! { <li>{ w }</li> }) }</ul>
             }
-            <p class="hint">{ "Blue: the traces as read; red and dashed: leads read with too little confidence, left out of the search. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off, choose the layout if it was taken wrongly (six rows are read as 6×2 where their limb leads obey aVR = −(I + II)/2 and its kin, else as 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
+            <p class="hint">{ "Blue: the traces as read; red and dashed: leads read with too little confidence, left out of the search. Check them against the printout. Drag the orange corners onto the sheet's corners if they are off (or focus one with Tab and move it with the arrow keys), choose the layout if it was taken wrongly (six rows are read as 6×2 where their limb leads obey aVR = −(I + II)/2 and its kin, else as 3×4 with three rhythm strips), then read again. Leads are 2.5 s each in a 3×4 layout; the rest of each lead is filled from its own beats for the search." }</p>
             <div class="overlay-frame">
                 <img src={picture.url.as_str().to_string()} alt="The photographed ECG" />
                 <svg ref={svg} viewBox={format!("0 0 {} {}", size.0, size.1)} preserveAspectRatio="none"
@@ -141,7 +169,18 @@ pub fn paper_overlay(props: &Props) -> Html {
                     { for corners.iter().enumerate().map(|(k, (x, y))| {
                         let dragging = dragging.clone();
                         let onpointerdown = Callback::from(move |e: PointerEvent| { e.prevent_default(); dragging.set(Some(k)); });
-                        html! { <circle class="corner" data-corner={k.to_string()} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{handle_radius:.1}")} {onpointerdown} /> }
+                        let onkeydown = {
+                            let corners = corners.clone();
+                            Callback::from(move |e: KeyboardEvent| {
+                                if let Some(moved) = moved_by_key(*corners, k, &e.key(), e.shift_key(), size) {
+                                    e.prevent_default();
+                                    corners.set(moved);
+                                }
+                            })
+                        };
+                        let label = format!("{} corner of the sheet, at {x:.0}, {y:.0}: arrow keys move it (with Shift, further)", CORNER_NAMES[k]);
+                        html! { <circle class="corner" data-corner={k.to_string()} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{handle_radius:.1}")}
+                            tabindex="0" role="button" aria-label={label} {onpointerdown} {onkeydown} /> }
                     }) }
                 </svg>
             </div>

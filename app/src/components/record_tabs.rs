@@ -19,7 +19,7 @@ pub fn record_tabs(props: &Props) -> Html {
         return html! {};
     }
     html! {
-        <nav class="record-tabs">
+        <nav class="record-tabs" role="tablist" aria-label="Records">
             { for props.records.iter().map(|r| {
                 let id = r.id;
                 let on_select = props.on_select.clone();
@@ -30,7 +30,8 @@ pub fn record_tabs(props: &Props) -> Html {
                     QueryStatus::Done(_) => ("done", " ✓"),
                     QueryStatus::Failed(_) => ("failed", " !"),
                 };
-                html! { <button {class} data-state={state} onclick={move |_| on_select.emit(id)}>{ &r.data.record.name }{ mark }</button> }
+                let selected = props.selected == Some(id);
+                html! { <button {class} role="tab" aria-selected={selected.to_string()} data-state={state} onclick={move |_| on_select.emit(id)}>{ &r.data.record.name }{ mark }</button> }
             }) }
         </nav>
     }

@@ -476,7 +476,7 @@ fn to_rgb(rows: &[u8], width: usize, height: usize, components: usize, bits: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::picture_size::tests::jpeg_header;
+    use ecgmatch_testkit::jpeg_header;
 
     fn gradient(width: usize, height: usize) -> Vec<u8> {
         (0..height)

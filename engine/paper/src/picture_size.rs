@@ -47,28 +47,9 @@ pub fn check_pixels(width: usize, height: usize) -> Result<(), String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// The start of a baseline JPEG whose frame header (SOF0) declares `width` × `height`,
-    /// followed by `rest`: enough for a header reader, nothing a decoder could show.
-    pub(crate) fn jpeg_header(width: u16, height: u16, rest: &[u8]) -> Vec<u8> {
-        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
-        jpeg.extend_from_slice(&height.to_be_bytes());
-        jpeg.extend_from_slice(&width.to_be_bytes());
-        jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-        jpeg.extend_from_slice(rest);
-        jpeg
-    }
-
-    /// A PNG's signature and header chunk declaring `width` × `height`, with no pixels at all.
-    fn png_header(width: u32, height: u32) -> Vec<u8> {
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-        png.extend_from_slice(&width.to_be_bytes());
-        png.extend_from_slice(&height.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        png
-    }
+    use ecgmatch_testkit::{jpeg_header, png_header};
 
     #[test]
     fn a_header_declaring_a_huge_picture_is_refused_without_decoding() {

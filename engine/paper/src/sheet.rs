@@ -58,23 +58,11 @@ impl Sheet {
             let start = (start_s * fs).round() as usize;
             let end = (((start_s + seconds) * fs).round() as usize).min(channel.samples.len());
             let samples = channel.samples.get(start..end).unwrap_or(&[]);
-            let baseline = cell_baseline(samples);
             let y0 = (row as f64 + 0.5) * config.row_height_mm;
-            let points_mm = samples
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(i, v)| {
-                    (
-                        x0 + i as f64 / fs * config.mm_per_s,
-                        y0 - (*v as f64 - baseline) * config.mm_per_mv,
-                    )
-                })
-                .collect();
             traces.push(Trace {
                 lead,
                 label_mm: (x0 + 1.5, row as f64 * config.row_height_mm + 5.0),
-                points_mm,
+                points_mm: points_mm(samples, fs, (x0, y0), config),
             });
         };
         for (row, leads) in GRID.iter().enumerate() {
@@ -132,23 +120,10 @@ impl Comparison {
         let width_mm = strip_s * config.mm_per_s;
         let column_mm = width_mm / 4.0;
         let beats_mm = GRID.len() as f64 * Self::BEAT_ROW_MM;
-        let trace = |lead: Lead, x: &[f32], fs: f64, x0: f64, y0: f64| {
-            let baseline = cell_baseline(x);
-            Trace {
-                lead,
-                label_mm: (x0 + 1.5, y0 - 10.0),
-                points_mm: x
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.is_finite())
-                    .map(|(i, v)| {
-                        (
-                            x0 + i as f64 / fs * config.mm_per_s,
-                            y0 - (*v as f64 - baseline) * config.mm_per_mv,
-                        )
-                    })
-                    .collect(),
-            }
+        let trace = |lead: Lead, x: &[f32], fs: f64, x0: f64, y0: f64| Trace {
+            lead,
+            label_mm: (x0 + 1.5, y0 - 10.0),
+            points_mm: points_mm(x, fs, (x0, y0), config),
         };
         let lay_out = |t: &Tracings, strip_row: usize| {
             let fs = t.sampling_rate.max(1e-9);
@@ -178,6 +153,28 @@ impl Comparison {
             case: lay_out(case, 1),
         }
     }
+}
+
+/// `samples` (mV at `fs` Hz) as a polyline in mm: starting at `origin`'s x, around its y at the
+/// samples' [`cell_baseline`], at the config's paper speed and gain; non-finite samples skipped.
+fn points_mm(
+    samples: &[f32],
+    fs: f64,
+    origin: (f64, f64),
+    config: &SheetConfig,
+) -> Vec<(f64, f64)> {
+    let baseline = cell_baseline(samples);
+    samples
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, v)| {
+            (
+                origin.0 + i as f64 / fs * config.mm_per_s,
+                origin.1 - (*v as f64 - baseline) * config.mm_per_mv,
+            )
+        })
+        .collect()
 }
 
 /// The level a printed cell's trace is drawn around: the median of its finite samples (0 when

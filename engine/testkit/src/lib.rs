@@ -48,3 +48,24 @@ pub fn fuzz_seed(target: &str, name: &str, made: &[u8]) -> Vec<u8> {
     std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; run `make fixtures` to write it", path.display()))
 }
+
+/// A PNG's signature and header chunk declaring `width` × `height`, and no pixels: what a
+/// picture bomb looks like to a reader of headers.
+pub fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend_from_slice(&width.to_be_bytes());
+    png.extend_from_slice(&height.to_be_bytes());
+    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    png
+}
+
+/// The start of a baseline JPEG whose frame header (SOF0) declares `width` × `height`,
+/// followed by `rest`: enough for a header reader, nothing a decoder could show.
+pub fn jpeg_header(width: u16, height: u16, rest: &[u8]) -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
+    jpeg.extend_from_slice(&height.to_be_bytes());
+    jpeg.extend_from_slice(&width.to_be_bytes());
+    jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    jpeg.extend_from_slice(rest);
+    jpeg
+}

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use ecgmatch_formats::write::OutputFormat;
 use ecgmatch_formats::Record;
+use ecgmatch_testkit::{jpeg_header, png_header};
 
 /// What the issue asks of every file of at most this size.
 const SMALL_FILE: u64 = 10_000_000;
@@ -133,24 +134,6 @@ fn pdf(dictionary: &str, data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(data);
     out.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
     out
-}
-
-/// A PNG's signature and header chunk declaring `width` × `height`, and no pixels.
-fn png_header(width: u32, height: u32) -> Vec<u8> {
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    png.extend_from_slice(&width.to_be_bytes());
-    png.extend_from_slice(&height.to_be_bytes());
-    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-    png
-}
-
-/// A baseline JPEG's start whose frame header declares `width` × `height`.
-fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xC0, 0, 17, 8];
-    jpeg.extend_from_slice(&height.to_be_bytes());
-    jpeg.extend_from_slice(&width.to_be_bytes());
-    jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
-    jpeg
 }
 
 fn written(format: OutputFormat, record: &Record) -> Vec<u8> {
@@ -279,7 +262,7 @@ fn hostile_files(record: &Record) -> Vec<Hostile> {
         // Pictures and PDFs
         picture("png-65535-square", "a PNG header asking for 4.3 gigapixels", ("h.png".into(), png_header(65_535, 65_535))),
         picture("png-truncated", "a PNG header and no pixels", ("h.png".into(), png_header(1200, 900))),
-        picture("jpeg-60000x50000", "a JPEG header asking for 3 gigapixels", ("h.jpg".into(), jpeg_header(60_000, 50_000))),
+        picture("jpeg-60000x50000", "a JPEG header asking for 3 gigapixels", ("h.jpg".into(), jpeg_header(60_000, 50_000, b"\xff\xd9"))),
         picture("bmp-noise", "a picture of noise, no ECG", ("h.bmp".into(), {
             let (w, h) = (800u32, 600u32);
             let mut bmp = b"BM".to_vec();
@@ -294,7 +277,7 @@ fn hostile_files(record: &Record) -> Vec<Hostile> {
             bmp
         })),
         picture("pdf-stream-keywords", "4 MB of repeated `>> stream`", ("h.pdf".into(), streams)),
-        picture("pdf-jpeg-bomb", "a 2000 × 1400 PDF image holding a 60000 × 50000 JPEG", ("h.pdf".into(), pdf("/Width 2000 /Height 1400 /Filter /DCTDecode", &jpeg_header(60_000, 50_000)))),
+        picture("pdf-jpeg-bomb", "a 2000 × 1400 PDF image holding a 60000 × 50000 JPEG", ("h.pdf".into(), pdf("/Width 2000 /Height 1400 /Filter /DCTDecode", &jpeg_header(60_000, 50_000, b"\xff\xd9")))),
         picture("pdf-flate-49mp", "147 MB of pixels deflated into the largest accepted page", ("h.pdf".into(), pdf("/Width 7000 /Height 7000 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode", &flate_zeros))),
         picture("pdf-encrypted", "an encrypted PDF", ("h.pdf".into(), [b"%PDF-1.4\n/Encrypt 5 0 R\n".as_slice(), &pdf("/Width 10 /Height 10", b"x")].concat())),
     ]

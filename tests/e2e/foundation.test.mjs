@@ -74,6 +74,24 @@ test('the page encodes exactly as the native engine does', async () => {
   }
 });
 
+test('calipers dragged across the sheet read time, voltage and rate at 25 mm/s and 10 mm/mV', async () => {
+  await page.waitForSelector('#ecg-sheet');
+  const box = await page.locator('#ecg-sheet').boundingBox();
+  // The sheet is 250 mm wide (four 2.5-s columns at 25 mm/s), whatever size it is shown at.
+  const pxPerMm = box.width / 250;
+  const [x0, y0] = [box.x + 40 * pxPerMm, box.y + 60 * pxPerMm];
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  await page.mouse.move(x0 + 25 * pxPerMm, y0 - 10 * pxPerMm, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForSelector('#caliper');
+  const [dt, dv, rate] = await Promise.all(['data-dt-ms', 'data-dv-mv', 'data-rate'].map((a) => page.getAttribute('#caliper', a).then(Number)));
+  assert.ok(Math.abs(dt - 1000) < 15, `Δt ${dt} ms`);
+  assert.ok(Math.abs(dv - 1) < 0.03, `ΔV ${dv} mV`);
+  assert.ok(Math.abs(rate - 60) < 1, `${rate}/min`);
+  assert.match(await page.textContent('#caliper'), /Δt 10\d\d ms|Δt 99\d ms/);
+});
+
 test('bad files get their own message and the loaded record stays', async () => {
   const [hea, dat] = await record();
   await dropFiles(page, [{ name: 'lonely.dat', bytes: dat.bytes }]);

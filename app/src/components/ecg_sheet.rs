@@ -1,4 +1,4 @@
-use ecgmatch::paper::sheet::{Sheet, SheetConfig};
+use ecgmatch::paper::sheet::{CaliperReading, Sheet, SheetConfig};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -25,6 +25,37 @@ pub fn ecg_sheet(props: &Props) -> Html {
             }
         });
     }
+    let calipers = use_state(|| None::<((f64, f64), (f64, f64))>);
+    let dragging = use_state(|| false);
+    let frame = use_node_ref();
+    let size_mm = (sheet.width_mm, sheet.height_mm);
+    let at = {
+        let frame = frame.clone();
+        move |e: &PointerEvent| sheet_point(e, &frame, size_mm)
+    };
+    let onpointerdown = {
+        let (calipers, dragging, at) = (calipers.clone(), dragging.clone(), at.clone());
+        Callback::from(move |e: PointerEvent| {
+            if let Some(p) = at(&e) {
+                calipers.set(Some((p, p)));
+                dragging.set(true);
+            }
+        })
+    };
+    let onpointermove = {
+        let (calipers, dragging) = (calipers.clone(), dragging.clone());
+        Callback::from(move |e: PointerEvent| {
+            if let (true, Some((from, _)), Some(p)) = (*dragging, *calipers, at(&e)) {
+                calipers.set(Some((from, p)));
+            }
+        })
+    };
+    let stop = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| dragging.set(false))
+    };
+    let reading =
+        calipers.map(|(a, b)| (a, b, CaliperReading::between(a, b, &SheetConfig::default())));
     let record = &props.data.record;
     let width = (sheet.width_mm * PX_PER_MM).round() as u32;
     let height = (sheet.height_mm * PX_PER_MM).round() as u32;
@@ -44,14 +75,42 @@ pub fn ecg_sheet(props: &Props) -> Html {
             if !derived.is_empty() { <p class="meta">{ format!("Derived from I and II: {}", derived.join(", ")) }</p> }
             { for record.warnings.iter().map(|w| html! { <p class="warning">{ w }</p> }) }
             <div class="sheet-scroll">
-                <canvas ref={canvas} id="ecg-sheet" width={width.to_string()} height={height.to_string()} role="img"
-                    aria-label={format!("The record {} printed as a 12-lead ECG: leads in 3 rows of 4 and a lead II rhythm strip, at 25 mm/s and 10 mm/mV", record.name)}
-                    data-leads={sheet.traces.iter().filter(|t| !t.points_mm.is_empty()).map(|t| t.lead.label()).collect::<Vec<_>>().join(",")}
-                    data-samples={sample_probe(record)} />
+                <div class="sheet-frame" ref={frame}>
+                    <canvas ref={canvas} id="ecg-sheet" width={width.to_string()} height={height.to_string()} role="img"
+                        aria-label={format!("The record {} printed as a 12-lead ECG: leads in 3 rows of 4 and a lead II rhythm strip, at 25 mm/s and 10 mm/mV", record.name)}
+                        data-leads={sheet.traces.iter().filter(|t| !t.points_mm.is_empty()).map(|t| t.lead.label()).collect::<Vec<_>>().join(",")}
+                        data-samples={sample_probe(record)} />
+                    <svg class="calipers" id="calipers-layer" viewBox={format!("0 0 {:.1} {:.1}", size_mm.0, size_mm.1)} preserveAspectRatio="none"
+                        {onpointerdown} {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}>
+                        if let Some(((ax, ay), (bx, by), _)) = reading {
+                            <line x1={format!("{ax:.2}")} y1={format!("{ay:.2}")} x2={format!("{bx:.2}")} y2={format!("{by:.2}")} />
+                            <line x1={format!("{ax:.2}")} y1={format!("{:.2}", ay - 3.0)} x2={format!("{ax:.2}")} y2={format!("{:.2}", ay + 3.0)} />
+                            <line x1={format!("{bx:.2}")} y1={format!("{:.2}", by - 3.0)} x2={format!("{bx:.2}")} y2={format!("{:.2}", by + 3.0)} />
+                        }
+                    </svg>
+                </div>
             </div>
-            <p class="meta">{ "25 mm/s, 10 mm/mV" }</p>
+            <p class="meta">{ "25 mm/s, 10 mm/mV · drag across the sheet for calipers" }</p>
+            if let Some((_, _, r)) = reading {
+                <p class="caliper-reading" id="caliper" data-dt-ms={format!("{:.1}", r.dt_ms)} data-dv-mv={format!("{:.3}", r.dv_mv)}
+                    data-rate={r.rate_per_min.map_or(String::new(), |v| format!("{v:.1}"))} aria-live="polite">
+                    { format!("Calipers: Δt {:.0} ms · ΔV {:+.2} mV{}", r.dt_ms.abs(), r.dv_mv, r.rate_per_min.map_or(String::new(), |v| format!(" · {v:.0}/min as an RR interval"))) }
+                </p>
+            }
         </section>
     }
+}
+
+/// Where a pointer is on the sheet, in mm from its top left, whatever size the page shows it at.
+fn sheet_point(e: &PointerEvent, frame: &NodeRef, size_mm: (f64, f64)) -> Option<(f64, f64)> {
+    let rect = frame.cast::<web_sys::Element>()?.get_bounding_client_rect();
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    Some((
+        (e.client_x() as f64 - rect.left()) / rect.width() * size_mm.0,
+        (e.client_y() as f64 - rect.top()) / rect.height() * size_mm.1,
+    ))
 }
 
 /// A few samples of every standard lead as read (first, at a third, at two thirds, last; mV to

@@ -155,6 +155,30 @@ impl Comparison {
     }
 }
 
+/// What calipers read between two points of a sheet (in mm from its top left): the time and
+/// voltage between them at the sheet's paper speed and gain, and the rate an interval that
+/// long would make (an RR interval's heart rate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaliperReading {
+    /// Right minus left, in ms (negative when the second point is left of the first).
+    pub dt_ms: f64,
+    /// Up is positive, in mV.
+    pub dv_mv: f64,
+    /// 60,000 / |Δt| per minute; `None` under 1 ms.
+    pub rate_per_min: Option<f64>,
+}
+
+impl CaliperReading {
+    pub fn between(from_mm: (f64, f64), to_mm: (f64, f64), config: &SheetConfig) -> Self {
+        let dt_ms = (to_mm.0 - from_mm.0) / config.mm_per_s * 1000.0;
+        CaliperReading {
+            dt_ms,
+            dv_mv: (from_mm.1 - to_mm.1) / config.mm_per_mv,
+            rate_per_min: (dt_ms.abs() >= 1.0).then(|| 60_000.0 / dt_ms.abs()),
+        }
+    }
+}
+
 /// `samples` (mV at `fs` Hz) as a polyline in mm: starting at `origin`'s x, around its y at the
 /// samples' [`cell_baseline`], at the config's paper speed and gain; non-finite samples skipped.
 fn points_mm(
@@ -219,6 +243,21 @@ mod tests {
             metadata: Metadata::default(),
             warnings: vec![],
         }
+    }
+
+    #[test]
+    fn calipers_read_time_voltage_and_rate_at_the_sheets_scale() {
+        // 25 mm across and 10 mm up at 25 mm/s and 10 mm/mV: one second, one millivolt, 60/min.
+        let r = CaliperReading::between((40.0, 80.0), (65.0, 70.0), &SheetConfig::default());
+        assert!((r.dt_ms - 1000.0).abs() < 1e-9 && (r.dv_mv - 1.0).abs() < 1e-9);
+        assert!((r.rate_per_min.unwrap() - 60.0).abs() < 1e-9);
+        let back = CaliperReading::between((65.0, 70.0), (55.0, 75.0), &SheetConfig::default());
+        assert!((back.dt_ms + 400.0).abs() < 1e-9 && (back.dv_mv + 0.5).abs() < 1e-9);
+        assert!((back.rate_per_min.unwrap() - 150.0).abs() < 1e-9);
+        assert_eq!(
+            CaliperReading::between((1.0, 1.0), (1.0, 5.0), &SheetConfig::default()).rate_per_min,
+            None
+        );
     }
 
     #[test]

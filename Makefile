@@ -76,7 +76,7 @@ hostile: cli
 weights: cli
 	target/release/ecgmatch fetch-weights --dir .cache/weights/all-MiniLM-L6-v2
 
-test-browser: setup-test build js
+test-browser: setup-test build js hostile
 	cd tests/e2e && npm test
 
 ## Where a search's time goes in the page, by Rust function: the page built again with its

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { BUNDLE_PATH, DIST, EXPECTED as expected, openPage, dropFiles, fixture, recordFiles, search, tellingStatements, waitForEngine, waitUntil } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { BUNDLE_PATH, DIST, EXPECTED as expected, ROOT, openPage, dropFiles, fixture, recordFiles, search, tellingStatements, waitForEngine, waitUntil } from './harness.mjs';
 const open = [];
 after(async () => {
   for (const c of open.reverse()) await c();
@@ -45,6 +46,13 @@ test('every committed test-fold record finds cases sharing its statements, and n
       return { similarity: Number(e.dataset.similarity), sum: Number(p.image) + Number(p.rhythm) + Number(p.voltages) + Number(p.probe), image: Number(p.image) };
     }));
     assert.ok(parts.every((p) => Math.abs(p.sum - p.similarity) < 0.02 && p.image > 0), `${name}: ${JSON.stringify(parts)}`);
+    // The intervals shown with the sheet are the engine's, as the CLI measures them natively.
+    const shown = await page.$eval('#intervals', (e) => ({ pr: e.dataset.prMs, qrs: e.dataset.qrsMs, qt: e.dataset.qtMs, axis: e.dataset.axisDeg }));
+    const native = JSON.parse(execFileSync(join(ROOT, 'target', 'release', 'ecgmatch'), ['search', '--json', '-k', '1', join(ROOT, 'tests', 'fixtures', 'ptbxl-fold10', `${name}.hea`)], { cwd: ROOT }))[0].intervals;
+    const near = (a, b, tolerance) => Math.abs(Number(a) - b) <= tolerance;
+    assert.ok(near(shown.pr, native.pr_ms.value, 0.5) && near(shown.qrs, native.qrs_ms.value, 0.5) && near(shown.qt, native.qt_ms.value, 0.5) && near(shown.axis, native.axis_deg.value, 0.5),
+      `${name}: page ${JSON.stringify(shown)}, native ${JSON.stringify(native)}`);
+    assert.ok(Number(shown.qrs) >= 60 && Number(shown.qrs) <= 200 && Number(shown.qt) >= 250 && Number(shown.qt) <= 500, `${name}: ${JSON.stringify(shown)}`);
     const rate = Number(await page.getAttribute('#measured', 'data-heart-rate'));
     assert.ok(Math.abs(rate - truth.heart_rate) <= 2, `${name}: heart rate ${rate}, counted ${truth.heart_rate}`);
     // The library holds all of PTB-XL, so the record finds itself: set apart as "this record",

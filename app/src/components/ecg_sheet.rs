@@ -3,6 +3,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 use super::paper_canvas::{context, draw_grid, draw_traces, PX_PER_MM};
+use super::IntervalsLine;
 use crate::state::SharedRecord;
 
 #[derive(Properties, PartialEq)]
@@ -54,6 +55,9 @@ pub fn ecg_sheet(props: &Props) -> Html {
         let dragging = dragging.clone();
         Callback::from(move |_: PointerEvent| dragging.set(false))
     };
+    let intervals = use_memo(props.data.clone(), |loaded| {
+        ecgmatch::signal::intervals::of_record(&loaded.record).unwrap_or_default()
+    });
     let reading =
         calipers.map(|(a, b)| (a, b, CaliperReading::between(a, b, &SheetConfig::default())));
     let record = &props.data.record;
@@ -91,6 +95,7 @@ pub fn ecg_sheet(props: &Props) -> Html {
                 </div>
             </div>
             <p class="meta">{ "25 mm/s, 10 mm/mV · drag across the sheet for calipers" }</p>
+            <IntervalsLine intervals={*intervals} />
             if let Some((_, _, r)) = reading {
                 <p class="caliper-reading" id="caliper" data-dt-ms={format!("{:.1}", r.dt_ms)} data-dv-mv={format!("{:.3}", r.dv_mv)}
                     data-rate={r.rate_per_min.map_or(String::new(), |v| format!("{v:.1}"))} aria-live="polite">

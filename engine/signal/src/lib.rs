@@ -8,6 +8,7 @@ mod error;
 pub mod beats;
 pub mod fill;
 pub mod filter;
+pub mod intervals;
 pub mod measure;
 pub mod prepare;
 pub mod quality;

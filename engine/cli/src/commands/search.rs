@@ -8,6 +8,7 @@ use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
 use ecgmatch::retrieval::search::{
     consensus, describe, describe_ranked, rank, rank_embedding_only, shown_results, Match, Searcher,
 };
+use ecgmatch::signal::intervals::{of_record, Intervals, Measured};
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 
 use super::inputs;
@@ -60,6 +61,8 @@ struct QueryResult {
     /// The query's rate, RR spread and largest deflection, as the search measured them.
     #[serde(skip_serializing_if = "Option::is_none")]
     measured: Option<MeasureSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    intervals: Option<Intervals>,
     matches: Vec<Match>,
     /// The query's own record in the library (same ecg_id or the same signal), set apart.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +90,8 @@ pub(super) struct Prepared {
     pub measures: Vec<f32>,
     /// What the reader and the signal-quality gate noticed (flat, clipped, non-numeric leads).
     pub warnings: Vec<String>,
+    /// The record's intervals from its median beats (`signal::intervals`).
+    pub intervals: Option<Intervals>,
 }
 
 /// The files a record came from, and the query made of it or why none could be.
@@ -114,6 +119,7 @@ pub(super) fn prepare_queries(
                         embedding,
                         measures,
                         warnings,
+                        intervals: of_record(&record).ok(),
                     })
                 });
                 (label, prepared)
@@ -175,6 +181,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     error: None,
                     warnings: q.warnings,
                     measured: summary(&q.measures),
+                    intervals: q.intervals,
                     matches,
                     this_record,
                     consensus: votes,
@@ -185,6 +192,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 error: Some(e.to_string()),
                 warnings: Vec::new(),
                 measured: None,
+                intervals: None,
                 matches: Vec::new(),
                 this_record: None,
                 consensus: Vec::new(),
@@ -218,6 +226,22 @@ fn print_text(r: &QueryResult) {
     }
     if let Some(m) = &r.measured {
         println!("  measured: {}", describe_measured(m));
+    }
+    if let Some(i) = &r.intervals {
+        let shown = |m: Option<Measured>| {
+            m.map_or("—".to_string(), |m| {
+                format!("{:.0}{}", m.value, if m.unsure { "?" } else { "" })
+            })
+        };
+        println!(
+            "  intervals (? unsure): PR {} ms, QRS {} ms, QT {} ms, QTc {} (Bazett) / {} (Fridericia) ms, axis {}°",
+            shown(i.pr_ms),
+            shown(i.qrs_ms),
+            shown(i.qt_ms),
+            shown(i.qtc_bazett_ms),
+            shown(i.qtc_fridericia_ms),
+            shown(i.axis_deg)
+        );
     }
     if let Some(own) = &r.this_record {
         println!(

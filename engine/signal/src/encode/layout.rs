@@ -232,6 +232,20 @@ impl BeatPeaks {
         Ok(Self { peaks, central })
     }
 
+    /// The median interval between successive R peaks, in seconds.
+    pub fn median_rr(&self, fs: f64) -> Option<f64> {
+        let mut rr: Vec<f64> = self
+            .peaks
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as f64 / fs)
+            .collect();
+        if rr.is_empty() {
+            return None;
+        }
+        rr.sort_by(f64::total_cmp);
+        Some(rr[rr.len() / 2])
+    }
+
     /// Per standard lead, the beat around the central R peak.
     pub fn central<'a>(
         &self,

@@ -408,16 +408,16 @@ fn a_section_table_of_60000_entries_is_read_in_linear_time() {
     // up in the sections found so far and checking each one's CRC took entries × record size.
     let entries = 60_000usize;
     let body = 1_000_000usize;
-    let table = sections::HEADER + 10 * entries;
-    let total = sections::RECORD_HEADER + table + body;
+    let table = HEADER + 10 * entries;
+    let total = RECORD_HEADER + table + body;
     let mut data = vec![0u8; total];
     data[2..6].copy_from_slice(&(total as u32).to_le_bytes());
-    let section0 = sections::RECORD_HEADER;
+    let section0 = RECORD_HEADER;
     data[section0 + 4..section0 + 8].copy_from_slice(&(table as u32).to_le_bytes());
     // Section 0's reserved bytes carry the magic the reader detects the format by.
     data[section0 + 10..section0 + 10 + MAGIC.len()].copy_from_slice(MAGIC);
     for e in 0..entries {
-        let at = section0 + sections::HEADER + 10 * e;
+        let at = section0 + HEADER + 10 * e;
         data[at..at + 2].copy_from_slice(&((e % 65_000) as u16 + 1).to_le_bytes());
         data[at + 2..at + 6].copy_from_slice(&(body as u32).to_le_bytes());
         data[at + 6..at + 10].copy_from_slice(&((section0 + table + 1) as u32).to_le_bytes());
@@ -426,7 +426,7 @@ fn a_section_table_of_60000_entries_is_read_in_linear_time() {
     let outcome = read_one("table.scp", data);
     let seconds = started.elapsed().as_secs_f64();
     assert!(
-        matches!(&outcome, Err(e) if !matches!(e, crate::Error::UnknownFormat { .. })),
+        matches!(&outcome, Err(e) if !matches!(e, Error::UnknownFormat { .. })),
         "read as SCP-ECG, and refused: no leads in it ({:?})",
         outcome.err()
     );

@@ -34,7 +34,7 @@ pub fn intervals_line(props: &Props) -> Html {
     let text = format!(
         "heart rate {} · PR {} · QRS {} · QT {} · QTc {} (Bazett), {} (Fridericia) · axis {}",
         i.heart_rate_per_min
-            .map_or("—".into(), |v| format!("{v:.0}/min")),
+            .map_or("—".into(), |v| format!("{v:.0}/min (median RR)")),
         shown(i.pr_ms, " ms"),
         shown(i.qrs_ms, " ms"),
         shown(i.qt_ms, " ms"),

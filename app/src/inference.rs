@@ -3,9 +3,8 @@
 
 use ecgmatch::formats::Record;
 use ecgmatch::model::burn::prelude::Device;
-use ecgmatch::retrieval::bundle::SearchMode;
 use ecgmatch::retrieval::search::{
-    rank, rank_reports, shown_results, zero_shot, Match, ReportMatch, Searcher, Vote, ZeroShotScore,
+    rank_reports, search_shown, zero_shot, Match, ReportMatch, Searcher, Vote, ZeroShotScore,
 };
 use ecgmatch::signal::measure::{summary, MeasureSummary};
 use js_sys::{Function, Promise, Reflect};
@@ -114,24 +113,8 @@ pub async fn run_query(
         .await
         .map_err(|e| e.to_string())?;
     let t2 = now_ms();
-    // One more than shown, since the query's own record is set apart when the library has it.
-    let ranked = rank(
-        &searcher.bundle,
-        &embedding,
-        &measures,
-        TOP_K + 1,
-        SearchMode::Int8,
-        None,
-    );
     let reports = rank_reports(&searcher.bundle, &embedding, REPORTS_SHOWN, None);
-    let shown = shown_results(
-        &searcher.bundle,
-        &record.name,
-        &embedding,
-        &measures,
-        &ranked,
-        TOP_K,
-    );
+    let shown = search_shown(&searcher.bundle, &record.name, &embedding, &measures, TOP_K);
     let t3 = now_ms();
     Ok(QueryResults {
         reports,

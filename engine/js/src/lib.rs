@@ -18,8 +18,8 @@ use ecgmatch::formats::{read_records, InputFile, Record};
 use ecgmatch::model::burn::prelude::Device;
 use ecgmatch::paper::digitize::{self, Config};
 use ecgmatch::paper::Bitmap;
-use ecgmatch::retrieval::bundle::{Bundle, SearchMode};
-use ecgmatch::retrieval::search::{rank, shown_results, Match, Searcher, Shown, Vote};
+use ecgmatch::retrieval::bundle::Bundle;
+use ecgmatch::retrieval::search::{search_shown, Match, Searcher, Shown, Vote};
 
 // burn's IR registers its dialects with `inventory` constructors; calling them once at start
 // keeps the linker from running them again in every export (see app/src/main.rs).
@@ -240,22 +240,12 @@ impl Engine {
             .embed_async(input, 1)
             .await
             .map_err(|e| e.to_string())?;
-        let k = k.clamp(1, 100);
-        let ranked = rank(
-            &searcher.bundle,
-            &embedding,
-            &measures,
-            k + 1,
-            SearchMode::Int8,
-            None,
-        );
-        let shown = shown_results(
+        let shown = search_shown(
             &searcher.bundle,
             &record.name,
             &embedding,
             &measures,
-            &ranked,
-            k,
+            k.clamp(1, 100),
         );
         Ok((record.name.clone(), shown))
     }

@@ -478,6 +478,27 @@ pub fn shown_results(
     }
 }
 
+/// Ranks the library for a query and shows `shown` similar cases as the page does (see
+/// [`shown_results`]): one more is ranked, since the query's own record is set apart when the
+/// library holds it.
+pub fn search_shown(
+    bundle: &Bundle,
+    query_name: &str,
+    embedding: &[f32],
+    measures: &[f32],
+    shown: usize,
+) -> Shown {
+    let ranked = rank(
+        bundle,
+        embedding,
+        measures,
+        shown + 1,
+        crate::bundle::SearchMode::Int8,
+        None,
+    );
+    shown_results(bundle, query_name, embedding, measures, &ranked, shown)
+}
+
 /// The neighbours' statement votes, described.
 pub fn consensus(bundle: &Bundle, hits: &[Neighbour]) -> Vec<Vote> {
     bundle

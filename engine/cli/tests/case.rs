@@ -1,6 +1,6 @@
 //! The waveform pack checked against PTB-XL: `ecgmatch case 9 --json` prints the tracings the
 //! page's Compare draws for case 9, and they must be PTB-XL record 00009 prepared as every
-//! library record is (lead II, 100 Hz, 0.5–40 Hz; its median beats), within the pack's
+//! library record is (lead II, 100 Hz, 0.5–40 Hz; its median beats, 0.5–15 Hz), within the pack's
 //! amplitude step.
 
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! The library's tracings (`static/waveforms/`): per case the 10-s lead II rhythm strip and the
-//! twelve leads' median beats, as the signal cache prepares every record (100 Hz, 0.5–40 Hz).
+//! twelve leads' median beats, as the signal cache prepares every record (100 Hz; the strip
+//! 0.5–40 Hz, the beats 0.5–15 Hz).
 //!
 //! The case library carries reports, not waveforms; this pack is a separate file that the page
 //! reads only for the cases it shows, so the first load does not grow. Each case is compressed on
@@ -53,10 +54,11 @@ pub struct CaseWaveforms {
 }
 
 /// A query's tracings, made as the pack's were made from each library record: lead II prepared
-/// for the `stack` layout over its first 10 s, and the median beats of the `paper` preparation.
+/// for the `stack` layout (0.5–40 Hz) over its first 10 s, and the median beats of the `paper`
+/// preparation (0.5–15 Hz).
 pub fn of_record(record: &ecgmatch_formats::Record) -> Result<CaseWaveforms> {
     use ecgmatch_formats::Lead;
-    use ecgmatch_signal::encode::layout::{Beat, BeatPeaks, BeatTilesConfig, StackConfig};
+    use ecgmatch_signal::encode::layout::{median_beats, BeatTilesConfig, StackConfig};
     let stack = StackConfig::default();
     let leads = ecgmatch_signal::prepare(record, &stack.prepare)?;
     let samples = (stack.duration_s * stack.prepare.sampling_rate).round() as usize;
@@ -64,18 +66,11 @@ pub fn of_record(record: &ecgmatch_formats::Record) -> Result<CaseWaveforms> {
         .get(Lead::II)
         .map(|x| x[..x.len().min(samples)].to_vec())
         .unwrap_or_default();
-    let paper = BeatTilesConfig::default();
-    let beat_leads = ecgmatch_signal::prepare(record, &paper.prepare)?;
-    let median_beats = BeatPeaks::find(&beat_leads, &paper, &record.name)
-        .ok()
-        .map(|peaks| peaks.beats(&beat_leads, &paper, Beat::Median))
-        .filter(|beats| beats.iter().all(Option::is_some))
-        .map(|beats| beats.map(Option::unwrap_or_default));
     Ok(CaseWaveforms {
         ecg_id: 0,
         sampling_rate: stack.prepare.sampling_rate as f32,
         rhythm_strip,
-        median_beats,
+        median_beats: median_beats(record, &BeatTilesConfig::default())?.map(|m| m.beats),
     })
 }
 

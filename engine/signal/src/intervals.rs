@@ -2,8 +2,8 @@
 //! QTc (Bazett and Fridericia) and the frontal QRS axis, each marked where the delineation is
 //! unsure.
 //!
-//! The beats are those the library compares (100 Hz, 0.5–40 Hz, R at a known sample), so every
-//! boundary is found to a 10 ms sample. QRS onset and offset are where the twelve leads' summed
+//! The beats are those the library compares (100 Hz, 0.5–15 Hz, R at a known sample), so every
+//! boundary is found to a 10 ms sample, on beats whose QRS the 15 Hz low-pass has widened. QRS onset and offset are where the twelve leads' summed
 //! slope falls under a share of its peak; the baseline is each lead at the QRS onset (the PQ
 //! junction); T end and P onset are where the tangent at the steepest flank of the leads' spatial
 //! magnitude meets that baseline (the tangent method). Decision support, not a measurement a
@@ -11,8 +11,8 @@
 
 use ecgmatch_formats::{Lead, Record};
 
-use crate::encode::layout::{Beat, BeatPeaks, BeatTilesConfig};
-use crate::{prepare, Result};
+use crate::encode::layout::{median_beats, BeatTilesConfig};
+use crate::Result;
 
 /// One interval or angle, and whether its delineation is unsure (a boundary not found where
 /// it was looked for, a flat wave, or a value outside what hearts show).
@@ -44,22 +44,16 @@ const MIN_WAVE_MV: f64 = 0.04;
 /// The intervals of a record: its median beats as the library's are made, and its RR intervals.
 pub fn of_record(record: &Record) -> Result<Intervals> {
     let config = BeatTilesConfig::default();
-    let leads = prepare(record, &config.prepare)?;
-    let Ok(peaks) = BeatPeaks::find(&leads, &config, &record.name) else {
-        return Ok(Intervals::default());
-    };
-    let beats = peaks.beats(&leads, &config, Beat::Median);
-    if beats.iter().any(Option::is_none) {
-        return Ok(Intervals::default());
-    }
-    let beats = beats.map(Option::unwrap_or_default);
-    let fs = leads.sampling_rate;
-    Ok(delineate(
-        &beats,
-        config.samples_before_r,
-        fs,
-        peaks.median_rr(fs),
-    ))
+    Ok(
+        median_beats(record, &config)?.map_or_else(Intervals::default, |m| {
+            delineate(
+                &m.beats,
+                config.samples_before_r,
+                m.sampling_rate,
+                m.median_rr_s,
+            )
+        }),
+    )
 }
 
 /// Delineates twelve median beats (standard lead order, mV, `fs` Hz) whose R peak is at

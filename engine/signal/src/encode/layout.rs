@@ -279,6 +279,34 @@ impl BeatPeaks {
     }
 }
 
+/// A record's twelve median beats, as the library's are made, and its median RR interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedianBeats {
+    /// Per lead in standard order, `samples_before_r + samples_after_r` samples, R at
+    /// `samples_before_r`, mV.
+    pub beats: [Vec<f32>; 12],
+    pub median_rr_s: Option<f64>,
+    pub sampling_rate: f64,
+}
+
+/// The median beats of `record` prepared with `config` (the `paper` preparation: 0.5–15 Hz);
+/// `None` when no complete beat is found or a standard lead is missing.
+pub fn median_beats(record: &Record, config: &BeatTilesConfig) -> Result<Option<MedianBeats>> {
+    let leads = crate::prepare(record, &config.prepare)?;
+    let Ok(peaks) = BeatPeaks::find(&leads, config, &record.name) else {
+        return Ok(None);
+    };
+    let beats = peaks.beats(&leads, config, Beat::Median);
+    if beats.iter().any(Option::is_none) {
+        return Ok(None);
+    }
+    Ok(Some(MedianBeats {
+        beats: beats.map(Option::unwrap_or_default),
+        median_rr_s: peaks.median_rr(leads.sampling_rate),
+        sampling_rate: leads.sampling_rate,
+    }))
+}
+
 /// Per standard lead, the beat around the central R peak, the same instant in every lead.
 pub fn beat_tiles<'a>(
     leads: &'a PreparedLeads,

@@ -71,30 +71,25 @@ pub struct SimilarityParts {
 pub const LEADING_VOTES: usize = 5;
 
 /// Adds to each match what its similarity is made of and which of its statements are among
-/// the vote's [`LEADING_VOTES`] heaviest: why the case is there, beside how much.
+/// the vote's [`LEADING_VOTES`] heaviest: why the case is there, beside how much. `query` is the
+/// query's vector in the library's space ([`Bundle::retrieval_vector`]); `cases` gives each
+/// match's case index in the library, in the same order.
 pub fn explain(
     bundle: &Bundle,
-    embedding: &[f32],
-    measures: &[f32],
+    query: &[f32],
+    cases: &[usize],
     matches: &mut [Match],
     votes: &[Vote],
 ) {
-    let query = bundle.retrieval_vector(embedding, measures);
     let embed_dim = bundle.manifest.embed_dim;
-    let measured = bundle.space.measures.is_some();
-    let blocks = [
-        0..embed_dim,
-        embed_dim..embed_dim + if measured { RHYTHM_COUNT } else { 0 },
-        embed_dim + if measured { RHYTHM_COUNT } else { 0 }
-            ..embed_dim + if measured { COMPARED_COUNT } else { 0 },
-    ];
+    let (rhythm, compared) = match bundle.space.measures {
+        Some(_) => (RHYTHM_COUNT, COMPARED_COUNT),
+        None => (0, 0),
+    };
     let mut leading: Vec<&Vote> = votes.iter().collect();
     leading.sort_by(|a, b| b.weight.total_cmp(&a.weight));
     leading.truncate(LEADING_VOTES);
-    for m in matches.iter_mut() {
-        let Some(index) = bundle.cases.iter().position(|c| c.ecg_id == m.ecg_id) else {
-            continue;
-        };
+    for (m, &index) in matches.iter_mut().zip(cases) {
         let case = bundle.library.vector(index);
         let dot = |range: std::ops::Range<usize>| -> f32 {
             let end = range.end.min(query.len()).min(case.len());
@@ -105,12 +100,11 @@ pub fn explain(
                 .map(|(a, b)| a * b)
                 .sum()
         };
-        let before_probe = blocks[2].end;
         m.parts = Some(SimilarityParts {
-            image: dot(blocks[0].clone()),
-            rhythm: dot(blocks[1].clone()),
-            voltages: dot(blocks[2].clone()),
-            probe: dot(before_probe..query.len()),
+            image: dot(0..embed_dim),
+            rhythm: dot(embed_dim..embed_dim + rhythm),
+            voltages: dot(embed_dim + rhythm..embed_dim + compared),
+            probe: dot(embed_dim + compared..query.len()),
         });
         m.shares_with_vote = leading
             .iter()
@@ -452,24 +446,31 @@ pub fn shown_results(
         .copied()
         .collect();
     let votes = consensus(bundle, &voters);
-    let (own, mut matches): (Vec<Match>, Vec<Match>) = describe_ranked(bundle, ranked)
-        .into_iter()
-        .partition(|m| is_own(m.ecg_id, m.similarity));
+    // Each listed case with its index in the library (`describe_ranked` follows `ranked.shown`).
+    let (own, listed): (Vec<_>, Vec<_>) = ranked
+        .shown
+        .iter()
+        .map(|n| n.index)
+        .zip(describe_ranked(bundle, ranked))
+        .partition(|(_, m)| is_own(m.ecg_id, m.similarity));
+    let (mut cases, mut matches): (Vec<usize>, Vec<Match>) = listed.into_iter().unzip();
+    cases.truncate(shown);
     matches.truncate(shown);
     for (rank, m) in matches.iter_mut().enumerate() {
         m.rank = rank + 1;
     }
-    let mut this_record = own.into_iter().next();
-    explain(bundle, embedding, measures, &mut matches, &votes);
-    if let Some(own) = this_record.as_mut() {
+    let query = bundle.retrieval_vector(embedding, measures);
+    explain(bundle, &query, &cases, &mut matches, &votes);
+    let this_record = own.into_iter().next().map(|(index, mut m)| {
         explain(
             bundle,
-            embedding,
-            measures,
-            std::slice::from_mut(own),
+            &query,
+            &[index],
+            std::slice::from_mut(&mut m),
             &votes,
         );
-    }
+        m
+    });
     Shown {
         matches,
         this_record,

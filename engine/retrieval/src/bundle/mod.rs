@@ -809,7 +809,9 @@ pub(crate) mod tests {
             description: "normal ECG".into(),
             weight: 0.9,
         }];
-        explain(&b, &query, query_measures, &mut matches, &votes);
+        let cases: Vec<usize> = hits.iter().map(|h| h.index).collect();
+        let vector = b.retrieval_vector(&query, query_measures);
+        explain(&b, &vector, &cases, &mut matches, &votes);
         for m in &matches {
             let p = m.parts.unwrap();
             let sum = p.image + p.rhythm + p.voltages + p.probe;

@@ -406,16 +406,11 @@ fn report_side(
         .map(<[f32]>::to_vec)
         .collect();
     let embeddings = trained.embed_texts(&sentences, device)?;
-    let text_of_record = cache
-        .records
-        .iter()
-        .map(|r| {
-            texts
-                .by_record
-                .get(&r.ecg_id)
-                .copied()
-                .ok_or_else(|| format!("record {} has no text in the text table", r.ecg_id))
-        })
+    let text_of_record = texts
+        .of_records(cache)
+        .into_iter()
+        .zip(&cache.records)
+        .map(|(t, r)| t.ok_or_else(|| format!("record {} has no text in the text table", r.ecg_id)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ReportSide {
         dim: embeddings.len() / texts.texts.len().max(1),

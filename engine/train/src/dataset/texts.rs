@@ -64,6 +64,16 @@ impl TextTable {
         })
     }
 
+    /// The text of each record of `cache`, in the cache's order; `None` where the table has
+    /// none for a record.
+    pub fn of_records(&self, cache: &super::cache::SignalCache) -> Vec<Option<usize>> {
+        cache
+            .records
+            .iter()
+            .map(|r| self.by_record.get(&r.ecg_id).copied())
+            .collect()
+    }
+
     pub fn embedding(&self, text: usize) -> &[f32] {
         &self.embeddings[text * self.dim..(text + 1) * self.dim]
     }

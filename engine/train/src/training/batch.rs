@@ -90,16 +90,10 @@ pub struct BatchBuilder<'a> {
 
 impl<'a> BatchBuilder<'a> {
     pub fn new(layout: InputLayout, cache: &'a SignalCache, texts: &'a TextTable) -> Self {
-        let text_index = cache
-            .records
-            .iter()
-            .map(|r| {
-                texts
-                    .by_record
-                    .get(&r.ecg_id)
-                    .copied()
-                    .unwrap_or(usize::MAX)
-            })
+        let text_index = texts
+            .of_records(cache)
+            .into_iter()
+            .map(|t| t.unwrap_or(usize::MAX))
             .collect();
         Self {
             layout,
